@@ -1,0 +1,84 @@
+"""The exception tree of piiscan.
+
+::
+
+    PiiscanError                 base of everything piiscan raises on purpose
+    ├── ConfigError      (2)     bad usage or configuration: wrong option, unreadable key file,
+    │                            malformed recognizer YAML
+    ├── PluginError      (3)     an entry point or a named validator could not be loaded
+    ├── SourceError              a root cannot be walked (missing path, SMB logon refused)
+    ├── ExtractionError          one object could not be turned into text; becomes an
+    │   │                        ``objects`` row, never a crash
+    │   ├── EncryptedError       password-protected document or archive
+    │   ├── TooLargeError        over a size, expansion-ratio or depth limit
+    │   ├── NoTextError          readable but holds no text (image-only PDF)
+    │   └── UnsupportedError     a format piiscan does not read
+    └── InventoryError   (4)     the inventory cannot be read or written
+
+Only ``cli.py`` maps these to exit statuses. Messages never contain scanned content: they name
+objects by path and say what went wrong in general terms.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class PiiscanError(Exception):
+    """Base class of the errors piiscan raises deliberately."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ConfigError(PiiscanError):
+    """The command line, configuration file or a recognizer definition is wrong."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class PluginError(PiiscanError):
+    """A plug-in (entry point, named validator, recognizer class) could not be loaded."""
+
+    exit_code: ClassVar[int] = 3
+
+
+class SourceError(PiiscanError):
+    """A scan root could not be opened or walked."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ExtractionError(PiiscanError):
+    """One object could not be read; the scan records it with :attr:`status` and goes on."""
+
+    status: ClassVar[str] = "error"
+
+
+class EncryptedError(ExtractionError):
+    """The object is password protected or encrypted."""
+
+    status: ClassVar[str] = "encrypted"
+
+
+class TooLargeError(ExtractionError):
+    """The object exceeds a size, expansion-ratio or nesting limit."""
+
+    status: ClassVar[str] = "too_large"
+
+
+class NoTextError(ExtractionError):
+    """The object is readable but has no text layer (for example an image-only PDF)."""
+
+    status: ClassVar[str] = "no_text"
+
+
+class UnsupportedError(ExtractionError):
+    """piiscan has no extractor for this kind of object."""
+
+    status: ClassVar[str] = "unsupported"
+
+
+class InventoryError(PiiscanError):
+    """The inventory directory could not be read or written."""
+
+    exit_code: ClassVar[int] = 4

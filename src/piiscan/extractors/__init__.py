@@ -1,0 +1,1 @@
+"""Turn one object's bytes into text segments (and, for containers, member objects)."""

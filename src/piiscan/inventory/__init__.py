@@ -1,0 +1,1 @@
+"""The Parquet inventory: schema, atomic writer, reader."""

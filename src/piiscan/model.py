@@ -1,0 +1,121 @@
+"""The values that flow through a scan: segments in, findings out, one result per object.
+
+All are frozen dataclasses. A :class:`Finding` carries the normalised value only for the keyed
+hashing step: it is excluded from ``repr``, equality and hashing, and :class:`FindingRecord`
+(what is stored and sent between processes) holds the HMAC value key instead.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.StrEnum):
+    """What happened to one object of a scan (the ``status`` column of ``objects``)."""
+
+    OK = "ok"
+    SKIPPED = "skipped"
+    ERROR = "error"
+    ENCRYPTED = "encrypted"
+    TOO_LARGE = "too_large"
+    NO_TEXT = "no_text"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    """A piece of decoded text from one object, with where it came from.
+
+    :param text: the decoded text.
+    :param locator: where in the object the text is, e.g. ``page=2``, ``sheet=Kunder!B3``,
+        ``row=4/column=Personnummer``; empty for a whole plain-text file.
+    :param context: words from outside the text that count like words next to a match
+        (a column name, a mail header name, a JSON key).
+    """
+
+    text: str
+    locator: str = ""
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One piece of personal data found in a text.
+
+    ``start`` and ``end`` are character offsets into the text that was analysed. The raw value
+    is never stored; ``normalized`` is the canonical form (``YYYYMMDDNNNC`` for a
+    personnummer, E.164 for a phone number) that only :class:`piiscan.keys.Keyer` reads.
+    """
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    masked: str
+    recognizer: str
+    flags: tuple[str, ...] = ()
+    locator: str = ""
+    context: str = ""
+    normalized: str = field(default="", repr=False, compare=False, hash=False)
+
+    @property
+    def is_test_identity(self) -> bool:
+        """True when the value is a published test number (Skatteverket, PTS, bank test)."""
+        return "test_identity" in self.flags
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingRecord:
+    """A finding as stored in the inventory: value key instead of the normalised value."""
+
+    entity_type: str
+    locator: str
+    start: int
+    end: int
+    score: float
+    masked: str
+    value_key: str
+    recognizer: str
+    context: str = ""
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectRef:
+    """Identity of one object in a scan: a file under a root, or a member inside containers.
+
+    :param root: the root as the user named it (a path or an ``smb://`` URL).
+    :param path: the file's path relative to ``root`` with ``/`` separators.
+    :param members: the chain of member names inside containers, outermost first; empty for
+        the file itself. ``("2019.zip", "arende.docx")`` is ``arende.docx`` inside ``2019.zip``
+        inside the file at ``path``.
+    """
+
+    root: str
+    path: str
+    members: tuple[str, ...] = ()
+
+    @property
+    def member(self) -> str:
+        """The member chain as one string, ``!/``-joined as in jar URLs; empty for a file."""
+        return "!/".join(self.members)
+
+    def child(self, name: str) -> ObjectRef:
+        """The reference of a member ``name`` inside this object."""
+        return ObjectRef(root=self.root, path=self.path, members=(*self.members, name))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectResult:
+    """The outcome of scanning one object: one row of ``objects`` plus its findings."""
+
+    ref: ObjectRef
+    status: Status
+    reason: str = ""
+    size: int | None = None
+    mtime: float | None = None
+    media_type: str = ""
+    content_hash: str = ""
+    duration: float = field(default=0.0, compare=False)
+    findings: tuple[FindingRecord, ...] = ()

@@ -1,0 +1,1 @@
+"""Where objects come from: local or mounted paths, SMB shares."""
