@@ -1,0 +1,230 @@
+"""Tests of piiscan.keys: where the key file is, how it is created, checked and used."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+from pathlib import Path
+
+import pytest
+
+from piiscan.errors import ConfigError
+from piiscan.keys import KEY_FILE_ENV, Keyer, default_key_path, load_or_create_key
+
+POSIX = os.name == "posix"
+KEY_A = Keyer(key=bytes(range(32)))
+KEY_B = Keyer(key=bytes(range(1, 33)))
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({KEY_FILE_ENV: "/srv/keys/piiscan.key"}, Path("/srv/keys/piiscan.key")),
+        (
+            {KEY_FILE_ENV: "/srv/keys/piiscan.key", "XDG_CONFIG_HOME": "/cfg"},
+            Path("/srv/keys/piiscan.key"),
+        ),
+        ({"XDG_CONFIG_HOME": "/cfg"}, Path("/cfg/piiscan/key")),
+        ({"XDG_CONFIG_HOME": ""}, Path.home() / ".config" / "piiscan" / "key"),
+        ({}, Path.home() / ".config" / "piiscan" / "key"),
+        ({KEY_FILE_ENV: ""}, Path.home() / ".config" / "piiscan" / "key"),
+    ],
+    ids=["env", "env-beats-xdg", "xdg", "xdg-empty", "home", "env-empty"],
+)
+def test_default_key_path(environ: dict[str, str], expected: Path) -> None:
+    assert default_key_path(environ) == expected
+
+
+def test_default_key_path_reads_os_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "k"))
+    assert default_key_path() == tmp_path / "k"
+
+
+def test_key_created_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "piiscan" / "key"
+    first = load_or_create_key(path)
+    assert path.is_file()
+    content = path.read_text("ascii")
+    assert len(content.strip()) == 64
+    assert content.endswith("\n")
+    if POSIX:
+        assert mode_of(path) == 0o600
+        assert mode_of(path.parent) == 0o700
+    second = load_or_create_key(path)
+    assert second == first
+    assert second.fingerprint == first.fingerprint
+    assert [p.name for p in path.parent.iterdir()] == ["key"]  # no temporary left
+
+
+def test_key_created_under_xdg_config_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    keyer = load_or_create_key()
+    assert (tmp_path / "piiscan" / "key").is_file()
+    assert load_or_create_key() == keyer
+
+
+def test_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    named = tmp_path / "named.key"
+    named.write_text(bytes(range(32)).hex() + "\n", "ascii")
+    named.chmod(0o600)
+    monkeypatch.setenv(KEY_FILE_ENV, str(named))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert load_or_create_key() == KEY_A
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_explicit_path_beats_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "env.key"))
+    load_or_create_key(tmp_path / "explicit.key")
+    assert (tmp_path / "explicit.key").exists()
+    assert not (tmp_path / "env.key").exists()
+
+
+def test_create_false_refuses_missing_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no key file"):
+        load_or_create_key(tmp_path / "missing", create=False)
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\n",
+        b"not hex, quoted never\n",
+        bytes(range(31)).hex().encode(),  # too short
+        bytes(range(32)).hex()[:-1].encode(),  # odd number of digits
+        (bytes(range(16)).hex() + " " + bytes(range(16)).hex()).encode(),
+        "é".encode() * 40,
+        b"0" * 5000,
+    ],
+    ids=["empty", "newline", "text", "short", "odd", "inner-space", "non-ascii", "huge"],
+)
+def test_malformed_key_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "key"
+    path.write_bytes(content)
+    path.chmod(0o600)
+    with pytest.raises(ConfigError, match="does not hold a piiscan key") as caught:
+        load_or_create_key(path)
+    assert "quoted" not in str(caught.value)
+    assert path.read_bytes() == content  # never replaced
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        bytes(range(32)).hex(),
+        bytes(range(32)).hex().upper() + "\r\n",
+        "  " + bytes(range(32)).hex() + "\n\n",
+    ],
+    ids=["bare", "upper-crlf", "padded"],
+)
+def test_key_file_formats_accepted(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "key"
+    path.write_text(content, "ascii", newline="")
+    path.chmod(0o600)
+    assert load_or_create_key(path) == KEY_A
+
+
+def test_longer_key_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_text(bytes(range(64)).hex(), "ascii")
+    path.chmod(0o600)
+    assert load_or_create_key(path).key == bytes(range(64))
+
+
+@pytest.mark.skipif(not POSIX, reason="mode bits are only checked on POSIX")
+@pytest.mark.parametrize(
+    ("mode", "refused"),
+    [
+        (0o600, False),
+        (0o400, False),
+        (0o700, False),
+        (0o640, True),
+        (0o604, True),
+        (0o620, True),
+        (0o602, True),
+        (0o644, True),
+        (0o666, True),
+    ],
+    ids=lambda value: f"{value:o}" if isinstance(value, int) and value > 1 else str(value),
+)
+def test_permissions(tmp_path: Path, mode: int, refused: bool) -> None:
+    path = tmp_path / "key"
+    secret = bytes(range(32)).hex()
+    path.write_text(secret, "ascii")
+    path.chmod(mode)
+    if refused:
+        with pytest.raises(ConfigError, match="chmod 600") as caught:
+            load_or_create_key(path)
+        assert secret not in str(caught.value)
+    else:
+        assert load_or_create_key(path) == KEY_A
+
+
+def test_key_path_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "key").mkdir(mode=0o700)
+    with pytest.raises(ConfigError):
+        load_or_create_key(tmp_path / "key")
+
+
+def test_value_keys_stable_and_differ_per_key() -> None:
+    value = "19121212" + "1212"
+    assert KEY_A.value_key(value) == KEY_A.value_key(value)
+    assert KEY_A.value_key(value) != KEY_B.value_key(value)
+    assert KEY_A.value_key(value) != KEY_A.value_key("19121212" + "1213")
+    assert len(KEY_A.value_key(value)) == 64
+    assert int(KEY_A.value_key(value), 16) >= 0
+
+
+def test_value_key_known_vector() -> None:
+    # RFC 4231 test case 6 (HMAC-SHA-256): value keys are plain HMAC-SHA256 of the UTF-8 bytes.
+    # Changing that would make every existing inventory unsearchable.
+    keyer = Keyer(key=b"\xaa" * 131)
+    assert keyer.value_key("Test Using Larger Than Block-Size Key - Hash Key First") == (
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+    )
+    assert KEY_A.fingerprint == KEY_A.fingerprint.lower()
+    assert len(KEY_A.fingerprint) == 16
+    assert KEY_A.fingerprint != KEY_B.fingerprint
+
+
+def test_value_key_utf8() -> None:
+    assert KEY_A.value_key("åsa@exempel.se") != KEY_A.value_key("asa@exempel.se")
+
+
+def test_empty_value_refused() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        KEY_A.value_key("")
+
+
+def test_short_key_refused() -> None:
+    with pytest.raises(ValueError, match="at least 32"):
+        Keyer(key=b"short")
+
+
+def test_key_not_in_repr_and_pickles() -> None:
+    text = repr(KEY_A) + str(KEY_A)
+    assert bytes(range(32)).hex() not in text
+    assert repr(bytes(range(32))) not in text
+    assert pickle.loads(pickle.dumps(KEY_A)) == KEY_A
+
+
+def test_fingerprint_is_not_the_key_prefix() -> None:
+    assert not bytes(range(32)).hex().startswith(KEY_A.fingerprint)
+
+
+def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "piiscan" / "key"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keyers = list(pool.map(lambda _: load_or_create_key(path), range(16)))
+    assert len({keyer.fingerprint for keyer in keyers}) == 1
+    assert [p.name for p in path.parent.iterdir()] == ["key"]
