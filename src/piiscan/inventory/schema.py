@@ -1,0 +1,221 @@
+"""The Parquet schemas of the inventory, and the upgrade path from older versions.
+
+An inventory is a directory with one sub-directory per table and one Parquet file per scan in
+each::
+
+    inventory/
+      scans/<scan_id>.parquet      one row: what was scanned, when, how, with which key
+      objects/<scan_id>.parquet    one row per object visited, also skipped and failed ones
+      findings/<scan_id>.parquet   one row per finding; never a raw value
+
+Every file carries in its Parquet key-value metadata the :data:`SCHEMA_VERSION` it was written
+with (``piiscan.schema_version``), the fingerprint of the key its value keys were made with
+(``piiscan.key_fingerprint``) and its table name (``piiscan.table``).
+
+Column names and meanings are a public contract (the CLI prints them, other tools read the
+files). A change bumps :data:`SCHEMA_VERSION` and adds an entry to :data:`UPGRADES` that turns a
+table of the previous version into the new one, so that old inventories stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final, Literal
+
+import pyarrow as pa
+
+from piiscan.errors import InventoryError
+
+__all__ = [
+    "FINDINGS_SCHEMA",
+    "META_KEY_FINGERPRINT",
+    "META_SCHEMA_VERSION",
+    "META_TABLE",
+    "OBJECTS_SCHEMA",
+    "SCANS_SCHEMA",
+    "SCAN_STATUSES",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "UPGRADES",
+    "ScanStatus",
+    "TableName",
+    "Upgrade",
+    "schema_for",
+    "upgrade_table",
+]
+
+#: Version of the column layout below. Bump it, and add to :data:`UPGRADES`, on any change.
+SCHEMA_VERSION: Final = 1
+
+META_SCHEMA_VERSION: Final = b"piiscan.schema_version"
+META_KEY_FINGERPRINT: Final = b"piiscan.key_fingerprint"
+META_TABLE: Final = b"piiscan.table"
+
+TableName = Literal["scans", "objects", "findings"]
+ScanStatus = Literal["complete", "interrupted"]
+
+#: The tables, in the order the writer renames them into place (``scans`` last: a scan exists
+#: for readers once its ``scans`` file exists).
+TABLES: Final[tuple[TableName, ...]] = ("findings", "objects", "scans")
+SCAN_STATUSES: Final[tuple[ScanStatus, ...]] = ("complete", "interrupted")
+
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def _required(name: str, type_: pa.DataType) -> pa.Field:
+    return pa.field(name, type_, nullable=False)
+
+
+#: One row per scan.
+#:
+#: - ``scan_id``: sortable id, ``YYYYMMDDTHHMMSSZ-xxxx`` (UTC start time, random suffix).
+#: - ``started``, ``finished``: UTC.
+#: - ``roots``: the roots as the user named them.
+#: - ``config_hash``: hash of the effective scan configuration, to tell comparable scans apart.
+#: - ``piiscan_version``: the version that wrote the scan.
+#: - ``recognizers``: ``id@version`` of every recognizer that ran, e.g. ``se.personnummer@1``.
+#: - ``key_fingerprint``: :attr:`piiscan.keys.Keyer.fingerprint` of the key behind the value keys.
+#: - ``objects``, ``findings``: row counts of the scan's other two files.
+#: - ``errors``: objects whose status is ``error`` (other statuses are counted in ``objects``).
+#: - ``status``: ``complete``, or ``interrupted`` when the scan stopped early (Ctrl-C, crash);
+#:   an interrupted scan's rows are valid but the walk did not finish.
+SCANS_SCHEMA: Final = pa.schema(
+    [
+        _required("scan_id", pa.string()),
+        _required("started", _TIMESTAMP),
+        _required("finished", _TIMESTAMP),
+        _required("roots", pa.list_(pa.string())),
+        _required("config_hash", pa.string()),
+        _required("piiscan_version", pa.string()),
+        _required("recognizers", pa.list_(pa.string())),
+        _required("key_fingerprint", pa.string()),
+        _required("objects", pa.int64()),
+        _required("findings", pa.int64()),
+        _required("errors", pa.int64()),
+        _required("status", pa.string()),
+    ]
+)
+
+#: One row per object visited, including skipped and failed ones.
+#:
+#: - ``root``, ``path``: the root as named, and the path relative to it with ``/`` separators.
+#: - ``member``: the chain of members inside containers joined with ``!/``
+#:   (:attr:`piiscan.model.ObjectRef.member`); empty for the file itself.
+#: - ``size`` (bytes) and ``mtime``: null when unknown.
+#: - ``content_hash``: empty when not computed. ``media_type``: empty when unknown.
+#: - ``status``: a :class:`piiscan.model.Status` value; ``reason``: why, without personal data.
+#: - ``findings``: number of findings in the object; ``duration_ms``: time spent on it.
+OBJECTS_SCHEMA: Final = pa.schema(
+    [
+        _required("scan_id", pa.string()),
+        _required("root", pa.string()),
+        _required("path", pa.string()),
+        _required("member", pa.string()),
+        pa.field("size", pa.int64(), nullable=True),
+        pa.field("mtime", _TIMESTAMP, nullable=True),
+        _required("content_hash", pa.string()),
+        _required("media_type", pa.string()),
+        _required("status", pa.string()),
+        _required("reason", pa.string()),
+        _required("findings", pa.int32()),
+        _required("duration_ms", pa.float64()),
+    ]
+)
+
+#: One row per finding. There is no column for the value itself.
+#:
+#: - ``locator``: where in the object (``page=2``, ``sheet=Kunder!B3``); empty for plain text.
+#: - ``value_key``: HMAC-SHA256 hex of the normalised value (:meth:`piiscan.keys.Keyer.value_key`).
+#: - ``masked``: a preview that does not identify anyone (``121212-****``).
+#: - ``start``, ``end``: character offsets in the decoded text of the segment.
+#: - ``recognizer``: ``id@version``. ``context``: e.g. the column name.
+#: - ``flags``: e.g. ``test_identity`` for a published test number.
+FINDINGS_SCHEMA: Final = pa.schema(
+    [
+        _required("scan_id", pa.string()),
+        _required("root", pa.string()),
+        _required("path", pa.string()),
+        _required("member", pa.string()),
+        _required("locator", pa.string()),
+        _required("entity_type", pa.string()),
+        _required("value_key", pa.string()),
+        _required("masked", pa.string()),
+        _required("start", pa.int32()),
+        _required("end", pa.int32()),
+        _required("score", pa.float32()),
+        _required("recognizer", pa.string()),
+        _required("context", pa.string()),
+        _required("flags", pa.list_(pa.string())),
+    ]
+)
+
+_SCHEMAS: Final[Mapping[str, pa.Schema]] = MappingProxyType(
+    {"scans": SCANS_SCHEMA, "objects": OBJECTS_SCHEMA, "findings": FINDINGS_SCHEMA}
+)
+
+#: An upgrade step: given the table name and a table of version ``n``, return it at ``n + 1``.
+Upgrade = Callable[[str, pa.Table], pa.Table]
+
+#: The upgrade steps, keyed by the version they upgrade *from*. Empty while there is one version.
+UPGRADES: Final[Mapping[int, Upgrade]] = MappingProxyType({})
+
+
+def schema_for(table: TableName, *, key_fingerprint: str) -> pa.Schema:
+    """The schema of ``table`` with the file metadata every inventory file carries.
+
+    :param table: ``scans``, ``objects`` or ``findings``.
+    :param key_fingerprint: fingerprint of the key behind the value keys.
+    """
+    return _SCHEMAS[table].with_metadata(
+        {
+            META_SCHEMA_VERSION: str(SCHEMA_VERSION).encode("ascii"),
+            META_KEY_FINGERPRINT: key_fingerprint.encode("ascii"),
+            META_TABLE: table.encode("ascii"),
+        }
+    )
+
+
+def upgrade_table(
+    name: TableName,
+    table: pa.Table,
+    version: int,
+    upgrades: Mapping[int, Upgrade] = UPGRADES,
+) -> pa.Table:
+    """Bring a table read from a file of schema ``version`` to :data:`SCHEMA_VERSION`.
+
+    Applies ``upgrades[version]``, ``upgrades[version + 1]``, ... in turn, then checks the
+    result against the current schema. The file metadata is replaced by nothing; callers that
+    need it read it from the file.
+
+    :param name: which table this is.
+    :param table: the table as read.
+    :param version: the schema version recorded in the file.
+    :param upgrades: the upgrade steps; :data:`UPGRADES` unless a test passes others.
+    :raises InventoryError: if the version is newer than this piiscan, no step leads from it
+        to the current version, or the result does not match the current schema.
+    """
+    if version > SCHEMA_VERSION:
+        raise InventoryError(
+            f"{name} file has schema version {version}, newer than this piiscan "
+            f"understands ({SCHEMA_VERSION}); upgrade piiscan"
+        )
+    while version < SCHEMA_VERSION:
+        step = upgrades.get(version)
+        if step is None:
+            raise InventoryError(
+                f"{name} file has schema version {version} and there is no upgrade from it"
+            )
+        table = step(name, table)
+        version += 1
+    expected = _SCHEMAS[name]
+    table = table.replace_schema_metadata(None)
+    if table.schema.equals(expected):
+        return table
+    # Same columns with compatible types (e.g. rewritten by another tool): cast them.
+    try:
+        return table.select(expected.names).cast(expected)
+    except (KeyError, ValueError, TypeError, pa.ArrowException):
+        raise InventoryError(
+            f"{name} file does not match the schema of version {SCHEMA_VERSION}"
+        ) from None
