@@ -1,0 +1,255 @@
+"""Walk a local or mounted directory (or a single file) read-only.
+
+:class:`FileSystemSource` yields one :class:`~piiscan.sources.base.Entry` per file it meets, in a
+deterministic order: depth first, names sorted by code point within each directory. Paths are
+relative to the root with ``/`` separators. Nothing is opened for writing and nothing is written
+into the tree; files are only opened (read-only) when a blob's opener is called.
+
+What becomes of each thing the walk meets:
+
+==========================  ====================================================================
+regular file                ``Entry`` with ``Blob.from_path`` (read-only), size and mtime
+file over the size limit    status ``too_large``, no blob
+unreadable file/directory   status ``error``, reason ``permission denied``
+symbolic link               status ``skipped``, reason ``symbolic link not followed``; with
+                            ``follow_symlinks`` the target is walked, a directory seen again
+                            on the current path is ``skipped`` ``symlink loop`` and one seen
+                            elsewhere ``skipped`` ``directory already walked through another
+                            link``; a dangling link is ``skipped`` ``broken symbolic link``
+fifo, socket, device        status ``skipped``, reason ``special file (fifo)`` etc.
+excluded, junk, hidden      not yielded at all (see :mod:`piiscan.sources.select`)
+==========================  ====================================================================
+
+A name that is not valid UTF-8 (possible on Linux) is shown in ``path`` with ``\\x..`` escapes;
+the blob still reads the real file.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from piiscan.errors import SourceError
+from piiscan.extractors.base import Blob
+from piiscan.model import ObjectRef, Status
+from piiscan.sources.base import Entry
+from piiscan.sources.select import (
+    MAX_DEPTH,
+    REASON_ALREADY_WALKED,
+    REASON_BROKEN_SYMLINK,
+    REASON_PERMISSION,
+    REASON_SYMLINK,
+    REASON_SYMLINK_LOOP,
+    REASON_TOO_DEEP,
+    REASON_VANISHED,
+    WalkOptions,
+    is_hidden_attribute,
+    is_selected,
+    is_too_large,
+    too_large_reason,
+)
+
+_DirKey = tuple[int, int]
+
+
+def special_file_kind(mode: int) -> str | None:
+    """The kind of a non-regular, non-directory file (``fifo``, ``socket``...), else ``None``.
+
+    :param mode: an ``st_mode``.
+    """
+    kinds = (
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISDOOR, "door"),
+        (stat.S_ISPORT, "event port"),
+        (stat.S_ISWHT, "whiteout"),
+    )
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+        return None
+    return next((kind for test, kind in kinds if test(mode)), "unknown file type")
+
+
+def display_name(name: str) -> str:
+    """A file name as it can be stored: undecodable bytes become ``\\x..`` escapes.
+
+    :param name: a name from ``os.scandir`` (may carry surrogate escapes).
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
+def _error_reason(exc: OSError) -> str:
+    """A reason for an OS error that names no path (the path is in the row already)."""
+    if isinstance(exc, PermissionError):
+        return REASON_PERMISSION
+    if isinstance(exc, FileNotFoundError):
+        return REASON_VANISHED
+    if exc.errno == errno.ELOOP:
+        return REASON_SYMLINK_LOOP
+    return exc.strerror or type(exc).__name__
+
+
+@dataclass(slots=True)
+class _Frame:
+    """One directory being walked: its remaining sorted entries and where it sits."""
+
+    entries: Iterator[os.DirEntry[str]]
+    rel: str
+    ancestors: frozenset[_DirKey]
+    depth: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileSystemSource:
+    """A local or mounted directory, or a single file, walked read-only.
+
+    :param root: the path as the user named it; stored unchanged in every
+        :class:`~piiscan.model.ObjectRef`.
+    :param options: selection, symlink and size options.
+    """
+
+    root: str
+    options: WalkOptions = field(default_factory=WalkOptions)
+
+    def walk(self) -> Iterator[Entry]:
+        """Yield every selected file under the root, depth first in sorted order.
+
+        A root that is a single file yields one entry whose path is the file's name.
+
+        :raises SourceError: when the root does not exist, cannot be read, or is neither a
+            file nor a directory.
+        """
+        base = Path(self.root).absolute()
+        try:
+            root_stat = base.stat()
+        except FileNotFoundError:
+            raise SourceError(f"root does not exist: {self.root}") from None
+        except OSError as exc:
+            raise SourceError(f"cannot open root: {_error_reason(exc)}: {self.root}") from None
+        if stat.S_ISDIR(root_stat.st_mode):
+            try:
+                entries = self._list(base)
+            except OSError as exc:
+                raise SourceError(f"cannot list root: {_error_reason(exc)}: {self.root}") from None
+            key = (root_stat.st_dev, root_stat.st_ino)
+            return self._walk_tree(
+                _Frame(entries=entries, rel="", ancestors=frozenset({key}), depth=0)
+            )
+        if stat.S_ISREG(root_stat.st_mode):
+            return iter((self._file_entry(base, base.name, root_stat),))
+        raise SourceError(f"root is not a file or directory: {self.root}")
+
+    def _ref(self, rel: str) -> ObjectRef:
+        return ObjectRef(root=self.root, path=rel)
+
+    def _row(
+        self, rel: str, status: Status, reason: str, st: os.stat_result | None = None
+    ) -> Entry:
+        return Entry(
+            ref=self._ref(rel),
+            blob=None,
+            size=st.st_size if st is not None and stat.S_ISREG(st.st_mode) else None,
+            mtime=st.st_mtime if st is not None else None,
+            status=status,
+            reason=reason,
+        )
+
+    @staticmethod
+    def _list(path: Path | str) -> Iterator[os.DirEntry[str]]:
+        with os.scandir(path) as scan:
+            return iter(sorted(scan, key=lambda entry: entry.name))
+
+    def _file_entry(self, path: Path, rel: str, st: os.stat_result) -> Entry:
+        """The entry of a regular file: a blob, or a row saying why there is none."""
+        if is_too_large(st.st_size, self.options):
+            return self._row(rel, Status.TOO_LARGE, too_large_reason(st.st_size, self.options), st)
+        if not os.access(path, os.R_OK):
+            return self._row(rel, Status.ERROR, REASON_PERMISSION, st)
+        try:
+            blob = Blob.from_path(path, name=display_name(path.name))
+        except OSError as exc:
+            return self._row(rel, Status.ERROR, _error_reason(exc))
+        return Entry(ref=self._ref(rel), blob=blob, size=st.st_size, mtime=st.st_mtime)
+
+    def _unstattable(self, rel: str, exc: OSError, *, is_link: bool) -> Entry:
+        """The row of an entry whose stat failed: a dangling or looping link, or an error."""
+        if is_link and isinstance(exc, FileNotFoundError):
+            return self._row(rel, Status.SKIPPED, REASON_BROKEN_SYMLINK)
+        if is_link and exc.errno == errno.ELOOP:
+            return self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP)
+        return self._row(rel, Status.ERROR, _error_reason(exc))
+
+    def _walk_tree(self, top: _Frame) -> Iterator[Entry]:
+        options = self.options
+        stack = [top]
+        # Directories entered so far; only consulted when links are followed (without links a
+        # directory cannot be reached twice, bind mounts aside, which the ancestor check covers).
+        walked: set[_DirKey] = set(top.ancestors)
+        while stack:
+            frame = stack[-1]
+            entry = next(frame.entries, None)
+            if entry is None:
+                stack.pop()
+                continue
+            rel = (
+                display_name(entry.name)
+                if not frame.rel
+                else f"{frame.rel}/{display_name(entry.name)}"
+            )
+            is_link = False
+            try:
+                is_link = entry.is_symlink()
+                st = entry.stat(follow_symlinks=options.follow_symlinks or not is_link)
+            except OSError as exc:
+                if is_selected(rel, options):
+                    yield self._unstattable(rel, exc, is_link=is_link)
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if not is_selected(rel, options, is_dir=is_dir):
+                continue
+            if not options.include_hidden and is_hidden_attribute(
+                getattr(st, "st_file_attributes", 0)
+            ):
+                continue
+            if is_link and not options.follow_symlinks:
+                yield self._row(rel, Status.SKIPPED, REASON_SYMLINK)
+            elif is_dir:
+                key = (st.st_dev, st.st_ino)
+                if key in frame.ancestors:
+                    yield self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP)
+                elif key in walked:
+                    yield self._row(rel, Status.SKIPPED, REASON_ALREADY_WALKED)
+                elif frame.depth + 1 > MAX_DEPTH:
+                    yield self._row(rel, Status.ERROR, REASON_TOO_DEEP)
+                else:
+                    try:
+                        children = self._list(entry.path)
+                    except OSError as exc:
+                        yield self._row(rel, Status.ERROR, _error_reason(exc))
+                        continue
+                    if options.follow_symlinks:
+                        walked.add(key)
+                    stack.append(
+                        _Frame(
+                            entries=children,
+                            rel=rel,
+                            ancestors=frame.ancestors | {key},
+                            depth=frame.depth + 1,
+                        )
+                    )
+            elif stat.S_ISREG(st.st_mode):
+                yield self._file_entry(Path(entry.path), rel, st)
+            else:
+                kind = special_file_kind(st.st_mode)
+                yield self._row(rel, Status.SKIPPED, f"special file ({kind})")

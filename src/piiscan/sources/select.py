@@ -1,0 +1,269 @@
+"""Which files a walk yields: include/exclude globs, hidden files, junk and the size limit.
+
+Glob syntax (gitignore-like, matched against the path relative to the root with ``/``
+separators):
+
+* ``*`` matches any run of characters within one path component, ``?`` one character,
+  ``[abc]`` / ``[!abc]`` one character of a class; none of them match ``/``.
+* ``**`` as a whole component matches any number of components: ``**/tmp`` (at any depth),
+  ``HR/**`` (everything under ``HR``), ``a/**/b`` (``a/b``, ``a/x/b``, ``a/x/y/b``).
+* A pattern without a ``/`` (other than a trailing one) matches a name at any depth:
+  ``*.tmp`` matches ``a/b/c.tmp``. A pattern with a ``/`` is anchored at the root; a leading
+  ``/`` is allowed and ignored (``/HR/*.xlsx`` is ``HR/*.xlsx``).
+* A trailing ``/`` makes the pattern match directories only: ``backup/``.
+* A pattern that matches a directory matches everything beneath it, for includes and excludes.
+
+Matching is **case-insensitive** by default (``case_sensitive=False``): Windows file shares, the
+main target, treat ``Lön.XLSX`` and ``lön.xlsx`` as the same name, and a DPO writing
+``--exclude '*.iso'`` means ``.ISO`` too. Both sides are case-folded, so ``Å``/``å`` match.
+
+A path is selected when it matches an include pattern (or no includes are given) and no exclude
+pattern, is not junk (when ``skip_junk``), and is not hidden (when ``include_hidden`` is off).
+
+Defaults, and why:
+
+* ``include_hidden=True``: dot-files and files with the Windows *hidden* or *system* attribute
+  are scanned, because personal data hides there too (``.bash_history``, exported ``.~lock``
+  copies, hidden folders users make on shares).
+* ``skip_junk=True``: :data:`JUNK_PATTERNS` are skipped: version-control metadata (``.git/``,
+  ``.svn/``, ``.hg/``; its compressed object stores are unreadable as text anyway), Office owner
+  lock files (``~$*``: a few bytes naming whoever has the document open), ``Thumbs.db``,
+  ``desktop.ini``, ``.DS_Store`` and AppleDouble ``._*`` files. The recycle bin
+  (``$RECYCLE.BIN``) is **not** junk: deleted files still hold personal data.
+* ``follow_symlinks=False``: symbolic links are recorded as skipped rows, not followed.
+* ``max_object_bytes``: files larger than this are recorded as ``too_large`` without being
+  opened (same default as :class:`piiscan.extractors.base.Limits`).
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from piiscan.errors import ConfigError
+
+JUNK_PATTERNS: tuple[str, ...] = (
+    ".git/",
+    ".svn/",
+    ".hg/",
+    "~$*",
+    "Thumbs.db",
+    "desktop.ini",
+    ".DS_Store",
+    "._*",
+)
+"""Names skipped when :attr:`WalkOptions.skip_junk` is on (glob syntax of this module)."""
+
+DEFAULT_MAX_OBJECT_BYTES = 512 * 1024 * 1024
+
+FILE_ATTRIBUTE_HIDDEN = 0x2
+FILE_ATTRIBUTE_SYSTEM = 0x4
+
+
+@dataclass(frozen=True, slots=True)
+class GlobPattern:
+    """One compiled glob.
+
+    :param text: the pattern as written.
+    :param regex: matches a whole relative path (or directory path) the pattern selects.
+    :param directory_only: the pattern ended with ``/`` and only matches directories.
+    """
+
+    text: str
+    regex: re.Pattern[str] = field(repr=False, compare=False)
+    directory_only: bool
+
+    @classmethod
+    def compile(cls, text: str, *, case_sensitive: bool = False) -> GlobPattern:
+        """Translate a glob into a regular expression.
+
+        :param text: the glob, e.g. ``**/*.tmp`` or ``HR/``.
+        :param case_sensitive: match names exactly instead of case-folded.
+        :raises ConfigError: for an empty pattern or an unclosed ``[``.
+        """
+        body = text.strip()
+        directory_only = body.endswith("/")
+        body = body.strip("/")
+        if not body:
+            raise ConfigError(f"empty glob pattern: {text!r}")
+        anchored = "/" in body
+        if not case_sensitive:
+            body = body.casefold()
+        parts = body.split("/")
+        pieces: list[str] = []
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if part == "**":
+                # "a/**" matches everything under a; "**/b" and "a/**/b" any number of levels.
+                pieces.append(".*" if last else "(?:.*/)?")
+            else:
+                pieces.append(_translate_component(part, text) + ("" if last else "/"))
+        prefix = "" if anchored else "(?:.*/)?"
+        return cls(
+            text=text,
+            regex=re.compile(prefix + "".join(pieces), re.DOTALL),
+            directory_only=directory_only,
+        )
+
+    def matches(self, path: str, *, is_dir: bool) -> bool:
+        """Whether the (already case-normalised) relative ``path`` itself matches."""
+        if self.directory_only and not is_dir:
+            return False
+        return self.regex.fullmatch(path) is not None
+
+
+def _translate_component(part: str, pattern: str) -> str:
+    """Regex for one path component of a glob (no ``/`` inside)."""
+    out: list[str] = []
+    i = 0
+    while i < len(part):
+        char = part[i]
+        if char == "*":
+            while i + 1 < len(part) and part[i + 1] == "*":
+                i += 1  # "a**b" is an ordinary "*" within a component, as in gitignore
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = part.find("]", i + 2 if part[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if end == -1:
+                raise ConfigError(f"unclosed '[' in glob pattern: {pattern!r}")
+            inner = part[i + 1 : end]
+            negate = inner[:1] in ("!", "^")
+            if negate:
+                inner = inner[1:]
+            inner = inner.replace("\\", "\\\\").replace("[", "\\[")
+            out.append(f"[{'^/' if negate else ''}{inner}]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def _compile_all(patterns: Iterable[str], case_sensitive: bool) -> tuple[GlobPattern, ...]:
+    return tuple(GlobPattern.compile(p, case_sensitive=case_sensitive) for p in patterns)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkOptions:
+    """What a source walk yields and how it treats links and large files.
+
+    :param include: globs a file must match (any of them); empty means every file.
+    :param exclude: globs that drop a file or a whole directory.
+    :param case_sensitive: match globs exactly; default is case-insensitive (see module doc).
+    :param include_hidden: scan dot-files and files with the Windows hidden/system attribute.
+    :param skip_junk: skip :data:`JUNK_PATTERNS` (``.git/``, ``~$*`` owner files, ``Thumbs.db``...).
+    :param follow_symlinks: follow symbolic links (loops are detected and recorded as skipped).
+    :param max_object_bytes: files larger than this are recorded ``too_large``; ``None`` for
+        no limit.
+    :raises ConfigError: for a malformed glob or a negative size limit.
+    """
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    include_hidden: bool = True
+    skip_junk: bool = True
+    follow_symlinks: bool = False
+    max_object_bytes: int | None = DEFAULT_MAX_OBJECT_BYTES
+    _include: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
+    _exclude: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_object_bytes is not None and self.max_object_bytes < 0:
+            raise ConfigError("max_object_bytes must not be negative")
+        # Tuples even if a caller passed lists, so the options stay hashable and picklable.
+        object.__setattr__(self, "include", tuple(self.include))
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+        excludes = (*self.exclude, *(JUNK_PATTERNS if self.skip_junk else ()))
+        object.__setattr__(self, "_include", _compile_all(self.include, self.case_sensitive))
+        object.__setattr__(self, "_exclude", _compile_all(excludes, self.case_sensitive))
+
+
+def _ancestors(parts: list[str]) -> Iterable[str]:
+    """Every ancestor directory of a path, outermost first (``a``, ``a/b`` for ``a/b/c``)."""
+    for end in range(1, len(parts)):
+        yield "/".join(parts[:end])
+
+
+def _normalise(rel_path: str, case_sensitive: bool) -> list[str]:
+    path = rel_path.replace("\\", "/").strip("/")
+    if not case_sensitive:
+        path = path.casefold()
+    return [part for part in path.split("/") if part and part != "."]
+
+
+def _any_match(
+    patterns: tuple[GlobPattern, ...], parts: list[str], *, is_dir: bool, ancestors: bool
+) -> bool:
+    full = "/".join(parts)
+    if any(p.matches(full, is_dir=is_dir) for p in patterns):
+        return True
+    if ancestors:
+        return any(p.matches(prefix, is_dir=True) for prefix in _ancestors(parts) for p in patterns)
+    return False
+
+
+def is_hidden_name(rel_path: str) -> bool:
+    """Whether any component of ``rel_path`` is a dot-name (``.ssh/id``, ``a/.env``)."""
+    return any(
+        part.startswith(".") and part not in (".", "..")
+        for part in rel_path.replace("\\", "/").split("/")
+    )
+
+
+def is_hidden_attribute(file_attributes: int) -> bool:
+    """Whether Windows ``FILE_ATTRIBUTE_*`` bits mark a file hidden or system."""
+    return bool(file_attributes & (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM))
+
+
+def is_selected(rel_path: str, options: WalkOptions, *, is_dir: bool = False) -> bool:
+    """Whether a walk yields the file (or descends into the directory) at ``rel_path``.
+
+    For a file, includes, excludes, junk and hidden names are all checked, including against
+    its ancestor directories. For a directory (``is_dir=True``) only what can prune it is
+    checked — excludes, junk and hidden names — because an include such as ``*.docx`` may still
+    match files beneath it. An empty ``rel_path`` (the root itself) is always selected.
+
+    :param rel_path: the path relative to the root, ``/``-separated.
+    :param options: the walk options.
+    :param is_dir: the path is a directory.
+    """
+    parts = _normalise(rel_path, options.case_sensitive)
+    if not parts:
+        return True
+    if not options.include_hidden and is_hidden_name(rel_path):
+        return False
+    if _any_match(options._exclude, parts, is_dir=is_dir, ancestors=True):
+        return False
+    if is_dir or not options._include:
+        return True
+    return _any_match(options._include, parts, is_dir=False, ancestors=True)
+
+
+def is_too_large(size: int | None, options: WalkOptions) -> bool:
+    """Whether a file of ``size`` bytes is over :attr:`WalkOptions.max_object_bytes`."""
+    limit = options.max_object_bytes
+    return limit is not None and size is not None and size > limit
+
+
+# Reasons recorded for entries a walk passes over. They name no content, only what happened.
+REASON_SYMLINK = "symbolic link not followed"
+REASON_SYMLINK_LOOP = "symlink loop"
+REASON_BROKEN_SYMLINK = "broken symbolic link"
+REASON_ALREADY_WALKED = "directory already walked through another link"
+REASON_PERMISSION = "permission denied"
+REASON_VANISHED = "disappeared during the walk"
+REASON_TOO_DEEP = "directory nesting too deep"
+MAX_DEPTH = 256
+"""Directories deeper than this are recorded as errors instead of walked (a loop guard for
+servers that report no file ids)."""
+
+
+def too_large_reason(size: int, options: WalkOptions) -> str:
+    """The reason recorded for a file over :attr:`WalkOptions.max_object_bytes`."""
+    return f"larger than max_object_bytes ({size} > {options.max_object_bytes} bytes)"
