@@ -1,0 +1,323 @@
+"""Plain text: decoding policy, binary detection and the chunked text extractor.
+
+Decoding never replaces bytes blindly. The policy, in order:
+
+1. a byte-order mark (UTF-8, UTF-32 LE/BE, UTF-16 LE/BE) decides;
+2. strict UTF-8 (a sequence cut at the very end of a sample still counts as UTF-8);
+3. UTF-16 without a BOM when the NUL bytes sit almost only at odd (LE) or even (BE) offsets;
+4. a legacy single-byte code page from the Swedish short list (cp1252, cp850, mac-roman):
+   chardet, restricted to those candidates, nominates one, and a small plausibility score
+   (Swedish letters up, control characters and stray symbols down) picks among the
+   candidates that decode strictly. ISO-8859-1/-15 are read as cp1252, because Windows
+   files use 0x80–0x9F for “ ” – € where Latin-1 has control characters;
+5. Latin-1, which maps every byte, so decoding always succeeds losslessly.
+
+:func:`extract_text` reads a file in blocks and yields one :class:`~piiscan.model.Segment`
+for a file that fits in ``limits.chunk_chars`` characters (locator empty: offsets are into
+the whole file), and otherwise one segment per chunk with locator ``line=N``, ``N`` being the
+1-based line of the chunk's first character. Chunks end at a line break when one lies in
+the second half of the window; consecutive chunks overlap by up to ``limits.chunk_overlap``
+characters (whole lines when possible), so a value across a chunk border is seen whole in
+one of them and a value inside the overlap is seen twice.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from collections.abc import Iterator
+
+import chardet
+
+from piiscan.errors import TooLargeError, UnsupportedError
+from piiscan.extractors.base import Blob, Limits
+from piiscan.model import Segment
+
+__all__ = [
+    "decode_text",
+    "detect_encoding",
+    "extract_text",
+    "iter_lines",
+    "looks_binary",
+    "read_text",
+]
+
+SAMPLE_BYTES = 64 * 1024
+"""How much of a file decides its encoding."""
+
+BINARY_SAMPLE_BYTES = 8 * 1024
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 before UTF-16: the UTF-32 LE mark starts with the UTF-16 LE mark.
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+_LEGACY_CANDIDATES = ("cp1252", "cp850", "mac-roman")
+_CHARDET_CANDIDATES = ("cp1252", "iso8859-15", "cp850", "cp437", "mac-roman")
+_CHARDET_TO_CODEC = {
+    "windows-1252": "cp1252",
+    "cp1252": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso-8859-15": "cp1252",
+    "iso8859-15": "cp1252",
+    "latin-1": "cp1252",
+    "ascii": "cp1252",
+    "cp850": "cp850",
+    "ibm850": "cp850",
+    "cp437": "cp850",  # same Swedish letters; cp850 has more of the Western ones
+    "ibm437": "cp850",
+    "macroman": "mac-roman",
+    "mac-roman": "mac-roman",
+    "mac_roman": "mac-roman",
+}
+_SWEDISH_LETTERS = frozenset("åäöÅÄÖéÉüÜæÆøØ")
+_COMMON_SYMBOLS = frozenset("“”‘’„–—…€£§°«»½·×´¨©®™•")
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v\b\x1b")
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the NUL pattern of ASCII-heavy UTF-16 shows."""
+    sample = data[:BINARY_SAMPLE_BYTES]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even_nuls = sample[0 : pairs * 2 : 2].count(0)
+    odd_nuls = sample[1 : pairs * 2 : 2].count(0)
+    # Latin text in UTF-16 has a NUL in nearly every other byte and almost none between.
+    if odd_nuls >= 0.4 * pairs and even_nuls <= 0.05 * pairs:
+        return "utf-16-le"
+    if even_nuls >= 0.4 * pairs and odd_nuls <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _is_utf8(data: bytes, *, truncated: bool) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A sample may end inside a multi-byte sequence; that is not evidence against UTF-8.
+        cut = error.start >= len(data) - 3 and error.reason == "unexpected end of data"
+        return truncated and cut
+    return True
+
+
+def _plausibility(text: str) -> int:
+    """How Swedish-looking a decoding is: letters count up, controls and oddities down."""
+    score = 0
+    for char in text:
+        if char.isascii():
+            if (char < " " and char not in _TEXT_CONTROLS) or char == "\x7f":
+                score -= 5
+            continue
+        if char in _SWEDISH_LETTERS:
+            score += 2
+        elif char in _COMMON_SYMBOLS:
+            continue
+        elif unicodedata.category(char) == "Cc":
+            score -= 5
+        elif not char.isalpha():
+            score -= 3
+    return score
+
+
+def _legacy_encoding(sample: bytes) -> str:
+    nominated = chardet.detect(
+        sample, include_encodings=_CHARDET_CANDIDATES, prefer_superset=True
+    ).get("encoding")
+    first = _CHARDET_TO_CODEC.get(str(nominated).lower(), "cp1252")
+    best, best_score = "latin-1", None
+    for candidate in (first, *(c for c in _LEGACY_CANDIDATES if c != first)):
+        try:
+            text = sample.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        score = _plausibility(text)
+        if best_score is None or score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
+    """The codec name to decode a text with, by the policy in the module docstring.
+
+    :param sample: the text's first bytes (or all of them).
+    :param truncated: the sample is a prefix of a longer text, so a multi-byte sequence cut
+        at its end is not an error.
+    :returns: a Python codec name that decodes ``sample`` (up to a cut sequence) strictly.
+    """
+    bom = _bom_encoding(sample)
+    if bom is not None:
+        return bom
+    if _is_utf8(sample, truncated=truncated):
+        return "utf-8"
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        return utf16
+    return _legacy_encoding(sample[:SAMPLE_BYTES])
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes of unknown encoding without replacing any.
+
+    :param data: the whole text.
+    :returns: the text and the codec name used (``utf-8``, ``utf-8-sig``, ``utf-16``,
+        ``utf-16-le``, ``cp1252``, ``cp850``, ``mac-roman``, ``latin-1``).
+    """
+    encoding = detect_encoding(data)
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        # Only a UTF-16 guess or a legacy guess made on the first 64 KB can fail here.
+        encoding = _legacy_encoding(data)
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when the first 8 KB look like binary data rather than text.
+
+    UTF-16/32 text (with a BOM, or with the UTF-16 NUL pattern) is text. Otherwise any NUL
+    byte, or more than 10 % control characters other than tab, line breaks, form feed,
+    backspace and escape, means binary.
+
+    :param data: the first bytes of an object (more is ignored).
+    """
+    sample = data[:BINARY_SAMPLE_BYTES]
+    if not sample:
+        return False
+    if _bom_encoding(sample) is not None or _utf16_without_bom(sample) is not None:
+        return False
+    if 0 in sample:
+        return True
+    controls = sum(1 for byte in sample if (byte < 0x20 and byte not in b"\t\n\r\f\v\b\x1b"))
+    controls += sample.count(0x7F)
+    return controls > 0.1 * len(sample)
+
+
+def read_text(blob: Blob, *, block_bytes: int = SAMPLE_BYTES) -> tuple[str, Iterator[str]]:
+    """Open a text object and decode it incrementally.
+
+    The encoding is chosen on the first 64 KB. Should a later block not decode with it (a
+    file that is UTF-8 at the top and cp1252 further down), the rest is decoded with the
+    legacy code page chosen on that block — still without replacement characters.
+
+    :param blob: the object.
+    :param block_bytes: bytes read per step.
+    :returns: the encoding chosen at the start and an iterator of decoded pieces.
+    :raises UnsupportedError: the object looks binary.
+    """
+    head = blob.read(SAMPLE_BYTES)
+    if looks_binary(head):
+        raise UnsupportedError("binary content")
+    encoding = detect_encoding(head, truncated=len(head) == SAMPLE_BYTES)
+    return encoding, _decode_blocks(blob, encoding, block_bytes)
+
+
+def _decode_blocks(blob: Blob, encoding: str, block_bytes: int) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with blob.opener() as stream:
+        while block := stream.read(block_bytes):
+            try:
+                piece = decoder.decode(block)
+            except UnicodeDecodeError:
+                pending = decoder.getstate()[0]
+                rest = pending + block
+                encoding = _legacy_encoding(rest)
+                decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+                try:
+                    piece = decoder.decode(rest)
+                except UnicodeDecodeError:
+                    decoder = codecs.getincrementaldecoder("latin-1")()
+                    piece = decoder.decode(rest)
+            if piece:
+                yield piece
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+
+def iter_lines(pieces: Iterator[str]) -> Iterator[str]:
+    """Regroup decoded pieces into lines that keep their ``\\n`` (``\\r\\n`` stays whole).
+
+    Only ``\\n`` ends a line, as the :mod:`csv` module expects; the last line may lack it.
+    """
+    pending = ""
+    for piece in pieces:
+        pending += piece
+        start = 0
+        while (end := pending.find("\n", start)) != -1:
+            yield pending[start : end + 1]
+            start = end + 1
+        pending = pending[start:]
+    if pending:
+        yield pending
+
+
+def _cut(text: str, size: int) -> int:
+    """Where a chunk starting at 0 ends: after a line break in the window's second half."""
+    if len(text) <= size:
+        return len(text)
+    newline = text.rfind("\n", size // 2, size)
+    return newline + 1 if newline != -1 else size
+
+
+def _next_start(text: str, end: int, overlap: int) -> int:
+    """Where the next chunk starts: ``overlap`` before ``end``, at a line start if one is near."""
+    start = max(end - overlap, 0)
+    newline = text.find("\n", start, end)
+    if 0 <= newline < end - 1:
+        return newline + 1
+    return start if start > 0 else end
+
+
+def extract_text(blob: Blob, limits: Limits) -> Iterator[Segment]:
+    """Yield a plain-text object as one segment, or as overlapping chunks with ``line=N``.
+
+    :param blob: the object.
+    :param limits: ``chunk_chars``, ``chunk_overlap`` and ``max_text_chars`` apply.
+    :raises UnsupportedError: the object looks binary.
+    :raises TooLargeError: after yielding ``max_text_chars`` characters of a longer text.
+    """
+    _, pieces = read_text(blob)
+    size = max(limits.chunk_chars, 1)
+    overlap = min(max(limits.chunk_overlap, 0), size // 2)
+    buffer = ""
+    buffer_line = 1
+    fresh = 0  # index in ``buffer`` where text not yet yielded begins
+    total = 0
+    chunked = False
+    for piece in pieces:
+        total += len(piece)
+        if total > limits.max_text_chars:
+            raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
+        buffer += piece
+        while len(buffer) > size:
+            end = _cut(buffer, size)
+            chunked = True
+            yield Segment(text=buffer[:end], locator=f"line={buffer_line}")
+            start = _next_start(buffer, end, overlap)
+            buffer_line += buffer.count("\n", 0, start)
+            fresh = end - start
+            buffer = buffer[start:]
+    if not buffer[fresh:].strip():
+        return
+    if not chunked:
+        yield Segment(text=buffer)
+    else:
+        yield Segment(text=buffer, locator=f"line={buffer_line}")

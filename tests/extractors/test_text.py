@@ -1,0 +1,141 @@
+"""Tests for the text decoding policy and the chunked text extractor."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+
+import pytest
+
+from piiscan.errors import TooLargeError, UnsupportedError
+from piiscan.extractors.base import Blob, Limits
+from piiscan.extractors.text import decode_text, detect_encoding, extract_text, looks_binary
+
+SWEDISH = "Åsa Öberg, Storgatan 1, 123 45 Göteborg, 850601-2387, 070-174 06 05\n" * 3
+SHORT = "Åsa Öberg bor i Skövde\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "encode_as", "expected"),
+    [
+        (SWEDISH, "utf-8", "utf-8"),
+        (SWEDISH, "utf-8-sig", "utf-8-sig"),
+        (SWEDISH, "utf-16", "utf-16"),
+        (SWEDISH, "utf-16-le", "utf-16-le"),
+        (SWEDISH, "utf-16-be", "utf-16-be"),
+        (SWEDISH, "utf-32", "utf-32"),
+        (SWEDISH, "cp1252", "cp1252"),
+        (SWEDISH, "iso8859-1", "cp1252"),
+        (SWEDISH, "iso8859-15", "cp1252"),
+        (SWEDISH, "cp850", "cp850"),
+        (SWEDISH, "mac-roman", "mac-roman"),
+        (SHORT, "cp1252", "cp1252"),
+        (SHORT, "cp850", "cp850"),
+        ("“Åsa” – 10 €\n", "cp1252", "cp1252"),
+        ("plain ascii 850601-2387\n", "ascii", "utf-8"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 12 else None,
+)
+def test_decode_text_round_trips(text: str, encode_as: str, expected: str) -> None:
+    decoded, encoding = decode_text(text.encode(encode_as))
+    assert decoded == text
+    assert encoding == expected
+
+
+def test_decode_never_replaces() -> None:
+    # 0x81 is undefined in cp1252; the policy must still decode without U+FFFD.
+    text, _ = decode_text(b"G\xf6teborg \x81 \x9d")
+    assert "\ufffd" not in text
+
+
+def test_utf8_cut_inside_a_character_is_still_utf8() -> None:
+    data = "Öberg".encode()[:-1] + "ö".encode()[:1]
+    assert detect_encoding(data, truncated=True) == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("data", "binary"),
+    [
+        (b"", False),
+        (b"hello world\n", False),
+        (SWEDISH.encode("utf-16-le"), False),
+        (SWEDISH.encode("utf-16"), False),
+        (SWEDISH.encode("utf-32"), False),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", True),
+        (b"abc\x00def", True),
+        (bytes(range(1, 32)) * 10, True),
+        (b"col\x1bred\x1b[0m\tok\n", False),
+    ],
+)
+def test_looks_binary(data: bytes, binary: bool) -> None:
+    assert looks_binary(data) is binary
+
+
+def test_small_file_is_one_segment_without_locator() -> None:
+    blob = Blob.from_bytes("a.txt", SWEDISH.encode("cp1252"))
+    segments = list(extract_text(blob, Limits()))
+    assert [(s.text, s.locator) for s in segments] == [(SWEDISH, "")]
+
+
+def test_empty_and_blank_files_yield_nothing() -> None:
+    assert list(extract_text(Blob.from_bytes("a.txt", b""), Limits())) == []
+    assert list(extract_text(Blob.from_bytes("a.txt", b"  \n\n"), Limits())) == []
+
+
+def test_binary_is_unsupported() -> None:
+    with pytest.raises(UnsupportedError, match="binary content"):
+        list(extract_text(Blob.from_bytes("a.bin", bytes(range(256)) * 4), Limits()))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_large_file_is_chunked_with_line_locators(encoding: str) -> None:
+    lines = [f"rad {n}: Åsa Öberg 850601-2387\n" for n in range(1, 5001)]
+    blob = Blob.from_bytes("big.log", "".join(lines).encode(encoding))
+    limits = Limits(chunk_chars=4096, chunk_overlap=100)
+    segments = list(extract_text(blob, limits))
+    assert len(segments) > 10
+    for segment in segments:
+        assert len(segment.text) <= 4096
+        first_line = int(segment.locator.removeprefix("line="))
+        # Chunks start at line starts here, so the line number names the first line exactly.
+        assert segment.text.startswith(lines[first_line - 1])
+    # Every line appears whole in some chunk, and consecutive chunks overlap.
+    covered = {line for s in segments for line in s.text.splitlines(keepends=True)}
+    assert covered >= set(lines)
+    for before, after in itertools.pairwise(segments):
+        shared = after.text.splitlines(keepends=True)[0]
+        overlap = before.text[before.text.rfind(shared) :]
+        assert 0 < len(overlap) <= 100 + len(shared)
+        assert after.text.startswith(overlap)
+
+
+def test_chunks_without_line_breaks_overlap_by_the_overlap() -> None:
+    text = "".join(f"{n:05d}" for n in range(4000))
+    segments = list(
+        extract_text(
+            Blob.from_bytes("one.txt", text.encode()), Limits(chunk_chars=1000, chunk_overlap=50)
+        )
+    )
+    assert segments[0].text == text[:1000]
+    assert segments[1].text == text[950:1950]
+    assert all(s.locator == "line=1" for s in segments)
+    assert "".join(s.text[50 if i else 0 :] for i, s in enumerate(segments)) == text
+
+
+def test_mixed_encoding_file_switches_without_replacement() -> None:
+    data = ("a" * 70_000 + "\n").encode() + "Göteborg\n".encode("cp1252")
+    text = "".join(
+        s.text for s in extract_text(Blob.from_bytes("m.txt", data), Limits(chunk_chars=1_000_000))
+    )
+    assert text.endswith("Göteborg\n")
+
+
+def test_text_limit() -> None:
+    blob = Blob.from_bytes("a.txt", b"x" * 200_000)
+    with pytest.raises(TooLargeError):
+        list(extract_text(blob, Limits(max_text_chars=100_000)))
+
+
+def test_bom_is_not_part_of_the_text() -> None:
+    blob = Blob.from_bytes("a.txt", codecs.BOM_UTF8 + b"hej")
+    assert [s.text for s in extract_text(blob, Limits())] == ["hej"]
