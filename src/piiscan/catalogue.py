@@ -1,0 +1,218 @@
+"""The declarative recognizer catalogue: ``recognizers/*.yaml`` loaded into frozen specs.
+
+Each YAML file declares one recognizer::
+
+    id: se.personnummer          # stable, namespaced, never renamed
+    entity: SE_PERSONNUMMER      # stable entity type
+    version: 1                   # bump when matching behaviour changes
+    name: Swedish personal identity number
+    description: ...
+    validator: personnummer      # a function registered under piiscan.validators
+    patterns:                    # regexes (the ``regex`` module's syntax), case-sensitive
+      - {name: separated, regex: '...', strength: medium}
+    context:                     # words that raise the strength one step when near a match
+      sv: [personnummer, pnr]    # stems: longer than 4 characters match inside compounds,
+      en: [civic number]         # shorter ones only as whole words
+    negative_context: [ocr]      # words that suppress a match (an OCR reference is no card)
+    prefilter: '\d'             # cheap regex; the recognizer is skipped when it finds nothing
+    scores: {low: 0.4, medium: 0.75, high: 0.95}
+    priority: 90                 # who wins when different entities claim the same digits
+    examples:
+      valid: ["Personnummer: 850601-2387"]
+      invalid: ["Fakturanummer 850601-2388"]
+
+A recognizer that needs code (``kind: class``) names a presidio ``EntityRecognizer`` factory
+as ``factory: package.module:attribute`` instead of patterns.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from piiscan.errors import ConfigError
+from piiscan.validators.base import Strength
+
+DEFAULT_SCORES: Mapping[Strength, float] = {
+    Strength.LOW: 0.4,
+    Strength.MEDIUM: 0.75,
+    Strength.HIGH: 0.95,
+}
+
+_STRENGTH_NAMES = {"low": Strength.LOW, "medium": Strength.MEDIUM, "high": Strength.HIGH}
+_KNOWN_KEYS = {
+    "id", "entity", "version", "name", "description", "kind", "validator", "factory",
+    "patterns", "context", "negative_context", "scores", "priority", "options", "examples",
+    "context_window", "flags", "prefilter",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatternSpec:
+    """One regular expression of a recognizer and the strength a match of it carries."""
+
+    name: str
+    regex: str
+    strength: Strength = Strength.MEDIUM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecognizerSpec:
+    """A recognizer as declared in the catalogue."""
+
+    id: str
+    entity: str
+    version: int
+    name: str = ""
+    description: str = ""
+    kind: str = "pattern"
+    validator: str | None = None
+    factory: str | None = None
+    patterns: tuple[PatternSpec, ...] = ()
+    context: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
+    context_window: tuple[int, int] = (64, 32)
+    scores: tuple[tuple[Strength, float], ...] = tuple(DEFAULT_SCORES.items())
+    priority: int = 50
+    ignore_case: bool = False
+    prefilter: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+    examples_valid: tuple[str, ...] = ()
+    examples_invalid: tuple[str, ...] = ()
+    source: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        """``id@version``, the form stored with every finding."""
+        return f"{self.id}@{self.version}"
+
+    def score_for(self, strength: Strength) -> float:
+        """The score of a match of the given strength."""
+        return dict(self.scores)[strength]
+
+
+def builtin_catalogue_dir() -> Path:
+    """The directory of the catalogue shipped with piiscan.
+
+    In an installed wheel it is ``piiscan/catalogue_yaml``; in a source checkout (editable
+    install) it is the top-level ``recognizers/`` directory.
+    """
+    packaged = Path(__file__).with_name("catalogue_yaml")
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "recognizers"
+    if checkout.is_dir():
+        return checkout
+    raise ConfigError("the built-in recognizer catalogue is missing from this installation")
+
+
+def load_catalogue(directories: Iterable[Path]) -> tuple[RecognizerSpec, ...]:
+    """Load every ``*.yaml`` file of the given directories, in order.
+
+    A later spec with the same ``id`` replaces an earlier one, so an organisation's directory
+    can override a built-in recognizer.
+
+    :raises ConfigError: for an unreadable directory or a malformed file; the message names
+        the file and the field.
+    """
+    by_id: dict[str, RecognizerSpec] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            raise ConfigError(f"recognizer directory does not exist: {directory}")
+        for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+            spec = load_spec(path)
+            by_id[spec.id] = spec
+    return tuple(by_id.values())
+
+
+def load_spec(path: Path) -> RecognizerSpec:
+    """Parse and check one catalogue file.
+
+    :raises ConfigError: when the file is not valid YAML or breaks the schema.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read recognizer definition ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a recognizer definition must be a mapping")
+    return spec_from_mapping(raw, source=str(path))
+
+
+def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> RecognizerSpec:
+    """Build a :class:`RecognizerSpec` from a parsed YAML mapping."""
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{source}: {message}")
+
+    unknown = set(raw) - _KNOWN_KEYS
+    if unknown:
+        raise fail(f"unknown keys {sorted(unknown)}")
+    for required in ("id", "entity", "version"):
+        if required not in raw:
+            raise fail(f"missing '{required}'")
+    if not isinstance(raw["version"], int) or raw["version"] < 1:
+        raise fail("'version' must be a positive integer")
+    kind = raw.get("kind", "pattern")
+    if kind not in ("pattern", "class"):
+        raise fail("'kind' must be 'pattern' or 'class'")
+    patterns = tuple(_pattern(p, fail) for p in raw.get("patterns") or ())
+    if kind == "pattern" and not patterns:
+        raise fail("a pattern recognizer needs at least one pattern")
+    if kind == "class" and not raw.get("factory"):
+        raise fail("a class recognizer needs 'factory: module:attribute'")
+    context = raw.get("context") or {}
+    if isinstance(context, Mapping):
+        words = [w for lang in context.values() for w in (lang or ())]
+    else:
+        words = list(context)
+    scores = dict(DEFAULT_SCORES)
+    for name, value in (raw.get("scores") or {}).items():
+        if name not in _STRENGTH_NAMES or not isinstance(value, int | float):
+            raise fail(f"bad score tier {name!r}")
+        scores[_STRENGTH_NAMES[name]] = float(value)
+    window = raw.get("context_window") or [64, 32]
+    flags = raw.get("flags") or []
+    examples = raw.get("examples") or {}
+    return RecognizerSpec(
+        id=str(raw["id"]),
+        entity=str(raw["entity"]),
+        version=raw["version"],
+        name=str(raw.get("name", "")),
+        description=str(raw.get("description", "")).strip(),
+        kind=kind,
+        validator=raw.get("validator"),
+        factory=raw.get("factory"),
+        patterns=patterns,
+        context=tuple(sorted({str(w).lower() for w in words})),
+        negative_context=tuple(sorted({str(w).lower() for w in raw.get("negative_context") or ()})),
+        context_window=(int(window[0]), int(window[1])),
+        scores=tuple(sorted(scores.items())),
+        priority=int(raw.get("priority", 50)),
+        ignore_case="ignorecase" in flags,
+        prefilter=raw.get("prefilter"),
+        options=tuple(sorted((raw.get("options") or {}).items())),
+        examples_valid=tuple(examples.get("valid") or ()),
+        examples_invalid=tuple(examples.get("invalid") or ()),
+        source=os.fspath(source),
+    )
+
+
+def _pattern(raw: Any, fail: Any) -> PatternSpec:
+    if not isinstance(raw, Mapping) or "regex" not in raw:
+        raise fail("each pattern needs a 'regex'")
+    strength = raw.get("strength", "medium")
+    if strength not in _STRENGTH_NAMES:
+        raise fail(f"pattern strength must be low, medium or high, not {strength!r}")
+    return PatternSpec(
+        name=str(raw.get("name", "pattern")),
+        regex=str(raw["regex"]),
+        strength=_STRENGTH_NAMES[strength],
+    )

@@ -1,0 +1,58 @@
+"""Resolve findings of different entity types that claim the same characters.
+
+presidio removes duplicates within one entity type only; the digits ``0406280404`` can be a
+personnummer, a phone number and an organisationsnummer at once. The rule here: the
+higher score wins; on equal scores the recognizer with the higher priority wins (a validated
+personnummer beats the phone number the same digits form). Findings that do not overlap are
+never touched.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+
+from piiscan.model import Finding
+
+
+def resolve_overlaps(
+    findings: Sequence[Finding], priorities: Mapping[str, int]
+) -> list[Finding]:
+    """Keep, of every group of overlapping findings, those that do not lose to a neighbour.
+
+    :param findings: findings of one text, any order.
+    :param priorities: recognizer key (``id@version``) to priority; unknown keys rank 0.
+    :returns: the surviving findings ordered by start offset.
+    """
+
+    ordered = sorted(findings, key=lambda f: (f.start, f.end))
+    if _disjoint(ordered):
+        return ordered
+
+    def rank(f: Finding) -> tuple[float, int, int]:
+        return (f.score, priorities.get(f.recognizer, 0), f.end - f.start)
+
+    longest = max(f.end - f.start for f in ordered)
+    starts: list[int] = []
+    kept: list[Finding] = []
+    for candidate in sorted(ordered, key=rank, reverse=True):
+        low = bisect.bisect_left(starts, candidate.start - longest)
+        high = bisect.bisect_left(starts, candidate.end)
+        if any(
+            kept[i].end > candidate.start and kept[i].entity_type != candidate.entity_type
+            for i in range(low, high)
+        ):
+            continue
+        position = bisect.bisect_left(starts, candidate.start)
+        starts.insert(position, candidate.start)
+        kept.insert(position, candidate)
+    return sorted(kept, key=lambda f: (f.start, f.end, f.entity_type))
+
+
+def _disjoint(ordered: Sequence[Finding]) -> bool:
+    reach = -1
+    for finding in ordered:
+        if finding.start < reach:
+            return False
+        reach = max(reach, finding.end)
+    return True
