@@ -8,8 +8,9 @@ separators):
 * ``**`` as a whole component matches any number of components: ``**/tmp`` (at any depth),
   ``HR/**`` (everything under ``HR``), ``a/**/b`` (``a/b``, ``a/x/b``, ``a/x/y/b``).
 * A pattern without a ``/`` (other than a trailing one) matches a name at any depth:
-  ``*.tmp`` matches ``a/b/c.tmp``. A pattern with a ``/`` is anchored at the root; a leading
-  ``/`` is allowed and ignored (``/HR/*.xlsx`` is ``HR/*.xlsx``).
+  ``*.tmp`` matches ``a/b/c.tmp``. A pattern with a ``/`` before its end is anchored at the
+  root: ``HR/*.xlsx`` and ``/HR/*.xlsx`` both mean ``HR`` at the top, and ``/tmp/`` matches
+  only the top-level ``tmp`` while ``tmp/`` matches one at any depth.
 * A trailing ``/`` makes the pattern match directories only: ``backup/``.
 * A pattern that matches a directory matches everything beneath it, for includes and excludes.
 
@@ -86,10 +87,10 @@ class GlobPattern:
         """
         body = text.strip()
         directory_only = body.endswith("/")
+        anchored = "/" in body.rstrip("/")
         body = body.strip("/")
         if not body:
             raise ConfigError(f"empty glob pattern: {text!r}")
-        anchored = "/" in body
         if not case_sensitive:
             body = body.casefold()
         parts = body.split("/")
