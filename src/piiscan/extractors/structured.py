@@ -1,0 +1,219 @@
+"""JSON, NDJSON and XML: one segment per value, located by its path.
+
+JSON (:func:`extract_json`) yields every non-blank string and every number (not booleans)
+as a segment. The locator is a JSONPath: ``$.kunder[3].personnummer`` (array indexes are
+0-based, as in JSONPath); keys that are not plain identifiers are quoted
+(``$["för namn"]``). Keys that look like data — three or more digits, or an ``@`` (a
+document keyed by personnummer or e-mail) — never appear in a locator or a context: they
+are written as ``[#i]``, the member's 0-based position in its object, and the key itself is
+yielded as a segment of its own so it is scanned. ``context`` is ``(last key,)``.
+
+NDJSON (:func:`extract_ndjson`) streams line by line; the locator is ``line=N/$.path`` with
+``N`` 1-based. A line that is not valid JSON is yielded whole as text with ``line=N``.
+
+XML (:func:`extract_xml`) streams with :func:`lxml.etree.iterparse` with entity
+resolution, DTD loading and network access off and ``huge_tree`` off: external entities are
+never read and internal ones are not expanded (libxml2 refuses entity amplification, which
+becomes :class:`~piiscan.errors.TooLargeError`). Element text, text between child elements
+and attribute values become segments. The locator is the element path,
+``/kunder/kund[3]/personnummer``, with 1-based positions among same-named siblings written
+only from the second on (``kund`` is the first ``kund``), and ``/@name`` for an attribute.
+Namespace prefixes are kept in paths as written; ``context`` is ``(local name,)`` of the
+element or attribute.
+Finished elements are cleared and removed, so memory stays flat on long files.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from piiscan.errors import ExtractionError, TooLargeError
+from piiscan.extractors.base import Blob, Limits
+from piiscan.extractors.text import decode_text, iter_lines, read_text
+from piiscan.model import Segment
+
+__all__ = ["extract_json", "extract_ndjson", "extract_xml", "json_segments"]
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*\Z")
+_MAX_KEY_CHARS = 64
+
+
+def _data_like(key: str) -> bool:
+    return "@" in key or sum(char.isdigit() for char in key) >= 3
+
+
+def _key_step(key: str, index: int) -> str:
+    if _data_like(key) or len(key) > _MAX_KEY_CHARS:
+        return f"[#{index}]"
+    if _IDENTIFIER.match(key):
+        return f".{key}"
+    return "[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+def json_segments(value: Any, *, prefix: str = "") -> Iterator[Segment]:
+    """The segments of a parsed JSON value, in document order.
+
+    :param value: what :func:`json.loads` returned.
+    :param prefix: put before each ``$`` path (``line=3/`` for NDJSON).
+    """
+    # An explicit stack: nesting depth is the document's choice, not ours.
+    stack: list[tuple[str, str, Any]] = [("$", "", value)]
+    while stack:
+        path, key, node = stack.pop()
+        context = (key,) if key else ()
+        if isinstance(node, dict):
+            children: list[tuple[str, str, Any]] = []
+            for index, (name, child) in enumerate(node.items()):
+                step = _key_step(name, index)
+                if step.startswith("[#") and name.strip():
+                    children.append((path + step, "", name))
+                    children.append((path + step, "", child))
+                else:
+                    children.append((path + step, name, child))
+            stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend(
+                (f"{path}[{index}]", key, child) for index, child in reversed(list(enumerate(node)))
+            )
+        elif isinstance(node, str):
+            if node.strip():
+                yield Segment(text=node, locator=prefix + path, context=context)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            yield Segment(text=str(node), locator=prefix + path, context=context)
+
+
+def extract_json(blob: Blob, limits: Limits) -> Iterator[Segment]:
+    """Yield the strings and numbers of a JSON document.
+
+    The document is parsed whole, so it may be at most ``limits.max_text_chars`` bytes;
+    large line-oriented data belongs in NDJSON.
+
+    :raises TooLargeError: the document is over ``max_text_chars`` bytes.
+    :raises ExtractionError: the document is not valid JSON or nests too deeply.
+    """
+    data = blob.read(limits.max_text_chars + 1)
+    if len(data) > limits.max_text_chars:
+        raise TooLargeError(f"JSON document over {limits.max_text_chars} bytes")
+    text, _ = decode_text(data)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ExtractionError(f"malformed JSON at line {error.lineno}") from error
+    except RecursionError as error:
+        raise ExtractionError("JSON nested too deeply") from error
+    yield from json_segments(value)
+
+
+def extract_ndjson(blob: Blob, limits: Limits) -> Iterator[Segment]:
+    """Yield the values of newline-delimited JSON, one line at a time.
+
+    :raises UnsupportedError: the object looks binary.
+    :raises TooLargeError: after ``max_text_chars`` characters.
+    """
+    _, pieces = read_text(blob)
+    total = 0
+    for number, line in enumerate(iter_lines(pieces), start=1):
+        total += len(line)
+        if total > limits.max_text_chars:
+            raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            yield Segment(text=line.rstrip("\r\n"), locator=f"line={number}")
+            continue
+        yield from json_segments(value, prefix=f"line={number}/")
+
+
+@dataclass(slots=True)
+class _Open:
+    """An element being parsed: its path and how many children of each name it has."""
+
+    path: str
+    children: dict[str, int] = field(default_factory=dict)
+
+
+def _name(qualified: str, prefix: str | None) -> str:
+    local = etree.QName(qualified).localname
+    return f"{prefix}:{local}" if prefix else local
+
+
+def _xml_segments(element: Any, path: str) -> Iterator[Segment]:
+    """Attributes, text and the remaining child tails of a finished element."""
+    name = etree.QName(element.tag).localname
+    for attribute, value in element.attrib.items():
+        if value.strip():
+            attribute_name = _name(attribute, None)
+            yield Segment(
+                text=value, locator=f"{path}/@{attribute_name}", context=(attribute_name,)
+            )
+    if element.text and element.text.strip():
+        yield Segment(text=element.text, locator=path, context=(name,))
+    for child in element:
+        if child.tail and child.tail.strip():
+            yield Segment(text=child.tail, locator=path, context=(name,))
+
+
+def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
+    """Yield the text and attribute values of an XML document.
+
+    :raises TooLargeError: entity amplification, or more than ``max_text_chars`` characters.
+    :raises ExtractionError: the document is not well-formed.
+    """
+    total = 0
+    open_elements: list[_Open] = []
+    with blob.opener() as stream:
+        events = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+        )
+        try:
+            for event, element in events:
+                if event == "start":
+                    name = _name(element.tag, element.prefix)
+                    parent = open_elements[-1] if open_elements else None
+                    if parent is None:
+                        path = f"/{name}"
+                    else:
+                        count = parent.children.get(name, 0) + 1
+                        parent.children[name] = count
+                        path = f"{parent.path}/{name}" + (f"[{count}]" if count > 1 else "")
+                    open_elements.append(_Open(path=path))
+                    continue
+                current = open_elements.pop()
+                for segment in _xml_segments(element, current.path):
+                    total += len(segment.text)
+                    if total > limits.max_text_chars:
+                        raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
+                    yield segment
+                element.clear(keep_tail=True)
+                parent_element = element.getparent()
+                if parent_element is None:
+                    continue
+                parent_path = open_elements[-1].path
+                parent_name = etree.QName(parent_element.tag).localname
+                # Earlier siblings are done and their tails are complete now: scan, then drop.
+                while (previous := element.getprevious()) is not None:
+                    if previous.tail and previous.tail.strip():
+                        yield Segment(
+                            text=previous.tail, locator=parent_path, context=(parent_name,)
+                        )
+                    del parent_element[0]
+        except etree.XMLSyntaxError as error:
+            message = str(error).lower()
+            if "amplification" in message or ("entity" in message and "loop" in message):
+                raise TooLargeError("XML entity expansion refused") from error
+            raise ExtractionError(f"malformed XML at line {error.lineno}") from error
