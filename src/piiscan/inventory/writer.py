@@ -47,7 +47,7 @@ from piiscan.inventory.schema import (
 )
 from piiscan.model import ObjectResult, Status
 
-__all__ = ["DEFAULT_ROW_GROUP_ROWS", "InventoryWriter", "new_scan_id"]
+__all__ = ["DEFAULT_ROW_GROUP_ROWS", "InventoryWriter", "existing_fingerprints", "new_scan_id"]
 
 #: Rows buffered per table before a row group is written.
 DEFAULT_ROW_GROUP_ROWS: Final = 50_000
@@ -144,13 +144,17 @@ class _TableFile:
         handle.close()
 
     def discard(self) -> None:
-        """Close and delete the temporary file after a failure; never raises."""
+        """Close and delete the temporary file after a failure; never raises.
+
+        A file this writer did not create (another writer's) is left alone.
+        """
+        if self._handle is None:
+            return
         with contextlib.suppress(Exception):
             if self._writer is not None:
                 self._writer.close()
         with contextlib.suppress(Exception):
-            if self._handle is not None:
-                self._handle.close()
+            self._handle.close()
         with contextlib.suppress(OSError):
             self.temporary.unlink()
 
