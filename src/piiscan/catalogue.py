@@ -1,4 +1,4 @@
-"""The declarative recognizer catalogue: ``recognizers/*.yaml`` loaded into frozen specs.
+r"""The declarative recognizer catalogue: ``recognizers/*.yaml`` loaded into frozen specs.
 
 Each YAML file declares one recognizer::
 
@@ -15,6 +15,7 @@ Each YAML file declares one recognizer::
       en: [civic number]         # shorter ones only as whole words
     negative_context: [ocr]      # words that suppress a match (an OCR reference is no card)
     prefilter: '\d'             # cheap regex; the recognizer is skipped when it finds nothing
+    candidates: {kind: digits, min: 10, max: 12, before: 2, after: 1}   # see CandidateSpec
     scores: {low: 0.4, medium: 0.75, high: 0.95}
     priority: 90                 # who wins when different entities claim the same digits
     examples:
@@ -50,7 +51,7 @@ _STRENGTH_NAMES = {"low": Strength.LOW, "medium": Strength.MEDIUM, "high": Stren
 _KNOWN_KEYS = {
     "id", "entity", "version", "name", "description", "kind", "validator", "factory",
     "patterns", "context", "negative_context", "scores", "priority", "options", "examples",
-    "context_window", "flags", "prefilter",
+    "context_window", "flags", "prefilter", "candidates",
 }  # fmt: skip
 
 
@@ -61,6 +62,23 @@ class PatternSpec:
     name: str
     regex: str
     strength: Strength = Strength.MEDIUM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateSpec:
+    """Where in a text a recognizer's patterns can possibly match.
+
+    The engine indexes every text once (runs of digits with their separators, ``@`` signs)
+    and runs a recognizer's patterns only in windows around the candidates it accepts,
+    instead of over the whole text. ``kind: digits`` accepts digit runs holding ``min`` to
+    ``max`` digits; ``kind: at`` accepts ``@`` signs. ``before``/``after`` widen the window.
+    """
+
+    kind: str
+    min_digits: int = 1
+    max_digits: int = 64
+    before: int = 2
+    after: int = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +101,7 @@ class RecognizerSpec:
     priority: int = 50
     ignore_case: bool = False
     prefilter: str | None = None
+    candidates: CandidateSpec | None = None
     options: tuple[tuple[str, Any], ...] = ()
     examples_valid: tuple[str, ...] = ()
     examples_invalid: tuple[str, ...] = ()
@@ -198,10 +217,25 @@ def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> Reco
         priority=int(raw.get("priority", 50)),
         ignore_case="ignorecase" in flags,
         prefilter=raw.get("prefilter"),
+        candidates=_candidates(raw.get("candidates"), fail),
         options=tuple(sorted((raw.get("options") or {}).items())),
         examples_valid=tuple(examples.get("valid") or ()),
         examples_invalid=tuple(examples.get("invalid") or ()),
         source=os.fspath(source),
+    )
+
+
+def _candidates(raw: Any, fail: Any) -> CandidateSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or raw.get("kind") not in ("digits", "at"):
+        raise fail("'candidates' needs kind: digits or kind: at")
+    return CandidateSpec(
+        kind=str(raw["kind"]),
+        min_digits=int(raw.get("min", 1)),
+        max_digits=int(raw.get("max", 64)),
+        before=int(raw.get("before", 2)),
+        after=int(raw.get("after", 2)),
     )
 
 

@@ -13,6 +13,7 @@ from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
 from piiscan.catalogue import RecognizerSpec
 from piiscan.config import EngineConfig
+from piiscan.engine.candidates import CandidateIndex
 from piiscan.engine.chunking import chunks
 from piiscan.engine.context import ContextMatcher
 from piiscan.engine.recognizers import (
@@ -87,6 +88,7 @@ class Engine:
         self.recognizers = build_recognizers(registry)
         nlp_engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "no_op"}])
         nlp_engine.load()
+        self._nlp_engine = nlp_engine
         # An explicit, non-empty registry: an empty one makes presidio load its English defaults.
         presidio_registry = RecognizerRegistry(
             recognizers=self.recognizers, supported_languages=[LANGUAGE]
@@ -151,8 +153,14 @@ class Engine:
             entities = self._candidate_entities(chunk)
             if not entities:
                 continue
+            artifacts = self._nlp_engine.process_text(chunk, LANGUAGE)
+            artifacts.piiscan_candidates = CandidateIndex.of(chunk)
             results = self.analyzer.analyze(
-                text=chunk, language=LANGUAGE, entities=entities, context=context_list
+                text=chunk,
+                language=LANGUAGE,
+                entities=entities,
+                context=context_list,
+                nlp_artifacts=artifacts,
             )
             for result in results:
                 start = offset + result.start

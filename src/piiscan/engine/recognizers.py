@@ -20,8 +20,9 @@ flags from validation and the normalised value for keyed hashing (never logged b
 
 from __future__ import annotations
 
+import functools
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import regex
@@ -50,7 +51,9 @@ class CatalogueRecognizer(LocalRecognizer):  # type: ignore[misc]
 
     def __init__(self, spec: RecognizerSpec, validator: Validator | None) -> None:
         self.spec = spec
-        self._validator = validator
+        # Validators are pure, and the same phone number or org number recurs across a share
+        # (signatures, letterheads), so remembering verdicts saves most validation work.
+        self._validator = functools.lru_cache(maxsize=1 << 16)(validator) if validator else None
         flags = regex.IGNORECASE if spec.ignore_case else 0
         self._patterns = [(regex.compile(p.regex, flags), p.strength) for p in spec.patterns]
         self._context = ContextMatcher(spec.context)
@@ -72,8 +75,13 @@ class CatalogueRecognizer(LocalRecognizer):  # type: ignore[misc]
     ) -> list[RecognizerResult]:
         """Find, validate and score every match of this recognizer's patterns in ``text``."""
         best: dict[tuple[int, int], RecognizerResult] = {}
+        index = getattr(nlp_artifacts, "piiscan_candidates", None)
+        if index is None or self.spec.candidates is None:
+            windows = [(0, len(text))]  # plain presidio use: scan the whole text
+        else:
+            windows = index.windows(self.spec.candidates)
         for pattern, pattern_strength in self._patterns:
-            for match in pattern.finditer(text):
+            for match in _matches(pattern, text, windows):
                 if "value" in pattern.groupindex:
                     start, end = match.span("value")
                 else:
@@ -139,6 +147,13 @@ class CatalogueRecognizer(LocalRecognizer):  # type: ignore[misc]
             meta[META_CONTEXT] = word
             result.score = max(result.score, self._scores[strength])
         return raw_recognizer_results
+
+
+def _matches(
+    pattern: regex.Pattern[str], text: str, windows: Sequence[tuple[int, int]]
+) -> Iterator[regex.Match[str]]:
+    for low, high in windows:
+        yield from pattern.finditer(text, low, high)
 
 
 def build_recognizers(registry: Registry) -> list[EntityRecognizer]:
