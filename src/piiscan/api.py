@@ -8,12 +8,13 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from piiscan.config import EngineConfig
+from piiscan.config import EngineConfig, ScanConfig
 from piiscan.model import Finding
 from piiscan.plugins import Registry, load_registry
 
 if TYPE_CHECKING:  # the engine imports presidio, which takes seconds; load it on first use
     from piiscan.engine import Engine
+    from piiscan.pipeline import ProgressCallback, ScanReport
 
 
 def scan_text(
@@ -61,3 +62,21 @@ def make_engine(
     from piiscan.engine import build_engine
 
     return build_engine(registry or load_registry(recognizer_dirs), config)
+
+
+def scan(
+    config: ScanConfig,
+    *,
+    progress: ProgressCallback | None = None,
+    smb_password: str | None = None,
+) -> ScanReport:
+    """Scan the roots of ``config`` into a new scan of its inventory.
+
+    :param progress: called after every object with running totals (objects, bytes,
+        findings, errors); the CLI draws its progress bar from it.
+    :param smb_password: SMB password, kept out of ``config`` so it is never stored.
+    :returns: the scan id and totals.
+    """
+    from piiscan.pipeline import run_scan
+
+    return run_scan(config, progress=progress, smb_password=smb_password)

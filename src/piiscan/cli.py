@@ -1,8 +1,370 @@
-"""The command line; the only module that imports click and tqdm."""
+"""The ``piiscan`` command: options in, :mod:`piiscan.api` calls, rendered output out.
+
+The only module that imports click and tqdm. Exit statuses: 0 when the command completed (also
+when some objects failed: they are rows in the inventory), 2 for bad usage or configuration,
+130 after Ctrl-C (the inventory keeps what was finished), other non-zero for a failure to run.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
-def main() -> None:
-    """Entry point of the ``piiscan`` command."""
-    raise SystemExit("piiscan: the command line is not built yet")
+import click
+
+from piiscan import __version__
+from piiscan.config import EngineConfig, ScanConfig
+from piiscan.errors import ConfigError, PiiscanError
+from piiscan.extractors.base import Limits
+from piiscan.sources.select import WalkOptions
+
+_SIZE_SUFFIXES = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+class ByteSize(click.ParamType):
+    """A size such as ``512M``, ``2G`` or ``1048576``."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        number, suffix = text, ""
+        if text and text[-1] in _SIZE_SUFFIXES:
+            number, suffix = text[:-1], text[-1]
+        try:
+            return int(float(number) * _SIZE_SUFFIXES[suffix])
+        except ValueError:
+            self.fail(f"{value!r} is not a size like 512M or 2G", param, ctx)
+
+
+inventory_option = click.option(
+    "--inventory",
+    "inventory",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Inventory directory.",
+)
+scan_option = click.option("--scan", "scan_id", help="Scan id (default: the latest scan).")
+recognizers_option = click.option(
+    "--recognizers",
+    "recognizer_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory of your own recognizer YAML files (repeatable).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="piiscan")
+def cli() -> None:
+    """Find Swedish personal data and build an inventory of where it lives."""
+
+
+@cli.command()
+@click.argument("roots", nargs=-1, required=True)
+@inventory_option
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HMAC key file [default: $PIISCAN_KEY_FILE or ~/.config/piiscan/key].",
+)
+@click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
+@click.option("--exclude", multiple=True, help="Skip files and folders matching this glob.")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops detected).")
+@click.option("--skip-hidden", is_flag=True, help="Skip dot-files and hidden/system files.")
+@click.option("--max-size", type=ByteSize(), help="Largest file to read [default: 512M].")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Container nesting limit [5].")
+@click.option("--max-ratio", type=click.FloatRange(min=1), help="Archive expansion ratio [200].")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
+@click.option("--entities", help="Comma-separated entity types to report (default: all).")
+@recognizers_option
+@click.option("--smb-user", envvar="PIISCAN_SMB_USER", help="SMB user [$PIISCAN_SMB_USER].")
+@click.option(
+    "--smb-password",
+    envvar="PIISCAN_SMB_PASSWORD",
+    help="SMB password; prefer $PIISCAN_SMB_PASSWORD so it stays out of the process list.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+def scan(
+    roots: tuple[str, ...],
+    inventory: Path,
+    workers: int | None,
+    key_file: Path | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    follow_symlinks: bool,
+    skip_hidden: bool,
+    max_size: int | None,
+    max_depth: int | None,
+    max_ratio: float | None,
+    min_score: float | None,
+    entities: str | None,
+    recognizer_dirs: tuple[Path, ...],
+    smb_user: str | None,
+    smb_password: str | None,
+    quiet: bool,
+) -> None:
+    """Scan ROOT... (paths or smb://[user@]host[:port]/share/path URLs) into the inventory.
+
+    Example: piiscan scan fixtures/share --inventory inventory
+    """
+    from piiscan.api import scan as run
+
+    walk = WalkOptions(
+        include=include,
+        exclude=exclude,
+        follow_symlinks=follow_symlinks,
+        include_hidden=not skip_hidden,
+        **({"max_object_bytes": max_size} if max_size is not None else {}),
+    )
+    limits = Limits()
+    if max_size is not None:
+        limits = replace(limits, max_object_bytes=max_size)
+    if max_depth is not None:
+        limits = replace(limits, max_depth=max_depth)
+    if max_ratio is not None:
+        limits = replace(limits, max_expansion_ratio=max_ratio)
+    engine = EngineConfig()
+    if min_score is not None:
+        engine = replace(engine, min_score=min_score)
+    if entities:
+        engine = replace(engine, entities=tuple(e.strip() for e in entities.split(",") if e))
+    config = ScanConfig(
+        roots=roots,
+        inventory=inventory,
+        workers=workers,
+        key_file=key_file,
+        walk=walk,
+        limits=limits,
+        engine=engine,
+        recognizer_dirs=recognizer_dirs,
+        smb_username=smb_user,
+    )
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" obj", file=sys.stderr, dynamic_ncols=True, desc="scanning")
+
+    def on_progress(progress: Any) -> None:
+        if bar is not None:
+            bar.update(progress.objects - bar.n)
+            bar.set_postfix(
+                MB=f"{progress.bytes / 1e6:.1f}",
+                findings=progress.findings,
+                errors=progress.errors,
+                refresh=False,
+            )
+
+    try:
+        report = run(config, progress=on_progress, smb_password=smb_password)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not quiet:
+        click.echo(
+            f"scan {report.scan_id}: {report.objects} objects, {report.findings} findings, "
+            f"{report.errors} errors -> {report.inventory}",
+            err=True,
+        )
+
+
+@cli.command()
+@inventory_option
+@scan_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
+    show_default=True,
+)  # fmt: skip
+def findings(inventory: Path, scan_id: str | None, fmt: str) -> None:
+    """Print the findings of a scan (no raw values: masked previews and value keys).
+
+    Example: piiscan findings --inventory inventory --format csv
+    """
+    from piiscan.inventory import Inventory, rows_as_dicts
+
+    table = Inventory(inventory).findings(scan_id)
+    _render(rows_as_dicts(table), table.column_names, fmt)
+
+
+@cli.command()
+@inventory_option
+@scan_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
+    show_default=True,
+)  # fmt: skip
+def objects(inventory: Path, scan_id: str | None, fmt: str) -> None:
+    """Print every object a scan visited, with its status and reason.
+
+    Example: piiscan objects --inventory inventory --format json
+    """
+    from piiscan.inventory import Inventory, rows_as_dicts
+
+    table = Inventory(inventory).objects(scan_id)
+    _render(rows_as_dicts(table), table.column_names, fmt)
+
+
+@cli.command()
+@inventory_option
+@scan_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def summary(inventory: Path, scan_id: str | None, fmt: str) -> None:
+    """Counts by entity type, by top-level folder and by object status.
+
+    Example: piiscan summary --inventory inventory
+    """
+    from piiscan.inventory import Inventory
+
+    result = Inventory(inventory).summary(scan_id)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "scan_id": result.scan_id,
+                    "objects": result.objects,
+                    "findings": result.findings,
+                    "objects_by_status": dict(result.objects_by_status),
+                    "findings_by_entity": dict(result.findings_by_entity),
+                    "findings_by_folder": [
+                        {"root": r, "folder": f, "findings": n}
+                        for r, f, n in result.findings_by_folder
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"scan {result.scan_id}: {result.objects} objects, {result.findings} findings")
+    click.echo("\nobjects by status:")
+    for status, count in result.objects_by_status:
+        click.echo(f"  {status:<12} {count:>8}")
+    click.echo("\nfindings by entity type:")
+    for entity, count in result.findings_by_entity:
+        click.echo(f"  {entity:<24} {count:>8}")
+    click.echo("\nfindings by top-level folder:")
+    for root, folder, count in result.findings_by_folder:
+        click.echo(f"  {root} :: {folder:<30} {count:>8}")
+
+
+@cli.command()
+@recognizers_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def recognizers(recognizer_dirs: tuple[Path, ...], fmt: str) -> None:
+    """List the recognizer catalogue: ids, versions, entities, validators.
+
+    Example: piiscan recognizers --format json
+    """
+    from piiscan.plugins import load_registry
+
+    registry = load_registry(recognizer_dirs)
+    rows = [
+        {
+            "id": spec.id,
+            "version": spec.version,
+            "entity": spec.entity,
+            "name": spec.name,
+            "validator": spec.validator or "",
+            "source": spec.source,
+        }
+        for spec in sorted(registry.specs, key=lambda s: s.id)
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'ID':<26} {'VER':>3}  {'ENTITY':<24} {'VALIDATOR':<20} NAME")
+    for row in rows:
+        click.echo(
+            f"{row['id']:<26} {row['version']:>3}  {row['entity']:<24} "
+            f"{row['validator']:<20} {row['name']}"
+        )
+
+
+@cli.command("scan-text")
+@click.argument("file", type=click.File("rb"))
+@click.option("--context", "context", multiple=True, help="Context word, e.g. a column name.")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
+@recognizers_option
+def scan_text(
+    file: io.BufferedReader, context: tuple[str, ...], min_score: float | None,
+    recognizer_dirs: tuple[Path, ...],
+) -> None:  # fmt: skip
+    """Print the findings in one text FILE (or - for standard input) as JSON lines.
+
+    Example: echo "Personnummer: 850601-2387" | piiscan scan-text -
+    """
+    from piiscan.api import make_engine
+    from piiscan.extractors.text import decode_text
+
+    text, _ = decode_text(file.read())
+    config = EngineConfig() if min_score is None else EngineConfig(min_score=min_score)
+    engine = make_engine(recognizer_dirs, config=config)
+    for finding in engine.analyze(text, context):
+        click.echo(
+            json.dumps(
+                {
+                    "entity_type": finding.entity_type,
+                    "start": finding.start,
+                    "end": finding.end,
+                    "score": finding.score,
+                    "masked": finding.masked,
+                    "recognizer": finding.recognizer,
+                    "flags": list(finding.flags),
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
+    out = click.get_text_stream("stdout")
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "json":
+        out.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+
+
+def _csv_cell(value: Any) -> Any:
+    return ";".join(map(str, value)) if isinstance(value, list) else value
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``piiscan`` command: one-line errors, documented exit statuses."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("piiscan: aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(f"piiscan: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"piiscan: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"piiscan: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except PiiscanError as exc:
+        click.echo(f"piiscan: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("piiscan: interrupted; the inventory keeps what was finished", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

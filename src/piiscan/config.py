@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from piiscan.extractors.base import Limits
+from piiscan.sources.select import WalkOptions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,3 +25,37 @@ class EngineConfig:
     entities: tuple[str, ...] | None = None
     chunk_chars: int = 64 * 1024
     chunk_overlap: int = 256
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanConfig:
+    """Everything a scan needs, picklable so worker processes can rebuild their engine.
+
+    :param roots: local paths, mounted paths or ``smb://`` URLs (never with a password).
+    :param inventory: the inventory directory (created if missing).
+    :param workers: worker processes; ``None`` means one per core; ``1`` scans in-process.
+    :param key_file: the HMAC key file; ``None`` uses ``PIISCAN_KEY_FILE`` or the default.
+    :param walk: which files to visit (include/exclude globs, symlinks, hidden files).
+    :param limits: size, depth and expansion limits against bombs and giants.
+    :param engine: engine settings (minimum score, entity filter).
+    :param recognizer_dirs: an organisation's own catalogue directories.
+    :param smb_username: SMB user name (the password comes from the environment or a prompt
+        and is never part of the config, so it never reaches the inventory or a config hash).
+    """
+
+    roots: tuple[str, ...]
+    inventory: Path
+    workers: int | None = None
+    key_file: Path | None = None
+    walk: WalkOptions = field(default_factory=lambda: WalkOptions())
+    limits: Limits = field(default_factory=lambda: Limits())
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    recognizer_dirs: tuple[Path, ...] = ()
+    smb_username: str | None = None
+
+    def fingerprint(self) -> str:
+        """A hash of the settings that change what a scan finds (stored in ``scans``)."""
+        described = repr(
+            (self.walk, self.limits, self.engine, tuple(str(d) for d in self.recognizer_dirs))
+        )
+        return hashlib.sha256(described.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,334 @@
+"""The scan driver: walk the roots, extract and analyse each object in worker processes,
+write every outcome to the inventory.
+
+Each file is one task. A worker builds its engine and key once (pool initializer), opens the
+file read-only, extracts it (containers recurse through the same dispatcher with a depth
+limit), analyses every segment, turns findings into value-keyed records, and returns one
+:class:`~piiscan.model.ObjectResult` per object (the file and each member). Nothing raw
+crosses the process boundary: records hold HMAC value keys and masked previews only.
+
+Failure is a row: any exception while reading one object becomes a status and a reason that
+names the kind of failure, never the content. ``KeyboardInterrupt`` stops the pool; the
+inventory writer then closes the scan as ``interrupted`` with what was finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from piiscan import __version__
+from piiscan.config import ScanConfig
+from piiscan.errors import ExtractionError, PiiscanError, SourceError
+from piiscan.extractors.base import Blob, Limits, Member
+from piiscan.inventory import InventoryWriter, new_scan_id
+from piiscan.keys import Keyer, load_or_create_key
+from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
+from piiscan.plugins import load_registry
+from piiscan.sources import Entry, Source, open_source
+
+if TYPE_CHECKING:
+    from piiscan.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Progress:
+    """Running totals of a scan, passed to the progress callback after every object."""
+
+    objects: int = 0
+    bytes: int = 0
+    findings: int = 0
+    errors: int = 0
+    current: str = field(default="", repr=False)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanReport:
+    """What :func:`run_scan` returns: the scan id, where it was written, and its totals."""
+
+    scan_id: str
+    inventory: Path
+    objects: int
+    findings: int
+    errors: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Task:
+    ref: ObjectRef
+    size: int | None
+    mtime: float | None
+    local_path: Path | None
+    source: Source | None
+
+
+@dataclass(slots=True)
+class _WorkerState:
+    engine: Engine
+    keyer: Keyer
+    limits: Limits
+
+
+_STATE: _WorkerState | None = None
+
+
+def _init_worker(config: ScanConfig, keyer: Keyer) -> None:
+    """Pool initializer: build this process's engine once; leave Ctrl-C to the parent."""
+    global _STATE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STATE = _build_state(config, keyer)
+
+
+def _build_state(config: ScanConfig, keyer: Keyer) -> _WorkerState:
+    from piiscan.engine import build_engine
+
+    engine = build_engine(load_registry(config.recognizer_dirs), config.engine)
+    return _WorkerState(engine=engine, keyer=keyer, limits=config.limits)
+
+
+def _run_task(task: _Task) -> list[ObjectResult]:
+    assert _STATE is not None, "worker used before its initializer ran"
+    return scan_task(task, _STATE)
+
+
+def scan_task(task: _Task, state: _WorkerState) -> list[ObjectResult]:
+    """Scan one file (and everything inside it) into object results."""
+    results: list[ObjectResult] = []
+    try:
+        if task.local_path is not None:
+            blob = Blob.from_path(task.local_path, name=task.ref.path.rsplit("/", 1)[-1])
+        elif task.source is not None and hasattr(task.source, "open_blob"):
+            blob = task.source.open_blob(task.ref.path)
+        else:
+            raise ExtractionError("object cannot be opened")
+    except ExtractionError as exc:
+        return [_failed(task.ref, task.size, task.mtime, exc.status, str(exc))]
+    except OSError as exc:
+        return [_failed(task.ref, task.size, task.mtime, Status.ERROR, _os_reason(exc))]
+    _scan_blob(blob, task.ref, task.size, task.mtime, state, results)
+    return results
+
+
+def _scan_blob(
+    blob: Blob,
+    ref: ObjectRef,
+    size: int | None,
+    mtime: float | None,
+    state: _WorkerState,
+    results: list[ObjectResult],
+) -> None:
+    from piiscan.extractors.dispatch import extract
+
+    started = time.perf_counter()
+    records: list[FindingRecord] = []
+    status, reason, media_type = Status.OK, "", ""
+    member_prefix = f"member={ref.member}" if ref.members else ""
+    try:
+        media_type, items = extract(blob, state.limits)
+        for item in items:
+            if isinstance(item, Member):
+                child = ref.child(item.name)
+                _scan_blob(item.blob, child, item.blob.size, item.mtime, state, results)
+                continue
+            locator = "/".join(part for part in (member_prefix, item.locator) if part)
+            for finding in state.engine.analyze_segment(item):
+                records.append(
+                    FindingRecord(
+                        entity_type=finding.entity_type,
+                        locator=locator,
+                        start=finding.start,
+                        end=finding.end,
+                        score=finding.score,
+                        masked=finding.masked,
+                        value_key=state.keyer.value_key(finding.normalized),
+                        recognizer=finding.recognizer,
+                        context=finding.context,
+                        flags=finding.flags,
+                    )
+                )
+    except ExtractionError as exc:
+        status, reason = Status(exc.status), str(exc)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except MemoryError:
+        status, reason = Status.ERROR, "out of memory while reading the object"
+    except BaseException as exc:  # one bad file is a row; calamine panics are BaseExceptions
+        # The exception text may quote the content, so only its type is recorded.
+        status, reason = Status.ERROR, f"unexpected {type(exc).__name__} while reading"
+    results.append(
+        ObjectResult(
+            ref=ref,
+            status=status,
+            reason=reason,
+            size=size,
+            mtime=mtime,
+            media_type=media_type,
+            duration=time.perf_counter() - started,
+            findings=tuple(records),
+        )
+    )
+
+
+def _failed(
+    ref: ObjectRef, size: int | None, mtime: float | None, status: Status | str, reason: str
+) -> ObjectResult:
+    return ObjectResult(ref=ref, status=Status(status), reason=reason, size=size, mtime=mtime)
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else type(exc).__name__
+
+
+def _walk(config: ScanConfig, password: str | None) -> Iterator[tuple[Source, Entry]]:
+    for root in config.roots:
+        source = open_source(
+            root, options=config.walk, smb_username=config.smb_username, smb_password=password
+        )
+        for entry in source.walk():
+            yield source, entry
+
+
+def _task_for(source: Source, entry: Entry) -> _Task:
+    local = entry.blob.path if entry.blob is not None else None
+    return _Task(
+        ref=entry.ref,
+        size=entry.size,
+        mtime=entry.mtime,
+        local_path=local,
+        source=None if local is not None else source,
+    )
+
+
+def run_scan(
+    config: ScanConfig,
+    *,
+    progress: ProgressCallback | None = None,
+    smb_password: str | None = None,
+) -> ScanReport:
+    """Scan ``config.roots`` into a new scan of the inventory at ``config.inventory``.
+
+    :param progress: called in this process after every object with running totals.
+    :param smb_password: the SMB password, kept out of the config so it is never stored.
+    :raises PiiscanError: for bad configuration (missing root, unreadable key file,
+        mismatched inventory key); objects that fail are rows, not exceptions.
+    :raises KeyboardInterrupt: after closing the inventory as ``interrupted``.
+    """
+    keyer = load_or_create_key(config.key_file)
+    registry = load_registry(config.recognizer_dirs)
+    for root in config.roots:  # fail before the scan starts on a root that is not there
+        open_source(root, options=config.walk, smb_username=config.smb_username,
+                    smb_password=smb_password)  # fmt: skip
+        if "://" not in root and not root.startswith("\\\\") and not Path(root).exists():
+            raise SourceError(f"root does not exist: {root}")
+    workers = config.workers or os.cpu_count() or 1
+    scan_id = new_scan_id()
+    totals = Progress()
+    writer = InventoryWriter(
+        config.inventory,
+        scan_id=scan_id,
+        roots=list(config.roots),
+        config_hash=config.fingerprint(),
+        recognizers=list(registry.recognizer_keys),
+        key_fingerprint=keyer.fingerprint,
+        piiscan_version=__version__,
+    )
+
+    def record(results: list[ObjectResult]) -> None:
+        for result in results:
+            writer.add(result)
+            totals.objects += 1
+            if not result.ref.members:
+                totals.bytes += result.size or 0
+            totals.findings += len(result.findings)
+            totals.errors += result.status == Status.ERROR
+            totals.current = result.ref.path
+        if progress is not None:
+            progress(totals)
+
+    with writer:
+        if workers == 1:
+            state = _build_state(config, keyer)
+            for source, entry in _walk(config, smb_password):
+                if entry.status is not None or entry.blob is None:
+                    record([_entry_row(entry)])
+                else:
+                    record(scan_task(_task_for(source, entry), state))
+        else:
+            _run_pool(config, keyer, workers, smb_password, record)
+    return ScanReport(
+        scan_id=scan_id,
+        inventory=config.inventory,
+        objects=totals.objects,
+        findings=totals.findings,
+        errors=totals.errors,
+        status="complete",
+    )
+
+
+def _entry_row(entry: Entry) -> ObjectResult:
+    return _failed(
+        entry.ref, entry.size, entry.mtime, entry.status or Status.ERROR,
+        entry.reason or "not readable",
+    )  # fmt: skip
+
+
+def _run_pool(
+    config: ScanConfig,
+    keyer: Keyer,
+    workers: int,
+    smb_password: str | None,
+    record: Callable[[list[ObjectResult]], None],
+) -> None:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(config, keyer)
+    )
+    pending: set[Future[list[ObjectResult]]] = set()
+    refs: dict[Future[list[ObjectResult]], _Task] = {}
+    try:
+        for source, entry in _walk(config, smb_password):
+            if entry.status is not None or entry.blob is None:
+                record([_entry_row(entry)])
+                continue
+            task = _task_for(source, entry)
+            future = pool.submit(_run_task, task)
+            pending.add(future)
+            refs[future] = task
+            if len(pending) >= workers * 4:  # bounded: the walk never runs far ahead
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                _collect(done, refs, record)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            _collect(done, refs, record)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _collect(
+    done: set[Future[list[ObjectResult]]],
+    refs: dict[Future[list[ObjectResult]], _Task],
+    record: Callable[[list[ObjectResult]], None],
+) -> None:
+    for future in done:
+        task = refs.pop(future)
+        try:
+            record(future.result())
+        except PiiscanError as exc:
+            record([_failed(task.ref, task.size, task.mtime, Status.ERROR, str(exc))])
+        except Exception as exc:  # a crashed worker: the object is a row, the scan goes on
+            reason = f"worker failed ({type(exc).__name__})"
+            record([_failed(task.ref, task.size, task.mtime, Status.ERROR, reason)])
