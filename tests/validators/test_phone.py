@@ -1,0 +1,97 @@
+"""Telephone numbers and the PTS fictional ranges."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from piiscan.validators.base import Strength
+from piiscan.validators.phone import is_pts_fictional, validate_phone
+
+PTS = json.loads(
+    (resources.files("piiscan") / "data" / "pts_fictional_ranges.json").read_text("utf-8")
+)["ranges"]
+
+
+def _range_numbers(row: dict[str, str]) -> list[str]:
+    low, high = int(row["from"]), int(row["to"])
+    return ["0" + str(n) for n in range(low, high + 1)]
+
+
+@pytest.mark.parametrize("row", PTS, ids=lambda row: str(row["area"]))
+def test_every_pts_fictional_number(row: dict[str, str]) -> None:
+    failures = []
+    for national in _range_numbers(row):
+        verdict = validate_phone(national)
+        if (
+            verdict is None
+            or "test_identity" not in verdict.flags
+            or verdict.normalized != "+46" + national[1:]
+        ):
+            failures.append(national)
+    assert failures == []
+
+
+@pytest.mark.parametrize("row", PTS, ids=lambda row: str(row["area"]))
+def test_pts_range_edges(row: dict[str, str]) -> None:
+    assert is_pts_fictional(row["e164_from"])
+    assert is_pts_fictional(row["e164_to"])
+    before = f"+{int(row['e164_from'][1:]) - 1}"
+    after = f"+{int(row['e164_to'][1:]) + 1}"
+    assert not is_pts_fictional(before)
+    assert not is_pts_fictional(after)
+    for form in (row["national_format_from"], row["national_format_to"]):
+        verdict = validate_phone(form)
+        assert verdict is not None
+        assert verdict.strength is Strength.MEDIUM
+
+
+@pytest.mark.parametrize(
+    ("candidate", "normalized", "strength"),
+    [
+        pytest.param("070-174 06 05", "+46701740605", Strength.MEDIUM, id="mobile-grouped"),
+        pytest.param("070-1740605", "+46701740605", Strength.MEDIUM, id="mobile-dash"),
+        pytest.param("070 174 06 05", "+46701740605", Strength.MEDIUM, id="mobile-spaces"),
+        pytest.param("0701740605", "+46701740605", Strength.LOW, id="mobile-bare"),
+        pytest.param("+46 70 174 06 05", "+46701740605", Strength.MEDIUM, id="plus46"),
+        pytest.param("+46(0)70-174 06 05", "+46701740605", Strength.MEDIUM, id="plus46-0"),
+        pytest.param("0046 70 174 06 05", "+46701740605", Strength.MEDIUM, id="0046"),
+        pytest.param("+46701740605", "+46701740605", Strength.MEDIUM, id="e164"),
+        pytest.param("08-465 004 00", "+46846500400", Strength.MEDIUM, id="stockholm"),
+        pytest.param("08/46500400", "+46846500400", Strength.MEDIUM, id="stockholm-slash"),
+        pytest.param("(08) 465 004 00", "+46846500400", Strength.MEDIUM, id="parentheses"),
+        pytest.param("0980-31 92 00", "+46980319200", Strength.MEDIUM, id="kiruna"),
+        pytest.param("031-390 06 00", "+46313900600", Strength.MEDIUM, id="goteborg"),
+        pytest.param("090619-2380", "+46906192380", Strength.LOW, id="personnummer-shape"),
+    ],
+)
+def test_forms(candidate: str, normalized: str, strength: Strength) -> None:
+    verdict = validate_phone(candidate)
+    assert verdict is not None
+    assert (verdict.normalized, verdict.strength) == (normalized, strength)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        pytest.param("701740605", id="no-trunk-zero"),
+        pytest.param("46500400", id="subscriber-only"),
+        pytest.param("070-174 06 0", id="too-short"),
+        pytest.param("070-174 06 055 5", id="too-long"),
+        pytest.param("+46 70 174 06 0", id="intl-too-short"),
+        pytest.param("070-ABC 06 05", id="letters"),
+        pytest.param("０７０１７４０６０５", id="fullwidth"),
+        pytest.param("12345", id="short-run"),
+    ],
+)
+def test_rejected(candidate: str) -> None:
+    assert validate_phone(candidate) is None
+
+
+def test_foreign_numbers_only_in_international_form() -> None:
+    verdict = validate_phone("+44 20 7946 0018")
+    assert verdict is not None
+    assert verdict.normalized == "+442079460018"
+    assert validate_phone("+44 20 7946 001") is None
