@@ -27,7 +27,7 @@ from piiscan.sources.select import WalkOptions
 _SIZE_SUFFIXES = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
-class ByteSize(click.ParamType):
+class ByteSize(click.ParamType):  # type: ignore[type-arg]
     """A size such as ``512M``, ``2G`` or ``1048576``."""
 
     name = "size"
@@ -71,7 +71,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("roots", nargs=-1, required=True)
 @inventory_option
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
+)
 @click.option(
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -124,8 +126,9 @@ def scan(
         exclude=exclude,
         follow_symlinks=follow_symlinks,
         include_hidden=not skip_hidden,
-        **({"max_object_bytes": max_size} if max_size is not None else {}),
     )
+    if max_size is not None:
+        walk = replace(walk, max_object_bytes=max_size)
     limits = Limits()
     if max_size is not None:
         limits = replace(limits, max_object_bytes=max_size)

@@ -8,6 +8,7 @@ reports and the logs may show; the raw value never leaves the engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _DIGIT = re.compile(r"\d")
 _ALNUM = re.compile(r"\w", re.UNICODE)
@@ -34,7 +35,7 @@ def _mask_identity_number(text: str) -> str:
     return "".join(out)
 
 
-def _keep_last_digits(count: int, keep_prefix_chars: int = 0):  # type: ignore[no-untyped-def]
+def _keep_last_digits(count: int, keep_prefix_chars: int = 0) -> Callable[[str], str]:
     def masker(text: str) -> str:
         total = sum(c.isdigit() for c in text)
         seen = 0
@@ -66,7 +67,7 @@ def _mask_words(text: str) -> str:
     return re.sub(r"(?<=\w)\w", "*", text)
 
 
-_MASKERS = {
+_MASKERS: dict[str, Callable[[str], str]] = {
     "SE_PERSONNUMMER": _mask_identity_number,
     "SE_SAMORDNINGSNUMMER": _mask_identity_number,
     "SE_ORGANISATIONSNUMMER": _keep_last_digits(0, keep_prefix_chars=6),

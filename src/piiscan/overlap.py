@@ -15,9 +15,7 @@ from collections.abc import Mapping, Sequence
 from piiscan.model import Finding
 
 
-def resolve_overlaps(
-    findings: Sequence[Finding], priorities: Mapping[str, int]
-) -> list[Finding]:
+def resolve_overlaps(findings: Sequence[Finding], priorities: Mapping[str, int]) -> list[Finding]:
     """Keep, of every group of overlapping findings, those that do not lose to a neighbour.
 
     :param findings: findings of one text, any order.

@@ -45,10 +45,19 @@ def test_invalid_example_is_not_found(engine, entity: str, text: str) -> None:  
         ({"entity": "X", "version": 1, "patterns": [{"regex": "x"}]}, "missing 'id'"),
         ({"id": "a", "entity": "X", "version": 0, "patterns": [{"regex": "x"}]}, "version"),
         ({"id": "a", "entity": "X", "version": 1}, "at least one pattern"),
-        ({"id": "a", "entity": "X", "version": 1, "patterns": [{"regex": "x"}], "colour": 1},
-         "unknown keys"),
-        ({"id": "a", "entity": "X", "version": 1, "patterns": [{"regex": "x", "strength": "big"}]},
-         "strength"),
+        (
+            {"id": "a", "entity": "X", "version": 1, "patterns": [{"regex": "x"}], "colour": 1},
+            "unknown keys",
+        ),
+        (
+            {
+                "id": "a",
+                "entity": "X",
+                "version": 1,
+                "patterns": [{"regex": "x", "strength": "big"}],
+            },
+            "strength",
+        ),
     ],
     ids=["no-id", "bad-version", "no-patterns", "unknown-key", "bad-strength"],
 )

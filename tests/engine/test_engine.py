@@ -32,7 +32,9 @@ def types(findings) -> list[str]:  # type: ignore[no-untyped-def]
     ],
     ids=lambda v: repr(v),
 )
-def test_context_and_overlaps(engine, text: str, context: tuple[str, ...], expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_context_and_overlaps(
+    engine, text: str, context: tuple[str, ...], expected: list[str]
+) -> None:  # type: ignore[no-untyped-def]
     assert types(engine.analyze(text, context)) == expected
 
 

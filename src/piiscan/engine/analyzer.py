@@ -32,7 +32,7 @@ from piiscan.plugins import Registry
 CONTEXT_BOOST = 0.35
 
 
-class LinearContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]
+class LinearContextEnhancer(ContextAwareEnhancer):
     """presidio's global context step in linear time, for recognizers that are not piiscan's.
 
     piiscan's own recognizers do their context work in the recognizer-level hook and mark
@@ -154,7 +154,8 @@ class Engine:
             if not entities:
                 continue
             artifacts = self._nlp_engine.process_text(chunk, LANGUAGE)
-            artifacts.piiscan_candidates = CandidateIndex.of(chunk)
+            # Recognizers that know the index look only where they can match; others ignore it.
+            setattr(artifacts, "piiscan_candidates", CandidateIndex.of(chunk))  # noqa: B010
             results = self.analyzer.analyze(
                 text=chunk,
                 language=LANGUAGE,

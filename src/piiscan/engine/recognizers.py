@@ -42,7 +42,7 @@ META_STRENGTH = "piiscan.strength"
 META_CONTEXT = "piiscan.context"
 
 
-class CatalogueRecognizer(LocalRecognizer):  # type: ignore[misc]
+class CatalogueRecognizer(LocalRecognizer):
     """A recognizer declared in ``recognizers/*.yaml``: patterns, a validator, context tiers.
 
     :param spec: the catalogue entry.
@@ -100,7 +100,10 @@ class CatalogueRecognizer(LocalRecognizer):  # type: ignore[misc]
                     if verdict.strength is not None:
                         strength = verdict.strength
                 previous = best.get((start, end))
-                if previous is not None and previous.recognition_metadata[META_STRENGTH] >= strength:
+                if (
+                    previous is not None
+                    and previous.recognition_metadata[META_STRENGTH] >= strength
+                ):
                     continue
                 best[(start, end)] = RecognizerResult(
                     entity_type=self.spec.entity,
@@ -108,7 +111,7 @@ class CatalogueRecognizer(LocalRecognizer):  # type: ignore[misc]
                     end=end,
                     score=self._scores[strength],
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.spec.id,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                         META_KEY: self.spec.key,
                         META_NORMALIZED: normalized,

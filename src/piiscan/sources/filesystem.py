@@ -28,6 +28,7 @@ the blob still reads the real file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -190,6 +191,13 @@ class FileSystemSource:
             return self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP)
         return self._row(rel, Status.ERROR, _error_reason(exc))
 
+    def _dir_key(self, entry: os.DirEntry[str], st: os.stat_result) -> _DirKey:
+        """(device, inode) of a directory; ``os.DirEntry.stat`` leaves both zero on Windows."""
+        if st.st_ino == 0:
+            with contextlib.suppress(OSError):
+                st = os.stat(entry.path, follow_symlinks=self.options.follow_symlinks)
+        return (st.st_dev, st.st_ino)
+
     def _walk_tree(self, top: _Frame) -> Iterator[Entry]:
         options = self.options
         stack = [top]
@@ -225,7 +233,7 @@ class FileSystemSource:
             if is_link and not options.follow_symlinks:
                 yield self._row(rel, Status.SKIPPED, REASON_SYMLINK)
             elif is_dir:
-                key = (st.st_dev, st.st_ino)
+                key = self._dir_key(entry, st)
                 if key in frame.ancestors:
                     yield self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP)
                 elif key in walked:

@@ -193,6 +193,28 @@ def _mtime(value: object) -> float | None:
     return None
 
 
+def ensure_seekable(stream: BinaryIO) -> BinaryIO:
+    """``stream`` if it can seek, else a seekable copy (the original is read and closed).
+
+    The copy is a :class:`tempfile.SpooledTemporaryFile`: in memory up to
+    :data:`SPOOL_MEMORY_BYTES`, then a file in the system temporary directory, never on the share.
+
+    :param stream: a binary stream positioned at 0.
+    """
+    if stream.seekable():
+        return stream
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
+    try:
+        with stream:
+            while chunk := stream.read(io.DEFAULT_BUFFER_SIZE * 16):
+                spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return cast(BinaryIO, spool)
+
+
 def _os_reason(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM) or isinstance(exc, PermissionError):
         return REASON_PERMISSION
@@ -200,6 +222,13 @@ def _os_reason(exc: OSError) -> str:
         return REASON_VANISHED
     status = getattr(exc, "ntstatus", None)
     return f"SMB error 0x{status:08x}" if isinstance(status, int) else (exc.strerror or "SMB error")
+
+
+def _smb_reason(exc: SMBException) -> str:
+    """A reason for any smbprotocol error, naming no path or credential."""
+    if isinstance(exc, SMBOSError):
+        return _os_reason(exc)
+    return f"SMB error ({type(exc).__name__})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,14 +404,7 @@ class SmbSource:
         stream = smbclient.open_file(
             self.location.unc(rel_path), mode="rb", share_access="rwd", **self._kwargs()
         )
-        if stream.seekable():
-            return cast(BinaryIO, stream)
-        with stream:
-            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
-            while chunk := stream.read(io.DEFAULT_BUFFER_SIZE * 16):
-                spool.write(chunk)
-        spool.seek(0)
-        return cast(BinaryIO, spool)
+        return ensure_seekable(cast(BinaryIO, stream))
 
     def open_blob(self, rel_path: str) -> Blob:
         """A blob for the file at ``rel_path``, with its size, for use in any process.
@@ -410,15 +432,15 @@ class SmbSource:
         self.connect()
         try:
             root_stat = smbclient.stat(self.location.unc(), **self._kwargs())
-        except SMBOSError as exc:
-            if exc.errno == errno.ENOENT:
+        except SMBException as exc:
+            if isinstance(exc, SMBOSError) and exc.errno == errno.ENOENT:
                 raise SourceError(f"root does not exist: {self.root}") from None
-            raise SourceError(f"cannot open root: {_os_reason(exc)}: {self.root}") from None
+            raise SourceError(f"cannot open root: {_smb_reason(exc)}: {self.root}") from None
         if stat.S_ISDIR(root_stat.st_mode):
             try:
                 items = self._list(self.location.unc())
-            except SMBOSError as exc:
-                raise SourceError(f"cannot list root: {_os_reason(exc)}: {self.root}") from None
+            except SMBException as exc:
+                raise SourceError(f"cannot list root: {_smb_reason(exc)}: {self.root}") from None
             ancestors = frozenset({root_stat.st_ino} if root_stat.st_ino else ())
             return self._walk_tree(_Frame(items=items, rel="", ancestors=ancestors, depth=0))
         name = (self.location.parts or (self.location.share,))[-1]
@@ -486,6 +508,8 @@ class SmbSource:
             if exc.errno == errno.ELOOP:
                 return REASON_SYMLINK_LOOP
             return _os_reason(exc)
+        except SMBException as exc:
+            return _smb_reason(exc)
         return _Item(
             name=item.name,
             unc=item.unc,
@@ -536,8 +560,8 @@ class SmbSource:
             else:
                 try:
                     children = self._list(item.unc)
-                except SMBOSError as exc:
-                    yield self._row(rel, Status.ERROR, _os_reason(exc), item.mtime)
+                except SMBException as exc:
+                    yield self._row(rel, Status.ERROR, _smb_reason(exc), item.mtime)
                     continue
                 if item.file_id:
                     walked.add(item.file_id)
