@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import multiprocessing
+import os
 import pickle
 import socket
 import zipfile
@@ -19,7 +21,14 @@ from piiscan.model import Status
 from piiscan.sources.base import Entry
 from piiscan.sources.filesystem import FileSystemSource
 from piiscan.sources.select import WalkOptions
-from piiscan.sources.smb import SmbOpener, SmbSource, SmbUrl, parse_smb_url, redact_smb_url
+from piiscan.sources.smb import (
+    SmbOpener,
+    SmbSource,
+    SmbUrl,
+    ensure_seekable,
+    parse_smb_url,
+    redact_smb_url,
+)
 
 ServeShare = Callable[[Path], SambaServer]
 
@@ -138,6 +147,27 @@ def test_connection_refused_is_source_error() -> None:
         ) as caught:
             source.walk()
     assert "Hemligt" not in str(caught.value)
+
+
+def test_ensure_seekable_spools_a_pipe() -> None:
+    read_end, write_end = os.pipe()
+    data = bytes(range(256)) * 1000
+    with os.fdopen(write_end, "wb") as writer:
+        writer.write(data[:60_000])  # fits in the pipe buffer, so no writer thread is needed
+    reader = os.fdopen(read_end, "rb")
+    assert not reader.seekable()
+    with ensure_seekable(reader) as stream:
+        assert stream.seekable()
+        assert reader.closed
+        stream.seek(100)
+        assert stream.read(10) == data[100:110]
+        stream.seek(0)
+        assert stream.read() == data[:60_000]
+
+
+def test_ensure_seekable_keeps_seekable_streams() -> None:
+    stream = io.BytesIO(b"abc")
+    assert ensure_seekable(stream) is stream
 
 
 # -- against a real Samba server ---------------------------------------------------------------
