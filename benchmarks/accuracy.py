@@ -123,8 +123,9 @@ def _overlap(a: Span, b: Span) -> int:
     return min(a.end, b.end) - max(a.start, b.start)
 
 
-def score_document(gold: list[Span], pred: list[Span]) -> tuple[
-        dict[str, Tally], list[tuple[Span, Span | None]], list[tuple[Span, bool]]]:
+def score_document(
+    gold: list[Span], pred: list[Span]
+) -> tuple[dict[str, Tally], list[tuple[Span, Span | None]], list[tuple[Span, bool]]]:
     """Match one document. Returns per-type tallies, (gold, matched pred or None) and
     (pred, is_false_positive) for unmatched predictions."""
     tallies: dict[str, Tally] = defaultdict(Tally)
@@ -133,8 +134,15 @@ def score_document(gold: list[Span], pred: list[Span]) -> tuple[
     for etype in sorted({s.type for s in gold} | {s.type for s in pred}):
         g = [s for s in gold if s.type == etype]
         p = [s for s in pred if s.type == etype]
-        pairs = sorted(((_overlap(gs, ps), i, j) for i, gs in enumerate(g)
-                        for j, ps in enumerate(p) if _overlap(gs, ps) > 0), reverse=True)
+        pairs = sorted(
+            (
+                (_overlap(gs, ps), i, j)
+                for i, gs in enumerate(g)
+                for j, ps in enumerate(p)
+                if _overlap(gs, ps) > 0
+            ),
+            reverse=True,
+        )
         g_match: dict[int, int] = {}
         p_used: set[int] = set()
         for _, i, j in pairs:
@@ -163,8 +171,13 @@ def score_document(gold: list[Span], pred: list[Span]) -> tuple[
     return tallies, gold_result, unmatched_pred
 
 
-def evaluate(name: str, docs: list[dict], analyze: Callable[[str], Iterable[Span]],
-             relabel: dict[str, str], supported: frozenset[str]) -> Result:
+def evaluate(
+    name: str,
+    docs: list[dict],
+    analyze: Callable[[str], Iterable[Span]],
+    relabel: dict[str, str],
+    supported: frozenset[str],
+) -> Result:
     tallies: dict[str, Tally] = defaultdict(Tally)
     errors: list[Error] = []
     form_hits: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -199,20 +212,36 @@ def evaluate(name: str, docs: list[dict], analyze: Callable[[str], Iterable[Span
             if ps is None:
                 others = sorted({p.type for p in pred if _overlap(p, gs) > 0})
                 note = f"form={meta.get('form', '')}" + (
-                    f"; reported as {','.join(others)}" if others else "")
+                    f"; reported as {','.join(others)}" if others else ""
+                )
                 errors.append(Error(doc["id"], "FN", gs, note))
         for ps, is_fp in unmatched:
             if not is_fp:
                 continue
-            kinds = [d["kind"] for d in doc["decoys"] if _overlap(Span(d["start"], d["end"], ""),
-                                                                   ps) > 0]
+            kinds = [
+                d["kind"] for d in doc["decoys"] if _overlap(Span(d["start"], d["end"], ""), ps) > 0
+            ]
             golds = sorted({g.type for g in gold if _overlap(g, ps) > 0})
             decoy_hits.update(kinds)
-            note = (f"decoy={','.join(kinds)}" if kinds else
-                    f"overlaps gold {','.join(golds)}" if golds else "no gold/decoy")
+            note = (
+                f"decoy={','.join(kinds)}"
+                if kinds
+                else f"overlaps gold {','.join(golds)}"
+                if golds
+                else "no gold/decoy"
+            )
             errors.append(Error(doc["id"], "FP", ps, note))
-    return Result(name, dict(tallies), errors, dict(form_hits), hard, decoy_hits,
-                  dict(kind_tallies), seconds, frozenset(supported))
+    return Result(
+        name,
+        dict(tallies),
+        errors,
+        dict(form_hits),
+        hard,
+        decoy_hits,
+        dict(kind_tallies),
+        seconds,
+        frozenset(supported),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,6 +252,7 @@ def evaluate(name: str, docs: list[dict], analyze: Callable[[str], Iterable[Span
 def piiscan_system() -> tuple[Callable[[str], Iterable[Span]], frozenset[str]] | None:
     try:
         import piiscan
+
         scan_text = piiscan.scan_text
     except (ImportError, AttributeError) as exc:
         print(f"piiscan.scan_text is not available ({exc}); reporting presidio only.\n")
@@ -232,8 +262,9 @@ def piiscan_system() -> tuple[Callable[[str], Iterable[Span]], frozenset[str]] |
     def analyze(text: str) -> list[Span]:
         return [Span(f.start, f.end, f.entity_type) for f in scan_text(text)]
 
-    return analyze, frozenset(TARGETS) | (frozenset(EXTRA) if _emits_person(scan_text)
-                                          else frozenset())
+    return analyze, frozenset(TARGETS) | (
+        frozenset(EXTRA) if _emits_person(scan_text) else frozenset()
+    )
 
 
 def _emits_person(scan_text: Callable) -> bool:
@@ -250,8 +281,7 @@ def presidio_system() -> tuple[Callable[[str], Iterable[Span]], frozenset[str]]:
     engine.analyze("warm-up", language="sv")
 
     def analyze(text: str) -> list[Span]:
-        return [Span(r.start, r.end, r.entity_type)
-                for r in engine.analyze(text, language="sv")]
+        return [Span(r.start, r.end, r.entity_type) for r in engine.analyze(text, language="sv")]
 
     return analyze, frozenset(PRESIDIO_ENTITIES)
 
@@ -263,10 +293,12 @@ def presidio_system() -> tuple[Callable[[str], Iterable[Span]], frozenset[str]]:
 
 def mask(text: str) -> str:
     """Mask every digit except the last two of each whitespace-separated token."""
+
     def one(token: str) -> str:
         digits = [i for i, c in enumerate(token) if c.isdigit()]
         keep = set(digits[-2:])
         return "".join("*" if c.isdigit() and i not in keep else c for i, c in enumerate(token))
+
     return re.sub(r"\S+", lambda m: one(m.group()), text)
 
 
@@ -278,9 +310,9 @@ def mask_span(text: str) -> str:
 
 
 def _show(text: str, span: Span, width: int = 28) -> str:
-    left = text[max(0, span.start - width):span.start]
-    right = text[span.end:span.end + width]
-    inner = text[span.start:span.end]
+    left = text[max(0, span.start - width) : span.start]
+    right = text[span.end : span.end + width]
+    inner = text[span.start : span.end]
     flat = lambda s: s.replace("\n", "⏎").replace("\t", "⇥")  # noqa: E731
     return f"…{flat(mask(left))}[{flat(mask_span(inner))}]{flat(mask(right))}…"
 
@@ -294,8 +326,7 @@ def _cell(t: Tally | None, ok: bool) -> str:
 def print_table(docs: list[dict], results: list[Result]) -> None:
     gold_counts = Counter(e["type"] for d in docs for e in d["entities"])
     names = [r.name for r in results]
-    head = f"{'entity':<24}{'gold':>6}  " + "  ".join(
-        f"{n + ' P/R/F1':<17}" for n in names)
+    head = f"{'entity':<24}{'gold':>6}  " + "  ".join(f"{n + ' P/R/F1':<17}" for n in names)
     head += f"  {'TP/FP/FN/split/exact (piiscan)':<31}{'target F1':>10}"
     print(head)
     print("-" * len(head))
@@ -320,8 +351,11 @@ def print_table(docs: list[dict], results: list[Result]) -> None:
             else:
                 verdict = "(later)"
         label = etype + (" *" if etype == "SE_PERSONNUMMER" else "")
-        print(f"{label:<24}{gold_counts.get(etype, 0):>6}  " + "  ".join(cells)
-              + f"  {counts:<31}{verdict:>10}")
+        print(
+            f"{label:<24}{gold_counts.get(etype, 0):>6}  "
+            + "  ".join(cells)
+            + f"  {counts:<31}{verdict:>10}"
+        )
     # Predicted types nobody labelled (e.g. IP_ADDRESS, DATE_TIME): all false positives.
     for r in results:
         for etype, t in sorted(r.tallies.items()):
@@ -329,8 +363,10 @@ def print_table(docs: list[dict], results: list[Result]) -> None:
                 print(f"  {r.name} also reported {t.fp} × {etype} (not labelled in the corpus)")
     print("-" * len(head))
     common = results[-1].supported | {"SE_SAMORDNINGSNUMMER"}
-    for label, types in (("micro, all 11 target entities", list(TARGETS)),
-                         ("micro, entities presidio has", sorted(common))):
+    for label, types in (
+        ("micro, all 11 target entities", list(TARGETS)),
+        ("micro, entities presidio has", sorted(common)),
+    ):
         cells = []
         for r in results:
             total = Tally()
@@ -340,16 +376,22 @@ def print_table(docs: list[dict], results: list[Result]) -> None:
         print(f"{label:<32}" + "  ".join(cells))
     for r in results:
         hard = f"{r.hard.recall:.3f} ({r.hard.tp}/{r.hard.tp + r.hard.fn})"
-        print(f"{r.name}: hard cases recall {hard}, decoys reported {sum(r.decoy_hits.values())}, "
-              f"{sum(len(d['text']) for d in docs) / 1e6 / r.seconds:.2f} MB/s while scoring")
-    print("* presidio has no samordningsnummer entity; its SE_PERSONNUMMER row is scored against "
-          "personnummer ∪ samordningsnummer.")
+        print(
+            f"{r.name}: hard cases recall {hard}, decoys reported {sum(r.decoy_hits.values())}, "
+            f"{sum(len(d['text']) for d in docs) / 1e6 / r.seconds:.2f} MB/s while scoring"
+        )
+    print(
+        "* presidio has no samordningsnummer entity; its SE_PERSONNUMMER row is scored against "
+        "personnummer ∪ samordningsnummer."
+    )
 
 
 def print_errors(docs: list[dict], result: Result, limit: int | None) -> None:
     by_id = {d["id"]: d for d in docs}
-    errors = sorted((e for e in result.errors if e.span.type in result.supported),
-                    key=lambda e: (e.span.type, e.kind, e.doc_id, e.span.start))
+    errors = sorted(
+        (e for e in result.errors if e.span.type in result.supported),
+        key=lambda e: (e.span.type, e.kind, e.doc_id, e.span.start),
+    )
     shown = errors
     if limit is not None:  # the first `limit` of each (type, FP/FN) group
         seen: Counter[tuple[str, str]] = Counter()
@@ -358,10 +400,15 @@ def print_errors(docs: list[dict], result: Result, limit: int | None) -> None:
             seen[(e.span.type, e.kind)] += 1
             if seen[(e.span.type, e.kind)] <= limit:
                 shown.append(e)
-    print(f"\n{result.name} errors: {sum(e.kind == 'FP' for e in errors)} false positives, "
-          f"{sum(e.kind == 'FN' for e in errors)} false negatives"
-          + (f" (showing up to {limit} per entity and kind; --details for all)"
-             if len(shown) < len(errors) else ""))
+    print(
+        f"\n{result.name} errors: {sum(e.kind == 'FP' for e in errors)} false positives, "
+        f"{sum(e.kind == 'FN' for e in errors)} false negatives"
+        + (
+            f" (showing up to {limit} per entity and kind; --details for all)"
+            if len(shown) < len(errors)
+            else ""
+        )
+    )
     for e in shown:
         shown_text = _show(by_id[e.doc_id]["text"], e.span)
         print(f"  {e.kind} {e.span.type:<22} {e.doc_id:<12} {shown_text}  ({e.note})")
@@ -370,8 +417,10 @@ def print_errors(docs: list[dict], result: Result, limit: int | None) -> None:
 def print_details(results: list[Result]) -> None:
     print("\nMicro P/R/F1 by document kind (each system over the target entities it supports):")
     for kind in sorted({k for r in results for k in r.kind_tallies}):
-        print(f"  {kind:<10}" + "  ".join(
-            f"{r.name}={_cell(r.kind_tallies.get(kind), True)}" for r in results))
+        print(
+            f"  {kind:<10}"
+            + "  ".join(f"{r.name}={_cell(r.kind_tallies.get(kind), True)}" for r in results)
+        )
     print("\nRecall by written form (found/total):")
     keys = sorted({k for r in results for k in r.form_hits})
     print(f"  {'entity':<24}{'form':<22}" + "".join(f"{r.name:>14}" for r in results))
@@ -391,17 +440,23 @@ def print_details(results: list[Result]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="piiscan vs presidio accuracy on the corpus")
-    parser.add_argument("--details", action="store_true",
-                        help="all errors, recall per form, decoy hits, presidio errors")
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="all errors, recall per form, decoy hits, presidio errors",
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
 
     docs = [json.loads(line) for line in args.corpus.read_text("utf-8").splitlines()]
     decoys = Counter(d["kind"] for doc in docs for d in doc["decoys"])
-    print(f"corpus: {len(docs)} documents, {sum(len(d['entities']) for d in docs)} labelled spans,"
-          f" {sum(decoys.values())} decoys, {sum(len(d['text']) for d in docs) / 1e3:.0f} kB")
+    print(
+        f"corpus: {len(docs)} documents, {sum(len(d['entities']) for d in docs)} labelled spans,"
+        f" {sum(decoys.values())} decoys, {sum(len(d['text']) for d in docs) / 1e3:.0f} kB"
+    )
     from presidio_baseline import describe
+
     print("baseline:", describe())
     print("match: same type and overlapping span, one-to-one per document (see module doc)\n")
 
@@ -410,8 +465,9 @@ def main() -> int:
     if pii is not None:
         results.append(evaluate("piiscan", docs, pii[0], {}, pii[1]))
     analyze, supported = presidio_system()
-    results.append(evaluate("presidio", docs, analyze,
-                            {"SE_SAMORDNINGSNUMMER": "SE_PERSONNUMMER"}, supported))
+    results.append(
+        evaluate("presidio", docs, analyze, {"SE_SAMORDNINGSNUMMER": "SE_PERSONNUMMER"}, supported)
+    )
     print_table(docs, results)
     if pii is not None:
         print_errors(docs, results[0], None if args.details else 6)

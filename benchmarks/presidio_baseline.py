@@ -30,12 +30,29 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 #: Swedish words a user would pass as phone context (presidio's own list is English).
-PHONE_CONTEXT = ["telefon", "telefonnummer", "tel", "tfn", "mobil", "mobilnummer", "mob",
-                 "ring", "sms", "växel", "nummer"]
+PHONE_CONTEXT = [
+    "telefon",
+    "telefonnummer",
+    "tel",
+    "tfn",
+    "mobil",
+    "mobilnummer",
+    "mob",
+    "ring",
+    "sms",
+    "växel",
+    "nummer",
+]
 
 #: Entity types presidio can report in this configuration.
-PRESIDIO_ENTITIES = ("SE_PERSONNUMMER", "SE_ORGANISATIONSNUMMER", "PHONE_NUMBER",
-                     "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD")
+PRESIDIO_ENTITIES = (
+    "SE_PERSONNUMMER",
+    "SE_ORGANISATIONSNUMMER",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+    "IBAN_CODE",
+    "CREDIT_CARD",
+)
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -53,8 +70,9 @@ def build_presidio() -> AnalyzerEngine:
         recognizers=[
             SePersonnummerRecognizer(supported_language="sv"),
             SeOrganisationsnummerRecognizer(supported_language="sv"),
-            PhoneRecognizer(supported_language="sv", supported_regions=("SE",),
-                            context=PHONE_CONTEXT),
+            PhoneRecognizer(
+                supported_language="sv", supported_regions=("SE",), context=PHONE_CONTEXT
+            ),
             OfflineEmailRecognizer(supported_language="sv"),
             IbanRecognizer(supported_language="sv"),
             CreditCardRecognizer(supported_language="sv"),
@@ -67,7 +85,9 @@ def build_presidio() -> AnalyzerEngine:
 
 def describe() -> str:
     """One line saying how presidio is configured, for the benchmark output."""
-    return ("presidio-analyzer: NoOpNlpEngine(sv); SePersonnummerRecognizer, "
-            "SeOrganisationsnummerRecognizer, PhoneRecognizer(regions=SE, sv context), "
-            "EmailRecognizer (offline tldextract), IbanRecognizer, CreditCardRecognizer; "
-            "default_score_threshold=0")
+    return (
+        "presidio-analyzer: NoOpNlpEngine(sv); SePersonnummerRecognizer, "
+        "SeOrganisationsnummerRecognizer, PhoneRecognizer(regions=SE, sv context), "
+        "EmailRecognizer (offline tldextract), IbanRecognizer, CreditCardRecognizer; "
+        "default_score_threshold=0"
+    )

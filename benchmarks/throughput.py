@@ -54,21 +54,110 @@ BARE = regex.compile(
 )
 
 # A small Swedish vocabulary; sentences are built from the patterns in _sentence().
-NOUNS = ["kommunen", "beslutet", "mötet", "rapporten", "projektet", "skolan", "vägen", "huset",
-         "staden", "regeringen", "styrelsen", "avtalet", "budgeten", "frågan", "planen",
-         "arbetet", "verksamheten", "förslaget", "utredningen", "kunden", "bolaget",
-         "marknaden", "sommaren", "vintern", "hösten", "våren", "barnen", "eleverna", "läkaren",
-         "patienten", "föreningen", "biblioteket", "sjukhuset", "företaget", "nämnden"]
-VERBS = ["beslutade", "diskuterade", "presenterade", "undersökte", "godkände", "föreslog",
-         "granskade", "påbörjade", "avslutade", "förklarade", "visade", "behandlade",
-         "planerade", "genomförde", "beskrev", "kritiserade", "välkomnade", "utvärderade"]
-ADJS = ["nya", "stora", "gamla", "viktiga", "första", "senaste", "kommunala", "lokala",
-        "svenska", "ekonomiska", "tydliga", "långa", "korta", "öppna", "gemensamma"]
-ADVS = ["också", "däremot", "därför", "snart", "redan", "fortfarande", "tidigare",
-        "i dag", "i går", "under veckan", "efter en lång diskussion", "utan större problem"]
-PLACES = ["i Stockholm", "i Göteborg", "i Malmö", "i Umeå", "i Luleå", "i Västerås",
-          "i Örebro", "i Linköping", "i Jönköping", "i Sundsvall", "på landsbygden",
-          "i hela regionen", "vid kusten", "i norra Sverige"]
+NOUNS = [
+    "kommunen",
+    "beslutet",
+    "mötet",
+    "rapporten",
+    "projektet",
+    "skolan",
+    "vägen",
+    "huset",
+    "staden",
+    "regeringen",
+    "styrelsen",
+    "avtalet",
+    "budgeten",
+    "frågan",
+    "planen",
+    "arbetet",
+    "verksamheten",
+    "förslaget",
+    "utredningen",
+    "kunden",
+    "bolaget",
+    "marknaden",
+    "sommaren",
+    "vintern",
+    "hösten",
+    "våren",
+    "barnen",
+    "eleverna",
+    "läkaren",
+    "patienten",
+    "föreningen",
+    "biblioteket",
+    "sjukhuset",
+    "företaget",
+    "nämnden",
+]
+VERBS = [
+    "beslutade",
+    "diskuterade",
+    "presenterade",
+    "undersökte",
+    "godkände",
+    "föreslog",
+    "granskade",
+    "påbörjade",
+    "avslutade",
+    "förklarade",
+    "visade",
+    "behandlade",
+    "planerade",
+    "genomförde",
+    "beskrev",
+    "kritiserade",
+    "välkomnade",
+    "utvärderade",
+]
+ADJS = [
+    "nya",
+    "stora",
+    "gamla",
+    "viktiga",
+    "första",
+    "senaste",
+    "kommunala",
+    "lokala",
+    "svenska",
+    "ekonomiska",
+    "tydliga",
+    "långa",
+    "korta",
+    "öppna",
+    "gemensamma",
+]
+ADVS = [
+    "också",
+    "däremot",
+    "därför",
+    "snart",
+    "redan",
+    "fortfarande",
+    "tidigare",
+    "i dag",
+    "i går",
+    "under veckan",
+    "efter en lång diskussion",
+    "utan större problem",
+]
+PLACES = [
+    "i Stockholm",
+    "i Göteborg",
+    "i Malmö",
+    "i Umeå",
+    "i Luleå",
+    "i Västerås",
+    "i Örebro",
+    "i Linköping",
+    "i Jönköping",
+    "i Sundsvall",
+    "på landsbygden",
+    "i hela regionen",
+    "vid kusten",
+    "i norra Sverige",
+]
 CONNECT = ["Enligt", "Efter", "Inför", "Under", "Trots"]
 
 
@@ -145,8 +234,16 @@ def build_sparse(size_mb: float) -> tuple[str, list[str], int]:
         if size + len(para) >= next_id:
             holder = doc_cls()
             what = rng.choice(["personnummer", "phone", "email", "iban", "orgnr", "address"])
-            holder.add({"personnummer": "Personnummer ", "phone": "Ring ", "email": "Mejla ",
-                        "iban": "Betala till ", "orgnr": "Org.nr ", "address": "Adress: "}[what])
+            holder.add(
+                {
+                    "personnummer": "Personnummer ",
+                    "phone": "Ring ",
+                    "email": "Mejla ",
+                    "iban": "Betala till ",
+                    "orgnr": "Org.nr ",
+                    "address": "Adress: ",
+                }[what]
+            )
             if what == "email":
                 gen.email(holder, gen.persona().email)
             else:
@@ -187,14 +284,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mb", type=float, default=2.0, help="size of each corpus (2)")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (3)")
-    parser.add_argument("--max-seconds", type=float, default=15.0,
-                        help="do not repeat a measurement whose run took longer (15)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=15.0,
+        help="do not repeat a measurement whose run took longer (15)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from presidio_baseline import build_presidio
 
     try:
         import piiscan
+
         scan_text: Callable[..., object] | None = piiscan.scan_text
         scan_text("warm-up 850601-2387 070-174 06 05")  # build the engine outside the timing
     except (ImportError, AttributeError) as exc:
@@ -203,35 +305,44 @@ def main() -> int:
     presidio = build_presidio()
     presidio.analyze("warm-up 850601-2387", language="sv")
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; one process, one thread; best of {args.repeat}\n")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; one process, one thread; best of {args.repeat}\n"
+    )
     rows = []
     for name, build in (("dense", build_dense), ("sparse", build_sparse)):
         text, docs, n_ids = build(args.size_mb)
         mb = len(text.encode("utf-8")) / 1e6
         res: dict[str, tuple[float, int]] = {}
         if scan_text is not None:
-            res["piiscan (whole)"] = measure(lambda t=text: scan_text(t), args.repeat,
-                                             args.max_seconds)
-            res["piiscan (per doc)"] = measure(lambda d=docs: [scan_text(x) for x in d],
-                                               args.repeat, args.max_seconds)
-        res["presidio"] = measure(lambda t=text: presidio.analyze(t, language="sv"),
-                                  args.repeat, args.max_seconds)
-        res["bare regex"] = measure(lambda t=text: sum(1 for _ in BARE.finditer(t)),
-                                    args.repeat, args.max_seconds)
+            res["piiscan (whole)"] = measure(
+                lambda t=text: scan_text(t), args.repeat, args.max_seconds
+            )
+            res["piiscan (per doc)"] = measure(
+                lambda d=docs: [scan_text(x) for x in d], args.repeat, args.max_seconds
+            )
+        res["presidio"] = measure(
+            lambda t=text: presidio.analyze(t, language="sv"), args.repeat, args.max_seconds
+        )
+        res["bare regex"] = measure(
+            lambda t=text: sum(1 for _ in BARE.finditer(t)), args.repeat, args.max_seconds
+        )
         speed = {k: mb / v[0] for k, v in res.items()}
         rows.append((name, mb, len(docs), n_ids, speed, {k: v[1] for k, v in res.items()}))
 
     cols = ["piiscan (whole)", "piiscan (per doc)", "presidio", "bare regex"]
-    head = (f"{'corpus':<8}{'MB':>6}{'segs':>7}{'ids/KB':>8}  "
-            + "".join(f"{c + ' MB/s':>24}" for c in cols)
-            + f"{'piiscan/presidio':>18}  targets")
+    head = (
+        f"{'corpus':<8}{'MB':>6}{'segs':>7}{'ids/KB':>8}  "
+        + "".join(f"{c + ' MB/s':>24}" for c in cols)
+        + f"{'piiscan/presidio':>18}  targets"
+    )
     print(head)
     print("-" * len(head))
     for name, mb, nseg, n_ids, speed, runs in rows:
         cells = "".join(
             f"{speed[c]:>20.2f}{'(' + str(runs[c]) + ')':>4}" if c in speed else f"{'–':>24}"
-            for c in cols)
+            for c in cols
+        )
         pii = speed.get("piiscan (whole)")
         ratio = f"{pii / speed['presidio']:>17.1f}×" if pii else f"{'–':>18}"
         verdict = ""
@@ -240,8 +351,10 @@ def main() -> int:
             ratio_ok = "ok" if pii / speed["presidio"] >= TARGET_RATIO else "MISS"
             verdict = f"≥{TARGETS[name]:.0f} MB/s {fast}, ≥{TARGET_RATIO:.0f}× {ratio_ok}"
         print(f"{name:<8}{mb:>6.2f}{nseg:>7}{n_ids / (mb * 1e3):>8.2f}  {cells}{ratio}  {verdict}")
-    print("\n(n) = runs made; a run longer than --max-seconds is not repeated. ids/KB counts "
-          "labelled identifiers (names excluded).")
+    print(
+        "\n(n) = runs made; a run longer than --max-seconds is not repeated. ids/KB counts "
+        "labelled identifiers (names excluded)."
+    )
     return 0
 
 

@@ -42,16 +42,18 @@ ENTITIES = [(d, e) for d in DOCS for e in d["entities"]]
 TEST_PNR = set((CORPUS / "data/skatteverket_testpersonnummer_sample.txt").read_text().split())
 TEST_SAM = set((CORPUS / "data/skatteverket_testsamordningsnummer_sample.txt").read_text().split())
 NAMES = set((CORPUS / "data/first_names.txt").read_text("utf-8").split()) | set(
-    (CORPUS / "data/last_names.txt").read_text("utf-8").split())
+    (CORPUS / "data/last_names.txt").read_text("utf-8").split()
+)
 with (CORPUS / "data/postal_sample.csv").open(encoding="utf-8") as _fh:
     POSTAL = {(r["postal_code"], r["locality"]) for r in csv.DictReader(_fh)}
-PTS = {f"{prefix}{stem}{n:02d}" for prefix, stem, lo, hi in GEN.PTS_RANGES
-       for n in range(lo, hi + 1)}
+PTS = {
+    f"{prefix}{stem}{n:02d}" for prefix, stem, lo, hi in GEN.PTS_RANGES for n in range(lo, hi + 1)
+}
 EMAIL_DOMAINS = ("example.se", "exempel.se", "example.com", "example.org", "example.net")
 
 
 def _span(doc: dict, ent: dict) -> str:
-    return doc["text"][ent["start"]:ent["end"]]
+    return doc["text"][ent["start"] : ent["end"]]
 
 
 def _twelve(value: str) -> str:
@@ -78,9 +80,20 @@ def test_shape_of_the_corpus() -> None:
     assert min(kinds.values()) >= 40
     assert len({d["id"] for d in DOCS}) == len(DOCS)
     types = Counter(e["type"] for _, e in ENTITIES)
-    for etype in ("SE_PERSONNUMMER", "SE_SAMORDNINGSNUMMER", "SE_ORGANISATIONSNUMMER",
-                  "PHONE_NUMBER", "EMAIL_ADDRESS", "SE_ADDRESS", "IBAN_CODE", "CREDIT_CARD",
-                  "SE_BANKGIRO", "SE_PLUSGIRO", "SE_BANK_ACCOUNT", "PERSON"):
+    for etype in (
+        "SE_PERSONNUMMER",
+        "SE_SAMORDNINGSNUMMER",
+        "SE_ORGANISATIONSNUMMER",
+        "PHONE_NUMBER",
+        "EMAIL_ADDRESS",
+        "SE_ADDRESS",
+        "IBAN_CODE",
+        "CREDIT_CARD",
+        "SE_BANKGIRO",
+        "SE_PLUSGIRO",
+        "SE_BANK_ACCOUNT",
+        "PERSON",
+    ):
         assert types[etype] >= 50, etype
 
 
@@ -104,8 +117,9 @@ def test_personnummer_is_a_skatteverket_test_number(doc: dict, ent: dict) -> Non
     assert _twelve(value) in TEST_PNR
 
 
-@pytest.mark.parametrize(("doc", "ent"), _of("SE_SAMORDNINGSNUMMER"),
-                         ids=_ids(_of("SE_SAMORDNINGSNUMMER")))
+@pytest.mark.parametrize(
+    ("doc", "ent"), _of("SE_SAMORDNINGSNUMMER"), ids=_ids(_of("SE_SAMORDNINGSNUMMER"))
+)
 def test_samordningsnummer_is_a_skatteverket_test_number(doc: dict, ent: dict) -> None:
     value = _span(doc, ent)
     assert re.fullmatch(r"(\d{6}|\d{8})-?\d{4}", value)
@@ -128,8 +142,11 @@ def test_phone_numbers_are_pts_fictional() -> None:
         value = _span(doc, ent)
         assert re.fullmatch(r"[+(]?[\d() -]+\d", value), value
         digits = re.sub(r"\D", "", value)
-        national = "0" + digits[4:] if digits.startswith("0046") else (
-            "0" + digits[2:] if value.startswith("+46") else digits)
+        national = (
+            "0" + digits[4:]
+            if digits.startswith("0046")
+            else ("0" + digits[2:] if value.startswith("+46") else digits)
+        )
         assert national in PTS, value
 
 
@@ -191,14 +208,13 @@ def test_no_unlabelled_valid_personnummer_in_the_text() -> None:
                 continue
             if len(digits) == 12 and digits[:2] not in ("18", "19", "20"):
                 continue
-            assert any(s <= m.start() and m.end() <= e for s, e in labelled), (
-                doc["id"], m.group())
+            assert any(s <= m.start() and m.end() <= e for s, e in labelled), (doc["id"], m.group())
 
 
 def test_decoys_are_not_identifiers() -> None:
     for doc in DOCS:
         for dec in doc["decoys"]:
-            value = doc["text"][dec["start"]:dec["end"]]
+            value = doc["text"][dec["start"] : dec["end"]]
             digits = re.sub(r"\D", "", value)
             if len(digits) == 10:
                 assert not GEN.personnummer_shaped(digits), (doc["id"], value)
