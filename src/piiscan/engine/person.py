@@ -1,0 +1,268 @@
+"""Swedish person names (entity ``PERSON``): gazetteer rules plus a small bundled NER model.
+
+What it matches: names found by the pure rules of :mod:`piiscan.names.rules` (SCB first
+names and surnames, Swedish surname endings, initials, particles, greetings, closings,
+``Namn:`` fields, titles), confirmed, extended or added to by a spaCy NER model that runs only
+on the sentences where it can matter (:func:`piiscan.names.combine.model_windows`). How the
+two are combined is documented in :mod:`piiscan.names.combine`.
+
+What it rejects and why: names that are also words (``Per capita``, ``Bo i Lund``,
+``Hans bil``) without further evidence; capitalisation at a sentence start; names before
+``gata``/``väg``/``skola``.
+
+Config: ``EngineConfig.person_model``:
+
+- ``"bundled"`` (default): the model in ``piiscan/data/ner/model`` (trained by
+  ``training/train_ner.py`` on the klintan corpus, CC BY 4.0), loaded from the package
+  directory; nothing is downloaded;
+- ``"none"``: gazetteer and rules only;
+- the name (or directory) of an installed spaCy pipeline, e.g. ``"sv_core_news_sm"``; its
+  ``PRS`` entities count as persons. A missing pipeline is a :class:`~piiscan.errors.ConfigError`.
+
+A table column or mail header passed as external context (``context=["Namn"]``) that names
+a person column (:func:`piiscan.names.rules.is_name_column`) is strong evidence: a weak
+candidate in such a cell becomes a finding.
+
+Each result carries ``piiscan.normalized`` = :func:`piiscan.names.name_value_form` of the span
+(case, space and diacritics folded), so ``Åsa Öberg`` and ``ASA OBERG`` share a value key,
+and flags naming the evidence (``name_pair``, ``greeting``, ``model`` ...), never the name.
+
+Example::
+
+    >>> engine.analyze("Hej Per,\\nTack för i går.")      # doctest: +SKIP
+    [Finding(entity_type='PERSON', start=4, end=7, ...)]
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from piiscan.catalogue import RecognizerSpec
+from piiscan.config import EngineConfig
+from piiscan.engine.context import ContextMatcher
+from piiscan.engine.recognizers import (
+    LANGUAGE,
+    META_CONTEXT,
+    META_FLAGS,
+    META_KEY,
+    META_NORMALIZED,
+    META_STRENGTH,
+)
+from piiscan.errors import ConfigError
+from piiscan.names.combine import (
+    ModelSpan,
+    PersonSpan,
+    candidates_only,
+    combine,
+    model_windows,
+)
+from piiscan.names.gazetteer import Gazetteer, bundled_gazetteer
+from piiscan.names.normalize import name_value_form
+from piiscan.names.rules import find_candidates, is_name_column
+from piiscan.plugins import Registry
+from piiscan.validators.base import Strength
+
+BUNDLED = "bundled"
+NONE = "none"
+META_GAZETTEER = "piiscan.person.gazetteer_hit"
+
+
+def bundled_model_path() -> Path:
+    """The directory of the model shipped in the package (``piiscan/data/ner/model``)."""
+    return Path(str(resources.files("piiscan.data").joinpath("ner").joinpath("model")))
+
+
+class SpacyModel:
+    """A spaCy pipeline, loaded on first use, that returns entity spans for text windows.
+
+    :param source: a directory, or the name of an installed pipeline package.
+    """
+
+    def __init__(self, source: str | Path) -> None:
+        self.source = source
+        self._nlp: Any = None
+
+    def _load(self) -> Any:
+        import spacy
+
+        with warnings.catch_warnings():
+            # A pipeline trained with another spaCy patch version warns (W095) on load; it
+            # still works, and a warning must not turn a scan into an error.
+            warnings.filterwarnings("ignore", message=r".*\[W09[45]\]")
+            nlp = spacy.load(self.source)
+        keep = [name for name in nlp.pipe_names if name in ("tok2vec", "ner")]
+        nlp.select_pipes(enable=keep)
+        return nlp
+
+    def entities(self, text: str, windows: Sequence[tuple[int, int]]) -> list[ModelSpan]:
+        """Entities of every label the model finds in ``text[start:end]`` of each window."""
+        if not windows:
+            return []
+        if self._nlp is None:
+            self._nlp = self._load()
+        out: list[ModelSpan] = []
+        docs = self._nlp.pipe(text[s:e] for s, e in windows)
+        for (start, _), doc in zip(windows, docs, strict=True):
+            out.extend(
+                ModelSpan(start=start + ent.start_char, end=start + ent.end_char, label=ent.label_)
+                for ent in doc.ents
+            )
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Worker processes reload the pipeline themselves.
+        return {"source": self.source, "_nlp": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.source = state["source"]
+        self._nlp = None
+
+
+def resolve_model(setting: str) -> SpacyModel | None:
+    """The model named by ``EngineConfig.person_model``, checked but not yet loaded.
+
+    :raises ConfigError: when the bundled model is missing or the named pipeline is not
+        installed.
+    """
+    if setting == NONE:
+        return None
+    if setting == BUNDLED:
+        path = bundled_model_path()
+        if not (path / "config.cfg").is_file():
+            raise ConfigError(
+                "the bundled person-name model is missing from this installation; "
+                "reinstall piiscan or use person_model='none'"
+            )
+        return SpacyModel(path)
+    import spacy.util
+
+    if spacy.util.is_package(setting) or (Path(setting) / "config.cfg").is_file():
+        return SpacyModel(setting)
+    raise ConfigError(
+        f"spaCy pipeline {setting!r} is not installed; install it or use person_model='bundled'"
+    )
+
+
+class PersonRecognizer(EntityRecognizer):  # type: ignore[misc]
+    """presidio recognizer for ``PERSON``: gazetteer rules, optionally a spaCy NER model.
+
+    :param spec: the catalogue entry (``recognizers/person.yaml``): scores, context words.
+    :param gazetteer: first names, surnames and homographs.
+    :param model: the NER model, or ``None`` for rules only.
+    """
+
+    def __init__(
+        self, spec: RecognizerSpec, gazetteer: Gazetteer, model: SpacyModel | None
+    ) -> None:
+        self.spec = spec
+        self.gazetteer = gazetteer
+        self.model = model
+        self._scores = dict(spec.scores)
+        self._context = ContextMatcher(spec.context)
+        super().__init__(
+            supported_entities=[spec.entity],
+            name=spec.id,
+            supported_language=LANGUAGE,
+            version=str(spec.version),
+            context=list(spec.context),
+        )
+
+    def load(self) -> None:
+        """Nothing to load up front: the gazetteer and the model load on first use."""
+
+    def __repr__(self) -> str:
+        return f"PersonRecognizer(id={self.spec.id!r}, model={self.model is not None})"
+
+    def analyze(
+        self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """PERSON spans of ``text``, with strength tiers as scores."""
+        candidates = find_candidates(text, self.gazetteer)
+        if self.model is None:
+            spans = candidates_only(candidates)
+        else:
+            windows = model_windows(text, candidates)
+            spans = combine(text, candidates, self.model.entities(text, windows), self.gazetteer)
+        return [self._result(text, span) for span in spans]
+
+    def _result(self, text: str, span: PersonSpan) -> RecognizerResult:
+        raw = text[span.start : span.end]
+        hit = self._has_gazetteer_word(raw)
+        return RecognizerResult(
+            entity_type=self.spec.entity,
+            start=span.start,
+            end=span.end,
+            score=self._scores[span.strength],
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                META_KEY: self.spec.key,
+                META_NORMALIZED: name_value_form(raw),
+                META_FLAGS: span.evidence,
+                META_STRENGTH: span.strength,
+                META_GAZETTEER: hit,
+            },
+        )
+
+    def _has_gazetteer_word(self, raw: str) -> bool:
+        gaz = self.gazetteer
+        return any(
+            gaz.first_name_bearers(w) or gaz.is_known_surname(w) for w in raw.replace(",", " ").split()
+        )
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_recognizer_results: list[RecognizerResult],
+        other_raw_recognizer_results: list[RecognizerResult],
+        nlp_artifacts: Any,
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        """Raise results in a name column to a finding; raise others near a context word.
+
+        A column or header naming a person (``Namn``, ``Förnamn``, ``Kontaktperson``,
+        ``Från``) makes a candidate with a gazetteer word :attr:`~Strength.HIGH` and any other
+        at least :attr:`~Strength.MEDIUM`; a context word within the window raises one tier.
+        """
+        column = next((c for c in context or () if is_name_column(c)), None)
+        window = self.spec.context_window
+        for result in raw_recognizer_results:
+            meta = result.recognition_metadata
+            meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+            strength = Strength(meta[META_STRENGTH])
+            if column is not None:
+                wanted = Strength.HIGH if meta.get(META_GAZETTEER) else Strength.MEDIUM
+                new = max(strength, wanted)
+                word: str | None = column.casefold()
+            else:
+                word = self._context.near(text, result.start, result.end, window)
+                if word is None:
+                    continue
+                new = Strength(min(strength + 1, Strength.HIGH))
+            meta[META_STRENGTH] = new
+            meta[META_CONTEXT] = word
+            result.score = max(result.score, self._scores[new])
+        return raw_recognizer_results
+
+
+def build_person_recognizer(
+    spec: RecognizerSpec, registry: Registry, config: EngineConfig | None = None
+) -> EntityRecognizer:
+    """Factory named by ``recognizers/person.yaml`` (``kind: class``).
+
+    The model comes from ``config.person_model`` when a config is passed, else from the
+    spec's ``options: {model: ...}``, else the bundled one.
+
+    :raises ConfigError: when the configured spaCy pipeline is not installed.
+    """
+    options = dict(spec.options)
+    setting = config.person_model if config is not None else str(options.get("model", BUNDLED))
+    return PersonRecognizer(spec, bundled_gazetteer(), resolve_model(setting))

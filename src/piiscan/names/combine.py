@@ -1,0 +1,194 @@
+"""How model spans and gazetteer candidates are combined into PERSON spans.
+
+The rules (pure; the model itself runs in :mod:`piiscan.engine.person`):
+
+- A candidate that the gazetteer and the text's shape make strong (a first name with a
+  surname, a name after ``Hej`` or ``Mvh`` or ``Namn:``) stands without the model.
+- A model PER span that overlaps candidates is **confirmed**: the result covers the union of
+  the spans (the model's ``Andersson`` grows to the gazetteer's ``Anna Andersson``; the
+  gazetteer's ``Anna`` grows to the model's ``Anna Xyzinski``) and is at least
+  :attr:`~Strength.MEDIUM`, :attr:`~Strength.HIGH` when the gazetteer also found a first name
+  or surname in it. A lone homograph (``Hans``, ``Lund``) stays weak even so.
+- A model PER span with no candidate (a foreign name, a surname alone in news prose) is
+  :attr:`~Strength.MEDIUM` when it has a capitalised word that is not sentence-initial or
+  more than one word, else :attr:`~Strength.LOW`.
+- A weak candidate in a window the model read and labelled as a place or an organisation is
+  dropped.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from piiscan.names.gazetteer import Gazetteer
+from piiscan.names.rules import Evidence, NameCandidate, is_sentence_initial, tokens
+from piiscan.validators.base import Strength
+
+PERSON_LABELS = frozenset({"PER", "PERSON", "PRS"})
+"""Person labels of the bundled model (``PER``) and of spaCy's Swedish pipelines (``PRS``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSpan:
+    """An entity the NER model found: character offsets and its label."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonSpan:
+    """A combined PERSON span with its strength and the evidence flags behind it."""
+
+    start: int
+    end: int
+    strength: Strength
+    evidence: tuple[str, ...]
+
+
+def combine(
+    text: str,
+    candidates: Sequence[NameCandidate],
+    model_spans: Iterable[ModelSpan],
+    gaz: Gazetteer,
+) -> list[PersonSpan]:
+    """Merge gazetteer candidates with the model's entities (see the module docstring).
+
+    :param model_spans: entities of every label the model found in the windows it read.
+    """
+    people = [s for s in model_spans if s.label in PERSON_LABELS]
+    others = [s for s in model_spans if s.label not in PERSON_LABELS]
+    used: set[int] = set()
+    out: list[PersonSpan] = []
+    for span in sorted(people, key=lambda s: s.start):
+        overlapping = [
+            i for i, c in enumerate(candidates) if c.start < span.end and span.start < c.end
+        ]
+        used.update(overlapping)
+        start = min([span.start, *(candidates[i].start for i in overlapping)])
+        end = max([span.end, *(candidates[i].end for i in overlapping)])
+        if overlapping:
+            best = max(candidates[i].strength for i in overlapping)
+            hit = any(candidates[i].gazetteer_hit for i in overlapping)
+            lone_homograph = _lone_homograph(text[start:end], gaz)
+            if lone_homograph:
+                strength = best
+            elif hit:
+                strength = Strength.HIGH
+            else:
+                strength = max(best, Strength.MEDIUM)
+            flags = sorted({"model", *(candidates[i].evidence.value for i in overlapping)})
+        else:
+            strength = _model_only_strength(text, span)
+            flags = ["model"]
+        out.append(PersonSpan(start=start, end=end, strength=strength, evidence=tuple(flags)))
+    for i, cand in enumerate(candidates):
+        if i in used:
+            continue
+        if cand.strength < Strength.HIGH and _inside_other(cand, others):
+            continue
+        out.append(
+            PersonSpan(
+                start=cand.start,
+                end=cand.end,
+                strength=cand.strength,
+                evidence=(cand.evidence.value,),
+            )
+        )
+    return _dedupe(out)
+
+
+def candidates_only(candidates: Sequence[NameCandidate]) -> list[PersonSpan]:
+    """PERSON spans from the gazetteer rules alone (no model)."""
+    return [
+        PersonSpan(start=c.start, end=c.end, strength=c.strength, evidence=(c.evidence.value,))
+        for c in candidates
+    ]
+
+
+def _lone_homograph(span_text: str, gaz: Gazetteer) -> bool:
+    words = span_text.split()
+    return len(words) == 1 and gaz.is_homograph(words[0])
+
+
+def _model_only_strength(text: str, span: ModelSpan) -> Strength:
+    toks = [t for t in tokens(text[span.start : span.end]) if t.kind == "word"]
+    if not toks:
+        return Strength.LOW
+    if len(toks) >= 2 or not is_sentence_initial(text, span.start + toks[0].start):
+        return Strength.MEDIUM
+    return Strength.LOW
+
+
+def _inside_other(cand: NameCandidate, others: Sequence[ModelSpan]) -> bool:
+    if cand.evidence in (Evidence.FIELD, Evidence.SIGNATURE, Evidence.GREETING):
+        return False
+    return any(o.start <= cand.start and cand.end <= o.end for o in others)
+
+
+def _dedupe(spans: list[PersonSpan]) -> list[PersonSpan]:
+    """Keep the strongest (then longest) of overlapping spans, in text order."""
+    ranked = sorted(spans, key=lambda s: (s.strength, s.end - s.start), reverse=True)
+    kept: list[PersonSpan] = []
+    for span in ranked:
+        if all(span.end <= k.start or k.end <= span.start for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+MAX_WINDOW = 1200
+"""Longest stretch of text the model reads at once; longer sentences are cut at a space."""
+
+
+def model_windows(text: str, candidates: Sequence[NameCandidate]) -> list[tuple[int, int]]:
+    """The sentences (or lines) where the model can matter.
+
+    A sentence qualifies when it holds a candidate that is not already
+    :attr:`~Strength.HIGH`, or a capitalised word that is not sentence-initial and not inside
+    a strong candidate. Sentences of lower-case prose, numbers and identifiers, and lines
+    whose only names the rules already settled, are never shown to the model.
+    """
+    strong = [(c.start, c.end) for c in candidates if c.strength >= Strength.HIGH]
+    weak_starts = sorted(c.start for c in candidates if c.strength < Strength.HIGH)
+    triggers = list(weak_starts)
+    for tok in tokens(text):
+        if tok.kind != "word" or is_sentence_initial(text, tok.start):
+            continue
+        if any(s <= tok.start < e for s, e in strong):
+            continue
+        triggers.append(tok.start)
+    if not triggers:
+        return []
+    triggers.sort()
+    windows: list[tuple[int, int]] = []
+    for pos in triggers:
+        if windows and windows[-1][0] <= pos < windows[-1][1]:
+            continue
+        start, end = _sentence_around(text, pos)
+        windows.append((start, end))
+    return windows
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    while start > 0 and text[start - 1] != "\n" and not (
+        text[start - 1] in " \t" and start >= 2 and text[start - 2] in ".!?"
+    ):
+        start -= 1
+        if pos - start >= MAX_WINDOW // 2:
+            break
+    end = pos
+    n = len(text)
+    while end < n and text[end] != "\n" and not (
+        text[end] in ".!?" and (end + 1 == n or text[end + 1] in " \t\n")
+    ):
+        end += 1
+        if end - start >= MAX_WINDOW:
+            break
+    if end < n and text[end] in ".!?":
+        end += 1
+    return start, end
