@@ -40,6 +40,9 @@ META_NORMALIZED = "piiscan.normalized"
 META_FLAGS = "piiscan.flags"
 META_STRENGTH = "piiscan.strength"
 META_CONTEXT = "piiscan.context"
+# Labels stand right before what they label ("OCR: 4242 ..."); a wider window would let a
+# neighbouring cell's label silence a value.
+NEGATIVE_WINDOW = 24
 
 
 class CatalogueRecognizer(LocalRecognizer):
@@ -139,7 +142,9 @@ class CatalogueRecognizer(LocalRecognizer):
         for result in raw_recognizer_results:
             meta = result.recognition_metadata
             meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
-            if self._negative.near(text, result.start, result.end, window):
+            # A negative word counts only before the match, where labels stand ("OCR: ..."):
+            # "betalat med kort 4242 ... men ordern" must not silence the card.
+            if self._negative.near(text, result.start, result.end, (NEGATIVE_WINDOW, 0)):
                 result.score = 0.0
                 continue
             word = self._context.near(text, result.start, result.end, window, extra)

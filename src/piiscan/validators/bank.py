@@ -152,6 +152,9 @@ def _account_check(row: ClearingRange, clearing4: str, account: str) -> bool:
     return luhn(account)
 
 
+_ACCOUNT_LABELS = re.compile(r"(?i)\b(?:kontonummer|kontonr|konto|nr)\b\.?:?")
+
+
 def validate_bank_account(candidate: str) -> Verdict | None:
     """Validate a Swedish bank account written as clearing number + account number.
 
@@ -166,6 +169,8 @@ def validate_bank_account(candidate: str) -> Verdict | None:
     :returns: a verdict whose ``normalized`` is the 4-digit clearing number followed by the
         account zero-padded to its full length, or ``None``.
     """
+    # "1274, konto 0235305" and "clearingnr 1274 kontonr 0235305" name the parts in words.
+    candidate = " ".join(_ACCOUNT_LABELS.sub(" ", candidate).split())
     if not _ACCOUNT.fullmatch(candidate) or not candidate.isascii():
         return None
     digits = "".join(char for char in candidate if char.isdigit())
