@@ -41,17 +41,151 @@ MIN_LOWERCASE_USES = 1
 
 # Names that are also everyday Swedish (or English office) words, kept by hand because a
 # 113k-token news corpus does not contain every word.
-MANUAL_HOMOGRAPHS = """
-per bo ulf sten björn maj vera siv rut hans lund berg holm ek stark glad frisk vik falk björk
-ström sol liv love vilja dag tor bror gun lo ros rose mark will may bill max grant hope joy
-summer april juni juli augusti august mars jul stig ask alm lind strand sand hall nord blom
-kron kung herr fru fröken dam eld hav sjö skog äng lövgren linné klar snäll rask ung gammal
-svensk eng hage dal kvist nyström rosen lilja viol ros iris vide malm stål guld silver
-ära tro hopp frid fred sixten alla arbete bra god ny vän sann sigge bruno leo lejon björne
-kim tim tom ben dick sam jack rob pat ray sue don dean guy art nick hunter chase page case
-mats kent bert eje jon ivar are ove ola sara ada nova ella vide freja lydia fanny
-fors bäck sjöberg kyrka skola konsum ica coop telia lina elin sverige norden europa
-""".split()
+MANUAL_HOMOGRAPHS = [
+    "per",
+    "bo",
+    "ulf",
+    "sten",
+    "björn",
+    "maj",
+    "vera",
+    "siv",
+    "rut",
+    "hans",
+    "lund",
+    "berg",
+    "holm",
+    "ek",
+    "stark",
+    "glad",
+    "frisk",
+    "vik",
+    "falk",
+    "björk",
+    "ström",
+    "sol",
+    "liv",
+    "love",
+    "vilja",
+    "dag",
+    "tor",
+    "bror",
+    "gun",
+    "lo",
+    "ros",
+    "rose",
+    "mark",
+    "will",
+    "may",
+    "bill",
+    "max",
+    "grant",
+    "hope",
+    "joy",
+    "summer",
+    "april",
+    "juni",
+    "juli",
+    "augusti",
+    "august",
+    "mars",
+    "jul",
+    "stig",
+    "ask",
+    "alm",
+    "lind",
+    "strand",
+    "sand",
+    "hall",
+    "nord",
+    "blom",
+    "kron",
+    "kung",
+    "herr",
+    "fru",
+    "fröken",
+    "dam",
+    "eld",
+    "hav",
+    "sjö",
+    "skog",
+    "äng",
+    "lövgren",
+    "linné",
+    "klar",
+    "snäll",
+    "rask",
+    "ung",
+    "gammal",
+    "svensk",
+    "eng",
+    "hage",
+    "dal",
+    "kvist",
+    "nyström",
+    "rosen",
+    "lilja",
+    "viol",
+    "ros",
+    "iris",
+    "vide",
+    "malm",
+    "stål",
+    "guld",
+    "silver",
+    "ära",
+    "tro",
+    "hopp",
+    "frid",
+    "fred",
+    "sixten",
+    "alla",
+    "arbete",
+    "bra",
+    "god",
+    "ny",
+    "vän",
+    "sann",
+    "sigge",
+    "bruno",
+    "leo",
+    "lejon",
+    "björne",
+    "kim",
+    "tim",
+    "tom",
+    "ben",
+    "dick",
+    "sam",
+    "jack",
+    "rob",
+    "pat",
+    "ray",
+    "sue",
+    "don",
+    "dean",
+    "guy",
+    "art",
+    "nick",
+    "hunter",
+    "chase",
+    "page",
+    "case",
+    "are",
+    "vide",
+    "fors",
+    "bäck",
+    "kyrka",
+    "skola",
+    "konsum",
+    "ica",
+    "coop",
+    "telia",
+    "lina",
+    "sverige",
+    "norden",
+    "europa",
+]
 
 
 def read_counts(path: Path, key: str, value: str) -> Counter[str]:
@@ -125,15 +259,19 @@ def build(names_dir: Path, corpus: Path, out: Path) -> None:
         *(w for w in derived if w not in set(manual)),
     ]
     (out / "homographs.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"first names {len(first_rows)}, surnames {len(surname_rows)}, "
-          f"homographs {len(manual)} manual + {len(derived)} derived")
+    print(
+        f"first names {len(first_rows)}, surnames {len(surname_rows)}, "
+        f"homographs {len(manual)} manual + {len(derived)} derived"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description="Build the bundled name gazetteer")
     parser.add_argument("--names", type=Path, default=SHARED / "names")
-    parser.add_argument("--corpus", type=Path, default=SHARED / "ner" / "klintan-swedish-ner-corpus")
+    parser.add_argument(
+        "--corpus", type=Path, default=SHARED / "ner" / "klintan-swedish-ner-corpus"
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     build(args.names, args.corpus, args.out)

@@ -230,7 +230,9 @@ def train(corpus_dir: Path, out_dir: Path, heldout_file: Path, epochs: int | Non
         rng.shuffle(examples)
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=compounding(8.0, 64.0, 1.05)):
-            nlp.update(batch, drop=float(config["training"]["dropout"]), sgd=optimizer, losses=losses)
+            nlp.update(
+                batch, drop=float(config["training"]["dropout"]), sgd=optimizer, losses=losses
+            )
         scores = evaluate_per(nlp, dev)
         print(f"epoch {epoch + 1:2d} loss {losses.get('ner', 0):8.1f} train-slice PER {scores}")
         if scores["f1"] >= best_f1:
@@ -249,7 +251,9 @@ def train(corpus_dir: Path, out_dir: Path, heldout_file: Path, epochs: int | Non
             "version": "1.0.0",
             "description": "Small Swedish NER (PER/LOC/ORG/MISC) for piiscan",
             "license": "CC BY 4.0 (training data); model weights MIT",
-            "sources": [{"name": "klintan/swedish-ner-corpus (Webbnyheter 2012)", "license": "CC BY 4.0"}],
+            "sources": [
+                {"name": "klintan/swedish-ner-corpus (Webbnyheter 2012)", "license": "CC BY 4.0"}
+            ],
             "performance": {"heldout_per": held},
         }
     )

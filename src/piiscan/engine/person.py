@@ -151,7 +151,7 @@ def resolve_model(setting: str) -> SpacyModel | None:
     )
 
 
-class PersonRecognizer(EntityRecognizer):  # type: ignore[misc]
+class PersonRecognizer(EntityRecognizer):
     """presidio recognizer for ``PERSON``: gazetteer rules, optionally a spaCy NER model.
 
     :param spec: the catalogue entry (``recognizers/person.yaml``): scores, context words.
@@ -202,7 +202,7 @@ class PersonRecognizer(EntityRecognizer):  # type: ignore[misc]
             end=span.end,
             score=self._scores[span.strength],
             recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.spec.id,
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 META_KEY: self.spec.key,
                 META_NORMALIZED: name_value_form(raw),
@@ -215,7 +215,8 @@ class PersonRecognizer(EntityRecognizer):  # type: ignore[misc]
     def _has_gazetteer_word(self, raw: str) -> bool:
         gaz = self.gazetteer
         return any(
-            gaz.first_name_bearers(w) or gaz.is_known_surname(w) for w in raw.replace(",", " ").split()
+            gaz.first_name_bearers(w) or gaz.is_known_surname(w)
+            for w in raw.replace(",", " ").split()
         )
 
     def enhance_using_context(

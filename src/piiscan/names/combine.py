@@ -23,9 +23,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import regex
+
 from piiscan.names.gazetteer import Gazetteer
 from piiscan.names.rules import Evidence, NameCandidate, is_sentence_initial, tokens
 from piiscan.validators.base import Strength
+
+_ORG_AFTER = regex.compile(
+    r"[ \t]+(?:AB|HB|KB|Ab|AS|ASA|Oy|Oyj|GmbH|Ltd|Inc|LLC|Aktiebolag|& Co|och Co)(?![\p{L}])"
+    r"|-\p{Ll}"
+)
+_ORG_DESIGNATOR = regex.compile(
+    r"(?<![\p{L}])(?:AB|HB|KB|AS|ASA|Oy|Oyj|GmbH|Ltd|Inc|LLC|Aktiebolag)(?![\p{L}])"
+)
+_ORG_WORD = regex.compile(
+    r"(?:verket|styrelsen|myndigheten|kommun|kommunen|regionen|inspektionen|kassan|byrån"
+    r"|bolaget|banken|förbundet|partiet|rådet|nämnden|institutet|universitetet|högskolan"
+    r"|sjukhuset|koncernen|gruppen|tidningen|bladet|posten|fonden|stiftelsen|akademien"
+    r"|departementet|kyrkan|skolan|gymnasiet|föreningen|centret|huset|teatern|festivalen)$"
+)
 
 PERSON_LABELS = frozenset({"PER", "PERSON", "PRS"})
 """Person labels of the bundled model (``PER``) and of spaCy's Swedish pipelines (``PRS``)."""
@@ -65,6 +81,8 @@ def combine(
     used: set[int] = set()
     out: list[PersonSpan] = []
     for span in sorted(people, key=lambda s: s.start):
+        if _org_like(text, span.start, span.end):
+            continue
         overlapping = [
             i for i, c in enumerate(candidates) if c.start < span.end and span.start < c.end
         ]
@@ -89,7 +107,9 @@ def combine(
     for i, cand in enumerate(candidates):
         if i in used:
             continue
-        if cand.strength < Strength.HIGH and _inside_other(cand, others):
+        if cand.strength < Strength.HIGH and (
+            _inside_other(cand, others) or _org_like(text, cand.start, cand.end)
+        ):
             continue
         out.append(
             PersonSpan(
@@ -110,6 +130,14 @@ def candidates_only(candidates: Sequence[NameCandidate]) -> list[PersonSpan]:
     ]
 
 
+def _org_like(text: str, start: int, end: int) -> bool:
+    """The span names a company or an authority, or is the first part of a compound."""
+    if _ORG_AFTER.match(text, end) or _ORG_DESIGNATOR.search(text, start, end):
+        return True
+    last = text[start:end].rsplit(maxsplit=1)[-1] if end > start else ""
+    return _ORG_WORD.search(last.casefold()) is not None
+
+
 def _lone_homograph(span_text: str, gaz: Gazetteer) -> bool:
     words = span_text.split()
     return len(words) == 1 and gaz.is_homograph(words[0])
@@ -119,13 +147,17 @@ def _model_only_strength(text: str, span: ModelSpan) -> Strength:
     toks = [t for t in tokens(text[span.start : span.end]) if t.kind == "word"]
     if not toks:
         return Strength.LOW
-    if len(toks) >= 2 or not is_sentence_initial(text, span.start + toks[0].start):
-        return Strength.MEDIUM
-    return Strength.LOW
+    if is_sentence_initial(text, span.start + toks[0].start):
+        return Strength.LOW  # "Projektet Norrsken": a capital that only starts a sentence
+    return Strength.MEDIUM
 
 
 def _inside_other(cand: NameCandidate, others: Sequence[ModelSpan]) -> bool:
+    # Only a weak or one-word candidate yields to the model's LOC/ORG: an ORG span that
+    # runs on over "Bolaget AB och Anna de Geer" must not hide the name.
     if cand.evidence in (Evidence.FIELD, Evidence.SIGNATURE, Evidence.GREETING):
+        return False
+    if cand.strength > Strength.LOW and cand.evidence is not Evidence.SINGLE:
         return False
     return any(o.start <= cand.start and cand.end <= o.end for o in others)
 
@@ -175,16 +207,20 @@ def model_windows(text: str, candidates: Sequence[NameCandidate]) -> list[tuple[
 
 def _sentence_around(text: str, pos: int) -> tuple[int, int]:
     start = pos
-    while start > 0 and text[start - 1] != "\n" and not (
-        text[start - 1] in " \t" and start >= 2 and text[start - 2] in ".!?"
+    while (
+        start > 0
+        and text[start - 1] != "\n"
+        and not (text[start - 1] in " \t" and start >= 2 and text[start - 2] in ".!?")
     ):
         start -= 1
         if pos - start >= MAX_WINDOW // 2:
             break
     end = pos
     n = len(text)
-    while end < n and text[end] != "\n" and not (
-        text[end] in ".!?" and (end + 1 == n or text[end + 1] in " \t\n")
+    while (
+        end < n
+        and text[end] != "\n"
+        and not (text[end] in ".!?" and (end + 1 == n or text[end + 1] in " \t\n"))
     ):
         end += 1
         if end - start >= MAX_WINDOW:

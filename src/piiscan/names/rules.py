@@ -326,11 +326,12 @@ def _with_context(
         and words[0].homograph
     ):
         strength = Strength.LOW
-    if evidence is Evidence.CELL and context is None:
-        # A capitalised unknown word: a candidate only when it is all the text (a cell).
-        if text.strip() != text[start:end]:
-            return None
-    return NameCandidate(start=start, end=end, strength=strength, evidence=evidence, gazetteer_hit=hit)
+    # A capitalised unknown word is a candidate only when it is all the text (a cell).
+    if evidence is Evidence.CELL and context is None and text.strip() != text[start:end]:
+        return None
+    return NameCandidate(
+        start=start, end=end, strength=strength, evidence=evidence, gazetteer_hit=hit
+    )
 
 
 def _merge_surname_first(
@@ -347,8 +348,10 @@ def _merge_surname_first(
             and cur.evidence in (Evidence.SURNAME, Evidence.FIELD, Evidence.CELL)
             and nxt.evidence in (Evidence.SINGLE, Evidence.GIVEN)
             and _SURNAME_FIRST.fullmatch(text[cur.end : nxt.start])
-            and (gaz.is_known_surname(text[cur.start : cur.end])
-                 or gaz.is_surname_shaped(text[cur.start : cur.end]))
+            and (
+                gaz.is_known_surname(text[cur.start : cur.end])
+                or gaz.is_surname_shaped(text[cur.start : cur.end])
+            )
         ):
             strength = max(cur.strength, nxt.strength, Strength.MEDIUM)
             merged.append(
