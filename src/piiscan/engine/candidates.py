@@ -19,6 +19,7 @@ import regex
 from piiscan.catalogue import CandidateSpec
 
 _DIGIT_RUN = regex.compile(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*")
+_SEPARATORS = (" ", "-", "+", "/", ".", "–", "(", ")", "\t", "\n", "\r", "\xa0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,8 @@ class CandidateIndex:
         runs = []
         for match in _DIGIT_RUN.finditer(text):
             start, end = match.span()
-            digits = sum(1 for c in match.group() if "0" <= c <= "9")
+            run = match.group()
+            digits = len(run) - sum(run.count(sep) for sep in _SEPARATORS if sep in run)
             runs.append((start, end, digits))
         ats = []
         position = text.find("@")
