@@ -1,0 +1,382 @@
+"""The ``piiscan`` command line: every command, every output format, and the error contract.
+
+Commands run in-process through click's :class:`~click.testing.CliRunner` where only their
+output matters, and through the real entry point ``piiscan.cli:main`` in a child process where
+the exit status and the one-line error message are the contract (``main`` maps exceptions to
+``piiscan: error: ...`` and exit statuses: 2 for bad usage, others for a failure to run).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from piiscan import __version__
+from piiscan.cli import cli
+from piiscan.inventory import Inventory
+
+FINDING_COLUMNS = {
+    "root", "path", "locator", "entity_type", "start", "end", "score", "masked", "value_key",
+}  # fmt: skip
+OBJECT_COLUMNS = {"root", "path", "member", "status", "reason"}
+
+CSV_TEXT = (
+    "Namn;Personnummer;Telefon;E-post\n"
+    "Anna Andersson;19850601-2387;070-174 06 05;anna.andersson@exempel.se\n"
+    "Tolvan Tolvansson;201212121212;08-465 004 12;tolvan.tolvansson@exempel.se\n"
+)
+NOTE_TEXT = "Samordningsnummer 701063-2391, organisationsnummer 556016-0680.\n"
+EXPECTED_ENTITIES = {
+    "SE_PERSONNUMMER": 2, "PHONE_NUMBER": 2, "EMAIL_ADDRESS": 2,
+    "SE_SAMORDNINGSNUMMER": 1, "SE_ORGANISATIONSNUMMER": 1,
+}  # fmt: skip
+# Scans here report these entities only, so a change in the name recognizer does not move them.
+ENTITIES_OPTION = ["--entities", ",".join(EXPECTED_ENTITIES)]
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    root: Path
+    inventory: Path
+    key_file: Path
+    scan_output: str
+    scan_ids: tuple[str, ...]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+    """A small tree scanned twice into one inventory (so ``--scan`` has a choice)."""
+    base = tmp_path_factory.mktemp("cli")
+    root = base / "root"
+    (root / "Ekonomi").mkdir(parents=True)
+    (root / "Ekonomi" / "kunder.csv").write_text(CSV_TEXT, encoding="utf-8")
+    (root / "anteckning.txt").write_text(NOTE_TEXT, encoding="utf-8")
+    (root / "tom.txt").write_bytes(b"")
+    inventory, key_file = base / "inventory", base / "key"
+    runner = CliRunner()
+    outputs = []
+    for _ in range(2):
+        result = runner.invoke(
+            cli,
+            ["scan", str(root), "--inventory", str(inventory), "--workers", "1",
+             "--key-file", str(key_file), *ENTITIES_OPTION],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    scan_ids = tuple(info.scan_id for info in Inventory(inventory).scans())
+    return Scanned(root, inventory, key_file, outputs[-1], scan_ids)
+
+
+def invoke(*args: str, input: str | bytes | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def run_main(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``piiscan.cli:main`` as the installed command does, in a child process."""
+    return subprocess.run(
+        [sys.executable, "-c", "from piiscan.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# scan
+
+
+def test_scan_prints_a_summary_line(scanned: Scanned) -> None:
+    line = scanned.scan_output.strip()
+    assert line.startswith("scan ")
+    assert "3 objects" in line
+    assert "8 findings" in line
+    assert str(scanned.inventory) in line
+    assert len(scanned.scan_ids) == 2
+
+
+def test_scan_quiet_prints_nothing(tmp_path: Path, scanned: Scanned) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(scanned.root), "--inventory", str(tmp_path / "inv"), "--workers", "1",
+         "--key-file", str(scanned.key_file), "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+
+
+@pytest.mark.parametrize(
+    ("options", "entities"),
+    [
+        ([], set(EXPECTED_ENTITIES)),
+        (["--entities", "SE_PERSONNUMMER,EMAIL_ADDRESS"], {"SE_PERSONNUMMER", "EMAIL_ADDRESS"}),
+        (["--include", "*.txt"], {"SE_SAMORDNINGSNUMMER", "SE_ORGANISATIONSNUMMER"}),
+        (["--exclude", "Ekonomi"], {"SE_SAMORDNINGSNUMMER", "SE_ORGANISATIONSNUMMER"}),
+    ],
+    ids=["all", "entities", "include", "exclude"],
+)
+def test_scan_options_select_what_is_reported(
+    tmp_path: Path, scanned: Scanned, options: list[str], entities: set[str]
+) -> None:
+    inventory = tmp_path / "inv"
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(scanned.root), "--inventory", str(inventory), "--workers", "1",
+         "--key-file", str(scanned.key_file), "--quiet", *ENTITIES_OPTION, *options],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = _jsonl(invoke("findings", "--inventory", str(inventory)))
+    assert {r["entity_type"] for r in rows} == entities
+
+
+def test_scan_key_file_from_environment(tmp_path: Path, scanned: Scanned) -> None:
+    """``PIISCAN_KEY_FILE`` names the key; the same key gives the same value keys."""
+    inventory = tmp_path / "inv"
+    done = run_main(
+        "scan", str(scanned.root), "--inventory", str(inventory), "--workers", "2", "--quiet",
+        *ENTITIES_OPTION, env={"PIISCAN_KEY_FILE": str(scanned.key_file)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    def keys(inv: Path) -> set[str]:
+        return {r["value_key"] for r in _jsonl(invoke("findings", "--inventory", str(inv)))}
+
+    assert keys(inventory) == keys(scanned.inventory)
+
+
+# ------------------------------------------------------------------------------------------
+# findings and objects in every format
+
+
+def _jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+PARSERS = {"jsonl": _jsonl, "csv": _csv, "json": json.loads}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_findings_formats(scanned: Scanned, fmt: str) -> None:
+    rows = PARSERS[fmt](invoke("findings", "--inventory", str(scanned.inventory), "--format", fmt))
+    assert len(rows) == sum(EXPECTED_ENTITIES.values())
+    assert set(rows[0]) >= FINDING_COLUMNS
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["entity_type"]] = counts.get(row["entity_type"], 0) + 1
+        assert "*" in row["masked"]
+        assert len(row["value_key"]) == 64
+    assert counts == EXPECTED_ENTITIES
+    csv_rows = [r for r in rows if r["path"] == "Ekonomi/kunder.csv"]
+    assert {r["locator"] for r in csv_rows} >= {"row=2/column=Personnummer"}
+
+
+def test_findings_formats_agree(scanned: Scanned) -> None:
+    inv = str(scanned.inventory)
+    as_json = json.loads(invoke("findings", "--inventory", inv, "--format", "json"))
+    as_jsonl = _jsonl(invoke("findings", "--inventory", inv))
+    as_csv = _csv(invoke("findings", "--inventory", inv, "--format", "csv"))
+    assert as_json == as_jsonl
+    assert [(r["path"], r["masked"]) for r in as_csv] == [(r["path"], r["masked"]) for r in as_json]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_objects_formats(scanned: Scanned, fmt: str) -> None:
+    rows = PARSERS[fmt](invoke("objects", "--inventory", str(scanned.inventory), "--format", fmt))
+    assert set(rows[0]) >= OBJECT_COLUMNS
+    assert sorted(r["path"] for r in rows) == ["Ekonomi/kunder.csv", "anteckning.txt", "tom.txt"]
+
+
+def test_scan_option_picks_a_scan(scanned: Scanned) -> None:
+    first, latest = scanned.scan_ids[0], scanned.scan_ids[-1]
+    for scan_id in (first, latest):
+        rows = _jsonl(invoke("findings", "--inventory", str(scanned.inventory), "--scan", scan_id))
+        assert {r["scan_id"] for r in rows} == {scan_id}
+    default = _jsonl(invoke("objects", "--inventory", str(scanned.inventory)))
+    assert {r["scan_id"] for r in default} == {latest}
+
+
+# ------------------------------------------------------------------------------------------
+# summary and recognizers
+
+
+def test_summary_text(scanned: Scanned) -> None:
+    text = invoke("summary", "--inventory", str(scanned.inventory))
+    assert text.startswith(f"scan {scanned.scan_ids[-1]}: 3 objects, 8 findings")
+    for heading in ("objects by status:", "findings by entity type:", "findings by top-level"):
+        assert heading in text
+    assert "SE_PERSONNUMMER" in text
+    assert "Ekonomi" in text
+
+
+def test_summary_json(scanned: Scanned) -> None:
+    data = json.loads(invoke("summary", "--inventory", str(scanned.inventory), "--format", "json"))
+    assert data["scan_id"] == scanned.scan_ids[-1]
+    assert data["objects"] == 3
+    assert data["findings"] == 8
+    assert data["findings_by_entity"] == EXPECTED_ENTITIES
+    assert sum(data["objects_by_status"].values()) == 3
+    folders = {f["folder"]: f["findings"] for f in data["findings_by_folder"]}
+    assert folders == {"Ekonomi": 6, ".": 2}
+
+
+def test_recognizers_table() -> None:
+    text = invoke("recognizers")
+    header, *rows = text.splitlines()
+    assert header.split()[:3] == ["ID", "VER", "ENTITY"]
+    ids = {row.split()[0] for row in rows}
+    assert {"se.personnummer", "se.samordningsnummer", "se.phone", "se.email"} <= ids
+
+
+def test_recognizers_json() -> None:
+    rows = json.loads(invoke("recognizers", "--format", "json"))
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["se.personnummer"]["entity"] == "SE_PERSONNUMMER"
+    assert by_id["se.personnummer"]["validator"] == "personnummer"
+    assert all(isinstance(row["version"], int) and row["version"] >= 1 for row in rows)
+    assert [row["id"] for row in rows] == sorted(by_id)
+
+
+# ------------------------------------------------------------------------------------------
+# scan-text
+
+SCAN_TEXT_CASES = [
+    ("Personnummer: 850601-2387", [], "SE_PERSONNUMMER", "850601-****"),
+    ("Ring 070-174 06 05 i morgon", [], "PHONE_NUMBER", "070-*** ** 05"),
+    ("Skriv till anna.andersson@exempel.se", [], "EMAIL_ADDRESS", "a***@exempel.se"),
+    ("8506012387", ["--context", "personnummer"], "SE_PERSONNUMMER", "850601****"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "entity", "masked"),
+    SCAN_TEXT_CASES,
+    ids=[case[2] + ("+context" if case[1] else "") for case in SCAN_TEXT_CASES],
+)
+def test_scan_text_from_stdin(text: str, options: list[str], entity: str, masked: str) -> None:
+    rows = _jsonl(invoke("scan-text", "-", *options, input=text.encode("utf-8")))
+    assert [(r["entity_type"], r["masked"]) for r in rows] == [(entity, masked)]
+    assert {"start", "end", "score", "recognizer", "flags"} <= set(rows[0])
+    assert text[rows[0]["start"] : rows[0]["end"]].replace(" ", "")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_scan_text_from_file(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "brev.txt"
+    path.write_bytes("Hej Göran! Ditt personnummer 19850601-2387 är ändrat.\n".encode(encoding))
+    rows = _jsonl(invoke("scan-text", str(path)))
+    assert ("SE_PERSONNUMMER", "19850601-****") in {(r["entity_type"], r["masked"]) for r in rows}
+    assert (
+        "test_identity" in next(r for r in rows if r["entity_type"] == "SE_PERSONNUMMER")["flags"]
+    )
+
+
+def test_scan_text_min_score_filters() -> None:
+    low = _jsonl(invoke("scan-text", "-", "--min-score", "0", input=b"8506012387"))
+    high = _jsonl(invoke("scan-text", "-", "--min-score", "1", input=b"8506012387"))
+    assert all(r["score"] >= 0 for r in low)
+    assert high == []
+
+
+def test_scan_text_prints_no_raw_value() -> None:
+    text = "Personnummer 850601-2387, telefon 070-174 06 05, anna.andersson@exempel.se"
+    output = invoke("scan-text", "-", input=text.encode())
+    for raw in ("850601-2387", "8506012387", "174 06 05", "0701740605", "anna.andersson"):
+        assert raw not in output
+
+
+def test_version() -> None:
+    assert __version__ in invoke("--version")
+
+
+@pytest.mark.parametrize("command", ["scan", "findings", "objects", "summary", "recognizers",
+                                     "scan-text"])  # fmt: skip
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    assert "Example:" in invoke(command, "--help")
+
+
+# ------------------------------------------------------------------------------------------
+# Errors through main(): one line, documented exit status, no traceback.
+
+ERROR_CASES = [
+    # id, args, exit status (None: any non-zero other than 2), text in the message
+    ("missing-root", ["scan", "{tmp}/finns-inte", "--inventory", "{tmp}/inv"], None,
+     "does not exist"),
+    ("no-root", ["scan", "--inventory", "{tmp}/inv"], 2, "Missing argument"),
+    ("unknown-option", ["scan", "{tmp}", "--bogus"], 2, "No such option"),
+    ("bad-workers", ["scan", "{tmp}", "--inventory", "{tmp}/inv", "--workers", "0"], 2,
+     "--workers"),
+    ("bad-size", ["scan", "{tmp}", "--inventory", "{tmp}/inv", "--max-size", "lots"], 2,
+     "--max-size"),
+    ("bad-format", ["findings", "--inventory", "{inv}", "--format", "xml"], 2, "--format"),
+    ("unknown-command", ["skanna"], 2, "No such command"),
+    ("unknown-scan-findings", ["findings", "--inventory", "{inv}", "--scan", "nope"], None,
+     "nope"),
+    ("unknown-scan-objects", ["objects", "--inventory", "{inv}", "--scan", "nope"], None,
+     "nope"),
+    ("unknown-scan-summary", ["summary", "--inventory", "{inv}", "--scan", "nope"], None,
+     "nope"),
+    ("no-inventory", ["findings", "--inventory", "{tmp}/ingen"], None, "no inventory"),
+    ("scan-text-missing-file", ["scan-text", "{tmp}/finns-inte.txt"], 2, "finns-inte"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [pytest.param(args, status, message, id=name) for name, args, status, message in ERROR_CASES],
+)
+def test_errors_are_one_line_with_exit_status(
+    tmp_path: Path, scanned: Scanned, args: list[str], status: int | None, message: str
+) -> None:
+    argv = [a.format(tmp=tmp_path, inv=scanned.inventory) for a in args]
+    done = run_main(*argv, env={"PIISCAN_KEY_FILE": str(scanned.key_file)})
+    if status is None:
+        assert done.returncode not in (0, 2), done.stderr
+    else:
+        assert done.returncode == status, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("piiscan: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_missing_root_creates_no_inventory(tmp_path: Path, scanned: Scanned) -> None:
+    done = run_main(
+        "scan", str(tmp_path / "finns-inte"), "--inventory", str(tmp_path / "inv"),
+        env={"PIISCAN_KEY_FILE": str(scanned.key_file)},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert not (tmp_path / "inv").exists()
+
+
+def test_main_exit_zero_when_objects_fail(tmp_path: Path, scanned: Scanned) -> None:
+    """A broken file is a row, not a failure of the command."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "trasig.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n")
+    (root / "avbruten.docx").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    done = run_main(
+        "scan", str(root), "--inventory", str(tmp_path / "inv"), "--workers", "1",
+        env={"PIISCAN_KEY_FILE": str(scanned.key_file)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "2 objects" in done.stderr
+    rows = _jsonl(run_main("objects", "--inventory", str(tmp_path / "inv")).stdout)
+    assert {r["status"] for r in rows} == {"error"}
+    assert all(r["reason"] for r in rows)
