@@ -329,6 +329,70 @@ def scan_text(
         )
 
 
+@cli.command()
+@inventory_option
+@scan_option
+@click.option("--personnummer", multiple=True, help="Personnummer or samordningsnummer.")
+@click.option("--email", multiple=True, help="E-mail address (repeatable).")
+@click.option("--phone", multiple=True, help="Phone number (repeatable).")
+@click.option("--name", multiple=True, help="Full name; case, spacing and accents ignored.")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The key file the inventory was written with [default: as for scan].",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json",
+    show_default=True,
+)  # fmt: skip
+def subject(
+    inventory: Path,
+    scan_id: str | None,
+    personnummer: tuple[str, ...],
+    email: tuple[str, ...],
+    phone: tuple[str, ...],
+    name: tuple[str, ...],
+    key_file: Path | None,
+    fmt: str,
+) -> None:
+    """Where the inventory holds data about one person (access and erasure requests).
+
+    The identifiers are turned into value keys with the inventory's key; nothing raw is
+    searched for, stored or printed.
+
+    Example: piiscan subject --inventory inventory --personnummer 850601-2387 --format html
+    """
+    from piiscan.inventory import Inventory
+    from piiscan.keys import load_or_create_key
+    from piiscan.subject import SubjectQuery, lookup_subject, subject_rows
+
+    query = SubjectQuery(personnummer=personnummer, email=email, phone=phone, name=name)
+    keyer = load_or_create_key(key_file, create=False)
+    table = lookup_subject(Inventory(inventory), query, keyer, scan_id=scan_id)
+    rows = list(subject_rows(table))
+    if fmt == "html":
+        click.echo(_subject_html(rows))
+    else:
+        _render(rows, table.column_names, "json" if fmt == "json" else "csv")
+
+
+def _subject_html(rows: list[dict[str, Any]]) -> str:
+    import html
+
+    columns = ["matched", "root", "path", "member", "locator", "entity_type", "masked", "score"]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(row.get(c, '')))}</td>" for c in columns) + "</tr>"
+        for row in rows
+    )
+    return (
+        '<!doctype html>\n<html lang="sv"><head><meta charset="utf-8">'
+        "<title>piiscan: registerutdrag</title></head><body>\n"
+        f"<h1>Registerutdrag</h1>\n<p>{len(rows)} platser där personen förekommer.</p>\n"
+        f"<table>\n<tr>{head}</tr>\n{body}\n</table>\n</body></html>"
+    )
+
+
 def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
     out = click.get_text_stream("stdout")
     if fmt == "jsonl":
