@@ -14,6 +14,9 @@ Outputs in ``src/piiscan/data/names/``:
 - ``first_names.tsv``: ``name<TAB>bearers`` for single-word tilltalsnamn with at least
   :data:`MIN_BEARERS` bearers (women and men added);
 - ``surnames.tsv``: ``name<TAB>bearers`` for the top-1000 surnames (particles dropped);
+- ``places.txt``: Swedish localities (postorter, from piiscan's own bundled
+  ``postnummer.csv``) and a few country and region names, case-folded: a capitalised place
+  name is no person on its own and need not be shown to the NER model;
 - ``homographs.txt``: lower-case names that need more evidence than the gazetteer (a
   hand-kept list plus the corpus-derived words), one per line, ``#`` comments.
 
@@ -185,6 +188,9 @@ MANUAL_HOMOGRAPHS = [
     "sverige",
     "norden",
     "europa",
+    "from",
+    "ring",
+    "hösten",
 ]
 
 
@@ -220,8 +226,26 @@ def corpus_words(corpus: Path) -> tuple[Counter[str], Counter[str], Counter[str]
     return lower, person, other
 
 
+PLACES_EXTRA = [
+    "sverige", "norge", "danmark", "finland", "island", "tyskland", "frankrike", "spanien",
+    "italien", "polen", "ryssland", "kina", "usa", "europa", "norden", "skåne", "gotland",
+    "norrland", "svealand", "götaland", "dalarna", "värmland", "uppland", "halland",
+    "lappland", "jämtland", "bohuslän", "småland", "öland", "blekinge", "london", "paris",
+    "berlin", "oslo", "köpenhamn", "helsingfors", "bryssel", "new york",
+]  # fmt: skip
+
+
+def places(postnummer: Path) -> list[str]:
+    """Case-folded localities of the bundled postnummer gazetteer, plus :data:`PLACES_EXTRA`."""
+    found = set(PLACES_EXTRA)
+    with postnummer.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            found.add(row["locality"].strip().casefold())
+    return sorted(found)
+
+
 def build(names_dir: Path, corpus: Path, out: Path) -> None:
-    """Write the three gazetteer files (see the module docstring)."""
+    """Write the gazetteer files (see the module docstring)."""
     first = read_counts(names_dir / "tilltalsnamn-kvinnor.csv", "name", "persons")
     first.update(read_counts(names_dir / "tilltalsnamn-man.csv", "name", "persons"))
     first_rows = sorted(
@@ -259,6 +283,13 @@ def build(names_dir: Path, corpus: Path, out: Path) -> None:
         *(w for w in derived if w not in set(manual)),
     ]
     (out / "homographs.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    place_rows = places(ROOT / "src" / "piiscan" / "data" / "postnummer.csv")
+    (out / "places.txt").write_text(
+        "# Swedish localities (from piiscan/data/postnummer.csv) and a few other places.\n"
+        + "\n".join(place_rows)
+        + "\n",
+        encoding="utf-8",
+    )
     print(
         f"first names {len(first_rows)}, surnames {len(surname_rows)}, "
         f"homographs {len(manual)} manual + {len(derived)} derived"

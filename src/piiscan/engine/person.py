@@ -189,7 +189,7 @@ class PersonRecognizer(EntityRecognizer):
         if self.model is None:
             spans = candidates_only(candidates)
         else:
-            windows = model_windows(text, candidates)
+            windows = model_windows(text, candidates, self.gazetteer)
             spans = combine(text, candidates, self.model.entities(text, windows), self.gazetteer)
         return [self._result(text, span) for span in spans]
 

@@ -20,6 +20,7 @@ The rules (pure; the model itself runs in :mod:`piiscan.engine.person`):
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,13 @@ _ORG_AFTER = regex.compile(
 )
 _ORG_DESIGNATOR = regex.compile(
     r"(?<![\p{L}])(?:AB|HB|KB|AS|ASA|Oy|Oyj|GmbH|Ltd|Inc|LLC|Aktiebolag)(?![\p{L}])"
+)
+_ORG_AHEAD = regex.compile(
+    r"^[\p{L}& \t-]*?(?<![\p{L}])(?:AB|HB|KB|Aktiebolag|ekonomisk förening|ideell förening)"
+    r"(?![\p{L}])"
+)
+_STREET = regex.compile(
+    r"(?:gatan|vägen|gränd|gränden|torget|stigen|backen|allén|leden|kajen|platsen|gata|väg)$"
 )
 _ORG_WORD = regex.compile(
     r"(?:verket|styrelsen|myndigheten|kommun|kommunen|regionen|inspektionen|kassan|byrån"
@@ -80,21 +88,26 @@ def combine(
     others = [s for s in model_spans if s.label not in PERSON_LABELS]
     used: set[int] = set()
     out: list[PersonSpan] = []
+    order = sorted(range(len(candidates)), key=lambda i: candidates[i].start)
+    starts = [candidates[i].start for i in order]
+    longest = max((c.end - c.start for c in candidates), default=0)
     for span in sorted(people, key=lambda s: s.start):
         if _org_like(text, span.start, span.end):
             continue
-        overlapping = [
-            i for i, c in enumerate(candidates) if c.start < span.end and span.start < c.end
-        ]
+        lo = bisect.bisect_left(starts, span.start - longest)
+        hi = bisect.bisect_left(starts, span.end)
+        overlapping = [order[k] for k in range(lo, hi) if span.start < candidates[order[k]].end]
         used.update(overlapping)
         start = min([span.start, *(candidates[i].start for i in overlapping)])
         end = max([span.end, *(candidates[i].end for i in overlapping)])
         if overlapping:
             best = max(candidates[i].strength for i in overlapping)
             hit = any(candidates[i].gazetteer_hit for i in overlapping)
-            lone_homograph = _lone_homograph(text[start:end], gaz)
-            if lone_homograph:
-                strength = best
+            words = text[start:end].replace(",", " ").split()
+            if len(words) == 1 and gaz.is_homograph(words[0]):
+                strength = best  # "Hans", "Lund": the model alone does not settle it
+            elif all(gaz.is_homograph(w) for w in words):
+                strength = max(best, Strength.MEDIUM)  # "Siv Lund"
             elif hit:
                 strength = Strength.HIGH
             else:
@@ -138,11 +151,6 @@ def _org_like(text: str, start: int, end: int) -> bool:
     return _ORG_WORD.search(last.casefold()) is not None
 
 
-def _lone_homograph(span_text: str, gaz: Gazetteer) -> bool:
-    words = span_text.split()
-    return len(words) == 1 and gaz.is_homograph(words[0])
-
-
 def _model_only_strength(text: str, span: ModelSpan) -> Strength:
     toks = [t for t in tokens(text[span.start : span.end]) if t.kind == "word"]
     if not toks:
@@ -165,33 +173,60 @@ def _inside_other(cand: NameCandidate, others: Sequence[ModelSpan]) -> bool:
 def _dedupe(spans: list[PersonSpan]) -> list[PersonSpan]:
     """Keep the strongest (then longest) of overlapping spans, in text order."""
     ranked = sorted(spans, key=lambda s: (s.strength, s.end - s.start), reverse=True)
-    kept: list[PersonSpan] = []
+    kept: list[PersonSpan] = []  # sorted by start, never overlapping
+    kept_starts: list[int] = []
     for span in ranked:
-        if all(span.end <= k.start or k.end <= span.start for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
+        at = bisect.bisect_left(kept_starts, span.start)
+        if at > 0 and kept[at - 1].end > span.start:
+            continue
+        if at < len(kept) and kept[at].start < span.end:
+            continue
+        kept.insert(at, span)
+        kept_starts.insert(at, span.start)
+    return kept
 
 
 MAX_WINDOW = 1200
 """Longest stretch of text the model reads at once; longer sentences are cut at a space."""
 
 
-def model_windows(text: str, candidates: Sequence[NameCandidate]) -> list[tuple[int, int]]:
+def model_windows(
+    text: str, candidates: Sequence[NameCandidate], gaz: Gazetteer
+) -> list[tuple[int, int]]:
     """The sentences (or lines) where the model can matter.
 
     A sentence qualifies when it holds a candidate that is not already
-    :attr:`~Strength.HIGH`, or a capitalised word that is not sentence-initial and not inside
-    a strong candidate. Sentences of lower-case prose, numbers and identifiers, and lines
-    whose only names the rules already settled, are never shown to the model.
+    :attr:`~Strength.HIGH` (a lone homograph or an unknown word aside), or a capitalised
+    word that is not sentence-initial, not inside a strong candidate, not a homograph or a
+    place, not a street name and not part of a company name. Prose in lower case, numbers
+    and identifiers, and lines whose names the rules already settled are never shown to the
+    model.
     """
     strong = [(c.start, c.end) for c in candidates if c.strength >= Strength.HIGH]
-    weak_starts = sorted(c.start for c in candidates if c.strength < Strength.HIGH)
-    triggers = list(weak_starts)
+    triggers = [
+        c.start
+        for c in candidates
+        if c.strength < Strength.HIGH
+        and c.evidence is not Evidence.CELL
+        and not (
+            c.evidence is Evidence.SINGLE and _homograph_or_genitive(text[c.start : c.end], gaz)
+        )
+        and not _org_ahead(text, c.end)
+    ]
+    strong_starts = [s for s, _ in strong]
     for tok in tokens(text):
         if tok.kind != "word" or is_sentence_initial(text, tok.start):
             continue
-        if any(s <= tok.start < e for s, e in strong):
+        at = bisect.bisect_right(strong_starts, tok.start) - 1
+        if at >= 0 and tok.start < strong[at][1]:
             continue
+        word = tok.text
+        if gaz.is_homograph(word) or gaz.is_place(word) or _STREET.search(word):
+            continue
+        if _ORG_AFTER.match(text, tok.end) or _org_ahead(text, tok.end):
+            continue
+        if text.startswith(".", tok.end) and text[tok.end + 1 : tok.end + 2].islower():
+            continue  # an abbreviation: "Pers.nr", "Org.nr"
         triggers.append(tok.start)
     if not triggers:
         return []
@@ -200,9 +235,18 @@ def model_windows(text: str, candidates: Sequence[NameCandidate]) -> list[tuple[
     for pos in triggers:
         if windows and windows[-1][0] <= pos < windows[-1][1]:
             continue
-        start, end = _sentence_around(text, pos)
-        windows.append((start, end))
+        windows.append(_sentence_around(text, pos))
     return windows
+
+
+def _homograph_or_genitive(word: str, gaz: Gazetteer) -> bool:
+    return gaz.is_homograph(word) or (word.endswith("s") and gaz.is_homograph(word[:-1]))
+
+
+def _org_ahead(text: str, end: int) -> bool:
+    """A company designator follows on the same line, within a few words."""
+    ahead = text[end : end + 48].split("\n", 1)[0]
+    return _ORG_AHEAD.search(ahead) is not None
 
 
 def _sentence_around(text: str, pos: int) -> tuple[int, int]:

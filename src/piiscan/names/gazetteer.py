@@ -6,6 +6,7 @@ in ``SOURCES.md`` there):
 - ``first_names.tsv``: tilltalsnamn (the first name in use) with at least 10 bearers in
   Sweden on 2020-12-31, with the number of bearers (SCB, CC BY 4.0);
 - ``surnames.tsv``: the 1,000 most common surnames (SCB 2019), with bearers;
+- ``places.txt``: Swedish localities (postorter) and some country and region names;
 - ``homographs.txt``: names that are also common words (``per``, ``bo``, ``hans``, ``lund``,
   ``berg``, ``glad``) or mostly a place or organisation; a gazetteer hit on one of these
   alone is no evidence of a person.
@@ -30,9 +31,9 @@ _DATA_PACKAGE = "piiscan.data"
 # Swedish surname endings; a capitalised word ending so, next to a first name, is a surname.
 SURNAME_SUFFIXES: tuple[str, ...] = (
     "sson", "son", "berg", "ström", "strom", "lund", "qvist", "kvist", "quist", "gren", "dahl",
-    "dal", "holm", "blad", "stedt", "stad", "stam", "borg", "bäck", "beck", "ling", "fors",
+    "dal", "holm", "blad", "stedt", "stam", "borg", "bäck", "beck", "ling", "fors",
     "hed", "rud", "by", "ås", "näs", "sjö", "mark", "man", "lind", "ander", "ius", "én", "ér",
-    "éhn", "ell", "gård", "vall", "hult", "strand", "wall", "quist", "sten", "stein", "sky",
+    "éhn", "ell", "gård", "vall", "hult", "strand", "wall", "quist", "sky",
     "ski", "ska", "ic", "ić", "ovic", "ović", "ini", "elli", "oglu", "ian", "yan",
 )  # fmt: skip
 _SURNAME_SHAPE = regex.compile(
@@ -40,16 +41,18 @@ _SURNAME_SHAPE = regex.compile(
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Gazetteer:
     """First names and surnames with their number of bearers, and the homograph set.
 
-    Keys are case-folded. Build it once (:func:`bundled_gazetteer`) and pass it in.
+    Keys are case-folded. Build it once (:func:`bundled_gazetteer`) and pass it in. Equality
+    and hashing are by identity, so look-ups can be cached per gazetteer.
     """
 
     first_names: Mapping[str, int] = field(repr=False)
     surnames: Mapping[str, int] = field(repr=False)
     homographs: frozenset[str] = field(repr=False)
+    places: frozenset[str] = field(default=frozenset(), repr=False)
 
     def first_name_bearers(self, word: str) -> int:
         """Bearers of ``word`` as a first name (0 when unknown); hyphenated names such as
@@ -76,6 +79,8 @@ class Gazetteer:
         Only evidence next to a first name: ``Lindberg`` alone can be a place.
         """
         parts = word.split("-")
+        if word.casefold().endswith("person"):  # "Kontaktperson" is no -son surname
+            return False
         return all(len(p) >= 4 and _SURNAME_SHAPE.fullmatch(p) is not None for p in parts)
 
     def is_homograph(self, word: str) -> bool:
@@ -83,10 +88,14 @@ class Gazetteer:
         key = word.casefold()
         return key in self.homographs
 
+    def is_place(self, word: str) -> bool:
+        """``word`` is a Swedish locality or a country/region name."""
+        return word.casefold() in self.places
+
     @property
-    def sizes(self) -> tuple[int, int, int]:
-        """Counts of first names, surnames and homographs (for reports; no names)."""
-        return len(self.first_names), len(self.surnames), len(self.homographs)
+    def sizes(self) -> tuple[int, int, int, int]:
+        """Counts of first names, surnames, homographs and places (no names)."""
+        return len(self.first_names), len(self.surnames), len(self.homographs), len(self.places)
 
 
 def parse_counts(text: str) -> dict[str, int]:
@@ -121,4 +130,5 @@ def bundled_gazetteer() -> Gazetteer:
             parse_counts(base.joinpath("surnames.tsv").read_text(encoding="utf-8"))
         ),
         homographs=parse_words(base.joinpath("homographs.txt").read_text(encoding="utf-8")),
+        places=parse_words(base.joinpath("places.txt").read_text(encoding="utf-8")),
     )

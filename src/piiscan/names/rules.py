@@ -30,6 +30,7 @@ Everything here is pure: text and a :class:`~piiscan.names.gazetteer.Gazetteer` 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,41 +47,66 @@ _TOKEN = regex.compile(
     r"(?<![\p{L}\d])(?:"
     r"(?P<word>\p{Lu}\p{Ll}+(?:[-‐]\p{Lu}\p{Ll}+)*)"
     r"|(?P<initial>\p{Lu}\.(?:-?\p{Lu}\.)?)"
-    r"|(?P<particle>af|von|van|der|den|de|da|di|del|la|le)"
+    r"|(?P<particle>af|von|van|der|den|de|da|di|del|la|le)(?=[ \t]\p{Lu})"
     r")(?![\p{L}\d])"
 )
 _JOIN = regex.compile(r"[ \t\u00a0]{1,3}")
 _SURNAME_FIRST = regex.compile(r",[ \t]?")
-_GREETING = regex.compile(
-    r"(?:^|[^\p{L}])(?:[Hh]ej(?:san)?|[Hh]allå|[Tt]jena(?:re)?|[Bb]ästa|[Kk]ära|[Kk]äre"
-    r"|[Gg]oddag|[Gg]od (?:morgon|kväll|middag)|[Dd]ear|[Hh]i|[Hh]ello)[ \t]+$"
+_GREETINGS = frozenset(
+    [
+        "hej",
+        "hejsan",
+        "hallå",
+        "tjena",
+        "tjenare",
+        "bästa",
+        "kära",
+        "käre",
+        "goddag",
+        "morgon",
+        "kväll",
+        "middag",
+        "dear",
+        "hi",
+        "hello",
+    ]
 )
-_CLOSING = regex.compile(
-    r"(?:(?i:med vänlig(?:a)? hälsning(?:ar)?|vänlig(?:a)? hälsning(?:ar)?"
-    r"|bästa hälsningar|varma hälsningar|hälsningar|hälsning|kind regards|best regards"
-    r"|regards|tack på förhand|mvh|vh)[ \t]*[,.!]?[ \t]*(?:\r?\n[ \t]*){0,2}"
-    r"|(?:^|\n)[ \t]*/[ \t]?)$"
-)
-_FIELD = regex.compile(
-    r"(?i:(?<![\p{L}])(?:namn|förnamn|efternamn|tilltalsnamn|namnförtydligande|kontaktperson"
-    r"|kontakt|handläggare|handläggs av|sökande|patient|elev|vårdnadshavare|name|full name"
-    r"|first name|last name|ansvarig|er referens|vår referens|referens|ref|attn|att"
-    r"|från|till|kopia|cc|underskrift|undertecknad|avsändare|mottagare|beställare"
-    r"|hyresgäst|anställd|medarbetare|chef|ordförande|sekreterare|god man|ombud|intygas av))"
-    r"[ \t]*[:=][ \t]*$"
-)
-_TITLE = regex.compile(
-    r"(?<![\p{L}])(?i:herr|fru|fröken|dr|doktor|professor|docent|advokat|advokaten|vd|"
-    r"handläggare|handläggaren|handläggande|läkare|läkaren|sjuksköterskan|kollegan|kollega|"
-    r"chefen|rektor|ordförande|sekreterare|medarbetaren|kunden|patienten|eleven|mr|mrs|ms|"
-    r"tf|bitr|sa|sade|säger|enligt|kontakta|ring|mejla|träffade)\.?[ \t]+$"
-)
+_CLOSING_WORDS = frozenset({"mvh", "vh", "hälsningar", "hälsning", "regards", "/"})
+_CLOSINGS = frozenset(
+    {
+        "med vänlig hälsning", "med vänliga hälsningar", "vänlig hälsning", "vänliga hälsningar",
+        "bästa hälsningar", "varma hälsningar", "hälsningar", "hälsning", "kind regards",
+        "best regards", "regards", "mvh", "vh", "tack på förhand", "hälsar",
+    }
+)  # fmt: skip
+_FIELD_LABELS = frozenset(
+    {
+        "namn", "förnamn", "efternamn", "tilltalsnamn", "namnförtydligande", "kontaktperson",
+        "kontakt", "handläggare", "handläggs av", "sökande", "patient", "elev",
+        "vårdnadshavare", "name", "full name", "first name", "last name", "ansvarig",
+        "er referens", "vår referens", "referens", "ref", "attn", "att", "från", "till",
+        "kopia", "cc", "from", "to", "underskrift", "undertecknad", "avsändare", "mottagare",
+        "beställare", "hyresgäst", "anställd", "medarbetare", "chef", "ordförande",
+        "sekreterare", "god man", "ombud", "intygas av", "justeras", "justerare",
+        "närvarande", "deltagare", "kontaktperson hos kund", "projektledare",
+    }
+)  # fmt: skip
+_TITLES = frozenset(
+    {
+        "herr", "fru", "fröken", "dr", "doktor", "professor", "docent", "advokat", "advokaten",
+        "vd", "handläggare", "handläggaren", "handläggande", "läkare", "läkaren",
+        "sjuksköterskan", "kollegan", "kollega", "chefen", "rektor", "ordförande",
+        "sekreterare", "medarbetaren", "kunden", "patienten", "eleven", "mr", "mrs", "ms",
+        "tf", "bitr", "sa", "sade", "säger", "enligt", "kontakta", "ring", "mejla",
+        "träffade",
+    }
+)  # fmt: skip
 _PLACE_AFTER = regex.compile(
     r"^s?[ \t]+(?:gata|gatan|väg|vägen|gränd|torg|plats|allé|backe|park|skola|skolan|"
     r"sjukhus|stiftelse|fond|pris|priset|institutet|center|centrum)(?![\p{L}])"
 )
-_SENTENCE_START = frozenset(".!?:;\n\r")
-_OPENERS = frozenset(" \t\u00a0\"'«»”“(–-•*>")
+_SENTENCE_START = frozenset(".!?:;|\t\n\r")
+_OPENERS = frozenset(" \u00a0\"'«»”“(–-•*>")
 
 
 class Evidence(enum.StrEnum):
@@ -128,6 +154,7 @@ class _Word:
     shaped: bool  # surname-shaped
     homograph: bool
     genitive: bool  # matched only without a final -s
+    place: bool
 
 
 def tokens(text: str) -> list[_Token]:
@@ -157,7 +184,8 @@ def runs(text: str, toks: Sequence[_Token]) -> list[list[_Token]]:
 
 
 def is_sentence_initial(text: str, start: int) -> bool:
-    """``text[start]`` begins the text, a line or a sentence (openers and bullets skipped)."""
+    """``text[start]`` begins the text, a line, a sentence or a table cell (after a tab,
+    ``|`` or ``;``); opening quotes, dashes and bullets are skipped."""
     i = start - 1
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
@@ -165,7 +193,12 @@ def is_sentence_initial(text: str, start: int) -> bool:
 
 
 def _word(tok: _Token, gaz: Gazetteer) -> _Word:
-    text = tok.text
+    first, surname, shaped, homograph, genitive, place = _classify(tok.text, gaz)
+    return _Word(tok, first, surname, shaped, homograph, genitive, place)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _classify(text: str, gaz: Gazetteer) -> tuple[int, bool, bool, bool, bool, bool]:
     first = gaz.first_name_bearers(text)
     surname = gaz.is_known_surname(text)
     genitive = False
@@ -174,25 +207,56 @@ def _word(tok: _Token, gaz: Gazetteer) -> _Word:
         first = gaz.first_name_bearers(stem)
         surname = gaz.is_known_surname(stem)
         genitive = bool(first or surname)
-    return _Word(
-        token=tok,
-        first=first,
-        surname=surname,
-        shaped=gaz.is_surname_shaped(text),
-        homograph=gaz.is_homograph(text) or gaz.is_homograph(text.split("-")[0]),
-        genitive=genitive,
-    )
+    shaped = gaz.is_surname_shaped(text)
+    homograph = gaz.is_homograph(text) or gaz.is_homograph(text.split("-")[0])
+    return first, surname, shaped, homograph, genitive, gaz.is_place(text)
 
 
 def _context_strength(text: str, start: int) -> Evidence | None:
-    before = text[max(0, start - 48) : start]
-    if _CLOSING.search(before):
+    """The strong position ``text[start]`` stands in, looking back a line at most."""
+    j = start
+    while j > 0 and text[j - 1] in " \t\u00a0":
+        j -= 1
+    if j == 0:
+        return None
+    c = text[j - 1]
+    if c in ":=":
+        line = text[max(0, j - 48) : j - 1].rsplit("\n", 1)[-1].strip().casefold()
+        words = line.split()
+        if line in _FIELD_LABELS or (words and words[-1] in _FIELD_LABELS):
+            return Evidence.FIELD
+        return None
+    if c == "\n":
+        k = j - 1
+        for _ in range(3):  # up to two blank lines between the closing and the name
+            found = text.rfind("\n", max(0, k - 64), k)
+            if found < 0 and k > 64:
+                return None  # a line longer than any closing formula
+            line_start = found + 1
+            line = text[line_start:k].strip()
+            if line:
+                closing = line.rstrip(",.!").strip().casefold()
+                return Evidence.SIGNATURE if closing in _CLOSINGS else None
+            if line_start == 0:
+                return None
+            k = line_start - 1
+        return None
+    k = j
+    while k > 0 and (text[k - 1].isalpha() or text[k - 1] == "/") and j - k < 24:
+        k -= 1
+    word = text[k:j].casefold()
+    if not word:
+        if c == "." and j >= 2:  # "Dr. Anna", "tf. chef"
+            k = j - 1
+            while k > 0 and text[k - 1].isalpha() and j - k < 12:
+                k -= 1
+            return Evidence.TITLE if text[k : j - 1].casefold() in _TITLES else None
+        return None
+    if word in _CLOSING_WORDS:
         return Evidence.SIGNATURE
-    if _FIELD.search(before):
-        return Evidence.FIELD
-    if _GREETING.search(before):
+    if word in _GREETINGS:
         return Evidence.GREETING
-    if _TITLE.search(before):
+    if word in _TITLES:
         return Evidence.TITLE
     return None
 
@@ -262,9 +326,13 @@ def _assess(
         return 1, Strength.LOW, Evidence.SINGLE, True
     # No given name: a surname alone, possibly "Andersson, Anna".
     w = words[0]
-    if w.surname or w.shaped:
+    if (w.surname or w.shaped) and not w.homograph and not w.place:
         return 1, Strength.LOW, Evidence.SURNAME, w.surname
-    return 1, Strength.LOW, Evidence.CELL, False
+    # Unknown capitalised words: kept whole (up to three) for a cell or a strong position.
+    used = 1
+    while used < min(n, 3) and words[used].token.kind == "word" and not words[used].first:
+        used += 1
+    return used, Strength.LOW, Evidence.CELL, False
 
 
 def find_candidates(text: str, gaz: Gazetteer) -> list[NameCandidate]:

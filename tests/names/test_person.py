@@ -1,0 +1,169 @@
+"""The PERSON recognizer inside the engine: homographs, catalogue examples, model, config."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from piiscan.catalogue import RecognizerSpec, load_spec
+from piiscan.config import EngineConfig
+from piiscan.engine import Engine
+from piiscan.engine.person import (
+    PersonRecognizer,
+    SpacyModel,
+    build_person_recognizer,
+    bundled_model_path,
+    resolve_model,
+)
+from piiscan.engine.recognizers import META_NORMALIZED
+from piiscan.errors import ConfigError
+from piiscan.model import Finding
+from piiscan.plugins import Registry, load_registry
+
+YAML = Path(__file__).resolve().parents[2] / "recognizers" / "person.yaml"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def spec() -> RecognizerSpec:
+    return load_spec(YAML)
+
+
+@pytest.fixture(scope="module")
+def engine(registry: Registry) -> Engine:
+    return Engine(registry)
+
+
+def people(engine: Engine, text: str, context: tuple[str, ...] = ()) -> list[str]:
+    found: list[Finding] = engine.analyze(text, context)
+    return [text[f.start : f.end] for f in found if f.entity_type == "PERSON"]
+
+
+HOMOGRAPHS = [
+    ("Per capita", []),
+    ("Kostnaden per capita ökade.", []),
+    ("Bo i Lund", []),
+    ("Hans bil", []),
+    ("Hans bil stod parkerad utanför.", []),
+    ("Glad midsommar!", []),
+    ("Stark tillväxt i Lund.", []),
+    ("Hej Per,", ["Per"]),
+    ("Hej Per,\nkan du ringa mig?", ["Per"]),
+    ("Per Andersson", ["Per Andersson"]),
+    ("Mvh\nSiv Lund", ["Siv Lund"]),
+    ("Med vänlig hälsning\nBo Ek", ["Bo Ek"]),
+    ("Namn: Ulf Holm", ["Ulf Holm"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HOMOGRAPHS, ids=[h[0] for h in HOMOGRAPHS])
+def test_homographs(engine: Engine, text: str, expected: list[str]) -> None:
+    assert people(engine, text) == expected
+
+
+@pytest.mark.parametrize("text", load_spec(YAML).examples_valid)
+def test_yaml_valid_examples(engine: Engine, text: str) -> None:
+    assert people(engine, text)
+
+
+@pytest.mark.parametrize("text", load_spec(YAML).examples_invalid)
+def test_yaml_invalid_examples(engine: Engine, text: str) -> None:
+    assert people(engine, text) == []
+
+
+CELLS = [
+    # cell text, column, expected
+    ("Siv Lund", "Namn", ["Siv Lund"]),
+    ("Siv Lund", "Förnamn och efternamn", ["Siv Lund"]),
+    ("Zorbo Quapp", "", []),
+    ("Zorbo Quapp", "Kontaktperson", ["Zorbo Quapp"]),
+    ("Zorbo Quapp", "Produktnamn", []),
+    ("Per", "Förnamn", ["Per"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "expected"), CELLS, ids=[f"{c[0]}|{c[1]}" for c in CELLS]
+)
+def test_name_column_is_strong_context(
+    engine: Engine, cell: str, column: str, expected: list[str]
+) -> None:
+    assert people(engine, cell, (column,) if column else ()) == expected
+
+
+def test_homograph_pair_needs_more_than_the_gazetteer(
+    spec: RecognizerSpec, registry: Registry
+) -> None:
+    rec = build_person_recognizer(spec, registry, EngineConfig(person_model="none"))
+    assert all(r.score < 0.5 for r in rec.analyze("Siv Lund"))
+    assert [r.score >= 0.5 for r in rec.analyze("Mvh\nSiv Lund")] == [True]
+
+
+def test_value_key_is_folded(engine: Engine) -> None:
+    (finding,) = [
+        f for f in engine.analyze("Mötet leds av Åsa Öberg.") if f.entity_type == "PERSON"
+    ]
+    other = engine.analyze("Mötet leds av Asa Oberg.")
+    assert finding.normalized == "asa oberg"
+    assert [f.normalized for f in other if f.entity_type == "PERSON"] == ["asa oberg"]
+
+
+def test_findings_carry_evidence_flags_not_names(engine: Engine) -> None:
+    (finding,) = [f for f in engine.analyze("Hej Per,") if f.entity_type == "PERSON"]
+    assert finding.flags == ("greeting",)
+    assert finding.masked == "P**"
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.mark.usefixtures("no_network")
+def test_bundled_model_loads_offline_from_the_package() -> None:
+    path = bundled_model_path()
+    assert (path / "config.cfg").is_file()
+    assert path.parent.parent.name == "data"
+    model = resolve_model("bundled")
+    assert isinstance(model, SpacyModel)
+    text = "I går träffade statsministern Gunhild Westman i Uppsala."
+    spans = model.entities(text, [(0, len(text))])
+    assert any(text[s.start : s.end] == "Gunhild Westman" and s.label == "PER" for s in spans)
+
+
+def test_bundled_model_licence_is_shipped() -> None:
+    base = bundled_model_path().parent
+    assert "Attribution 4.0" in (base / "LICENSE-corpus").read_text(encoding="utf-8")
+    assert (base / "training.cfg").is_file()
+
+
+@pytest.mark.parametrize("name", ["sv_core_news_md", "no_such_pipeline_xyz"])
+def test_missing_pipeline_is_a_config_error(
+    spec: RecognizerSpec, registry: Registry, name: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"spaCy pipeline '{name}' is not installed"):
+        build_person_recognizer(spec, registry, EngineConfig(person_model=name))
+    assert ConfigError.exit_code == 2
+
+
+def test_person_model_none_is_gazetteer_only(spec: RecognizerSpec, registry: Registry) -> None:
+    rec = build_person_recognizer(spec, registry, EngineConfig(person_model="none"))
+    assert isinstance(rec, PersonRecognizer)
+    assert rec.model is None
+    results = rec.analyze("Kontakta Anna Andersson.")
+    assert [r.recognition_metadata[META_NORMALIZED] for r in results] == ["anna andersson"]
+
+
+def test_recognizer_repr_holds_no_names(spec: RecognizerSpec, registry: Registry) -> None:
+    rec = build_person_recognizer(spec, registry)
+    assert repr(rec) == "PersonRecognizer(id='se.person', model=True)"
