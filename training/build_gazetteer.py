@@ -15,8 +15,10 @@ Outputs in ``src/piiscan/data/names/``:
   :data:`MIN_BEARERS` bearers (women and men added);
 - ``surnames.tsv``: ``name<TAB>bearers`` for the top-1000 surnames (particles dropped);
 - ``places.txt``: Swedish localities (postorter, from piiscan's own bundled
-  ``postnummer.csv``) and a few country and region names, case-folded: a capitalised place
-  name is no person on its own and need not be shown to the NER model;
+  ``postnummer.csv``), a few country and region names, and words the training part of the
+  klintan corpus labels only as a place or an organisation (never as a person, never a
+  gazetteer name), case-folded: such a word is no person on its own and need not be shown
+  to the NER model;
 - ``homographs.txt``: lower-case names that need more evidence than the gazetteer (a
   hand-kept list plus the corpus-derived words), one per line, ``#`` comments.
 
@@ -283,9 +285,17 @@ def build(names_dir: Path, corpus: Path, out: Path) -> None:
         *(w for w in derived if w not in set(manual)),
     ]
     (out / "homographs.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    place_rows = places(ROOT / "src" / "piiscan" / "data" / "postnummer.csv")
+    place_rows = sorted(
+        set(places(ROOT / "src" / "piiscan" / "data" / "postnummer.csv"))
+        | {
+            w
+            for w, n in other.items()
+            if n >= 1 and not person[w] and w not in known and len(w) >= 3 and w.isalpha()
+        }
+    )
     (out / "places.txt").write_text(
-        "# Swedish localities (from piiscan/data/postnummer.csv) and a few other places.\n"
+        "# Swedish localities (from piiscan/data/postnummer.csv), a few other places, and\n"
+        "# words the klintan corpus (CC BY 4.0) labels only as places or organisations.\n"
         + "\n".join(place_rows)
         + "\n",
         encoding="utf-8",

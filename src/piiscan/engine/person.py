@@ -66,7 +66,7 @@ from piiscan.names.combine import (
 )
 from piiscan.names.gazetteer import Gazetteer, bundled_gazetteer
 from piiscan.names.normalize import name_value_form
-from piiscan.names.rules import find_candidates, is_name_column
+from piiscan.names.rules import find_candidates, is_name_column, tokens
 from piiscan.plugins import Registry
 from piiscan.validators.base import Strength
 
@@ -185,11 +185,12 @@ class PersonRecognizer(EntityRecognizer):
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         """PERSON spans of ``text``, with strength tiers as scores."""
-        candidates = find_candidates(text, self.gazetteer)
+        toks = tokens(text)
+        candidates = find_candidates(text, self.gazetteer, toks)
         if self.model is None:
             spans = candidates_only(candidates)
         else:
-            windows = model_windows(text, candidates, self.gazetteer)
+            windows = model_windows(text, candidates, self.gazetteer, toks)
             spans = combine(text, candidates, self.model.entities(text, windows), self.gazetteer)
         return [self._result(text, span) for span in spans]
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import regex
 
 from piiscan.names.gazetteer import Gazetteer
-from piiscan.names.rules import Evidence, NameCandidate, is_sentence_initial, tokens
+from piiscan.names.rules import Evidence, NameCandidate, Token, is_sentence_initial, tokens
 from piiscan.validators.base import Strength
 
 _ORG_AFTER = regex.compile(
@@ -114,6 +114,8 @@ def combine(
                 strength = max(best, Strength.MEDIUM)
             flags = sorted({"model", *(candidates[i].evidence.value for i in overlapping)})
         else:
+            if _all_places(text[start:end], gaz):
+                continue  # "Ankara", "Chelseas": the corpus knows these as places or teams
             strength = _model_only_strength(text, span)
             flags = ["model"]
         out.append(PersonSpan(start=start, end=end, strength=strength, evidence=tuple(flags)))
@@ -191,7 +193,10 @@ MAX_WINDOW = 1200
 
 
 def model_windows(
-    text: str, candidates: Sequence[NameCandidate], gaz: Gazetteer
+    text: str,
+    candidates: Sequence[NameCandidate],
+    gaz: Gazetteer,
+    toks: Sequence[Token] | None = None,
 ) -> list[tuple[int, int]]:
     """The sentences (or lines) where the model can matter.
 
@@ -214,7 +219,7 @@ def model_windows(
         and not _org_ahead(text, c.end)
     ]
     strong_starts = [s for s, _ in strong]
-    for tok in tokens(text):
+    for tok in tokens(text) if toks is None else toks:
         if tok.kind != "word" or is_sentence_initial(text, tok.start):
             continue
         at = bisect.bisect_right(strong_starts, tok.start) - 1
@@ -237,6 +242,13 @@ def model_windows(
             continue
         windows.append(_sentence_around(text, pos))
     return windows
+
+
+def _all_places(span_text: str, gaz: Gazetteer) -> bool:
+    words = span_text.split()
+    return bool(words) and all(
+        gaz.is_place(w) or (w.endswith("s") and gaz.is_place(w[:-1])) for w in words
+    )
 
 
 def _homograph_or_genitive(word: str, gaz: Gazetteer) -> bool:

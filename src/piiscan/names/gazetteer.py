@@ -23,7 +23,6 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from types import MappingProxyType
 
 import regex
 
@@ -123,12 +122,8 @@ def bundled_gazetteer() -> Gazetteer:
     """The gazetteer shipped in ``piiscan/data/names`` (read on first use, then cached)."""
     base = resources.files(_DATA_PACKAGE).joinpath("names")
     return Gazetteer(
-        first_names=MappingProxyType(
-            parse_counts(base.joinpath("first_names.tsv").read_text(encoding="utf-8"))
-        ),
-        surnames=MappingProxyType(
-            parse_counts(base.joinpath("surnames.tsv").read_text(encoding="utf-8"))
-        ),
+        first_names=parse_counts(base.joinpath("first_names.tsv").read_text(encoding="utf-8")),
+        surnames=parse_counts(base.joinpath("surnames.tsv").read_text(encoding="utf-8")),
         homographs=parse_words(base.joinpath("homographs.txt").read_text(encoding="utf-8")),
         places=parse_words(base.joinpath("places.txt").read_text(encoding="utf-8")),
     )

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -138,17 +139,17 @@ class NameCandidate:
     gazetteer_hit: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class Token(NamedTuple):
+    """A capitalised word, an initial or a name particle, with its offsets."""
+
     start: int
     end: int
     text: str
     kind: str  # "word", "initial" or "particle"
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    token: _Token
+class _Word(NamedTuple):
+    token: Token
     first: int  # bearers as a first name
     surname: bool  # known surname
     shaped: bool  # surname-shaped
@@ -157,16 +158,16 @@ class _Word:
     place: bool
 
 
-def tokens(text: str) -> list[_Token]:
+def tokens(text: str) -> list[Token]:
     """Capitalised words, initials and name particles of ``text``, in order."""
     return [
-        _Token(m.start(), m.end(), m.group(), m.lastgroup or "word") for m in _TOKEN.finditer(text)
+        Token(m.start(), m.end(), m.group(), m.lastgroup or "word") for m in _TOKEN.finditer(text)
     ]
 
 
-def runs(text: str, toks: Sequence[_Token]) -> list[list[_Token]]:
+def runs(text: str, toks: Iterable[Token]) -> list[list[Token]]:
     """Groups of tokens separated only by spaces on one line (``A.Andersson`` too)."""
-    groups: list[list[_Token]] = []
+    groups: list[list[Token]] = []
     for tok in toks:
         if groups:
             prev = groups[-1][-1]
@@ -192,7 +193,7 @@ def is_sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in _SENTENCE_START
 
 
-def _word(tok: _Token, gaz: Gazetteer) -> _Word:
+def _word(tok: Token, gaz: Gazetteer) -> _Word:
     first, surname, shaped, homograph, genitive, place = _classify(tok.text, gaz)
     return _Word(tok, first, surname, shaped, homograph, genitive, place)
 
@@ -335,15 +336,25 @@ def _assess(
     return used, Strength.LOW, Evidence.CELL, False
 
 
-def find_candidates(text: str, gaz: Gazetteer) -> list[NameCandidate]:
-    """Every name candidate in ``text``, strongest first where spans overlap, in text order.
+def find_candidates(
+    text: str, gaz: Gazetteer, toks: Sequence[Token] | None = None
+) -> list[NameCandidate]:
+    """Every name candidate in ``text``, in text order.
+
+    :param toks: ``tokens(text)`` when the caller has them already.
 
     Candidates with ``gazetteer_hit=False`` and :attr:`Strength.LOW` are capitalised words
     in a name position that only outside evidence (a model, a column name) can confirm.
     """
     out: list[NameCandidate] = []
-    for group in runs(text, tokens(text)):
+    whole = text.strip()
+    for group in runs(text, tokens(text) if toks is None else toks):
         words = [_word(tok, gaz) for tok in group]
+        if not any(w.token.kind == "initial" or w.first or w.surname or w.shaped for w in words):
+            # Only unknown capitalised words: a name only in a strong position or as a cell.
+            start = group[0].start
+            if whole != text[start : group[-1].end] and _context_strength(text, start) is None:
+                continue
         i = 0
         while i < len(words):
             if words[i].token.kind != "word" and words[i].token.kind != "initial":
