@@ -250,7 +250,7 @@ def train(corpus_dir: Path, out_dir: Path, heldout_file: Path, epochs: int | Non
             "name": "piiscan_sv_ner",
             "version": "1.0.0",
             "description": "Small Swedish NER (PER/LOC/ORG/MISC) for piiscan",
-            "license": "CC BY 4.0 (training data); model weights MIT",
+            "license": "CC BY 4.0 (derived from the CC BY 4.0 klintan corpus)",
             "sources": [
                 {"name": "klintan/swedish-ner-corpus (Webbnyheter 2012)", "license": "CC BY 4.0"}
             ],
