@@ -99,7 +99,7 @@ _TITLES = frozenset(
         "sjuksköterskan", "kollegan", "kollega", "chefen", "rektor", "ordförande",
         "sekreterare", "medarbetaren", "kunden", "patienten", "eleven", "mr", "mrs", "ms",
         "tf", "bitr", "sa", "sade", "säger", "enligt", "kontakta", "ring", "mejla",
-        "träffade",
+        "träffade", "heter", "hette",
     }
 )  # fmt: skip
 _PLACE_AFTER = regex.compile(
