@@ -88,6 +88,13 @@ def cli() -> None:
 @click.option("--max-ratio", type=click.FloatRange(min=1), help="Archive expansion ratio [200].")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
 @click.option("--entities", help="Comma-separated entity types to report (default: all).")
+@click.option(
+    "--person-model",
+    default="bundled",
+    show_default=True,
+    help="Names: 'bundled' model, 'none' (rules only, fastest) or an installed spaCy "
+    "pipeline such as sv_core_news_md.",
+)
 @recognizers_option
 @click.option("--smb-user", envvar="PIISCAN_SMB_USER", help="SMB user [$PIISCAN_SMB_USER].")
 @click.option(
@@ -110,6 +117,7 @@ def scan(
     max_ratio: float | None,
     min_score: float | None,
     entities: str | None,
+    person_model: str,
     recognizer_dirs: tuple[Path, ...],
     smb_user: str | None,
     smb_password: str | None,
@@ -136,7 +144,7 @@ def scan(
         limits = replace(limits, max_depth=max_depth)
     if max_ratio is not None:
         limits = replace(limits, max_expansion_ratio=max_ratio)
-    engine = EngineConfig()
+    engine = EngineConfig(person_model=person_model)
     if min_score is not None:
         engine = replace(engine, min_score=min_score)
     if entities:

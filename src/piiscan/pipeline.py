@@ -234,6 +234,9 @@ def run_scan(
         if "://" not in root and not root.startswith("\\\\") and not Path(root).exists():
             raise SourceError(f"root does not exist: {root}")
     workers = config.workers or os.cpu_count() or 1
+    # Build an engine here first: a bad setting (a missing spaCy pipeline, a broken recognizer
+    # file) is then one clear error before anything is written, not a failure in every worker.
+    state = _build_state(config, keyer)
     scan_id = new_scan_id()
     totals = Progress()
     writer = InventoryWriter(
@@ -260,7 +263,6 @@ def run_scan(
 
     with writer:
         if workers == 1:
-            state = _build_state(config, keyer)
             for source, entry in _walk(config, smb_password):
                 if entry.status is not None or entry.blob is None:
                     record([_entry_row(entry)])

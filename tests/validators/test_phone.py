@@ -54,7 +54,7 @@ def test_pts_range_edges(row: dict[str, str]) -> None:
         pytest.param("070-174 06 05", "+46701740605", Strength.MEDIUM, id="mobile-grouped"),
         pytest.param("070-1740605", "+46701740605", Strength.MEDIUM, id="mobile-dash"),
         pytest.param("070 174 06 05", "+46701740605", Strength.MEDIUM, id="mobile-spaces"),
-        pytest.param("0701740605", "+46701740605", Strength.LOW, id="mobile-bare"),
+        pytest.param("0701740605", "+46701740605", Strength.MEDIUM, id="mobile-bare"),
         pytest.param("+46 70 174 06 05", "+46701740605", Strength.MEDIUM, id="plus46"),
         pytest.param("+46(0)70-174 06 05", "+46701740605", Strength.MEDIUM, id="plus46-0"),
         pytest.param("0046 70 174 06 05", "+46701740605", Strength.MEDIUM, id="0046"),

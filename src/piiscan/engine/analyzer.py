@@ -85,7 +85,7 @@ class Engine:
     def __init__(self, registry: Registry, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         self.registry = registry
-        self.recognizers = build_recognizers(registry)
+        self.recognizers = build_recognizers(registry, self.config)
         nlp_engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "no_op"}])
         nlp_engine.load()
         self._nlp_engine = nlp_engine

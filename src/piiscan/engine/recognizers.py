@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ import regex
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
 
 from piiscan.catalogue import RecognizerSpec
+from piiscan.config import EngineConfig
 from piiscan.engine.context import ContextMatcher
 from piiscan.errors import PluginError
 from piiscan.plugins import Registry
@@ -164,7 +166,9 @@ def _matches(
         yield from pattern.finditer(text, low, high)
 
 
-def build_recognizers(registry: Registry) -> list[EntityRecognizer]:
+def build_recognizers(
+    registry: Registry, config: EngineConfig | None = None
+) -> list[EntityRecognizer]:
     """One presidio recognizer per catalogue entry, language ``sv``.
 
     :raises PluginError: when a ``kind: class`` factory cannot be imported.
@@ -172,20 +176,26 @@ def build_recognizers(registry: Registry) -> list[EntityRecognizer]:
     recognizers: list[EntityRecognizer] = []
     for spec in registry.specs:
         if spec.kind == "class":
-            recognizers.append(_from_factory(spec, registry))
+            recognizers.append(_from_factory(spec, registry, config))
         else:
             validator = registry.validator(spec.validator) if spec.validator else None
             recognizers.append(CatalogueRecognizer(spec, validator))
     return recognizers
 
 
-def _from_factory(spec: RecognizerSpec, registry: Registry) -> EntityRecognizer:
+def _from_factory(
+    spec: RecognizerSpec, registry: Registry, config: EngineConfig | None
+) -> EntityRecognizer:
     module_name, _, attribute = (spec.factory or "").partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise PluginError(f"{spec.source}: cannot load factory {spec.factory!r} ({exc})") from None
-    recognizer = factory(spec, registry)
+    # Factories that take engine settings (the person model) get them; plain ones do not.
+    if "config" in inspect.signature(factory).parameters:
+        recognizer = factory(spec, registry, config=config)
+    else:
+        recognizer = factory(spec, registry)
     if not isinstance(recognizer, EntityRecognizer):
         raise PluginError(f"{spec.source}: factory did not return a presidio EntityRecognizer")
     return recognizer
