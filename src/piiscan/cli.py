@@ -189,40 +189,33 @@ def scan(
         )
 
 
-@cli.command()
-@inventory_option
-@scan_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
-    show_default=True,
-)  # fmt: skip
-def findings(inventory: Path, scan_id: str | None, fmt: str) -> None:
-    """Print the findings of a scan (no raw values: masked previews and value keys).
+def _table_command(table_name: str, help_text: str) -> None:
+    """Register a command that prints one inventory table of a scan."""
 
-    Example: piiscan findings --inventory inventory --format csv
-    """
-    from piiscan.inventory import Inventory, rows_as_dicts
+    @cli.command(name=table_name, help=help_text)
+    @inventory_option
+    @scan_option
+    @click.option(
+        "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
+        show_default=True,
+    )  # fmt: skip
+    def command(inventory: Path, scan_id: str | None, fmt: str) -> None:
+        from piiscan.inventory import Inventory, rows_as_dicts
 
-    table = Inventory(inventory).findings(scan_id)
-    _render(rows_as_dicts(table), table.column_names, fmt)
+        table = getattr(Inventory(inventory), table_name)(scan_id)
+        _render(rows_as_dicts(table), table.column_names, fmt)
 
 
-@cli.command()
-@inventory_option
-@scan_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
-    show_default=True,
-)  # fmt: skip
-def objects(inventory: Path, scan_id: str | None, fmt: str) -> None:
-    """Print every object a scan visited, with its status and reason.
-
-    Example: piiscan objects --inventory inventory --format json
-    """
-    from piiscan.inventory import Inventory, rows_as_dicts
-
-    table = Inventory(inventory).objects(scan_id)
-    _render(rows_as_dicts(table), table.column_names, fmt)
+_table_command(
+    "findings",
+    "Print the findings of a scan (no raw values: masked previews and value keys).\n\n"
+    "Example: piiscan findings --inventory inventory --format csv",
+)
+_table_command(
+    "objects",
+    "Print every object a scan visited, with its status and reason.\n\n"
+    "Example: piiscan objects --inventory inventory --format json",
+)
 
 
 @cli.command()
