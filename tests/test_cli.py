@@ -314,7 +314,7 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 
 ERROR_CASES = [
     # id, args, exit status (None: any non-zero other than 2), text in the message
-    ("missing-root", ["scan", "{tmp}/finns-inte", "--inventory", "{tmp}/inv"], None,
+    ("missing-root", ["scan", "{tmp}/finns-inte", "--inventory", "{tmp}/inv"], 2,
      "does not exist"),
     ("no-root", ["scan", "--inventory", "{tmp}/inv"], 2, "Missing argument"),
     ("unknown-option", ["scan", "{tmp}", "--bogus"], 2, "No such option"),

@@ -272,10 +272,7 @@ BROKEN = [
     ("Trasigt/skyddad.docx", "", {"encrypted"}, None),
     ("Trasigt/slumpdata.bin", "", {"unsupported", "skipped"}, None),
     ("Trasigt/zipbomb.zip", "", {"too_large"}, None),
-    (
-        "Trasigt/tom.txt", "", {"skipped", "no_text"},
-        "pipeline/dispatch: an empty file is recorded as status 'ok' with no reason",
-    ),
+    ("Trasigt/tom.txt", "", {"no_text"}, None),
 ]  # fmt: skip
 
 

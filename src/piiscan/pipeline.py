@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from piiscan import __version__
 from piiscan.config import ScanConfig
-from piiscan.errors import ExtractionError, PiiscanError, SourceError
+from piiscan.errors import ConfigError, ExtractionError, NoTextError, PiiscanError
 from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.inventory import InventoryWriter, new_scan_id
 from piiscan.keys import Keyer, load_or_create_key
@@ -137,6 +137,8 @@ def _scan_blob(
     status, reason, media_type = Status.OK, "", ""
     member_prefix = f"member={ref.member}" if ref.members else ""
     try:
+        if blob.size == 0:
+            raise NoTextError("empty file")
         media_type, items = extract(blob, state.limits)
         for item in items:
             if isinstance(item, Member):
@@ -232,7 +234,7 @@ def run_scan(
         open_source(root, options=config.walk, smb_username=config.smb_username,
                     smb_password=smb_password)  # fmt: skip
         if "://" not in root and not root.startswith("\\\\") and not Path(root).exists():
-            raise SourceError(f"root does not exist: {root}")
+            raise ConfigError(f"root does not exist: {root}")
     workers = config.workers or os.cpu_count() or 1
     # Build an engine here first: a bad setting (a missing spaCy pipeline, a broken recognizer
     # file) is then one clear error before anything is written, not a failure in every worker.
