@@ -166,10 +166,12 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
                     raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
                 name = names[index] if index < len(names) else ""
                 column = name or str(index + 1)
+                # A header cell is not data of its own column: "Namn" under "Namn" is no name.
+                is_header = header and row_number == 1
                 yield Segment(
                     text=cell,
                     locator=f"row={row_number}/column={column}",
-                    context=(name,) if name else (),
+                    context=(name,) if name and not is_header else (),
                 )
     except csv.Error as error:
         raise ExtractionError(f"malformed CSV after row {row_number}") from error
