@@ -47,14 +47,10 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from piiscan.catalogue import RecognizerSpec
 from piiscan.config import EngineConfig
-from piiscan.engine.context import ContextMatcher
 from piiscan.engine.recognizers import (
-    LANGUAGE,
     META_CONTEXT,
-    META_FLAGS,
-    META_KEY,
-    META_NORMALIZED,
     META_STRENGTH,
+    SpecRecognizer,
 )
 from piiscan.errors import ConfigError
 from piiscan.names.combine import (
@@ -151,7 +147,7 @@ def resolve_model(setting: str) -> SpacyModel | None:
     )
 
 
-class PersonRecognizer(EntityRecognizer):
+class PersonRecognizer(SpecRecognizer):
     """presidio recognizer for ``PERSON``: gazetteer rules, optionally a spaCy NER model.
 
     :param spec: the catalogue entry (``recognizers/person.yaml``): scores, context words.
@@ -162,18 +158,9 @@ class PersonRecognizer(EntityRecognizer):
     def __init__(
         self, spec: RecognizerSpec, gazetteer: Gazetteer, model: SpacyModel | None
     ) -> None:
-        self.spec = spec
         self.gazetteer = gazetteer
         self.model = model
-        self._scores = dict(spec.scores)
-        self._context = ContextMatcher(spec.context)
-        super().__init__(
-            supported_entities=[spec.entity],
-            name=spec.id,
-            supported_language=LANGUAGE,
-            version=str(spec.version),
-            context=list(spec.context),
-        )
+        super().__init__(spec)
 
     def load(self) -> None:
         """Nothing to load up front: the gazetteer and the model load on first use."""
@@ -197,20 +184,13 @@ class PersonRecognizer(EntityRecognizer):
     def _result(self, text: str, span: PersonSpan) -> RecognizerResult:
         raw = text[span.start : span.end]
         hit = self._has_gazetteer_word(raw)
-        return RecognizerResult(
-            entity_type=self.spec.entity,
-            start=span.start,
-            end=span.end,
-            score=self._scores[span.strength],
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.spec.id,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                META_KEY: self.spec.key,
-                META_NORMALIZED: name_value_form(raw),
-                META_FLAGS: span.evidence,
-                META_STRENGTH: span.strength,
-                META_GAZETTEER: hit,
-            },
+        return self.result(
+            span.start,
+            span.end,
+            span.strength,
+            name_value_form(raw),
+            span.evidence,
+            **{META_GAZETTEER: hit},
         )
 
     def _has_gazetteer_word(self, raw: str) -> bool:

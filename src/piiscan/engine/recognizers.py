@@ -47,22 +47,16 @@ META_CONTEXT = "piiscan.context"
 NEGATIVE_WINDOW = 24
 
 
-class CatalogueRecognizer(LocalRecognizer):
-    """A recognizer declared in ``recognizers/*.yaml``: patterns, a validator, context tiers.
+class SpecRecognizer(LocalRecognizer):
+    """A presidio recognizer configured by a catalogue entry: name, version, context, scores.
 
-    :param spec: the catalogue entry.
-    :param validator: the function named by ``spec.validator`` (``None`` when it names none).
+    Subclasses find spans and call :meth:`result`, which puts piiscan's metadata (recognizer
+    key, normalised value, flags, strength) where the engine and the context step read it.
     """
 
-    def __init__(self, spec: RecognizerSpec, validator: Validator | None) -> None:
+    def __init__(self, spec: RecognizerSpec) -> None:
         self.spec = spec
-        # Validators are pure, and the same phone number or org number recurs across a share
-        # (signatures, letterheads), so remembering verdicts saves most validation work.
-        self._validator = functools.lru_cache(maxsize=1 << 16)(validator) if validator else None
-        flags = regex.IGNORECASE if spec.ignore_case else 0
-        self._patterns = [(regex.compile(p.regex, flags), p.strength) for p in spec.patterns]
         self._context = ContextMatcher(spec.context)
-        self._negative = ContextMatcher(spec.negative_context)
         self._scores = dict(spec.scores)
         super().__init__(
             supported_entities=[spec.entity],
@@ -73,7 +67,50 @@ class CatalogueRecognizer(LocalRecognizer):
         )
 
     def load(self) -> None:
-        """Nothing to load: patterns are compiled in the constructor."""
+        """Nothing to load up front."""
+
+    def result(
+        self,
+        start: int,
+        end: int,
+        strength: Strength,
+        normalized: str,
+        flags: Sequence[str] = (),
+        **metadata: Any,
+    ) -> RecognizerResult:
+        """A presidio result scored by this recognizer's tier for ``strength``."""
+        return RecognizerResult(
+            entity_type=self.spec.entity,
+            start=start,
+            end=end,
+            score=self._scores[strength],
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.spec.id,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                META_KEY: self.spec.key,
+                META_NORMALIZED: normalized,
+                META_FLAGS: tuple(flags),
+                META_STRENGTH: strength,
+                **metadata,
+            },
+        )
+
+
+class CatalogueRecognizer(SpecRecognizer):
+    """A recognizer declared in ``recognizers/*.yaml``: patterns, a validator, context tiers.
+
+    :param spec: the catalogue entry.
+    :param validator: the function named by ``spec.validator`` (``None`` when it names none).
+    """
+
+    def __init__(self, spec: RecognizerSpec, validator: Validator | None) -> None:
+        super().__init__(spec)
+        # Validators are pure, and the same phone number or org number recurs across a share
+        # (signatures, letterheads), so remembering verdicts saves most validation work.
+        self._validator = functools.lru_cache(maxsize=1 << 16)(validator) if validator else None
+        flags = regex.IGNORECASE if spec.ignore_case else 0
+        self._patterns = [(regex.compile(p.regex, flags), p.strength) for p in spec.patterns]
+        self._negative = ContextMatcher(spec.negative_context)
 
     def analyze(
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
@@ -110,20 +147,7 @@ class CatalogueRecognizer(LocalRecognizer):
                     and previous.recognition_metadata[META_STRENGTH] >= strength
                 ):
                     continue
-                best[(start, end)] = RecognizerResult(
-                    entity_type=self.spec.entity,
-                    start=start,
-                    end=end,
-                    score=self._scores[strength],
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.spec.id,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        META_KEY: self.spec.key,
-                        META_NORMALIZED: normalized,
-                        META_FLAGS: tuple(sorted(flags)),
-                        META_STRENGTH: strength,
-                    },
-                )
+                best[(start, end)] = self.result(start, end, strength, normalized, sorted(flags))
         return list(best.values())
 
     def enhance_using_context(
