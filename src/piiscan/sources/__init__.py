@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import cast
 from urllib.parse import quote
 
 from piiscan.errors import ConfigError
@@ -68,7 +67,7 @@ def open_source(
         root = unc_to_smb_url(root)
     scheme = _URL_SCHEME.match(root)
     if scheme is None:
-        source: object = FileSystemSource(root=root, options=options)
+        source: Source = FileSystemSource(root=root, options=options)
     elif scheme.group(1).lower() == "smb":
         source = SmbSource.from_url(
             root, options=options, username=smb_username, password=smb_password, environ=environ
@@ -77,6 +76,4 @@ def open_source(
         raise ConfigError(
             f"unsupported root URL scheme: {scheme.group(1)}:// (use smb:// or a path)"
         )
-    # The sources are frozen dataclasses; Source declares ``root`` as a plain (settable)
-    # attribute, which mypy does not let a read-only field satisfy.
-    return cast(Source, source)
+    return source

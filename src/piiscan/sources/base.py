@@ -29,7 +29,10 @@ class Entry:
 class Source(Protocol):
     """A root that can be walked. Sources open everything read-only and never write."""
 
-    root: str
+    @property
+    def root(self) -> str:
+        """The root as the user named it (never with a password)."""
+        ...
 
     def walk(self) -> Iterator[Entry]:
         """Yield every file under the root (after include/exclude filtering), in a stable order."""
