@@ -228,3 +228,17 @@ def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
         keyers = list(pool.map(lambda _: load_or_create_key(path), range(16)))
     assert len({keyer.fingerprint for keyer in keyers}) == 1
     assert [p.name for p in path.parent.iterdir()] == ["key"]
+
+
+def test_content_key_is_keyed_and_streamed() -> None:
+    import hashlib
+    import io
+
+    from piiscan.keys import Keyer
+
+    data = b"850601-2387\n" * 200_000  # several 1 MiB blocks
+    one = Keyer(key=b"a" * 32).content_key(io.BytesIO(data))
+    other = Keyer(key=b"b" * 32).content_key(io.BytesIO(data))
+    assert one != other
+    assert one != hashlib.sha256(data).hexdigest()
+    assert len(one) == 64

@@ -41,6 +41,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from piiscan.errors import ConfigError
 
@@ -90,6 +91,17 @@ class Keyer:
         if not normalized:
             raise ValueError("cannot make a value key of an empty value; normalise it first")
         return hmac.new(self.key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def content_key(self, stream: BinaryIO) -> str:
+        """A keyed hash of an object's bytes (HMAC-SHA256 hex), read in 1 MiB blocks.
+
+        Keyed rather than a plain SHA-256: a tiny file holding one personnummer would otherwise
+        be recoverable by hashing the few hundred million possible numbers.
+        """
+        mac = hmac.new(self.key, digestmod=hashlib.sha256)
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            mac.update(block)
+        return mac.hexdigest()
 
     @property
     def fingerprint(self) -> str:

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Objects up to this size get a keyed content hash (they are read a second time for it).
+CONTENT_HASH_MAX_BYTES = 16 * 1024 * 1024
+
 
 @dataclass(slots=True)
 class Progress:
@@ -178,10 +181,22 @@ def _scan_blob(
             size=size,
             mtime=mtime,
             media_type=media_type,
+            content_hash=_content_hash(blob, state.keyer),
             duration=time.perf_counter() - started,
             findings=tuple(records),
         )
     )
+
+
+def _content_hash(blob: Blob, keyer: Keyer) -> str:
+    """The keyed content hash of objects small enough that reading them again is cheap."""
+    if blob.size is None or blob.size > CONTENT_HASH_MAX_BYTES:
+        return ""
+    try:
+        with blob.opener() as stream:
+            return keyer.content_key(stream)
+    except OSError:
+        return ""
 
 
 def _failed(
