@@ -16,9 +16,10 @@ Decoding never replaces bytes blindly. The policy, in order:
 for a file that fits in ``limits.chunk_chars`` characters (locator empty: offsets are into
 the whole file), and otherwise one segment per chunk with locator ``line=N``, ``N`` being the
 1-based line of the chunk's first character. Chunks end at a line break when one lies in
-the second half of the window; consecutive chunks overlap by up to ``limits.chunk_overlap``
-characters (whole lines when possible), so a value across a chunk border is seen whole in
-one of them and a value inside the overlap is seen twice.
+the second half of the window, and the next chunk starts right after it: identifiers do not
+span lines, and an overlap would report a value twice. Only a window with no line break in
+its second half (a very long line) overlaps the next by ``limits.chunk_overlap`` characters,
+so a value across that border is seen whole in one of them.
 
 .. versionadded:: 0.1
 """
@@ -278,7 +279,11 @@ def _cut(text: str, size: int) -> int:
 
 
 def _next_start(text: str, end: int, overlap: int) -> int:
-    """Where the next chunk starts: ``overlap`` before ``end``, at a line start if one is near."""
+    """Where the next chunk starts: right at ``end`` when the chunk ended on a line break
+    (identifiers do not span lines, and an overlap would report the same value twice under two
+    ``line=`` locators); otherwise ``overlap`` before ``end``, at a line start if one is near."""
+    if end and text[end - 1] == "\n":
+        return end
     start = max(end - overlap, 0)
     newline = text.find("\n", start, end)
     if 0 <= newline < end - 1:
