@@ -48,7 +48,6 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from piiscan.catalogue import RecognizerSpec
 from piiscan.config import EngineConfig
 from piiscan.engine.recognizers import (
-    META_CONTEXT,
     META_STRENGTH,
     SpecRecognizer,
 )
@@ -222,16 +221,11 @@ class PersonRecognizer(SpecRecognizer):
             strength = Strength(meta[META_STRENGTH])
             if column is not None:
                 wanted = Strength.HIGH if meta.get(META_GAZETTEER) else Strength.MEDIUM
-                new = max(strength, wanted)
-                word: str | None = column.casefold()
-            else:
-                word = self._context.near(text, result.start, result.end, window)
-                if word is None:
-                    continue
-                new = Strength(min(strength + 1, Strength.HIGH))
-            meta[META_STRENGTH] = new
-            meta[META_CONTEXT] = word
-            result.score = max(result.score, self._scores[new])
+                self.raise_to(result, max(strength, wanted), column.casefold())
+                continue
+            word = self._context.near(text, result.start, result.end, window)
+            if word is not None:
+                self.raise_to(result, Strength(min(strength + 1, Strength.HIGH)), word)
         return raw_recognizer_results
 
 

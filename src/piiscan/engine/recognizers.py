@@ -95,6 +95,13 @@ class SpecRecognizer(LocalRecognizer):
             },
         )
 
+    def raise_to(self, result: RecognizerResult, strength: Strength, word: str) -> None:
+        """Record the context ``word`` that lifted ``result`` to ``strength`` and rescore it."""
+        meta = result.recognition_metadata
+        meta[META_STRENGTH] = strength
+        meta[META_CONTEXT] = word
+        result.score = max(result.score, self._scores[strength])
+
 
 class CatalogueRecognizer(SpecRecognizer):
     """A recognizer declared in ``recognizers/*.yaml``: patterns, a validator, context tiers.
@@ -176,10 +183,7 @@ class CatalogueRecognizer(SpecRecognizer):
             word = self._context.near(text, result.start, result.end, window, extra)
             if word is None:
                 continue
-            strength = Strength(min(meta[META_STRENGTH] + 1, Strength.HIGH))
-            meta[META_STRENGTH] = strength
-            meta[META_CONTEXT] = word
-            result.score = max(result.score, self._scores[strength])
+            self.raise_to(result, Strength(min(meta[META_STRENGTH] + 1, Strength.HIGH)), word)
         return raw_recognizer_results
 
 
