@@ -16,8 +16,12 @@ _ALNUM = re.compile(r"\w", re.UNICODE)
 
 def mask(entity_type: str, text: str) -> str:
     """The masked preview of ``text`` found as ``entity_type``."""
-    masker = _MASKERS.get(entity_type, _mask_words)
-    return masker(text)
+    return masker_for(entity_type)(text)
+
+
+def masker_for(entity_type: str) -> Callable[[str], str]:
+    """The function that masks values of ``entity_type`` (look it up once, call it often)."""
+    return _MASKERS.get(entity_type, _mask_words)
 
 
 def _mask_identity_number(text: str) -> str:

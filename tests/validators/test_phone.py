@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from piiscan.validators.base import Strength
-from piiscan.validators.phone import is_pts_fictional, validate_phone
+from piiscan.validators.phone import (
+    NDC_KEY_DIGITS,
+    _swedish_ndc_length,
+    _swedish_type,
+    is_pts_fictional,
+    validate_phone,
+)
 
 PTS = json.loads(
     (resources.files("piiscan") / "data" / "pts_fictional_ranges.json").read_text("utf-8")
@@ -95,3 +104,60 @@ def test_foreign_numbers_only_in_international_form() -> None:
     assert verdict is not None
     assert verdict.normalized == "+442079460018"
     assert validate_phone("+44 20 7946 001") is None
+
+
+def _reference_verdict(candidate: str) -> tuple[str, bool] | None:
+    """What ``phonenumbers.parse`` alone says: the E.164 form of a valid number."""
+    try:
+        number = phonenumbers.parse(candidate, "SE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    prefix=st.sampled_from(["0", "+46 ", "0046 ", "+46", "0046"]),
+    digits=st.text(alphabet="0123456789", min_size=5, max_size=12),
+    separator=st.sampled_from(["", " ", "-"]),
+)
+def test_fast_swedish_path_agrees_with_parse(prefix: str, digits: str, separator: str) -> None:
+    # validate_phone skips phonenumbers.parse for common Swedish shapes; it must decide
+    # exactly as parse + is_valid_number would.
+    candidate = prefix + digits[:2] + separator + digits[2:]
+    verdict = validate_phone(candidate)
+    reference = _reference_verdict(candidate)
+    international = candidate.startswith(("+", "00"))
+    if reference is None or not (international or reference[0].startswith("+46")):
+        assert verdict is None
+    else:
+        assert verdict is not None
+        assert verdict.normalized == reference[0]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    national=st.text(alphabet="0123456789", min_size=5, max_size=13).filter(lambda d: d[0] != "0")
+)
+def test_swedish_type_agrees_with_phonenumbers(national: str) -> None:
+    number = phonenumbers.PhoneNumber(country_code=46, national_number=int(national))
+    assert _swedish_type(national) == phonenumbers.number_type(number)
+
+
+def test_area_code_cache_agrees_with_phonenumbers() -> None:
+    # Every three-digit start, every length a Swedish number has, three different tails.
+    checked = 0
+    for start in range(100, 1000):
+        for length in range(6, 11):
+            for tail in "059":
+                national = str(start) + tail * (length - 3)
+                number = phonenumbers.PhoneNumber(country_code=46, national_number=int(national))
+                if not phonenumbers.is_valid_number(number):
+                    continue
+                expected = phonenumbers.length_of_national_destination_code(number)
+                got = _swedish_ndc_length(national[:NDC_KEY_DIGITS], len(national))
+                assert got == expected, national
+                checked += 1
+    assert checked > 1000

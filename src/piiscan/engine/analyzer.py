@@ -7,7 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import regex
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
@@ -22,9 +27,11 @@ from piiscan.engine.recognizers import (
     META_FLAGS,
     META_KEY,
     META_NORMALIZED,
+    CatalogueRecognizer,
+    SpecRecognizer,
     build_recognizers,
 )
-from piiscan.masking import mask
+from piiscan.masking import mask, masker_for
 from piiscan.model import Finding, Segment
 from piiscan.overlap import resolve_overlaps
 from piiscan.plugins import Registry
@@ -77,7 +84,16 @@ class LinearContextEnhancer(ContextAwareEnhancer):
 
 
 class Engine:
-    """Analyses text with presidio and returns piiscan findings.
+    """Analyses text with piiscan's recognizers and returns piiscan findings.
+
+    The recognizers are presidio recognizers, and :attr:`analyzer` is a presidio
+    ``AnalyzerEngine`` over all of them, for callers who want presidio's own API. For speed,
+    :meth:`analyze` drives the recognizers itself: catalogue recognizers through
+    :meth:`CatalogueRecognizer.find <piiscan.engine.recognizers.CatalogueRecognizer.find>`
+    (the code their presidio hooks wrap), the name recognizer through its presidio hooks, and
+    only third-party recognizers through ``AnalyzerEngine.analyze``, whose bookkeeping costs
+    more than the matching itself on text dense with identifiers (it compares every result
+    with every recognizer and every other result).
 
     Build it once per process (:func:`build_engine`) and reuse it.
     """
@@ -108,33 +124,20 @@ class Engine:
         wanted = set(self.config.entities) if self.config.entities else None
         entity_types = sorted({e for r in self.recognizers for e in r.supported_entities})
         self.entity_types = tuple(e for e in entity_types if wanted is None or e in wanted)
-        self._prefilters = self._compile_prefilters(registry.specs)
-
-    @staticmethod
-    def _compile_prefilters(
-        specs: Sequence[RecognizerSpec],
-    ) -> list[tuple[regex.Pattern[str] | None, str]]:
-        return [
-            (regex.compile(spec.prefilter) if spec.prefilter else None, spec.entity)
-            for spec in specs
-        ]
-
-    def _candidate_entities(self, text: str) -> list[str]:
-        found: set[str] = set()
-        cache: dict[str, bool] = {}
-        for pattern, entity in self._prefilters:
-            if pattern is None:
-                found.add(entity)
+        prefilters = {s.id: s.prefilter for s in registry.specs}
+        self._plan: list[tuple[regex.Pattern[str] | None, EntityRecognizer]] = []
+        third_party: set[str] = set()
+        for recognizer in self.recognizers:
+            entities = [e for e in recognizer.supported_entities if e in self.entity_types]
+            if not entities:
                 continue
-            hit = cache.get(pattern.pattern)
-            if hit is None:
-                hit = cache[pattern.pattern] = pattern.search(text) is not None
-            if hit:
-                found.add(entity)
-        # Third-party recognizers without a catalogue entry always run.
-        catalogued = {entity for _, entity in self._prefilters}
-        found.update(e for e in self.entity_types if e not in catalogued)
-        return [e for e in self.entity_types if e in found]
+            if isinstance(recognizer, SpecRecognizer):
+                prefilter = prefilters.get(recognizer.spec.id)
+                compiled = regex.compile(prefilter) if prefilter else None
+                self._plan.append((compiled, recognizer))
+            else:
+                third_party.update(entities)
+        self._third_party_entities = sorted(third_party)
 
     def analyze(self, text: str, context: Sequence[str] = (), locator: str = "") -> list[Finding]:
         """All findings in ``text`` above the configured score, overlaps resolved.
@@ -146,34 +149,116 @@ class Engine:
         if not text:
             return []
         findings: list[Finding] = []
-        context_list = list(context) or None
+        context = tuple(context)
         for offset, owned_until, chunk in chunks(
             text, self.config.chunk_chars, self.config.chunk_overlap
         ):
-            entities = self._candidate_entities(chunk)
-            if not entities:
-                continue
-            artifacts = self._nlp_engine.process_text(chunk, LANGUAGE)
-            # Recognizers that know the index look only where they can match; others ignore it.
-            setattr(artifacts, "piiscan_candidates", CandidateIndex.of(chunk))  # noqa: B010
-            results = self.analyzer.analyze(
-                text=chunk,
-                language=LANGUAGE,
-                entities=entities,
-                context=context_list,
-                nlp_artifacts=artifacts,
-            )
-            for result in results:
-                start = offset + result.start
-                if start >= owned_until or result.score <= 0:
-                    continue
-                findings.append(self._finding(result, chunk, offset, locator, context))
+            self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
         kept = resolve_overlaps(findings, self._priorities)
         return [f for f in kept if f.score >= self.config.min_score]
 
     def analyze_segment(self, segment: Segment) -> list[Finding]:
         """Findings of one extracted segment, carrying its locator."""
         return self.analyze(segment.text, segment.context, segment.locator)
+
+    def _analyze_chunk(
+        self,
+        chunk: str,
+        offset: int,
+        owned: int,
+        context: tuple[str, ...],
+        locator: str,
+        out: list[Finding],
+    ) -> None:
+        index = CandidateIndex.of(chunk)
+        artifacts: Any = None
+        passed: dict[str, bool] = {}
+        for prefilter, recognizer in self._plan:
+            if prefilter is not None:
+                hit = passed.get(prefilter.pattern)
+                if hit is None:
+                    hit = passed[prefilter.pattern] = prefilter.search(chunk) is not None
+                if not hit:
+                    continue
+            if isinstance(recognizer, CatalogueRecognizer):
+                self._catalogue_findings(
+                    recognizer, chunk, index, offset, owned, context, locator, out
+                )
+                continue
+            if artifacts is None:
+                artifacts = self._artifacts(chunk, index)
+            results = recognizer.analyze(chunk, recognizer.supported_entities, artifacts)
+            results = recognizer.enhance_using_context(
+                chunk, results, [], artifacts, list(context) or None
+            )
+            self._presidio_findings(results, chunk, offset, owned, locator, context, out)
+        if self._third_party_entities:
+            if artifacts is None:
+                artifacts = self._artifacts(chunk, index)
+            results = self.analyzer.analyze(
+                text=chunk,
+                language=LANGUAGE,
+                entities=self._third_party_entities,
+                context=list(context) or None,
+                nlp_artifacts=artifacts,
+            )
+            self._presidio_findings(results, chunk, offset, owned, locator, context, out)
+
+    def _artifacts(self, chunk: str, index: CandidateIndex) -> Any:
+        artifacts = self._nlp_engine.process_text(chunk, LANGUAGE)
+        # Recognizers that know the index look only where they can match; others ignore it.
+        setattr(artifacts, "piiscan_candidates", index)  # noqa: B010
+        return artifacts
+
+    @staticmethod
+    def _catalogue_findings(
+        recognizer: CatalogueRecognizer,
+        chunk: str,
+        index: CandidateIndex,
+        offset: int,
+        owned: int,
+        context: tuple[str, ...],
+        locator: str,
+        out: list[Finding],
+    ) -> None:
+        entity = recognizer.spec.entity
+        key = recognizer.spec.key
+        masker = masker_for(entity)
+        for start, end, strength, normalized, flags, word in recognizer.find(chunk, index, context):
+            if start >= owned:
+                continue
+            external = (
+                next((c for c in context if word and word in c.lower()), "") if context else ""
+            )
+            out.append(
+                Finding(
+                    entity_type=entity,
+                    start=offset + start,
+                    end=offset + end,
+                    score=recognizer.score(strength),
+                    masked=masker(chunk[start:end]),
+                    recognizer=key,
+                    flags=flags,
+                    locator=locator,
+                    context=external or word,
+                    normalized=normalized,
+                )
+            )
+
+    def _presidio_findings(
+        self,
+        results: list[RecognizerResult],
+        chunk: str,
+        offset: int,
+        owned: int,
+        locator: str,
+        context: Sequence[str],
+        out: list[Finding],
+    ) -> None:
+        for result in results:
+            if result.start >= owned or result.score <= 0:
+                continue
+            out.append(self._finding(result, chunk, offset, locator, context))
 
     @staticmethod
     def _finding(

@@ -7,6 +7,10 @@ separators identifiers are written with: space, ``-``, ``+``, ``/``, ``.``, brac
 only in small windows around the runs it can use (a personnummer needs 10 or 12 digits, a
 bankgiro 7 or 8). Lookbehind still sees the text before a window, so boundaries behave the
 same as in a whole-text scan.
+
+A run joined by a space may hold two values side by side (``2024-03-15 850601-2387``, a
+phone number and a personnummer in adjacent table cells), so such a run is a candidate for
+every recognizer whose minimum it reaches, however many digits it holds in all.
 """
 
 from __future__ import annotations
@@ -19,15 +23,16 @@ import regex
 from piiscan.catalogue import CandidateSpec
 
 _DIGIT_RUN = regex.compile(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*")
-_SEPARATORS = (" ", "-", "+", "/", ".", "–", "(", ")", "\t", "\n", "\r", "\xa0")
+_NOT_DIGITS = str.maketrans("", "", " -+/.–()\t\n\r\xa0\x0b\x0c")
+_SPACES = (" ", "\t", "\n", "\r", "\xa0")
 
 
 @dataclass(frozen=True, slots=True)
 class CandidateIndex:
-    """Digit runs ``(start, end, digit_count)`` and ``@`` positions of one text."""
+    """Digit runs ``(start, end, digit_count, spaced)`` and ``@`` positions of one text."""
 
     length: int
-    digit_runs: tuple[tuple[int, int, int], ...]
+    digit_runs: tuple[tuple[int, int, int, bool], ...]
     at_signs: tuple[int, ...]
     _windows: dict[CandidateSpec, list[tuple[int, int]]] = field(
         default_factory=dict, compare=False, repr=False
@@ -38,10 +43,13 @@ class CandidateIndex:
         """Index ``text``."""
         runs = []
         for match in _DIGIT_RUN.finditer(text):
-            start, end = match.span()
             run = match.group()
-            digits = len(run) - sum(run.count(sep) for sep in _SEPARATORS if sep in run)
-            runs.append((start, end, digits))
+            if run.isdigit():
+                runs.append((match.start(), match.end(), len(run), False))
+                continue
+            digits = len(run.translate(_NOT_DIGITS))
+            spaced = any(space in run for space in _SPACES)
+            runs.append((match.start(), match.end(), digits, spaced))
         ats = []
         position = text.find("@")
         while position != -1:
@@ -58,7 +66,9 @@ class CandidateIndex:
             spans: Iterator[tuple[int, int]] = ((p, p + 1) for p in self.at_signs)
         else:
             low, high = spec.min_digits, spec.max_digits
-            spans = ((s, e) for s, e, n in self.digit_runs if low <= n <= high)
+            spans = (
+                (s, e) for s, e, n, spaced in self.digit_runs if low <= n and (n <= high or spaced)
+            )
         merged: list[tuple[int, int]] = []
         before, after, length = spec.before, spec.after, self.length
         for start, end in spans:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import regex
@@ -31,6 +31,7 @@ from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResul
 
 from piiscan.catalogue import RecognizerSpec
 from piiscan.config import EngineConfig
+from piiscan.engine.candidates import CandidateIndex
 from piiscan.engine.context import ContextMatcher
 from piiscan.errors import PluginError
 from piiscan.plugins import Registry
@@ -103,8 +104,18 @@ class SpecRecognizer(LocalRecognizer):
         result.score = max(result.score, self._scores[strength])
 
 
+# A match found by a catalogue recognizer, before it becomes a Finding:
+# (start, end, strength, normalised value, flags, context word that raised it or "").
+# A plain tuple: the engine builds thousands per megabyte of business text.
+Hit = tuple[int, int, Strength, str, tuple[str, ...], str]
+
+
 class CatalogueRecognizer(SpecRecognizer):
     """A recognizer declared in ``recognizers/*.yaml``: patterns, a validator, context tiers.
+
+    The matching itself is :meth:`find`, which piiscan's engine calls directly; presidio's
+    :meth:`analyze` and :meth:`enhance_using_context` hooks wrap the same code, so a plain
+    presidio ``AnalyzerEngine`` gets the same matches and scores.
 
     :param spec: the catalogue entry.
     :param validator: the function named by ``spec.validator`` (``None`` when it names none).
@@ -115,47 +126,112 @@ class CatalogueRecognizer(SpecRecognizer):
         # Validators are pure, and the same phone number or org number recurs across a share
         # (signatures, letterheads), so remembering verdicts saves most validation work.
         self._validator = functools.lru_cache(maxsize=1 << 16)(validator) if validator else None
+        # One alternation per recognizer, strongest pattern first: one regex call per window
+        # instead of one per pattern, and where two patterns match at the same place the
+        # stronger reading wins, as it would after deduplication.
+        ordered = sorted(spec.patterns, key=lambda p: -p.strength)
+        self._strengths = tuple(p.strength for p in ordered)
+        self._alternatives = tuple(f"_p{i}" for i in range(len(ordered)))
         flags = regex.IGNORECASE if spec.ignore_case else 0
-        self._patterns = [(regex.compile(p.regex, flags), p.strength) for p in spec.patterns]
+        combined = "|".join(f"(?P<_p{i}>{p.regex})" for i, p in enumerate(ordered))
+        self._pattern = regex.compile(combined, flags) if ordered else None
+        self._has_value = self._pattern is not None and "value" in self._pattern.groupindex
         self._negative = ContextMatcher(spec.negative_context)
 
-    def analyze(
-        self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find, validate and score every match of this recognizer's patterns in ``text``."""
-        best: dict[tuple[int, int], RecognizerResult] = {}
-        index = getattr(nlp_artifacts, "piiscan_candidates", None)
-        if index is None or self.spec.candidates is None:
-            windows = [(0, len(text))]  # plain presidio use: scan the whole text
+    def find(
+        self,
+        text: str,
+        index: CandidateIndex | None = None,
+        context: Sequence[str] = (),
+        *,
+        apply_context: bool = True,
+    ) -> list[Hit]:
+        """Every validated match in ``text``; with ``apply_context``, rescored by context.
+
+        :param index: the candidate index of ``text``; without one the whole text is scanned.
+        :param context: words from outside the text (a column name) that count as near.
+        """
+        pattern = self._pattern
+        if pattern is None:
+            return []
+        candidates = self.spec.candidates
+        if index is None or candidates is None:
+            windows: Sequence[tuple[int, int]] = ((0, len(text)),)
         else:
-            windows = index.windows(self.spec.candidates)
-        for pattern, pattern_strength in self._patterns:
-            for match in _matches(pattern, text, windows):
-                if "value" in pattern.groupindex:
+            windows = index.windows(candidates)
+        validator = self._validator
+        strengths = self._strengths
+        alternatives = self._alternatives if len(strengths) > 1 else ()
+        has_value = self._has_value
+        best: dict[tuple[int, int], Hit] = {}
+        for low, high in windows:
+            for match in pattern.finditer(text, low, high):
+                if has_value and match.start("value") >= 0:
                     start, end = match.span("value")
                 else:
                     start, end = match.span()
                 if start == end:
                     continue
+                strength = strengths[0]
+                for position, name in enumerate(alternatives):
+                    if match.start(name) >= 0:
+                        strength = strengths[position]
+                        break
                 normalized = text[start:end]
-                strength = pattern_strength
-                flags: frozenset[str] = frozenset()
-                if self._validator is not None:
-                    verdict = self._validator(normalized)
+                flags: tuple[str, ...] = ()
+                if validator is not None:
+                    verdict = validator(normalized)
                     if verdict is None:
                         continue
                     normalized = verdict.normalized
-                    flags = verdict.flags
+                    if verdict.flags:
+                        flags = tuple(sorted(verdict.flags))
                     if verdict.strength is not None:
                         strength = verdict.strength
+                word = ""
+                if apply_context:
+                    judged = self.judge_context(text, start, end, strength, context)
+                    if judged is None:
+                        continue
+                    strength, word = judged
                 previous = best.get((start, end))
-                if (
-                    previous is not None
-                    and previous.recognition_metadata[META_STRENGTH] >= strength
-                ):
+                if previous is not None and previous[2] >= strength:
                     continue
-                best[(start, end)] = self.result(start, end, strength, normalized, sorted(flags))
+                best[(start, end)] = (start, end, strength, normalized, flags, word)
         return list(best.values())
+
+    def judge_context(
+        self, text: str, start: int, end: int, strength: Strength, extra: Sequence[str] = ()
+    ) -> tuple[Strength, str] | None:
+        """The strength of ``text[start:end]`` after context, and the word that raised it.
+
+        ``None`` when a negative word labels the match: it stands within 24 characters
+        before it with no other number in between ("OCR: 4242 ..." is an OCR reference, but
+        in "konto 1234-5, tel 070 ..." the label belongs to the account number).
+        """
+        label_end = self._negative.last_end(text, max(0, start - NEGATIVE_WINDOW), start)
+        if label_end is not None and not _has_digit(text, label_end, start):
+            return None
+        word = self._context.near(text, start, end, self.spec.context_window, extra)
+        if word is None:
+            return strength, ""
+        return Strength(min(strength + 1, Strength.HIGH)), word
+
+    def score(self, strength: Strength) -> float:
+        """This recognizer's score for ``strength``."""
+        return self._scores[strength]
+
+    def analyze(
+        self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """presidio's hook: every validated match, scored before context."""
+        index = getattr(nlp_artifacts, "piiscan_candidates", None)
+        return [
+            self.result(start, end, strength, normalized, flags)
+            for start, end, strength, normalized, flags, _ in self.find(
+                text, index, apply_context=False
+            )
+        ]
 
     def enhance_using_context(
         self,
@@ -165,33 +241,28 @@ class CatalogueRecognizer(SpecRecognizer):
         nlp_artifacts: Any,
         context: list[str] | None = None,
     ) -> list[RecognizerResult]:
-        """Raise a result one strength tier when a context word is near; drop it on a negative one.
+        """presidio's recognizer-level hook: :meth:`judge_context` for every result.
 
-        Runs in presidio's recognizer-level hook, so it applies in a plain ``AnalyzerEngine``
-        too, and marks results as enhanced so presidio's own enhancer leaves them alone.
+        Marks results as enhanced so presidio's own (quadratic) enhancer leaves them alone; a
+        result a negative word labels gets score 0, which presidio drops.
         """
         extra = context or ()
-        window = self.spec.context_window
         for result in raw_recognizer_results:
             meta = result.recognition_metadata
             meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
-            # A negative word counts only before the match, where labels stand ("OCR: ..."):
-            # "betalat med kort 4242 ... men ordern" must not silence the card.
-            if self._negative.near(text, result.start, result.end, (NEGATIVE_WINDOW, 0)):
+            judged = self.judge_context(text, result.start, result.end, meta[META_STRENGTH], extra)
+            if judged is None:
                 result.score = 0.0
-                continue
-            word = self._context.near(text, result.start, result.end, window, extra)
-            if word is None:
-                continue
-            self.raise_to(result, Strength(min(meta[META_STRENGTH] + 1, Strength.HIGH)), word)
+            elif judged[1]:
+                self.raise_to(result, judged[0], judged[1])
         return raw_recognizer_results
 
 
-def _matches(
-    pattern: regex.Pattern[str], text: str, windows: Sequence[tuple[int, int]]
-) -> Iterator[regex.Match[str]]:
-    for low, high in windows:
-        yield from pattern.finditer(text, low, high)
+_DIGIT = regex.compile(r"\d")
+
+
+def _has_digit(text: str, start: int, end: int) -> bool:
+    return start < end and _DIGIT.search(text, start, end) is not None
 
 
 def build_recognizers(
