@@ -18,6 +18,7 @@ Each YAML file declares one recognizer::
     candidates: {kind: digits, min: 10, max: 12, before: 2, after: 1}   # see CandidateSpec
     scores: {low: 0.4, medium: 0.75, high: 0.95}
     priority: 90                 # who wins when different entities claim the same digits
+    adjacent_to: [PERSON]        # a weak match right beside such a finding rises one tier
     examples:
       valid: ["Personnummer: 850601-2387"]
       invalid: ["Fakturanummer 850601-2388"]
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
 import yaml
 
 from piiscan.errors import ConfigError
@@ -51,7 +53,7 @@ _STRENGTH_NAMES = {"low": Strength.LOW, "medium": Strength.MEDIUM, "high": Stren
 _KNOWN_KEYS = {
     "id", "entity", "version", "name", "description", "kind", "validator", "factory",
     "patterns", "context", "negative_context", "scores", "priority", "options", "examples",
-    "context_window", "flags", "prefilter", "candidates",
+    "context_window", "flags", "prefilter", "candidates", "adjacent_to",
 }  # fmt: skip
 
 
@@ -71,7 +73,16 @@ class CandidateSpec:
     The engine indexes every text once (runs of digits with their separators, ``@`` signs)
     and runs a recognizer's patterns only in windows around the candidates it accepts,
     instead of over the whole text. ``kind: digits`` accepts digit runs holding ``min`` to
-    ``max`` digits; ``kind: at`` accepts ``@`` signs. ``before``/``after`` widen the window.
+    ``max`` digits; ``kind: at`` accepts ``@`` signs (the window starts where the word holding
+    the ``@`` starts, at most ``before`` characters back); ``kind: anchor`` accepts matches of
+    the cheap regex ``anchor`` (a street suffix before a house number, say), found in one pass.
+    ``before``/``after`` widen the window.
+
+    A ``digits`` spec may narrow the runs further, for recognizers whose numbers are short
+    and common (a house number is any 1-5 digits): with ``word_before`` a run counts when
+    the word before it ends with one of those endings (``gatan 12``, ``Box 123``); with
+    ``capital_after`` when a space and a capital letter follow it (``123 45 Umeå``). Given
+    both, either suffices.
     """
 
     kind: str
@@ -79,6 +90,9 @@ class CandidateSpec:
     max_digits: int = 64
     before: int = 2
     after: int = 2
+    anchor: str | None = None
+    word_before: tuple[str, ...] = ()
+    capital_after: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +116,7 @@ class RecognizerSpec:
     ignore_case: bool = False
     prefilter: str | None = None
     candidates: CandidateSpec | None = None
+    adjacent_to: tuple[str, ...] = ()
     options: tuple[tuple[str, Any], ...] = ()
     examples_valid: tuple[str, ...] = ()
     examples_invalid: tuple[str, ...] = ()
@@ -218,6 +233,7 @@ def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> Reco
         ignore_case="ignorecase" in flags,
         prefilter=raw.get("prefilter"),
         candidates=_candidates(raw.get("candidates"), fail),
+        adjacent_to=tuple(str(e) for e in raw.get("adjacent_to") or ()),
         options=tuple(sorted((raw.get("options") or {}).items())),
         examples_valid=tuple(examples.get("valid") or ()),
         examples_invalid=tuple(examples.get("invalid") or ()),
@@ -228,14 +244,25 @@ def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> Reco
 def _candidates(raw: Any, fail: Any) -> CandidateSpec | None:
     if raw is None:
         return None
-    if not isinstance(raw, Mapping) or raw.get("kind") not in ("digits", "at"):
-        raise fail("'candidates' needs kind: digits or kind: at")
+    if not isinstance(raw, Mapping) or raw.get("kind") not in ("digits", "at", "anchor"):
+        raise fail("'candidates' needs kind: digits, at or anchor")
+    anchor = raw.get("anchor")
+    if (raw["kind"] == "anchor") != (anchor is not None):
+        raise fail("'candidates' of kind anchor needs an 'anchor' regex, and only it")
+    if anchor is not None:
+        try:
+            regex.compile(str(anchor))
+        except regex.error as exc:
+            raise fail(f"'candidates.anchor' is not a valid regex ({exc})") from None
     return CandidateSpec(
         kind=str(raw["kind"]),
         min_digits=int(raw.get("min", 1)),
         max_digits=int(raw.get("max", 64)),
         before=int(raw.get("before", 2)),
         after=int(raw.get("after", 2)),
+        anchor=None if anchor is None else str(anchor),
+        word_before=tuple(str(w).casefold() for w in raw.get("word_before", ())),
+        capital_after=bool(raw.get("capital_after", False)),
     )
 
 

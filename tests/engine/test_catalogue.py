@@ -58,8 +58,47 @@ def test_invalid_example_is_not_found(engine, entity: str, text: str) -> None:  
             },
             "strength",
         ),
+        (
+            {
+                "id": "a",
+                "entity": "X",
+                "version": 1,
+                "patterns": [{"regex": "x"}],
+                "candidates": {"kind": "anchor"},
+            },
+            "needs an 'anchor'",
+        ),
+        (
+            {
+                "id": "a",
+                "entity": "X",
+                "version": 1,
+                "patterns": [{"regex": "x"}],
+                "candidates": {"kind": "anchor", "anchor": "(x"},
+            },
+            "not a valid regex",
+        ),
+        (
+            {
+                "id": "a",
+                "entity": "X",
+                "version": 1,
+                "patterns": [{"regex": "x"}],
+                "candidates": {"kind": "words"},
+            },
+            "kind: digits, at or anchor",
+        ),
     ],
-    ids=["no-id", "bad-version", "no-patterns", "unknown-key", "bad-strength"],
+    ids=[
+        "no-id",
+        "bad-version",
+        "no-patterns",
+        "unknown-key",
+        "bad-strength",
+        "anchor-missing",
+        "anchor-invalid",
+        "unknown-kind",
+    ],
 )
 def test_malformed_spec_is_a_config_error(mapping: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=message):

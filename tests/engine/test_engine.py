@@ -29,6 +29,24 @@ def types(findings) -> list[str]:  # type: ignore[no-untyped-def]
         ("Org.nr 556016-0680", (), ["SE_ORGANISATIONSNUMMER"]),
         ("5402-9681", (), []),  # Luhn-valid but no bankgiro word
         ("Bankgiro 5402-9681", (), ["SE_BANKGIRO"]),
+        # A negative label belongs to the number right after it, not to the next one.
+        ("Bankkonto 1234-5, tel 070-174 06 05", (), ["PHONE_NUMBER"]),
+        ("Order 12345. Kort 4242 4242 4242 4242", (), ["CREDIT_CARD"]),
+        ("Konto 070-174 06 05", (), []),
+        # "kontor" is no "konto": only the compound head counts ("bankkonto").
+        ("kontor.exempel.se eller 070-174 06 05", (), ["PHONE_NUMBER"]),
+        ("Betalat med företagskort 4242424242424242", (), ["CREDIT_CARD"]),
+        # A value joined by a space to the next number is cut back until it validates.
+        ("telefon=070-174 06 05 200 61ms", (), ["PHONE_NUMBER"]),
+        ("2024-03-15 8112189876 pnr", (), ["SE_PERSONNUMMER"]),
+        # snake_case column names read as words.
+        ("5599001236", ("org_nr",), ["SE_ORGANISATIONSNUMMER"]),
+        ("5599001236", (), []),
+        # A bare personnummer written right beside a name is that person's number.
+        ("Anna Andersson, 8112189876, Storgatan 1", (), ["PERSON", "SE_PERSONNUMMER"]),
+        ("('Anna Andersson', '8112189876')", (), ["PERSON", "SE_PERSONNUMMER"]),
+        ("Anna Andersson har nummer 8112189876", (), ["PERSON"]),
+        ("Kunden 8112189876 ringde", (), ["SE_PERSONNUMMER"]),
     ],
     ids=lambda v: repr(v),
 )

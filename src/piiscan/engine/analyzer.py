@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +37,7 @@ from piiscan.masking import mask, masker_for
 from piiscan.model import Finding, Segment
 from piiscan.overlap import resolve_overlaps
 from piiscan.plugins import Registry
+from piiscan.validators.base import Strength
 
 CONTEXT_BOOST = 0.35
 
@@ -138,6 +141,18 @@ class Engine:
             else:
                 third_party.update(entities)
         self._third_party_entities = sorted(third_party)
+        # Recognizers whose weak matches rise one tier right beside a finding of another
+        # entity (a bare 10-digit personnummer written after a name): key -> (entities,
+        # score of a weak match, score one tier up).
+        self._adjacency = {
+            spec.key: (
+                frozenset(spec.adjacent_to),
+                spec.score_for(Strength.LOW),
+                spec.score_for(Strength.MEDIUM),
+            )
+            for spec in registry.specs
+            if spec.adjacent_to
+        }
 
     def analyze(self, text: str, context: Sequence[str] = (), locator: str = "") -> list[Finding]:
         """All findings in ``text`` above the configured score, overlaps resolved.
@@ -154,8 +169,37 @@ class Engine:
             text, self.config.chunk_chars, self.config.chunk_overlap
         ):
             self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
+        if self._adjacency:
+            findings = self._corroborate(text, findings)
         kept = resolve_overlaps(findings, self._priorities)
         return [f for f in kept if f.score >= self.config.min_score]
+
+    def _corroborate(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """Raise weak matches that stand right beside a finding of an entity they name.
+
+        "Monica Viklund, 8506012380": a bare 10-digit run is weak evidence of a
+        personnummer, but not written straight after a person's name. Only separators (space,
+        comma, colon, quote, bracket, bar), at most four of them, may stand between.
+        """
+        min_score = self.config.min_score
+        wanted = {e for entities, _, _ in self._adjacency.values() for e in entities}
+        anchors: dict[str, list[tuple[int, int]]] = {}
+        for finding in findings:
+            if finding.entity_type in wanted and finding.score >= min_score:
+                anchors.setdefault(finding.entity_type, []).append((finding.start, finding.end))
+        if not anchors:
+            return findings
+        for spans in anchors.values():
+            spans.sort()
+        out = []
+        for finding in findings:
+            rule = self._adjacency.get(finding.recognizer)
+            if rule is not None and finding.score <= rule[1]:
+                entity = _beside(text, finding, rule[0], anchors)
+                if entity is not None:
+                    finding = dataclasses.replace(finding, score=rule[2], context=entity)
+            out.append(finding)
+        return out
 
     def analyze_segment(self, segment: Segment) -> list[Finding]:
         """Findings of one extracted segment, carrying its locator."""
@@ -284,6 +328,32 @@ class Engine:
             context=external or context_word,
             normalized=meta.get(META_NORMALIZED) or " ".join(raw.split()).casefold(),
         )
+
+
+_SEPARATORS_ONLY = regex.compile(r"[\s,;:'\"()\[\]|]{0,4}")
+
+
+def _beside(
+    text: str,
+    finding: Finding,
+    entities: frozenset[str],
+    anchors: dict[str, list[tuple[int, int]]],
+) -> str | None:
+    """The entity of an anchor directly before or after ``finding``, if any."""
+    for entity in entities:
+        spans = anchors.get(entity)
+        if not spans:
+            continue
+        position = bisect.bisect_left(spans, (finding.start, finding.start))
+        if position > 0:
+            _, end = spans[position - 1]
+            if end <= finding.start and _SEPARATORS_ONLY.fullmatch(text, end, finding.start):
+                return entity
+        if position < len(spans):
+            start, _ = spans[position]
+            if start >= finding.end and _SEPARATORS_ONLY.fullmatch(text, finding.end, start):
+                return entity
+    return None
 
 
 def build_engine(registry: Registry, config: EngineConfig | None = None) -> Engine:

@@ -15,6 +15,7 @@ every recognizer whose minimum it reaches, however many digits it holds in all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -27,16 +28,31 @@ _NOT_DIGITS = str.maketrans("", "", " -+/.–()\t\n\r\xa0\x0b\x0c")
 _SPACES = (" ", "\t", "\n", "\r", "\xa0")
 
 
+# Characters of an e-mail address's local part: the window of an "@" starts at the first
+# of them before it, so the pattern is tried once per address, not once per character.
+_LOCAL_PART_BOUNDARY = regex.compile(r"(?r)[^\w.%+-]")
+
+
+@functools.lru_cache(maxsize=64)
+def _anchor(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern)
+
+
 @dataclass(frozen=True, slots=True)
 class CandidateIndex:
     """Digit runs ``(start, end, digit_count, spaced)`` and ``@`` positions of one text."""
 
-    length: int
+    text: str = field(repr=False, compare=False)
     digit_runs: tuple[tuple[int, int, int, bool], ...]
     at_signs: tuple[int, ...]
     _windows: dict[CandidateSpec, list[tuple[int, int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def length(self) -> int:
+        """Length of the indexed text."""
+        return len(self.text)
 
     @classmethod
     def of(cls, text: str) -> CandidateIndex:
@@ -55,22 +71,38 @@ class CandidateIndex:
         while position != -1:
             ats.append(position)
             position = text.find("@", position + 1)
-        return cls(len(text), tuple(runs), tuple(ats))
+        return cls(text, tuple(runs), tuple(ats))
 
     def windows(self, spec: CandidateSpec) -> list[tuple[int, int]]:
-        """Merged ``(pos, endpos)`` windows where a recognizer with ``spec`` must look."""
+        """``(pos, endpos)`` windows where a recognizer with ``spec`` must look.
+
+        Windows are merged where they overlap, except for ``kind: at``: there each window
+        starts at the first character of the word holding its ``@``, where a match must start.
+        """
         cached = self._windows.get(spec)
         if cached is not None:
             return cached
+        before = spec.before
+        spans: Iterator[tuple[int, int]]
         if spec.kind == "at":
-            spans: Iterator[tuple[int, int]] = ((p, p + 1) for p in self.at_signs)
+            # Not merged: each window starts where its address must start (see find()).
+            at_windows = [
+                (self._local_part_start(p, spec.before), min(len(self.text), p + 1 + spec.after))
+                for p in self.at_signs
+            ]
+            self._windows[spec] = at_windows
+            return at_windows
+        elif spec.kind == "anchor":
+            spans = (m.span() for m in _anchor(spec.anchor or "").finditer(self.text))
         else:
             low, high = spec.min_digits, spec.max_digits
             spans = (
                 (s, e) for s, e, n, spaced in self.digit_runs if low <= n and (n <= high or spaced)
             )
+            if spec.word_before or spec.capital_after:
+                spans = self._labelled(spans, spec.word_before, spec.capital_after)
         merged: list[tuple[int, int]] = []
-        before, after, length = spec.before, spec.after, self.length
+        after, length = spec.after, len(self.text)
         for start, end in spans:
             lo, hi = max(0, start - before), min(length, end + after)
             if merged and lo <= merged[-1][1]:
@@ -80,3 +112,19 @@ class CandidateIndex:
                 merged.append((lo, hi))
         self._windows[spec] = merged
         return merged
+
+    def _labelled(
+        self, spans: Iterator[tuple[int, int]], endings: tuple[str, ...], capital_after: bool
+    ) -> Iterator[tuple[int, int]]:
+        text, length = self.text, len(self.text)
+        for start, end in spans:
+            word = text[max(0, start - 16) : start].rstrip().casefold()
+            if (endings and word.endswith(endings)) or (
+                capital_after and end + 1 < length and text[end] == " " and text[end + 1].isupper()
+            ):
+                yield start, end
+
+    def _local_part_start(self, at: int, limit: int) -> int:
+        low = max(0, at - limit)
+        boundary = _LOCAL_PART_BOUNDARY.search(self.text, low, at)
+        return low if boundary is None else boundary.end()

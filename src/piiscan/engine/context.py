@@ -66,7 +66,8 @@ class ContextMatcher:
     def search_any(self, texts: Iterable[str]) -> str | None:
         """The first stem found in any of ``texts``."""
         for text in texts:
-            found = self.search(text)
+            # Column and key names are often snake_case: "org_nr" reads as "org nr".
+            found = self.search(text.replace("_", " "))
             if found:
                 return found
         return None

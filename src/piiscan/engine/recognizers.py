@@ -159,35 +159,22 @@ class CatalogueRecognizer(SpecRecognizer):
             windows: Sequence[tuple[int, int]] = ((0, len(text)),)
         else:
             windows = index.windows(candidates)
-        validator = self._validator
-        strengths = self._strengths
-        alternatives = self._alternatives if len(strengths) > 1 else ()
+        # An "@" window starts where the address must start: one anchored attempt each.
+        anchored = candidates is not None and candidates.kind == "at" and index is not None
+        alternatives = self._alternatives if len(self._strengths) > 1 else ()
         has_value = self._has_value
         best: dict[tuple[int, int], Hit] = {}
         for low, high in windows:
-            for match in pattern.finditer(text, low, high):
-                if has_value and match.start("value") >= 0:
-                    start, end = match.span("value")
-                else:
-                    start, end = match.span()
-                if start == end:
+            if anchored:
+                found = pattern.match(text, low, high)
+                matches: Any = () if found is None else (found,)
+            else:
+                matches = pattern.finditer(text, low, high)
+            for match in matches:
+                accepted = self._validated(match, text, has_value, alternatives)
+                if accepted is None:
                     continue
-                strength = strengths[0]
-                for position, name in enumerate(alternatives):
-                    if match.start(name) >= 0:
-                        strength = strengths[position]
-                        break
-                normalized = text[start:end]
-                flags: tuple[str, ...] = ()
-                if validator is not None:
-                    verdict = validator(normalized)
-                    if verdict is None:
-                        continue
-                    normalized = verdict.normalized
-                    if verdict.flags:
-                        flags = tuple(sorted(verdict.flags))
-                    if verdict.strength is not None:
-                        strength = verdict.strength
+                start, end, strength, normalized, flags = accepted
                 word = ""
                 if apply_context:
                     judged = self.judge_context(text, start, end, strength, context)
@@ -199,6 +186,42 @@ class CatalogueRecognizer(SpecRecognizer):
                     continue
                 best[(start, end)] = (start, end, strength, normalized, flags, word)
         return list(best.values())
+
+    def _validated(
+        self, match: Any, text: str, has_value: bool, alternatives: tuple[str, ...]
+    ) -> tuple[int, int, Strength, str, tuple[str, ...]] | None:
+        """``(start, end, strength, normalised, flags)`` of a match its validator accepts.
+
+        A match that fails validation and holds a space is tried again cut before its last
+        space, up to three times: in ``telefon=070-174 06 05 200`` the HTTP status joined
+        the phone number's groups.
+        """
+        for _ in range(4):
+            if has_value and match.start("value") >= 0:
+                start, end = match.span("value")
+            else:
+                start, end = match.span()
+            if start == end:
+                return None
+            strength = self._strengths[0]
+            for position, name in enumerate(alternatives):
+                if match.start(name) >= 0:
+                    strength = self._strengths[position]
+                    break
+            value = text[start:end]
+            if self._validator is None:
+                return start, end, strength, value, ()
+            verdict = self._validator(value)
+            if verdict is not None:
+                flags = tuple(sorted(verdict.flags)) if verdict.flags else ()
+                return start, end, verdict.strength or strength, verdict.normalized, flags
+            cut = text.rfind(" ", start, end)
+            if cut <= start or self._pattern is None:
+                return None
+            match = self._pattern.match(text, match.start(), cut)
+            if match is None:
+                return None
+        return None
 
     def judge_context(
         self, text: str, start: int, end: int, strength: Strength, extra: Sequence[str] = ()
