@@ -82,7 +82,9 @@ class CandidateSpec:
     and common (a house number is any 1-5 digits): with ``word_before`` a run counts when
     the word before it ends with one of those endings (``gatan 12``, ``Box 123``); with
     ``capital_after`` when a space and a capital letter follow it (``123 45 Umeå``). Given
-    both, either suffices.
+    both, either suffices. With ``starts_with`` a run counts only when its first character,
+    or the one before it, is one of those (a Swedish phone number starts with ``0``, ``+``
+    or ``(``); runs joined by a space count regardless, since a value may start inside them.
     """
 
     kind: str
@@ -93,6 +95,7 @@ class CandidateSpec:
     anchor: str | None = None
     word_before: tuple[str, ...] = ()
     capital_after: bool = False
+    starts_with: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,6 +266,7 @@ def _candidates(raw: Any, fail: Any) -> CandidateSpec | None:
         anchor=None if anchor is None else str(anchor),
         word_before=tuple(str(w).casefold() for w in raw.get("word_before", ())),
         capital_after=bool(raw.get("capital_after", False)),
+        starts_with="".join(str(c) for c in raw.get("starts_with", ())),
     )
 
 

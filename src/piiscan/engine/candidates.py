@@ -96,20 +96,36 @@ class CandidateIndex:
             spans = (m.span() for m in _anchor(spec.anchor or "").finditer(self.text))
         else:
             low, high = spec.min_digits, spec.max_digits
-            spans = (
-                (s, e) for s, e, n, spaced in self.digit_runs if low <= n and (n <= high or spaced)
-            )
+            runs = [
+                (s, e, spaced)
+                for s, e, n, spaced in self.digit_runs
+                if low <= n and (n <= high or spaced)
+            ]
+            if spec.starts_with:
+                text, starts = self.text, spec.starts_with
+                runs = [
+                    (s, e, spaced)
+                    for s, e, spaced in runs
+                    if spaced or text[s] in starts or (s > 0 and text[s - 1] in starts)
+                ]
+            spans = ((s, e) for s, e, _ in runs)
             if spec.word_before or spec.capital_after:
                 spans = self._labelled(spans, spec.word_before, spec.capital_after)
         merged: list[tuple[int, int]] = []
         after, length = spec.after, len(self.text)
+        last_high = -1
         for start, end in spans:
-            lo, hi = max(0, start - before), min(length, end + after)
-            if merged and lo <= merged[-1][1]:
-                if hi > merged[-1][1]:
+            lo = start - before if start > before else 0
+            hi = end + after
+            if hi > length:
+                hi = length
+            if lo <= last_high:
+                if hi > last_high:
                     merged[-1] = (merged[-1][0], hi)
+                    last_high = hi
             else:
                 merged.append((lo, hi))
+                last_high = hi
         self._windows[spec] = merged
         return merged
 
