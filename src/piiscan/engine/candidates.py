@@ -45,7 +45,9 @@ class CandidateIndex:
     text: str = field(repr=False, compare=False)
     digit_runs: tuple[tuple[int, int, int, bool], ...]
     at_signs: tuple[int, ...]
-    _windows: dict[CandidateSpec, list[tuple[int, int]]] = field(
+    # Keyed by the spec's identity: specs live as long as their recognizers, and hashing a
+    # frozen dataclass field by field costs more than the windows of a short text.
+    _windows: dict[int, list[tuple[int, int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -79,9 +81,11 @@ class CandidateIndex:
         Windows are merged where they overlap, except for ``kind: at``: there each window
         starts at the first character of the word holding its ``@``, where a match must start.
         """
-        cached = self._windows.get(spec)
+        cached = self._windows.get(id(spec))
         if cached is not None:
             return cached
+        if spec.kind == "digits" and not self.digit_runs:
+            return []
         before = spec.before
         spans: Iterator[tuple[int, int]]
         if spec.kind == "at":
@@ -90,7 +94,7 @@ class CandidateIndex:
                 (self._local_part_start(p, spec.before), min(len(self.text), p + 1 + spec.after))
                 for p in self.at_signs
             ]
-            self._windows[spec] = at_windows
+            self._windows[id(spec)] = at_windows
             return at_windows
         elif spec.kind == "anchor":
             spans = (m.span() for m in _anchor(spec.anchor or "").finditer(self.text))
@@ -126,7 +130,7 @@ class CandidateIndex:
             else:
                 merged.append((lo, hi))
                 last_high = hi
-        self._windows[spec] = merged
+        self._windows[id(spec)] = merged
         return merged
 
     def _labelled(
