@@ -61,7 +61,7 @@ from piiscan.names.combine import (
 )
 from piiscan.names.gazetteer import Gazetteer, bundled_gazetteer
 from piiscan.names.normalize import name_value_form
-from piiscan.names.rules import find_candidates, is_name_column, tokens
+from piiscan.names.rules import NameScan, find_candidates, is_name_column
 from piiscan.plugins import Registry
 from piiscan.validators.base import Strength
 
@@ -171,12 +171,12 @@ class PersonRecognizer(SpecRecognizer):
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         """PERSON spans of ``text``, with strength tiers as scores."""
-        toks = tokens(text)
-        candidates = find_candidates(text, self.gazetteer, toks)
+        scan = NameScan(text)  # one pass over the text, shared by the rules and the windows
+        candidates = find_candidates(text, self.gazetteer, scan=scan)
         if self.model is None:
             spans = candidates_only(candidates)
         else:
-            windows = model_windows(text, candidates, self.gazetteer, toks)
+            windows = model_windows(text, candidates, self.gazetteer, scan=scan)
             spans = combine(text, candidates, self.model.entities(text, windows), self.gazetteer)
         return [self._result(text, span) for span in spans]
 

@@ -21,13 +21,21 @@ The rules (pure; the model itself runs in :mod:`piiscan.engine.person`):
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import regex
 
 from piiscan.names.gazetteer import Gazetteer
-from piiscan.names.rules import Evidence, NameCandidate, Token, is_sentence_initial, tokens
+from piiscan.names.rules import (
+    Evidence,
+    NameCandidate,
+    NameScan,
+    Token,
+    is_sentence_initial,
+    tokens,
+)
 from piiscan.validators.base import Strength
 
 _ORG_AFTER = regex.compile(
@@ -197,6 +205,8 @@ def model_windows(
     candidates: Sequence[NameCandidate],
     gaz: Gazetteer,
     toks: Sequence[Token] | None = None,
+    *,
+    scan: NameScan | None = None,
 ) -> list[tuple[int, int]]:
     """The sentences (or lines) where the model can matter.
 
@@ -206,6 +216,10 @@ def model_windows(
     place, not a street name and not part of a company name. Prose in lower case, numbers
     and identifiers, and lines whose names the rules already settled are never shown to the
     model.
+
+    :param toks: the tokens to use (``tokens(text)`` gives the same windows as none).
+    :param scan: ``NameScan(text)`` when the caller has one already; without ``toks`` only
+        the words a scan flags are read, which gives the same windows as all of them.
     """
     strong = [(c.start, c.end) for c in candidates if c.strength >= Strength.HIGH]
     triggers = [
@@ -219,14 +233,15 @@ def model_windows(
         and not _org_ahead(text, c.end)
     ]
     strong_starts = [s for s, _ in strong]
-    for tok in tokens(text) if toks is None else toks:
+    if toks is None:
+        toks = (scan or NameScan(text)).tokens(lambda word: _may_trigger(word, gaz))
+    for tok in toks:
         if tok.kind != "word" or is_sentence_initial(text, tok.start):
             continue
         at = bisect.bisect_right(strong_starts, tok.start) - 1
         if at >= 0 and tok.start < strong[at][1]:
             continue
-        word = tok.text
-        if gaz.is_homograph(word) or gaz.is_place(word) or _STREET.search(word):
+        if not _may_trigger(tok.text, gaz):
             continue
         if _ORG_AFTER.match(text, tok.end) or _org_ahead(text, tok.end):
             continue
@@ -242,6 +257,13 @@ def model_windows(
             continue
         windows.append(_sentence_around(text, pos))
     return windows
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _may_trigger(word: str, gaz: Gazetteer) -> bool:
+    """A capitalised ``word`` inside a sentence can send its sentence to the model: it is
+    no homograph, place or street name."""
+    return not (gaz.is_homograph(word) or gaz.is_place(word) or _STREET.search(word))
 
 
 def _all_places(span_text: str, gaz: Gazetteer) -> bool:

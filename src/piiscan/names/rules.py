@@ -22,17 +22,22 @@ weak (a surname alone, a homograph pair such as ``Siv Lund`` without context) co
 :attr:`Strength.LOW` so a model or a column name can confirm them.
 
 Everything here is pure: text and a :class:`~piiscan.names.gazetteer.Gazetteer` in,
-:class:`NameCandidate` values out.
+:class:`NameCandidate` values out. A long text is not tokenized whole: :class:`NameScan`
+finds its capitals in one pass and the rules look closer only where a name can be, with
+the same result as reading every token.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
 from typing import NamedTuple
 
 import regex
@@ -44,14 +49,22 @@ PARTICLES = frozenset({"af", "von", "de", "van", "der", "den", "da", "di", "del"
 MIN_SINGLE_BEARERS = 200
 """A first name alone counts only when at least this many people bear it."""
 
+_WORD = r"\p{Lu}\p{Ll}+(?:[-‐]\p{Lu}\p{Ll}+)*"
+_INITIAL = r"\p{Lu}\.(?:-?\p{Lu}\.)?"
+_PARTICLE = "af|von|van|der|den|de|da|di|del|la|le"
 _TOKEN = regex.compile(
-    r"(?<![\p{L}\d])(?:"
-    r"(?P<word>\p{Lu}\p{Ll}+(?:[-‐]\p{Lu}\p{Ll}+)*)"
-    r"|(?P<initial>\p{Lu}\.(?:-?\p{Lu}\.)?)"
-    r"|(?P<particle>af|von|van|der|den|de|da|di|del|la|le)(?=[ \t]\p{Lu})"
-    r")(?![\p{L}\d])"
+    rf"(?<![\p{{L}}\d])(?:(?P<word>{_WORD})|(?P<initial>{_INITIAL})"
+    rf"|(?P<particle>{_PARTICLE})(?=[ \t]\p{{Lu}}))(?![\p{{L}}\d])"
 )
 _JOIN = regex.compile(r"[ \t\u00a0]{1,3}")
+# _TOKEN without its particle branch, which made every "a", "d", "l" and "v" a place to try
+# a match: a particle matters only between two tokens of a run.
+_WORD_TOKEN = regex.compile(
+    rf"(?<![\p{{L}}\d])(?:(?P<word>{_WORD})|(?P<initial>{_INITIAL}))(?![\p{{L}}\d])"
+)
+# The gap between two tokens that a particle joins into one run: a particle is a token
+# only right before a space and a capital, so at most one stands in a gap.
+_PARTICLE_LINK = regex.compile(rf"[ \t\u00a0]{{1,3}}(?P<particle>{_PARTICLE})[ \t]")
 _SURNAME_FIRST = regex.compile(r",[ \t]?")
 _GREETINGS = frozenset(
     [
@@ -108,6 +121,7 @@ _PLACE_AFTER = regex.compile(
 )
 _SENTENCE_START = frozenset(".!?:;|\t\n\r")
 _OPENERS = frozenset(" \u00a0\"'«»”“(–-•*>")
+_CONTEXT_WORDS = _CLOSING_WORDS | _GREETINGS | _TITLES
 
 
 class Evidence(enum.StrEnum):
@@ -182,6 +196,43 @@ def runs(text: str, toks: Iterable[Token]) -> list[list[Token]]:
         while group and group[-1].kind == "particle":
             group.pop()
     return [g for g in groups if g]
+
+
+def token_runs(text: str) -> list[list[Token]]:
+    """``runs(text, tokens(text))``, found faster."""
+    return list(_runs_from(text, 0))
+
+
+def _runs_from(text: str, start: int) -> Iterator[list[Token]]:
+    """The runs of word, initial and particle tokens from ``start``, which must not fall
+    inside a run, as :func:`runs` groups them (leading and trailing particles dropped)."""
+    run: list[Token] = []
+    make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
+    end = -1
+    for m in _WORD_TOKEN.finditer(text, start):
+        at, stop = m.span()
+        tok = make(Token, (at, stop, m.group(), m.lastgroup))
+        if run:
+            gap = text[end:at]
+            if gap == " " or _JOIN.fullmatch(gap) or (not gap and run[-1].kind == "initial"):
+                run.append(tok)
+                end = stop
+                continue
+            # Spaces, a particle of at most three letters and one space: seven characters.
+            link = _PARTICLE_LINK.fullmatch(gap) if len(gap) <= 7 else None
+            if link is not None:
+                p = end + link.start("particle")
+                run.append(
+                    make(Token, (p, p + len(link["particle"]), link["particle"], "particle"))
+                )
+                run.append(tok)
+                end = stop
+                continue
+            yield run
+        run = [tok]
+        end = stop
+    if run:
+        yield run
 
 
 def is_sentence_initial(text: str, start: int) -> bool:
@@ -262,6 +313,326 @@ def _context_strength(text: str, start: int) -> Evidence | None:
     return None
 
 
+# Reading a long text: one pass over its capitals, exact tokens only where they matter.
+
+KEY_WIDTH = 6
+"""Characters before each capital that :class:`NameScan` keeps to judge its position."""
+# Every capital followed by a lower-case letter or a full stop (a superset of the starts of
+# word and initial tokens) with the KEY_WIDTH characters before it. One findall of this is
+# the only pass over all of a long text; only the few places it flags are looked at closer.
+_PIECE_BODY = r"({upper}(?:(?<=([\s\S]{{{width}}}){upper})|)(?:{lower}+|\.))"
+_PIECE = regex.compile(_PIECE_BODY.format(upper=r"\p{Lu}", lower=r"\p{Ll}", width=KEY_WIDTH))
+
+
+@functools.cache
+def _bmp_piece() -> re.Pattern[str]:
+    """_PIECE for text within the Basic Multilingual Plane, in the ``re`` engine, which
+    runs this pattern about a third faster: its classes list, character by character, the
+    letters of that plane that ``regex`` calls upper and lower case."""
+    plane = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x10000)))
+    upper = "".join(map(re.escape, regex.findall(r"\p{Lu}", plane)))
+    lower = "".join(map(re.escape, regex.findall(r"\p{Ll}", plane)))
+    return re.compile(_PIECE_BODY.format(upper=f"[{upper}]", lower=f"[{lower}]", width=KEY_WIDTH))
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """``_PIECE.findall(text)``, in the faster engine when the text allows."""
+    within_bmp = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
+    return (_bmp_piece() if within_bmp else _PIECE).findall(text)
+
+
+_LOWER = regex.compile(r"\p{Ll}")
+_LETTER_OR_DIGIT = regex.compile(r"[\p{L}\d]")
+
+# What the KEY_WIDTH characters before a capital tell about its position (see _key_flags).
+_START = 1  # not glued to a letter or digit: a token may begin here
+_HYPHEN = 2  # right after a hyphen: may be the second part of a word such as "Anna-Karin"
+_STRONG = 4  # _context_strength may find a greeting, title, field or signature here
+_INSIDE = 8  # is_sentence_initial may be False here
+_UNKNOWN = _START | _HYPHEN | _STRONG | _INSIDE
+
+
+def _alpha_suffix(text: str, slash: bool) -> str:
+    """The letters (and ``/`` when ``slash``) at the end of ``text``."""
+    k = len(text)
+    while k > 0 and (text[k - 1].isalpha() or (slash and text[k - 1] == "/")):
+        k -= 1
+    return text[k:]
+
+
+def _may_end(run: str, whole: bool, words: Collection[str]) -> bool:
+    """``run`` is the end of a word that may be in ``words``; ``whole``: it is all the word."""
+    folded = run.casefold()
+    if whole:
+        return folded in words
+    return any(word.endswith(folded) for word in words)
+
+
+def _may_follow_closing(before: str) -> bool:
+    """The line ending ``before`` (or one of the two before it, past blank lines) may be a
+    closing formula, for all that ``before`` shows (mirrors :func:`_context_strength`)."""
+    for _ in range(3):
+        newline = before.rfind("\n")
+        line = before[newline + 1 :]
+        if newline < 0:  # the start of the line is out of sight: judge by its end
+            tail = line.strip().rstrip(",.!").strip()
+            return not tail or _may_end(tail, False, _CLOSINGS)
+        if line.strip():
+            return line.strip().rstrip(",.!").strip().casefold() in _CLOSINGS
+        before = before[:newline]
+    return False
+
+
+def _may_be_strong(key: str) -> bool:
+    """:func:`_context_strength` may be non-``None`` after ``key``, whatever precedes it."""
+    j = len(key)
+    while j > 0 and key[j - 1] in " \t\u00a0":
+        j -= 1
+    if j == 0:
+        return True
+    c = key[j - 1]
+    if c in ":=":
+        return True
+    if c == "\n":
+        return _may_follow_closing(key[: j - 1])
+    if c == ".":
+        run = _alpha_suffix(key[: j - 1], slash=False)
+        return _may_end(run, len(run) < j - 1, _TITLES)
+    if c.isalpha() or c == "/":
+        run = _alpha_suffix(key[:j], slash=True)
+        return _may_end(run, len(run) < j, _CONTEXT_WORDS)
+    return False
+
+
+def _may_be_inside(key: str) -> bool:
+    """:func:`is_sentence_initial` may be ``False`` after ``key``, whatever precedes it."""
+    i = len(key) - 1
+    while i >= 0 and key[i] in _OPENERS:
+        i -= 1
+    return i < 0 or key[i] not in _SENTENCE_START
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _key_flags(key: str) -> int:
+    """What ``key``, the characters before a capital, allows of that capital's position.
+
+    Every flag over-approximates: a flag missing means the exact test, run on the whole
+    text, cannot hold there. A key shorter than KEY_WIDTH means the text starts within it.
+    """
+    if len(key) < KEY_WIDTH:
+        return _UNKNOWN
+    if _LETTER_OR_DIGIT.fullmatch(key[-1]):
+        return 0  # "McDonald": no token starts inside a word
+    flags = _START
+    if key[-1] in "-‐":
+        flags |= _HYPHEN
+    if _may_be_strong(key):
+        flags |= _STRONG
+    if _may_be_inside(key):
+        flags |= _INSIDE
+    return flags
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _may_name(piece: str, gaz: Gazetteer) -> bool:
+    """A token that is ``piece`` can give a candidate without help from its position: an
+    initial, a first name, or a surname (or surname-shaped word) that is no word or place."""
+    if piece.endswith("."):
+        return True
+    first, surname, shaped, homograph, genitive, place = _classify(piece, gaz)
+    return bool(first and not genitive) or ((surname or shaped) and not homograph and not place)
+
+
+# Key flags that let a capital start a candidate or a model trigger.
+_PLACED = _START | _STRONG
+_INSIDE_START = _START | _INSIDE
+# How far ahead of the tokenizer a position may be before it starts again nearer.
+_RESTART = 256
+
+
+# A whole run as runs() builds it: tokens joined by one to three spaces, by spaces around
+# a particle, or by nothing after an initial (the only token that ends in a full stop).
+_ANY_TOKEN = rf"(?<![\p{{L}}\d])(?:{_WORD}|{_INITIAL})(?![\p{{L}}\d])"
+_RUN = regex.compile(
+    rf"{_ANY_TOKEN}(?:(?:[ \t\u00a0]{{1,3}}(?:(?:{_PARTICLE})[ \t])?|(?<=\.)){_ANY_TOKEN})*"
+)
+# Reverse search for the last character before a position that no run can span.
+_RUN_BREAK = regex.compile(r"(?r)[^\p{L} \t\u00a0\-‐.]|(?<=[^\p{Lu}])\.")
+
+
+SMALL_TEXT = 512
+"""Texts up to this many characters are tokenized whole; :class:`NameScan` pays off above."""
+
+
+class NameScan:
+    """The capitalised words of one text, found in one pass, and exact tokens on demand.
+
+    Most capitals in prose start a sentence or a place name and can never be part of a
+    name. One ``findall`` lists every capital with the KEY_WIDTH characters before it; the
+    rules ask, per distinct word and per distinct key, which capitals may matter, confirm
+    the few flagged only by their key with the exact test, and tokenize only around the
+    rest (:func:`token_runs`). Every answer equals the one read off all tokens.
+
+    :param text: the text; a short one is tokenized whole.
+    """
+
+    __slots__ = ("_distinct", "_keys", "_pieces", "_runs", "_starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._pieces: tuple[str, ...] = ()
+        self._keys: tuple[str, ...] = ()
+        self._runs: list[list[Token]] = []  # runs tokenized so far, in text order
+        self._starts: list[int] = []  # their starts
+        self._distinct: tuple[frozenset[str], dict[str, int]] | None = None
+        if len(text) > SMALL_TEXT:
+            found = _pieces(text)
+            if found:
+                self._pieces, self._keys = (tuple(column) for column in zip(*found, strict=True))
+
+    def _kinds(self) -> tuple[frozenset[str], dict[str, int]]:
+        """The distinct words, and the distinct keys with their flags."""
+        if self._distinct is None:
+            self._distinct = frozenset(self._pieces), {k: _key_flags(k) for k in set(self._keys)}
+        return self._distinct
+
+    def groups(self, may_name: Callable[[str], bool]) -> list[list[Token]]:
+        """The runs of tokens that may hold a name candidate, in text order.
+
+        :param may_name: true for a word that can give a candidate wherever it stands.
+        """
+        if len(self.text) <= SMALL_TEXT:
+            return token_runs(self.text)
+        pieces, keys = self._kinds()
+        named = self._where({p for p in pieces if may_name(p)}, set())
+        placed = {k for k, f in keys.items() if f & _HYPHEN or f & _PLACED == _PLACED}
+        # The first capital: the whole text may be one cell.
+        wanted = self._positions(named | {0} if self._pieces else named)
+        text = self.text
+        for i, at in self._located(self._where(set(), placed) - named):
+            # A key only says the position may be strong; the hyphen case needs the run.
+            if keys[self._keys[i]] & _HYPHEN or _context_strength(text, at) is not None:
+                wanted.append(at)
+        return self._runs_at(sorted(set(wanted)))
+
+    def tokens(self, may_trigger: Callable[[str], bool]) -> list[Token]:
+        """The word tokens that may stand inside a sentence and pass ``may_trigger``.
+
+        :param may_trigger: false for a word that can never be one of these tokens.
+        """
+        if len(self.text) <= SMALL_TEXT:
+            return [t for run in token_runs(self.text) for t in run if t.kind == "word"]
+        pieces, keys = self._kinds()
+        words = {p for p in pieces if not p.endswith(".") and may_trigger(p)}
+        inside = {k for k, f in keys.items() if f & _INSIDE_START == _INSIDE_START}
+        # After a hyphen the word to test is the whole "Per-Olof", not the piece "Olof".
+        hyphen = {k for k, f in keys.items() if f & _HYPHEN}
+        wanted = self._positions(self._where(set(), hyphen))
+        text = self.text
+        for _, at in self._located(self._where(words, inside, both=True)):
+            if not is_sentence_initial(text, at):
+                wanted.append(at)
+        positions = sorted(set(wanted))
+        return [t for run in self._runs_at(positions) for t in run if _holds(t, positions)]
+
+    def _where(self, pieces: set[str], keys: set[str], *, both: bool = False) -> set[int]:
+        """Indices of the capitals whose word is in ``pieces`` and/or whose key is in ``keys``."""
+        if both:
+            if not pieces or not keys:
+                return set()
+            hits = map(
+                bool.__and__,
+                map(pieces.__contains__, self._pieces),
+                map(keys.__contains__, self._keys),
+            )
+            return set(compress(count(), hits))
+        out: set[int] = set()
+        if pieces:
+            out.update(compress(count(), map(pieces.__contains__, self._pieces)))
+        if keys:
+            out.update(compress(count(), map(keys.__contains__, self._keys)))
+        return out
+
+    def _located(self, indices: Iterable[int]) -> Iterator[tuple[int, int]]:
+        """``(index, position)`` of these capitals, in text order."""
+        ordered = sorted(indices)
+        return zip(ordered, self._positions(ordered), strict=True)
+
+    def _positions(self, indices: Iterable[int]) -> list[int]:
+        """Where the capitals with these indices stand, found again in one forward sweep."""
+        text, pieces, keys, out, last = self.text, self._pieces, self._keys, [], -1
+        lower = _LOWER.match
+        for i in sorted(indices):
+            piece, key = pieces[i], keys[i]
+            # Capitals with the same word and key are flagged alike, so the first place
+            # after the last one found where key and word stand is this capital's, unless
+            # the word goes on there (a longer word) or, with no key, it stands too late.
+            needle, word = key + piece, piece[-1] != "."
+            limit = len(text) if key else KEY_WIDTH - 1 + len(piece)
+            at = text.find(needle, max(0, last + 1 - len(key)), limit)
+            while at >= 0 and (at + len(key) <= last or (word and lower(text, at + len(needle)))):
+                at = text.find(needle, at + 1, limit)
+            if at < 0:  # cannot happen while the scan and the text agree
+                continue
+            last = at + len(key)
+            out.append(last)
+        return out
+
+    def _runs_at(self, positions: Sequence[int]) -> list[list[Token]]:
+        """The runs that cover one of ``positions`` (sorted), each once, in text order."""
+        out: list[list[Token]] = []
+        text, resume = self.text, 0  # no run spans ``resume`` or starts between it and ``at``
+        spans: Iterator[regex.Match[str]] = iter(())
+        ahead: regex.Match[str] | None = None  # the next match of ``spans``, already read
+        read_to = -1  # where ``spans`` has read to; -1: nowhere yet
+        for at in positions:
+            if at < resume:
+                continue
+            known = self._known_run(at)
+            if known is not None:
+                out.append(known)
+                resume = known[-1].end
+                continue
+            if read_to < 0 or at - read_to > _RESTART:
+                # No run spans a character that is neither a letter, a space, a hyphen nor
+                # the full stop of an initial, so the search can start right after one.
+                found = _RUN_BREAK.search(text, resume, at)
+                spans, ahead = _RUN.finditer(text, found.end() if found else resume), None
+            if ahead is None or ahead.end() <= at:
+                ahead = next((m for m in spans if m.end() > at), None)
+            if ahead is None:
+                read_to = resume = len(text)
+                continue
+            read_to = ahead.end()
+            if ahead.start() <= at:
+                run = next(_runs_from(text, ahead.start()))
+                out.append(run)
+                self._remember(run)
+                resume, ahead = ahead.end(), None
+            else:
+                resume = ahead.start()
+        return out
+
+    def _known_run(self, at: int) -> list[Token] | None:
+        """A run tokenized earlier that covers ``at``."""
+        i = bisect.bisect_right(self._starts, at) - 1
+        if i >= 0 and at < self._runs[i][-1].end:
+            return self._runs[i]
+        return None
+
+    def _remember(self, run: list[Token]) -> None:
+        i = bisect.bisect_left(self._starts, run[0].start)
+        if i == len(self._starts) or self._starts[i] != run[0].start:
+            self._starts.insert(i, run[0].start)
+            self._runs.insert(i, run)
+
+
+def _holds(token: Token, positions: Sequence[int]) -> bool:
+    """One of ``positions`` (sorted) falls within ``token``."""
+    at = bisect.bisect_left(positions, token.start)
+    return at < len(positions) and positions[at] < token.end
+
+
 def _raise(strength: Strength, steps: int = 1) -> Strength:
     return Strength(min(int(strength) + steps, int(Strength.HIGH)))
 
@@ -337,44 +708,61 @@ def _assess(
 
 
 def find_candidates(
-    text: str, gaz: Gazetteer, toks: Sequence[Token] | None = None
+    text: str,
+    gaz: Gazetteer,
+    toks: Sequence[Token] | None = None,
+    *,
+    scan: NameScan | None = None,
 ) -> list[NameCandidate]:
     """Every name candidate in ``text``, in text order.
 
-    :param toks: ``tokens(text)`` when the caller has them already.
+    :param toks: the tokens to use (``tokens(text)`` gives the same candidates as none).
+    :param scan: ``NameScan(text)`` when the caller has one already; without ``toks`` only
+        the runs a scan flags are read, which gives the same candidates as all of them.
 
     Candidates with ``gazetteer_hit=False`` and :attr:`Strength.LOW` are capitalised words
     in a name position that only outside evidence (a model, a column name) can confirm.
     """
+    if toks is not None:
+        groups = runs(text, toks)
+    else:
+        groups = (scan or NameScan(text)).groups(lambda piece: _may_name(piece, gaz))
     out: list[NameCandidate] = []
     whole = text.strip()
-    for group in runs(text, tokens(text) if toks is None else toks):
-        words = [_word(tok, gaz) for tok in group]
-        if not any(w.token.kind == "initial" or w.first or w.surname or w.shaped for w in words):
-            # Only unknown capitalised words: a name only in a strong position or as a cell.
-            start = group[0].start
-            if whole != text[start : group[-1].end] and _context_strength(text, start) is None:
-                continue
-        i = 0
-        while i < len(words):
-            if words[i].token.kind != "word" and words[i].token.kind != "initial":
-                i += 1
-                continue
-            assessed = _assess(words[i:], text, gaz)
-            if assessed is None:
-                i += 1
-                continue
-            used, strength, evidence, hit = assessed
-            first_tok = words[i].token
-            last = words[i + used - 1]
-            end = last.token.end - (1 if last.genitive else 0)
-            candidate = _with_context(
-                text, first_tok.start, end, strength, evidence, hit, words[i : i + used]
-            )
-            if candidate is not None:
-                out.append(candidate)
-            i += used
+    for group in groups:
+        out.extend(_run_candidates(text, group, gaz, whole))
     return _merge_surname_first(text, out, gaz)
+
+
+def _run_candidates(
+    text: str, group: Sequence[Token], gaz: Gazetteer, whole: str
+) -> Iterable[NameCandidate]:
+    """The candidates of one run of tokens; ``whole`` is ``text.strip()``."""
+    words = [_word(tok, gaz) for tok in group]
+    if not any(w.token.kind == "initial" or w.first or w.surname or w.shaped for w in words):
+        # Only unknown capitalised words: a name only in a strong position or as a cell.
+        start = group[0].start
+        if whole != text[start : group[-1].end] and _context_strength(text, start) is None:
+            return
+    i = 0
+    while i < len(words):
+        if words[i].token.kind != "word" and words[i].token.kind != "initial":
+            i += 1
+            continue
+        assessed = _assess(words[i:], text, gaz)
+        if assessed is None:
+            i += 1
+            continue
+        used, strength, evidence, hit = assessed
+        first_tok = words[i].token
+        last = words[i + used - 1]
+        end = last.token.end - (1 if last.genitive else 0)
+        candidate = _with_context(
+            text, first_tok.start, end, strength, evidence, hit, words[i : i + used]
+        )
+        if candidate is not None:
+            yield candidate
+        i += used
 
 
 def _with_context(
@@ -386,7 +774,7 @@ def _with_context(
     hit: bool,
     words: Sequence[_Word],
 ) -> NameCandidate | None:
-    if _PLACE_AFTER.match(text, end) or _PLACE_AFTER.match(text[end : end + 24]):
+    if _PLACE_AFTER.match(text[end : end + 24]):  # anchored with ^: a slice, not match(pos)
         return None
     context = _context_strength(text, start)
     if context is not None:
