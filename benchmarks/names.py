@@ -25,7 +25,6 @@ bundled model, plus the share of characters the model was shown.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
 import sys
@@ -119,26 +118,19 @@ def score(
 
 def engine_for(model: str | None) -> object:
     """A piiscan engine; ``model=None`` leaves the PERSON recognizer out entirely."""
+    from piiscan.config import EngineConfig
     from piiscan.engine import Engine
     from piiscan.plugins import Registry, load_registry
 
     registry = load_registry()
-    specs = []
-    for spec in registry.specs:
-        if spec.entity == "PERSON":
-            if model is None:
-                continue
-            options = dict(spec.options)
-            options["model"] = model
-            spec = dataclasses.replace(spec, options=tuple(sorted(options.items())))
-        specs.append(spec)
-    return Engine(
-        Registry(
-            specs=tuple(specs),
+    if model is None:
+        registry = Registry(
+            specs=tuple(spec for spec in registry.specs if spec.entity != "PERSON"),
             validators=registry.validators,
             catalogue_dirs=registry.catalogue_dirs,
         )
-    )
+    # The model is chosen by EngineConfig.person_model, which wins over the spec's option.
+    return Engine(registry, EngineConfig(person_model=model or "none"))
 
 
 def piiscan_system(model: str) -> Callable[[str], list[Span]]:
