@@ -15,6 +15,7 @@ look-up must find both. The cost is that two different names that differ only in
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import regex
@@ -24,6 +25,23 @@ _DASH = regex.compile(r"\s*[-‐‑‒–—]\s*")
 _EDGE = regex.compile(r"^[^\p{L}]+|[^\p{L}.]+$")
 # Letters that do not decompose into a base letter and a combining mark.
 _FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "đ": "d", "ł": "l", "ð": "d", "þ": "th"})
+
+
+class _Folded(dict[int, str]):
+    """A ``str.translate`` table that folds each character as it is first met.
+
+    Taking the combining marks out of a decomposed string leaves the same letters as taking
+    them out of each decomposed character, so the fold can be done a character at a time.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = self[code] = plain.translate(_FOLD_EXTRA)
+        return folded
+
+
+_FOLDED = _Folded()
 
 
 def normalize_name(text: str, *, fold_diacritics: bool = False) -> str:
@@ -38,19 +56,19 @@ def normalize_name(text: str, *, fold_diacritics: bool = False) -> str:
     >>> normalize_name("Anna-Karin Åberg", fold_diacritics=True)
     'anna-karin aberg'
     """
-    form = unicodedata.normalize("NFC", text).casefold()
+    form: str = unicodedata.normalize("NFC", text).casefold()
     form = _DASH.sub("-", _SPACE.sub(" ", form))
     form = _EDGE.sub("", form.strip())
-    if fold_diacritics:
-        decomposed = unicodedata.normalize("NFD", form)
-        form = "".join(c for c in decomposed if not unicodedata.combining(c))
-        form = form.translate(_FOLD_EXTRA)
+    if fold_diacritics and not form.isascii():
+        form = form.translate(_FOLDED)
     return form
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def name_value_form(text: str) -> str:
     """The form a PERSON finding's value key is computed on: normalised and folded.
 
     Both the recognizer and ``piiscan subject --name`` call this, so they always agree.
+    A document names the same people again and again, so recent forms are kept.
     """
     return normalize_name(text, fold_diacritics=True)
