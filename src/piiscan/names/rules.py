@@ -57,14 +57,14 @@ _TOKEN = regex.compile(
     rf"|(?P<particle>{_PARTICLE})(?=[ \t]\p{{Lu}}))(?![\p{{L}}\d])"
 )
 _JOIN = regex.compile(r"[ \t\u00a0]{1,3}")
-# _TOKEN without its particle branch, which made every "a", "d", "l" and "v" a place to try
-# a match: a particle matters only between two tokens of a run.
-_WORD_TOKEN = regex.compile(
-    rf"(?<![\p{{L}}\d])(?:(?P<word>{_WORD})|(?P<initial>{_INITIAL}))(?![\p{{L}}\d])"
+# A whole run as runs() builds it: tokens (each captured as "t") joined by one to three
+# spaces, by spaces around a particle ("p"), or by nothing after an initial (the only token
+# that ends in a full stop). The regex module keeps every capture of a repeated group.
+_ANY_TOKEN = rf"(?<![\p{{L}}\d])(?:{_WORD}|{_INITIAL})(?![\p{{L}}\d])"
+_RUN = regex.compile(
+    rf"(?P<t>{_ANY_TOKEN})(?:(?:[ \t\u00a0]{{1,3}}(?:(?P<p>{_PARTICLE})[ \t])?|(?<=\.))"
+    rf"(?P<t>{_ANY_TOKEN}))*"
 )
-# The gap between two tokens that a particle joins into one run: a particle is a token
-# only right before a space and a capital, so at most one stands in a gap.
-_PARTICLE_LINK = regex.compile(rf"[ \t\u00a0]{{1,3}}(?P<particle>{_PARTICLE})[ \t]")
 _SURNAME_FIRST = regex.compile(r",[ \t]?")
 _GREETINGS = frozenset(
     [
@@ -204,35 +204,27 @@ def token_runs(text: str) -> list[list[Token]]:
 
 
 def _runs_from(text: str, start: int) -> Iterator[list[Token]]:
-    """The runs of word, initial and particle tokens from ``start``, which must not fall
-    inside a run, as :func:`runs` groups them (leading and trailing particles dropped)."""
-    run: list[Token] = []
+    """The runs from ``start``, which must not fall inside a run, as :func:`runs` groups
+    them (leading and trailing particles dropped)."""
+    for match in _RUN.finditer(text, start):
+        yield _run_of(text, match)
+
+
+def _run_of(text: str, match: regex.Match[str]) -> list[Token]:
+    """The tokens of one ``_RUN`` match."""
     make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
-    end = -1
-    for m in _WORD_TOKEN.finditer(text, start):
-        at, stop = m.span()
-        tok = make(Token, (at, stop, m.group(), m.lastgroup))
-        if run:
-            gap = text[end:at]
-            if gap == " " or _JOIN.fullmatch(gap) or (not gap and run[-1].kind == "initial"):
-                run.append(tok)
-                end = stop
-                continue
-            # Spaces, a particle of at most three letters and one space: seven characters.
-            link = _PARTICLE_LINK.fullmatch(gap) if len(gap) <= 7 else None
-            if link is not None:
-                p = end + link.start("particle")
-                run.append(
-                    make(Token, (p, p + len(link["particle"]), link["particle"], "particle"))
-                )
-                run.append(tok)
-                end = stop
-                continue
-            yield run
-        run = [tok]
-        end = stop
-    if run:
-        yield run
+    run = [
+        make(Token, (at, end, text[at:end], "initial" if text[end - 1] == "." else "word"))
+        for at, end in match.spans("t")
+    ]
+    for at, end in reversed(match.spans("p")):
+        i = bisect.bisect_left(run, at, key=_start)
+        run.insert(i, make(Token, (at, end, text[at:end], "particle")))
+    return run
+
+
+def _start(token: Token) -> int:
+    return token.start
 
 
 def is_sentence_initial(text: str, start: int) -> bool:
@@ -450,12 +442,6 @@ _INSIDE_START = _START | _INSIDE
 _RESTART = 256
 
 
-# A whole run as runs() builds it: tokens joined by one to three spaces, by spaces around
-# a particle, or by nothing after an initial (the only token that ends in a full stop).
-_ANY_TOKEN = rf"(?<![\p{{L}}\d])(?:{_WORD}|{_INITIAL})(?![\p{{L}}\d])"
-_RUN = regex.compile(
-    rf"{_ANY_TOKEN}(?:(?:[ \t\u00a0]{{1,3}}(?:(?:{_PARTICLE})[ \t])?|(?<=\.)){_ANY_TOKEN})*"
-)
 # Reverse search for the last character before a position that no run can span.
 _RUN_BREAK = regex.compile(r"(?r)[^\p{L} \t\u00a0\-‐.]|(?<=[^\p{Lu}])\.")
 
@@ -605,7 +591,7 @@ class NameScan:
                 continue
             read_to = ahead.end()
             if ahead.start() <= at:
-                run = next(_runs_from(text, ahead.start()))
+                run = _run_of(text, ahead)
                 out.append(run)
                 self._remember(run)
                 resume, ahead = ahead.end(), None
