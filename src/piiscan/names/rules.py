@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count
+from operator import itemgetter
 from typing import NamedTuple
 
 import regex
@@ -466,15 +467,15 @@ class NameScan:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._pieces: tuple[str, ...] = ()
-        self._keys: tuple[str, ...] = ()
+        self._pieces: list[str] = []
+        self._keys: list[str] = []
         self._runs: list[list[Token]] = []  # runs tokenized so far, in text order
         self._starts: list[int] = []  # their starts
         self._distinct: tuple[frozenset[str], dict[str, int]] | None = None
         if len(text) > SMALL_TEXT:
             found = _pieces(text)
-            if found:
-                self._pieces, self._keys = (tuple(column) for column in zip(*found, strict=True))
+            self._pieces = list(map(itemgetter(0), found))
+            self._keys = list(map(itemgetter(1), found))
 
     def _kinds(self) -> tuple[frozenset[str], dict[str, int]]:
         """The distinct words, and the distinct keys with their flags."""
@@ -526,12 +527,10 @@ class NameScan:
         if both:
             if not pieces or not keys:
                 return set()
-            hits = map(
-                bool.__and__,
-                map(pieces.__contains__, self._pieces),
-                map(keys.__contains__, self._keys),
+            by_key = list(compress(count(), map(keys.__contains__, self._keys)))
+            return set(
+                compress(by_key, map(pieces.__contains__, map(self._pieces.__getitem__, by_key)))
             )
-            return set(compress(count(), hits))
         out: set[int] = set()
         if pieces:
             out.update(compress(count(), map(pieces.__contains__, self._pieces)))
