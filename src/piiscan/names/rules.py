@@ -545,18 +545,18 @@ class NameScan:
 
     def _positions(self, indices: Iterable[int]) -> list[int]:
         """Where the capitals with these indices stand, found again in one forward sweep."""
-        text, pieces, keys, out, last = self.text, self._pieces, self._keys, [], -1
-        lower = _LOWER.match
+        text, pieces, keys = self.text, self._pieces, self._keys
+        find, out, last = text.find, [], -1
         for i in sorted(indices):
             piece, key = pieces[i], keys[i]
             # Capitals with the same word and key are flagged alike, so the first place
             # after the last one found where key and word stand is this capital's, unless
             # the word goes on there (a longer word) or, with no key, it stands too late.
-            needle, word = key + piece, piece[-1] != "."
+            needle = key + piece
             limit = len(text) if key else KEY_WIDTH - 1 + len(piece)
-            at = text.find(needle, max(0, last + 1 - len(key)), limit)
-            while at >= 0 and (at + len(key) <= last or (word and lower(text, at + len(needle)))):
-                at = text.find(needle, at + 1, limit)
+            at = find(needle, max(0, last + 1 - len(key)), limit)
+            while at >= 0 and (at + len(key) <= last or _goes_on(text, at + len(needle), piece)):
+                at = find(needle, at + 1, limit)
             if at < 0:  # cannot happen while the scan and the text agree
                 continue
             last = at + len(key)
@@ -583,8 +583,10 @@ class NameScan:
                 # the full stop of an initial, so the search can start right after one.
                 found = _RUN_BREAK.search(text, resume, at)
                 spans, ahead = _RUN.finditer(text, found.end() if found else resume), None
-            if ahead is None or ahead.end() <= at:
-                ahead = next((m for m in spans if m.end() > at), None)
+            while ahead is None or ahead.end() <= at:
+                ahead = next(spans, None)
+                if ahead is None:
+                    break
             if ahead is None:
                 read_to = resume = len(text)
                 continue
@@ -610,6 +612,13 @@ class NameScan:
         if i == len(self._starts) or self._starts[i] != run[0].start:
             self._starts.insert(i, run[0].start)
             self._runs.insert(i, run)
+
+
+def _goes_on(text: str, end: int, piece: str) -> bool:
+    """The word ``piece`` ending at ``end`` goes on with lower-case letters there."""
+    return (
+        piece[-1] != "." and text[end : end + 1].isalpha() and _LOWER.match(text, end) is not None
+    )
 
 
 def _holds(token: Token, positions: Sequence[int]) -> bool:
