@@ -50,8 +50,9 @@ def _same_as_all_tokens(text: str) -> None:
 
 @pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
 @pytest.mark.parametrize("padding", ["", PROSE], ids=["alone", "after-prose"])
-def test_scan_gives_what_all_tokens_give(text: str, padding: str) -> None:
-    with mock.patch.object(rules, "SMALL_TEXT", 0):  # read even short texts through a scan
+@pytest.mark.parametrize("small", [0, rules.SMALL_TEXT], ids=["scanned", "tokenized-whole"])
+def test_scan_gives_what_all_tokens_give(text: str, padding: str, small: int) -> None:
+    with mock.patch.object(rules, "SMALL_TEXT", small):  # 0: read even short texts by a scan
         _same_as_all_tokens(padding + text)
         _same_as_all_tokens(text + " " + padding)
 
@@ -73,8 +74,13 @@ GAPS = [" ", "  ", "    ", "\t", "\u00a0", "\n", "\n\n", ". ", "! ", ", ", ": ",
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(GAPS)), max_size=30))
-def test_scan_gives_what_all_tokens_give_on_any_mix(parts: list[tuple[str, str]]) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(GAPS)), max_size=30),
+    st.sampled_from([0, rules.SMALL_TEXT]),
+)
+def test_scan_gives_what_all_tokens_give_on_any_mix(
+    parts: list[tuple[str, str]], small: int
+) -> None:
     text = "".join(word + gap for word, gap in parts)
-    with mock.patch.object(rules, "SMALL_TEXT", 0):
+    with mock.patch.object(rules, "SMALL_TEXT", small):
         _same_as_all_tokens(text)

@@ -489,7 +489,9 @@ class NameScan:
         :param may_name: true for a word that can give a candidate wherever it stands.
         """
         if len(self.text) <= SMALL_TEXT:
-            return token_runs(self.text)
+            runs = self._all_runs()
+            # The first run may be the whole text, a cell.
+            return runs[:1] + [run for run in runs[1:] if self._may_yield(run, may_name)]
         pieces, keys = self._kinds()
         named = self._where({p for p in pieces if may_name(p)}, set())
         placed = {k for k, f in keys.items() if f & _HYPHEN or f & _PLACED == _PLACED}
@@ -508,7 +510,12 @@ class NameScan:
         :param may_trigger: false for a word that can never be one of these tokens.
         """
         if len(self.text) <= SMALL_TEXT:
-            return [t for run in token_runs(self.text) for t in run if t.kind == "word"]
+            return [
+                t
+                for run in self._all_runs()
+                for t in run
+                if t.kind == "word" and may_trigger(t.text)
+            ]
         pieces, keys = self._kinds()
         words = {p for p in pieces if not p.endswith(".") and may_trigger(p)}
         inside = {k for k, f in keys.items() if f & _INSIDE_START == _INSIDE_START}
@@ -521,6 +528,26 @@ class NameScan:
                 wanted.append(at)
         positions = sorted(set(wanted))
         return [t for run in self._runs_at(positions) for t in run if _holds(t, positions)]
+
+    def _all_runs(self) -> list[list[Token]]:
+        """Every run of the text (kept for a second question)."""
+        if not self._runs:
+            self._runs = token_runs(self.text)
+            self._starts = [run[0].start for run in self._runs]
+        return self._runs
+
+    def _may_yield(self, run: list[Token], may_name: Callable[[str], bool]) -> bool:
+        """``run`` holds a word that may name someone or a token in a strong position."""
+        text = self.text
+        for tok in run:
+            if tok.kind == "particle":
+                continue
+            if may_name(tok.text):
+                return True
+            key = text[tok.start - KEY_WIDTH : tok.start] if tok.start >= KEY_WIDTH else ""
+            if _key_flags(key) & _PLACED == _PLACED and _context_strength(text, tok.start):
+                return True
+        return False
 
     def _where(self, pieces: set[str], keys: set[str], *, both: bool = False) -> set[int]:
         """Indices of the capitals whose word is in ``pieces`` and/or whose key is in ``keys``."""
