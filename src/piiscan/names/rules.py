@@ -200,19 +200,12 @@ def runs(text: str, toks: Iterable[Token]) -> list[list[Token]]:
 
 
 def token_runs(text: str) -> list[list[Token]]:
-    """``runs(text, tokens(text))``, found faster."""
-    return list(_runs_from(text, 0))
-
-
-def _runs_from(text: str, start: int) -> Iterator[list[Token]]:
-    """The runs from ``start``, which must not fall inside a run, as :func:`runs` groups
-    them (leading and trailing particles dropped)."""
-    for match in _RUN.finditer(text, start):
-        yield _run_of(text, match)
+    """``runs(text, tokens(text))``, found faster: one regex match per run."""
+    return [_run_of(text, match) for match in _RUN.finditer(text)]
 
 
 def _run_of(text: str, match: regex.Match[str]) -> list[Token]:
-    """The tokens of one ``_RUN`` match."""
+    """The tokens of one ``_RUN`` match, particles included, as :func:`runs` groups them."""
     make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
     run = [
         make(Token, (at, end, text[at:end], "initial" if text[end - 1] == "." else "word"))
@@ -545,7 +538,10 @@ class NameScan:
             if may_name(tok.text):
                 return True
             key = text[tok.start - KEY_WIDTH : tok.start] if tok.start >= KEY_WIDTH else ""
-            if _key_flags(key) & _PLACED == _PLACED and _context_strength(text, tok.start):
+            if (
+                _key_flags(key) & _PLACED == _PLACED
+                and _context_strength(text, tok.start) is not None
+            ):
                 return True
         return False
 
