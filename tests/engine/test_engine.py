@@ -109,3 +109,18 @@ def test_recognizers_work_in_a_plain_presidio_analyzer(registry) -> None:  # typ
     results = analyzer.analyze("Personnummer: 850601-2387", language="sv")
     assert [(r.entity_type, r.start, r.end) for r in results] == [("SE_PERSONNUMMER", 14, 25)]
     assert results[0].score == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "recorded"),
+    [
+        ("5599001236", ("org_nr",), "org_nr"),  # the column name, not the stem it holds
+        ("pnr 8112189876", (), "pnr"),
+        ("Anna Andersson, 8112189876", (), "PERSON"),
+    ],
+)
+def test_finding_records_what_raised_it(
+    engine, text: str, context: tuple[str, ...], recorded: str
+) -> None:  # type: ignore[no-untyped-def]
+    numbers = [f for f in engine.analyze(text, context) if f.entity_type != "PERSON"]
+    assert [f.context for f in numbers] == [recorded]

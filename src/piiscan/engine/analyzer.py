@@ -271,9 +271,6 @@ class Engine:
         for start, end, strength, normalized, flags, word in recognizer.find(chunk, index, context):
             if start >= owned:
                 continue
-            external = (
-                next((c for c in context if word and word in c.lower()), "") if context else ""
-            )
             out.append(
                 Finding(
                     entity_type=entity,
@@ -284,7 +281,7 @@ class Engine:
                     recognizer=key,
                     flags=flags,
                     locator=locator,
-                    context=external or word,
+                    context=_context_label(word, context),
                     normalized=normalized,
                 )
             )
@@ -314,8 +311,6 @@ class Engine:
         if key is None:  # a third-party presidio recognizer
             name = meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, "presidio")
             key = f"presidio.{name}@0"
-        context_word = meta.get(META_CONTEXT, "")
-        external = next((c for c in context if context_word and context_word in c.lower()), "")
         return Finding(
             entity_type=result.entity_type,
             start=offset + result.start,
@@ -325,9 +320,20 @@ class Engine:
             recognizer=key,
             flags=tuple(meta.get(META_FLAGS, ())),
             locator=locator,
-            context=external or context_word,
+            context=_context_label(meta.get(META_CONTEXT, ""), context),
             normalized=meta.get(META_NORMALIZED) or " ".join(raw.split()).casefold(),
         )
+
+
+def _context_label(word: str, context: Sequence[str]) -> str:
+    """What a finding records as its context: the outside word (a column name) that holds
+    the matched stem, else the stem itself."""
+    if word and context:
+        for outside in context:
+            # The matcher reads snake_case names as words ("org_nr" as "org nr").
+            if word in outside.lower().replace("_", " "):
+                return outside
+    return word
 
 
 _SEPARATORS_ONLY = regex.compile(r"[\s,;:'\"()\[\]|]{0,4}")
