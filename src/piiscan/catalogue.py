@@ -205,11 +205,6 @@ def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> Reco
         raise fail("a pattern recognizer needs at least one pattern")
     if kind == "class" and not raw.get("factory"):
         raise fail("a class recognizer needs 'factory: module:attribute'")
-    context = raw.get("context") or {}
-    if isinstance(context, Mapping):
-        words = [w for lang in context.values() for w in (lang or ())]
-    else:
-        words = list(context)
     scores = dict(DEFAULT_SCORES)
     for name, value in (raw.get("scores") or {}).items():
         if name not in _STRENGTH_NAMES or not isinstance(value, int | float):
@@ -228,8 +223,8 @@ def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> Reco
         validator=raw.get("validator"),
         factory=raw.get("factory"),
         patterns=patterns,
-        context=tuple(sorted({str(w).lower() for w in words})),
-        negative_context=tuple(sorted({str(w).lower() for w in raw.get("negative_context") or ()})),
+        context=_words(raw.get("context"), "context", fail),
+        negative_context=_words(raw.get("negative_context"), "negative_context", fail),
         context_window=(int(window[0]), int(window[1])),
         scores=tuple(sorted(scores.items())),
         priority=int(raw.get("priority", 50)),
@@ -242,6 +237,24 @@ def spec_from_mapping(raw: Mapping[str, Any], *, source: str = "<dict>") -> Reco
         examples_invalid=tuple(examples.get("invalid") or ()),
         source=os.fspath(source),
     )
+
+
+def _words(raw: Any, key: str, fail: Any) -> tuple[str, ...]:
+    """Context words, written as a list or per language (``{sv: [...], en: [...]}``)."""
+    if raw is None:
+        return ()
+    if isinstance(raw, Mapping):
+        lists = list(raw.values())
+    elif isinstance(raw, list | tuple):
+        lists = [raw]
+    else:
+        raise fail(f"'{key}' must be a list of words or a mapping of language to words")
+    words: set[str] = set()
+    for words_of_language in lists:
+        if not isinstance(words_of_language, list | tuple):
+            raise fail(f"'{key}' must be a list of words or a mapping of language to words")
+        words.update(str(w).lower() for w in words_of_language)
+    return tuple(sorted(words))
 
 
 def _candidates(raw: Any, fail: Any) -> CandidateSpec | None:

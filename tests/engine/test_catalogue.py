@@ -88,6 +88,16 @@ def test_invalid_example_is_not_found(engine, entity: str, text: str) -> None:  
             },
             "kind: digits, at or anchor",
         ),
+        (
+            {
+                "id": "a",
+                "entity": "X",
+                "version": 1,
+                "patterns": [{"regex": "x"}],
+                "negative_context": "ocr",
+            },
+            "'negative_context' must be a list",
+        ),
     ],
     ids=[
         "no-id",
@@ -98,11 +108,21 @@ def test_invalid_example_is_not_found(engine, entity: str, text: str) -> None:  
         "anchor-missing",
         "anchor-invalid",
         "unknown-kind",
+        "negative-context-string",
     ],
 )
 def test_malformed_spec_is_a_config_error(mapping: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=message):
         spec_from_mapping(mapping)
+
+
+@pytest.mark.parametrize(
+    "words", [["OCR", "faktura"], {"sv": ["faktura"], "en": ["OCR"]}], ids=["list", "per-language"]
+)
+def test_context_words_are_a_list_or_per_language(words: object) -> None:
+    base = {"id": "a", "entity": "X", "version": 1, "patterns": [{"regex": "x"}]}
+    spec = spec_from_mapping({**base, "context": words, "negative_context": words})
+    assert spec.context == spec.negative_context == ("faktura", "ocr")
 
 
 def test_organisation_directory_adds_and_overrides(tmp_path: Path) -> None:
