@@ -64,6 +64,41 @@ def test_candidates(text: str, expected: list[tuple[str, Strength]]) -> None:
         assert got >= want
 
 
+# A title cue before a full stop: only an abbreviated title ("Dr.", "tf.") reaches past it;
+# after any other the full stop ends a sentence. text, expected (span, evidence) at MEDIUM+
+TITLE_CUES = [
+    ("Vi ringde kunden. Bolaget svarade.", []),
+    ("Hon ringde läkaren. Sedan kom ingen.", []),
+    ("Vi träffade eleven. Skolan stängde tidigt.", []),
+    ("Kontakta handläggaren. Ärendet är klart.", []),
+    ("Det sa chefen. Projektet går vidare.", []),
+    ("Vi skrev till advokaten. Domstolen beslutade i går.", []),
+    ("Frågan gick till rektor. Svaret dröjde.", []),
+    ("Vi pratade med kollegan.  Utredningen fortsätter.", []),
+    ("Ring kunden! Bolaget väntar.", []),
+    ("Har du mejlat patienten? Provsvaret kom i dag.", []),
+    ("Kontakta handläggaren Anna Berg.", [("Anna Berg", Evidence.TITLE)]),
+    ("Vi ringde kunden Zorbo Quapp i går.", [("Zorbo Quapp", Evidence.TITLE)]),
+    ("Hon heter Zorbo.", [("Zorbo", Evidence.TITLE)]),
+    ("Dr. Zorbo opererade i går.", [("Zorbo", Evidence.TITLE)]),
+    ("Enligt tf. Zorbo Quapp är beslutet klart.", [("Zorbo Quapp", Evidence.TITLE)]),
+    ("Mr. Zorbo kom sent.", [("Zorbo", Evidence.TITLE)]),
+    # a name after the sentence end still stands on its own evidence
+    ("Vi ringde kunden. Anna Berg svarade.", [("Anna Berg", Evidence.PAIR)]),
+    ("Det sa chefen. Mikael höll med.", [("Mikael", Evidence.SINGLE)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TITLE_CUES, ids=[c[0] for c in TITLE_CUES])
+def test_title_cue_stops_at_a_sentence_end(text: str, expected: list[tuple[str, Evidence]]) -> None:
+    found = [
+        (text[c.start : c.end], c.evidence)
+        for c in find_candidates(text, bundled_gazetteer())
+        if c.strength >= Strength.MEDIUM
+    ]
+    assert found == expected
+
+
 def test_weak_homograph_pair_is_a_low_candidate() -> None:
     gaz = bundled_gazetteer()
     (cand,) = find_candidates("Siv Lund", gaz)

@@ -19,6 +19,7 @@ TEXTS = [
     "Hej Zorbo,\nvi ses.",  # an unknown word after a greeting
     "HEJ Zorbo och hEj Quapp",  # greetings in odd case
     "Vi ringde kunden. Bolaget svarade.",  # a title before a full stop
+    "Hon ringde mr. Quapp och xdr. Zorbo.",  # an abbreviated title, and one inside a word
     "Intyget skrevs av xhandläggare. Quapp läste.",  # the title is the end of a long word
     "Mvh\n\n\nZorbo Quapp",  # a closing two blank lines up
     "Med vänliga hälsningar,\n  Zorbo",  # a closing with a comma, the name indented
@@ -68,7 +69,8 @@ WORDS = [
     "Anna", "Per", "Bo", "Siv", "Lund", "Andersson", "Lindqvist", "Berg", "Stockholm", "Zorbo",
     "Nguyen", "Anna-Karin", "Lill-Marie", "Annas", "Anderssons", "Det", "Bolaget", "Kunden",
     "Utveckling", "A.", "A.B.", "B.-C.", "af", "von", "de", "hej", "HEJ", "Mvh", "mvh",
-    "hälsningar", "enligt", "kunden", "dr", "sa", "namn", "Kontaktperson", "och", "i", "𝐀nna",
+    "hälsningar", "enligt", "kunden", "dr", "tf", "Mrs", "sa", "namn", "Kontaktperson", "och",
+    "i", "𝐀nna",
 ]  # fmt: skip
 GAPS = [" ", "  ", "    ", "\t", "\u00a0", "\n", "\n\n", ". ", "! ", ", ", ": ", "=", " / ", "-"]
 

@@ -12,14 +12,17 @@ What it matches:
 - any name, homographs included, in a strong position: after a greeting (``Hej Per,``,
   ``Bästa Siv``), on the line after a closing (``Med vänlig hälsning``, ``Mvh``,
   ``Hälsningar``), after a field label (``Namn:``, ``Kontaktperson:``, ``Från:``), or after
-  a title (``herr``, ``fru``, ``handläggare``).
+  a title (``herr``, ``fru``, ``handläggare``, or abbreviated with a full stop: ``Dr.``,
+  ``tf.``).
 
 What it rejects, and why: a name that is also a word (``Per``, ``Bo``, ``Hans``, ``Lund``,
 ``Glad``; see ``homographs.txt``) is no evidence alone, so ``Per capita``, ``Bo i Lund`` and
 ``Hans bil`` give nothing; capitalisation at the start of a sentence or a line is no evidence;
-a name followed by ``gata``/``väg``/``skola`` is a place. Candidates that are plausible but
-weak (a surname alone, a homograph pair such as ``Siv Lund`` without context) come back with
-:attr:`Strength.LOW` so a model or a column name can confirm them.
+a name followed by ``gata``/``väg``/``skola`` is a place; a title other than an abbreviation
+gives nothing across a full stop (``Vi ringde kunden. Bolaget svarade.``: the full stop ends
+a sentence). Candidates that are plausible but weak (a surname alone, a homograph pair such
+as ``Siv Lund`` without context) come back with :attr:`Strength.LOW` so a model or a column
+name can confirm them.
 
 Everything here is pure: text and a :class:`~piiscan.names.gazetteer.Gazetteer` in,
 :class:`NameCandidate` values out. A long text is not tokenized whole: :class:`NameScan`
@@ -116,6 +119,10 @@ _TITLES = frozenset(
         "träffade", "heter", "hette",
     }
 )  # fmt: skip
+# The titles that are written abbreviated, with a full stop: "Dr. Nguyen", "tf. Xu". Only
+# these carry over a full stop; after any other title ("Vi ringde kunden. Bolaget svarade.")
+# the full stop ends a sentence and the next capital is only its first letter.
+_ABBREVIATED_TITLES = frozenset({"dr", "tf", "bitr", "mr", "mrs", "ms"})
 _PLACE_AFTER = regex.compile(
     r"^s?[ \t]+(?:gata|gatan|väg|vägen|gränd|torg|plats|allé|backe|park|skola|skolan|"
     r"sjukhus|stiftelse|fond|pris|priset|institutet|center|centrum)(?![\p{L}])"
@@ -284,11 +291,12 @@ def _context_strength(text: str, start: int) -> Evidence | None:
         k -= 1
     word = text[k:j].casefold()
     if not word:
-        if c == "." and j >= 2:  # "Dr. Anna", "tf. chef"
+        if c == "." and j >= 2:  # "Dr. Anna", "tf. chef"; not "kunden. Bolaget"
             k = j - 1
             while k > 0 and text[k - 1].isalpha() and j - k < 12:
                 k -= 1
-            return Evidence.TITLE if text[k : j - 1].casefold() in _TITLES else None
+            abbreviated = text[k : j - 1].casefold() in _ABBREVIATED_TITLES
+            return Evidence.TITLE if abbreviated else None
         return None
     if word in _CLOSING_WORDS:
         return Evidence.SIGNATURE
@@ -383,7 +391,7 @@ def _may_be_strong(key: str) -> bool:
         return _may_follow_closing(key[: j - 1])
     if c == ".":
         run = _alpha_suffix(key[: j - 1], slash=False)
-        return _may_end(run, len(run) < j - 1, _TITLES)
+        return _may_end(run, len(run) < j - 1, _ABBREVIATED_TITLES)
     if c.isalpha() or c == "/":
         run = _alpha_suffix(key[:j], slash=True)
         return _may_end(run, len(run) < j, _CONTEXT_WORDS)
