@@ -254,8 +254,8 @@ class Engine:
         setattr(artifacts, "piiscan_candidates", index)  # noqa: B010
         return artifacts
 
-    @staticmethod
     def _catalogue_findings(
+        self,
         recognizer: CatalogueRecognizer,
         chunk: str,
         index: CandidateIndex,
@@ -268,15 +268,20 @@ class Engine:
         entity = recognizer.spec.entity
         key = recognizer.spec.key
         masker = masker_for(entity)
+        # A finding under the minimum score is never reported, and in overlap resolution it
+        # can only beat findings scored lower still; unless a neighbour may raise it
+        # (adjacent_to), it is not worth building.
+        floor = 0.0 if key in self._adjacency else self.config.min_score
         for start, end, strength, normalized, flags, word in recognizer.find(chunk, index, context):
-            if start >= owned:
+            score = recognizer.score(strength)
+            if start >= owned or score < floor:
                 continue
             out.append(
                 Finding(
                     entity_type=entity,
                     start=offset + start,
                     end=offset + end,
-                    score=recognizer.score(strength),
+                    score=score,
                     masked=masker(chunk[start:end]),
                     recognizer=key,
                     flags=flags,

@@ -16,7 +16,7 @@ every recognizer whose minimum it reaches, however many digits it holds in all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import regex
@@ -25,7 +25,7 @@ from piiscan.catalogue import CandidateSpec
 
 _DIGIT_RUN = regex.compile(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*")
 _NOT_DIGITS = str.maketrans("", "", " -+/.–()\t\n\r\xa0\x0b\x0c")
-_SPACES = (" ", "\t", "\n", "\r", "\xa0")
+_SPACES = frozenset(" \t\n\r\xa0")
 
 
 # Characters of an e-mail address's local part: the window of an "@" starts at the first
@@ -59,15 +59,15 @@ class CandidateIndex:
     @classmethod
     def of(cls, text: str) -> CandidateIndex:
         """Index ``text``."""
-        runs = []
+        runs: list[tuple[int, int, int, bool]] = []
+        append = runs.append
         for match in _DIGIT_RUN.finditer(text):
-            run = match.group()
+            start, end = match.span()
+            run = text[start:end]
             if run.isdigit():
-                runs.append((match.start(), match.end(), len(run), False))
-                continue
-            digits = len(run.translate(_NOT_DIGITS))
-            spaced = any(space in run for space in _SPACES)
-            runs.append((match.start(), match.end(), digits, spaced))
+                append((start, end, end - start, False))
+            else:
+                append((start, end, len(run.translate(_NOT_DIGITS)), not _SPACES.isdisjoint(run)))
         ats = []
         position = text.find("@")
         while position != -1:
@@ -86,8 +86,6 @@ class CandidateIndex:
             return cached
         if spec.kind == "digits" and not self.digit_runs:
             return []
-        before = spec.before
-        spans: Iterator[tuple[int, int]]
         if spec.kind == "at":
             # Not merged: each window starts where its address must start (see find()).
             at_windows = [
@@ -96,27 +94,14 @@ class CandidateIndex:
             ]
             self._windows[id(spec)] = at_windows
             return at_windows
-        elif spec.kind == "anchor":
-            spans = (m.span() for m in _anchor(spec.anchor or "").finditer(self.text))
+        if spec.kind == "anchor":
+            spans: Iterable[tuple[int, int]] = (
+                m.span() for m in _anchor(spec.anchor or "").finditer(self.text)
+            )
         else:
-            low, high = spec.min_digits, spec.max_digits
-            runs = [
-                (s, e, spaced)
-                for s, e, n, spaced in self.digit_runs
-                if low <= n and (n <= high or spaced)
-            ]
-            if spec.starts_with:
-                text, starts = self.text, spec.starts_with
-                runs = [
-                    (s, e, spaced)
-                    for s, e, spaced in runs
-                    if spaced or text[s] in starts or (s > 0 and text[s - 1] in starts)
-                ]
-            spans = ((s, e) for s, e, _ in runs)
-            if spec.word_before or spec.capital_after:
-                spans = self._labelled(spans, spec.word_before, spec.capital_after)
+            spans = self._runs_for(spec)
         merged: list[tuple[int, int]] = []
-        after, length = spec.after, len(self.text)
+        before, after, length = spec.before, spec.after, len(self.text)
         last_high = -1
         for start, end in spans:
             lo = start - before if start > before else 0
@@ -133,16 +118,34 @@ class CandidateIndex:
         self._windows[id(spec)] = merged
         return merged
 
-    def _labelled(
-        self, spans: Iterator[tuple[int, int]], endings: tuple[str, ...], capital_after: bool
-    ) -> Iterator[tuple[int, int]]:
+    def _runs_for(self, spec: CandidateSpec) -> list[tuple[int, int]]:
+        """``(start, end)`` of the digit runs a ``kind: digits`` recognizer can use."""
+        low, high, starts = spec.min_digits, spec.max_digits, spec.starts_with
+        endings, capital_after = spec.word_before, spec.capital_after
         text, length = self.text, len(self.text)
-        for start, end in spans:
-            word = text[max(0, start - 16) : start].rstrip().casefold()
-            if (endings and word.endswith(endings)) or (
-                capital_after and end + 1 < length and text[end] == " " and text[end + 1].isupper()
+        spans = []
+        for start, end, digits, spaced in self.digit_runs:
+            if digits < low or (digits > high and not spaced):
+                continue
+            if (
+                starts
+                and not spaced
+                and text[start] not in starts
+                and (start == 0 or text[start - 1] not in starts)
             ):
-                yield start, end
+                continue
+            if (endings or capital_after) and not (
+                (endings and text[max(0, start - 16) : start].rstrip().casefold().endswith(endings))
+                or (
+                    capital_after
+                    and end + 1 < length
+                    and text[end] == " "
+                    and text[end + 1].isupper()
+                )
+            ):
+                continue
+            spans.append((start, end))
+        return spans
 
     def _local_part_start(self, at: int, limit: int) -> int:
         low = max(0, at - limit)

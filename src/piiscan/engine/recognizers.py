@@ -131,12 +131,15 @@ class CatalogueRecognizer(SpecRecognizer):
         # stronger reading wins, as it would after deduplication.
         ordered = sorted(spec.patterns, key=lambda p: -p.strength)
         self._strengths = tuple(p.strength for p in ordered)
-        self._alternatives = tuple(f"_p{i}" for i in range(len(ordered)))
+        # Each alternative is a named group around the whole pattern: it closes after any
+        # group inside it, so a match's ``lastgroup`` names the pattern that matched.
+        self._strength_of = {f"_p{i}": p.strength for i, p in enumerate(ordered)}
         flags = regex.IGNORECASE if spec.ignore_case else 0
         combined = "|".join(f"(?P<_p{i}>{p.regex})" for i, p in enumerate(ordered))
         self._pattern = regex.compile(combined, flags) if ordered else None
         self._has_value = self._pattern is not None and "value" in self._pattern.groupindex
         self._negative = ContextMatcher(spec.negative_context)
+        self._has_negative = bool(spec.negative_context)
 
     def find(
         self,
@@ -161,8 +164,6 @@ class CatalogueRecognizer(SpecRecognizer):
             windows = index.windows(candidates)
         # An "@" window starts where the address must start: one anchored attempt each.
         anchored = candidates is not None and candidates.kind == "at" and index is not None
-        alternatives = self._alternatives if len(self._strengths) > 1 else ()
-        has_value = self._has_value
         best: dict[tuple[int, int], Hit] = {}
         for low, high in windows:
             if anchored:
@@ -171,7 +172,7 @@ class CatalogueRecognizer(SpecRecognizer):
             else:
                 matches = pattern.finditer(text, low, high)
             for match in matches:
-                accepted = self._validated(match, text, has_value, alternatives)
+                accepted = self._validated(match, text)
                 if accepted is None:
                     continue
                 start, end, strength, normalized, flags = accepted
@@ -188,7 +189,7 @@ class CatalogueRecognizer(SpecRecognizer):
         return list(best.values())
 
     def _validated(
-        self, match: Any, text: str, has_value: bool, alternatives: tuple[str, ...]
+        self, match: Any, text: str
     ) -> tuple[int, int, Strength, str, tuple[str, ...]] | None:
         """``(start, end, strength, normalised, flags)`` of a match its validator accepts.
 
@@ -196,6 +197,7 @@ class CatalogueRecognizer(SpecRecognizer):
         space, up to three times: in ``telefon=070-174 06 05 200`` the HTTP status joined
         the phone number's groups.
         """
+        has_value = self._has_value
         for _ in range(4):
             if has_value and match.start("value") >= 0:
                 start, end = match.span("value")
@@ -203,11 +205,7 @@ class CatalogueRecognizer(SpecRecognizer):
                 start, end = match.span()
             if start == end:
                 return None
-            strength = self._strengths[0]
-            for position, name in enumerate(alternatives):
-                if match.start(name) >= 0:
-                    strength = self._strengths[position]
-                    break
+            strength = self._strength_of[match.lastgroup]
             value = text[start:end]
             if self._validator is None:
                 return start, end, strength, value, ()
@@ -232,9 +230,10 @@ class CatalogueRecognizer(SpecRecognizer):
         before it with no other number in between ("OCR: 4242 ..." is an OCR reference, but
         in "konto 1234-5, tel 070 ..." the label belongs to the account number).
         """
-        label_end = self._negative.last_end(text, max(0, start - NEGATIVE_WINDOW), start)
-        if label_end is not None and not _has_digit(text, label_end, start):
-            return None
+        if self._has_negative:
+            label_end = self._negative.last_end(text, max(0, start - NEGATIVE_WINDOW), start)
+            if label_end is not None and not _has_digit(text, label_end, start):
+                return None
         word = self._context.near(text, start, end, self.spec.context_window, extra)
         if word is None:
             return strength, ""
