@@ -85,6 +85,9 @@ CELLS = [
     ("Zorbo Quapp", "Kontaktperson", ["Zorbo Quapp"]),
     ("Zorbo Quapp", "Produktnamn", []),
     ("Per", "Förnamn", ["Per"]),
+    ("Testfirman i Norr AB", "Kund", []),  # a company, even in a column that may name people
+    ("Lindqvist Bygg AB", "Kund", []),
+    ("Lindqvist", "Kund", ["Lindqvist"]),
 ]
 
 

@@ -99,6 +99,34 @@ def test_title_cue_stops_at_a_sentence_end(text: str, expected: list[tuple[str, 
     assert found == expected
 
 
+# A word that begins a company name (more words, then a legal form, on one line) is the
+# company's; a full name stands, and so does a word the legal form does not follow closely.
+# text, expected candidates (span) at any strength
+COMPANY_NAMES = [
+    ("Testfirman i Norr AB", []),
+    ("Andersson Bygg AB", []),
+    ("Lindqvist & Söner HB", []),
+    ("Faktura från Lindqvist Bygg Aktiebolag", []),
+    ("Mvh\nLindqvist Bygg AB", []),
+    ("Namn: Zorbo Konsult KB", []),
+    ("Berg och Lund Kommanditbolag", []),
+    ("Lindqvist Fastigheter Handelsbolag", []),
+    ("Nordljus ekonomisk förening", []),
+    ("Lindqvist Bygg 2000 AB", []),
+    ("Anna Berg Konsult AB", ["Anna Berg Konsult"]),  # a full name
+    ("Ärendet gick till Mikael på Bygg AB.", ["Mikael"]),  # "på": a person at a company
+    ("Lindqvist, Bygg AB", ["Lindqvist"]),
+    ("Namn: Lindqvist\nBygg AB", ["Lindqvist"]),  # another line
+    ("Lindqvist ABC", ["Lindqvist"]),  # no legal form
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COMPANY_NAMES, ids=[c[0] for c in COMPANY_NAMES])
+def test_a_word_that_begins_a_company_name_is_no_candidate(text: str, expected: list[str]) -> None:
+    found = [text[c.start : c.end] for c in find_candidates(text, bundled_gazetteer())]
+    assert found == expected
+
+
 def test_weak_homograph_pair_is_a_low_candidate() -> None:
     gaz = bundled_gazetteer()
     (cand,) = find_candidates("Siv Lund", gaz)

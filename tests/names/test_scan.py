@@ -28,6 +28,7 @@ TEXTS = [
     "Hon bor i Stockholm och jobbar i Göteborg.",  # places only
     "Mötet leds av Anna-Karin af Klint och Per-Olof von der Linden.",  # particles
     "Projektet Andersson startade.",  # an unknown word swallows a surname
+    "Leverantör Testfirman i Norr AB och Lindqvist & Söner HB\tQuapp Bygg 2000 AB",  # companies
     "Rapporten skrevs av A.B. Berg och A.-C. Lind och C.Dahl.",  # initials
     "McDonald och O'Brien och Anna1 och Lill-Marie Quapp",  # no token inside a word
     "kontakta Nguyen, enligt Xu, sa Kowalski, ring Nowak",  # lower-case titles

@@ -20,7 +20,9 @@ What it rejects, and why: a name that is also a word (``Per``, ``Bo``, ``Hans``,
 ``Hans bil`` give nothing; capitalisation at the start of a sentence or a line is no evidence;
 a name followed by ``gata``/``väg``/``skola`` is a place; a title other than an abbreviation
 gives nothing across a full stop (``Vi ringde kunden. Bolaget svarade.``: the full stop ends
-a sentence). Candidates that are plausible but weak (a surname alone, a homograph pair such
+a sentence); a word that begins a company name is the company's, unless it is a full name
+(``Testfirman i Norr AB``, ``Lindqvist & Söner HB``: up to four more words on the line, then
+a legal form). Candidates that are plausible but weak (a surname alone, a homograph pair such
 as ``Siv Lund`` without context) come back with :attr:`Strength.LOW` so a model or a column
 name can confirm them.
 
@@ -127,6 +129,14 @@ _PLACE_AFTER = regex.compile(
     r"^s?[ \t]+(?:gata|gatan|väg|vägen|gränd|torg|plats|allé|backe|park|skola|skolan|"
     r"sjukhus|stiftelse|fond|pris|priset|institutet|center|centrum)(?![\p{L}])"
 )
+# The rest of a company name after a word: up to four more words (capitalised, digits, "&",
+# "och", "i") and a legal form, on the same line: "Testfirman[ i Norr AB]",
+# "Lindqvist[ & Söner HB]", "Andersson[ Bygg AB]".
+_COMPANY_REST = regex.compile(
+    r"(?:[ \t\u00a0]+(?:[\p{Lu}\d][\p{L}\d-]*|&|och|i)){0,4}?[ \t\u00a0]+"
+    r"(?:AB|HB|KB|(?i:aktiebolag|handelsbolag|kommanditbolag|ekonomisk[ \t]förening"
+    r"|ideell[ \t]förening))(?![\p{L}\d])"
+)
 _SENTENCE_START = frozenset(".!?:;|\t\n\r")
 _OPENERS = frozenset(" \u00a0\"'«»”“(–-•*>")
 _CONTEXT_WORDS = _CLOSING_WORDS | _GREETINGS | _TITLES
@@ -145,6 +155,11 @@ class Evidence(enum.StrEnum):
     FIELD = "field"
     TITLE = "title"
     CELL = "cell"
+
+
+# Candidates without a full name: a word like these that begins a company name is the
+# company's, not a person's. A full name stands: "Anna Berg Konsult AB" names a person.
+_ONE_WORD_EVIDENCE = frozenset({Evidence.SINGLE, Evidence.SURNAME, Evidence.CELL})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -800,6 +815,8 @@ def _with_context(
     words: Sequence[_Word],
 ) -> NameCandidate | None:
     if _PLACE_AFTER.match(text[end : end + 24]):  # anchored with ^: a slice, not match(pos)
+        return None
+    if evidence in _ONE_WORD_EVIDENCE and _COMPANY_REST.match(text, end) is not None:
         return None
     context = _context_strength(text, start)
     if context is not None:
