@@ -86,6 +86,9 @@ def cli() -> None:
 @click.option("--max-size", type=ByteSize(), help="Largest file to read [default: 512M].")
 @click.option("--max-depth", type=click.IntRange(min=0), help="Container nesting limit [5].")
 @click.option("--max-ratio", type=click.FloatRange(min=1), help="Archive expansion ratio [200].")
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0), help="Time limit per file; 0: none [600]."
+)
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
 @click.option("--entities", help="Comma-separated entity types to report (default: all).")
 @click.option(
@@ -115,6 +118,7 @@ def scan(
     max_size: int | None,
     max_depth: int | None,
     max_ratio: float | None,
+    max_seconds: float | None,
     min_score: float | None,
     entities: str | None,
     person_model: str,
@@ -144,6 +148,8 @@ def scan(
         limits = replace(limits, max_depth=max_depth)
     if max_ratio is not None:
         limits = replace(limits, max_expansion_ratio=max_ratio)
+    if max_seconds is not None:
+        limits = replace(limits, max_object_seconds=max_seconds)
     engine = EngineConfig(person_model=person_model)
     if min_score is not None:
         engine = replace(engine, min_score=min_score)

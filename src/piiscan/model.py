@@ -19,8 +19,14 @@ class Status(enum.StrEnum):
     ERROR = "error"
     ENCRYPTED = "encrypted"
     TOO_LARGE = "too_large"
+    TIMED_OUT = "timed_out"
     NO_TEXT = "no_text"
     UNSUPPORTED = "unsupported"
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the object counts as an error: it failed, or was stopped part-way."""
+        return self in (Status.ERROR, Status.TIMED_OUT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

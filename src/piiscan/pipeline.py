@@ -8,15 +8,20 @@ limit), analyses every segment, turns findings into value-keyed records, and ret
 crosses the process boundary: records hold HMAC value keys and masked previews only.
 
 Failure is a row: any exception while reading one object becomes a status and a reason that
-names the kind of failure, never the content. ``KeyboardInterrupt`` stops the pool; the
-inventory writer then closes the scan as ``interrupted`` with what was finished.
+names the kind of failure, never the content. A file that takes longer than
+``Limits.max_object_seconds`` is stopped by an alarm and becomes a ``timed_out`` row that keeps
+what was found before the alarm (and the rows of members already finished).
+``KeyboardInterrupt`` stops the pool; the inventory writer then closes the scan as
+``interrupted`` with what was finished.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -102,6 +107,43 @@ def _build_state(config: ScanConfig, keyer: Keyer) -> _WorkerState:
     return _WorkerState(engine=engine, keyer=keyer, limits=config.limits)
 
 
+class ObjectTimeout(BaseException):
+    """Raised by the per-object alarm.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that a parser's own broad
+    ``except Exception`` cannot swallow it and carry on reading.
+    """
+
+
+def _ring(signum: int, frame: object) -> None:
+    raise ObjectTimeout
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`ObjectTimeout` in this thread when ``seconds`` of wall time have passed.
+
+    Uses ``SIGALRM``, which interrupts Python code, and C code that checks for signals (the
+    regex engine, subprocess waits), but not a C library stuck in a loop of its own. Only the
+    main thread of a process can take signals: elsewhere (a library caller's thread, or a
+    platform without ``setitimer``) there is no limit.
+    """
+    if (
+        seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _run_task(task: _Task) -> list[ObjectResult]:
     assert _STATE is not None, "worker used before its initializer ran"
     return scan_task(task, _STATE)
@@ -121,8 +163,19 @@ def scan_task(task: _Task, state: _WorkerState) -> list[ObjectResult]:
         return [_failed(task.ref, task.size, task.mtime, exc.status, str(exc))]
     except OSError as exc:
         return [_failed(task.ref, task.size, task.mtime, Status.ERROR, _os_reason(exc))]
-    _scan_blob(blob, task.ref, task.size, task.mtime, state, results)
+    try:
+        with _time_limit(state.limits.max_object_seconds):
+            _scan_blob(blob, task.ref, task.size, task.mtime, state, results)
+    except ObjectTimeout:
+        # The alarm rang between two statements of the driver itself, outside the guard.
+        if not any(result.ref == task.ref for result in results):
+            reason = _timeout_reason(state.limits)
+            results.append(_failed(task.ref, task.size, task.mtime, Status.TIMED_OUT, reason))
     return results
+
+
+def _timeout_reason(limits: Limits) -> str:
+    return f"stopped after {limits.max_object_seconds:g} s (per-file time limit)"
 
 
 def _scan_blob(
@@ -138,8 +191,11 @@ def _scan_blob(
     started = time.perf_counter()
     records: list[FindingRecord] = []
     status, reason, media_type = Status.OK, "", ""
+    timed_out = False
+    content_hash = ""
     member_prefix = f"member={ref.member}" if ref.members else ""
     try:
+        content_hash = _content_hash(blob, state.keyer)
         if blob.size == 0:
             raise NoTextError("empty file")
         media_type, items = extract(blob, state.limits)
@@ -166,6 +222,8 @@ def _scan_blob(
                 )
     except ExtractionError as exc:
         status, reason = Status(exc.status), str(exc)
+    except ObjectTimeout:
+        status, reason, timed_out = Status.TIMED_OUT, _timeout_reason(state.limits), True
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -181,11 +239,13 @@ def _scan_blob(
             size=size,
             mtime=mtime,
             media_type=media_type,
-            content_hash=_content_hash(blob, state.keyer),
+            content_hash=content_hash,
             duration=time.perf_counter() - started,
             findings=tuple(records),
         )
     )
+    if timed_out and ref.members:
+        raise ObjectTimeout  # the time is up for the containers around this member too
 
 
 def _content_hash(blob: Blob, keyer: Keyer) -> str:
@@ -273,7 +333,7 @@ def run_scan(
             if not result.ref.members:
                 totals.bytes += result.size or 0
             totals.findings += len(result.findings)
-            totals.errors += result.status == Status.ERROR
+            totals.errors += result.status.is_error
             totals.current = result.ref.path
         if progress is not None:
             progress(totals)

@@ -35,6 +35,9 @@ class Limits:
     max_text_chars: int = 64 * 1024 * 1024
     chunk_chars: int = 64 * 1024
     chunk_overlap: int = 256
+    # Wall time for one file with everything inside it; 0 turns the limit off. Ten minutes
+    # reads a 512 MB text file at the engine's slowest (about 1 MB/s on dense business text).
+    max_object_seconds: float = 600.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -45,7 +45,7 @@ from piiscan.inventory.schema import (
     TableName,
     schema_for,
 )
-from piiscan.model import ObjectResult, Status
+from piiscan.model import ObjectResult
 
 __all__ = ["DEFAULT_ROW_GROUP_ROWS", "InventoryWriter", "existing_fingerprints", "new_scan_id"]
 
@@ -299,7 +299,7 @@ class InventoryWriter:
                 "duration_ms": result.duration * 1000.0,
             }
         )
-        if result.status == Status.ERROR:
+        if result.status.is_error:
             self._errors += 1
         findings = self._tables["findings"]
         for record in result.findings:
