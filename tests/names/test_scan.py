@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from piiscan.names import Evidence, bundled_gazetteer, find_candidates, model_windows, rules
+from piiscan.names.combine import _may_trigger
 from piiscan.names.rules import NameScan, runs, token_runs, tokens
 
 PROSE = "det här är en mening utan namn som bara fyller ut texten. " * 12
@@ -37,6 +38,11 @@ TEXTS = [
     "𝐀nna Berg och 😀 Zorbo Quapp",  # letters and symbols beyond U+FFFF
     "  \n\n  Zorbo Quapp  ",  # the whole text one cell
     "Mötet hölls med Zorbo Quapp.\nandra raden med Quapp.",  # model triggers
+    # capitals the scan may leave out: a common word after a sentence end, a place after "i"
+    "Det regnade. Det blåste i Umeå och i norra Sverige. Efter det kom Anna.",
+    "Hon ringde Dr. Det och mrs. Efter och DR. Den och biträdande bitr. Det.",  # not after titles
+    "Hej! Det är Anna. Vi ses i Umeå-Karin och i Umeås hamn. Nu Zorbo.",  # names, genitives
+    "Umeå. Det i Umeå",  # within the first characters of the text
 ]
 
 
@@ -71,9 +77,11 @@ WORDS = [
     "Nguyen", "Anna-Karin", "Lill-Marie", "Annas", "Anderssons", "Det", "Bolaget", "Kunden",
     "Utveckling", "A.", "A.B.", "B.-C.", "af", "von", "de", "hej", "HEJ", "Mvh", "mvh",
     "hälsningar", "enligt", "kunden", "dr", "tf", "Mrs", "sa", "namn", "Kontaktperson", "och",
-    "i", "𝐀nna",
+    "i", "𝐀nna", "Efter", "Detta", "Vi", "Nu", "Umeå", "Sverige", "norra", "på", "från", "mſ",
 ]  # fmt: skip
-GAPS = [" ", "  ", "    ", "\t", "\u00a0", "\n", "\n\n", ". ", "! ", ", ", ": ", "=", " / ", "-"]
+GAPS = [
+    " ", "  ", "    ", "\t", "\u00a0", "\n", "\n\n", ". ", "! ", "? ", ", ", ": ", "=", " / ", "-",
+]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -87,3 +95,67 @@ def test_scan_gives_what_all_tokens_give_on_any_mix(
     text = "".join(word + gap for word, gap in parts)
     with mock.patch.object(rules, "SMALL_TEXT", small):
         _same_as_all_tokens(text)
+
+
+def test_quiet_words_are_never_names_nor_triggers() -> None:
+    gaz = bundled_gazetteer()
+    quiet = rules.quiet_words(gaz)
+    assert {"Det", "Efter", "Enligt"} <= quiet.starters
+    assert {"Umeå", "Stockholm"} <= quiet.places
+    assert not quiet.starters & {"Vi", "Hon", "Nu", "Anna"}  # first names in the gazetteer
+    for word in quiet.starters | quiet.places:
+        assert not rules._may_name(word, gaz), word
+    for word in quiet.places:
+        assert not _may_trigger(word, gaz), word
+
+
+@pytest.mark.parametrize("lead", rules.PLACE_LEADS)
+def test_a_place_lead_is_no_strong_position(lead: str) -> None:
+    # What the scan sees before the capital: the lead and a space, within KEY_WIDTH.
+    seen = (" " + lead + " ")[-rules.KEY_WIDTH :]
+    for before in ("", "Hej ", "Mvh\n", "Namn: ", "dr. ", "x", "/"):
+        text = "text " + before + seen + "Umeå"
+        assert rules._context_strength(text, len(text) - 4) is None
+    key = ("xxxxxx" + seen)[-rules.KEY_WIDTH :]
+    assert not rules._key_flags(key) & (rules._STRONG | rules._HYPHEN)
+
+
+# text, the capital looked at, whether the scan lists it
+LEFT_OUT = [
+    ("Mötet slutade. Det regnade.", "Det", False),  # a common word after a sentence end
+    ("Mötet slutade! Efter det gick vi.", "Efter", False),
+    ("Mötet slutade. Anna kom.", "Anna", True),  # a name
+    ("Mötet slutade. Kommunen svarade.", "Kommunen", True),  # not a listed common word
+    ("Vi ringde Dr. Det var sent.", "Det", True),  # after a title
+    ("Vi ringde mrs. Det var sent.", "Det", True),
+    ("Mötet slutade.  Det regnade.", "Det", True),  # two spaces: not looked at
+    ("Mötet slutade. Detta regnade.", "Detta", False),
+    ("Mötet slutade. Dettas regnade.", "Dettas", True),  # a longer word
+    ("Hon bor i Umeå nu.", "Umeå", False),  # a place after a lead
+    ("Hon bor i norra Sverige.", "Sverige", False),
+    ("Hon bor i Umeås hamn.", "Umeås", True),
+    ("Hon bor hos Umeå nu.", "Umeå", True),  # no lead
+    ("Hon bor i Lund nu.", "Lund", False),  # a surname too, but also a word: no name alone
+    ("Hon bor i Mora nu.", "Mora", True),  # a first name too
+    ("Ab. Det", "Det", True),  # within KEY_WIDTH of the start
+]
+
+
+@pytest.mark.parametrize(("text", "word", "listed"), LEFT_OUT, ids=[t for t, _, _ in LEFT_OUT])
+def test_quiet_capitals_are_left_out_only_where_quiet(text: str, word: str, listed: bool) -> None:
+    quiet = rules.quiet_words(bundled_gazetteer())
+    assert (word in [piece for piece, _ in rules._pieces(text, quiet)]) is listed
+    assert word in [piece for piece, _ in rules._pieces(text)]
+
+
+def test_a_question_with_other_quiet_words_has_every_capital_listed() -> None:
+    gaz = bundled_gazetteer()
+    text = PROSE + "Det regnade i Umeå. Efter det kom Zorbo Quapp till Umeå."
+    scan = NameScan(text)
+    scan.groups(lambda piece: rules._may_name(piece, gaz), rules.quiet_words(gaz))
+
+    def every_word(word: str) -> bool:  # takes places too: promises nothing
+        return True
+
+    assert scan.tokens(every_word) == NameScan(text).tokens(every_word)
+    assert "Umeå" in [t.text for t in scan.tokens(every_word)]

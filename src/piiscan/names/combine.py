@@ -34,6 +34,7 @@ from piiscan.names.rules import (
     NameScan,
     Token,
     is_sentence_initial,
+    quiet_words,
     tokens,
 )
 from piiscan.validators.base import Strength
@@ -234,7 +235,9 @@ def model_windows(
     ]
     strong_starts = [s for s, _ in strong]
     if toks is None:
-        toks = (scan or NameScan(text)).tokens(lambda word: _may_trigger(word, gaz))
+        toks = (scan or NameScan(text)).tokens(
+            lambda word: _may_trigger(word, gaz), quiet_words(gaz)
+        )
     for tok in toks:
         if tok.kind != "word" or is_sentence_initial(text, tok.start):
             continue

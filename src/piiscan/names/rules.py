@@ -29,7 +29,8 @@ name can confirm them.
 Everything here is pure: text and a :class:`~piiscan.names.gazetteer.Gazetteer` in,
 :class:`NameCandidate` values out. A long text is not tokenized whole: :class:`NameScan`
 finds its capitals in one pass and the rules look closer only where a name can be, with
-the same result as reading every token.
+the same result as reading every token; the capitals of common sentence starters and of
+places after ``i``, ``på``, ``norra`` ... (:class:`QuietWords`) are not even listed.
 
 .. versionadded:: 0.1
 """
@@ -43,7 +44,6 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count
-from operator import itemgetter
 from typing import NamedTuple
 
 import regex
@@ -329,25 +329,37 @@ KEY_WIDTH = 6
 # Every capital followed by a lower-case letter or a full stop (a superset of the starts of
 # word and initial tokens) with the KEY_WIDTH characters before it. One findall of this is
 # the only pass over all of a long text; only the few places it flags are looked at closer.
-_PIECE_BODY = r"({upper}(?:(?<=([\s\S]{{{width}}}){upper})|)(?:{lower}+|\.))"
-_PIECE = regex.compile(_PIECE_BODY.format(upper=r"\p{Lu}", lower=r"\p{Ll}", width=KEY_WIDTH))
+_PIECE_BODY = r"(?s:({upper}{skip}(?:(?<=(.{{{width}}}).)|)(?:{lower}+|\.)))"
+_PIECE = regex.compile(
+    _PIECE_BODY.format(upper=r"\p{Lu}", skip="", lower=r"\p{Ll}", width=KEY_WIDTH)
+)
 
 
 @functools.cache
-def _bmp_piece() -> re.Pattern[str]:
-    """_PIECE for text within the Basic Multilingual Plane, in the ``re`` engine, which
-    runs this pattern about a third faster: its classes list, character by character, the
-    letters of that plane that ``regex`` calls upper and lower case."""
+def _bmp_classes() -> tuple[str, str]:
+    """The upper- and lower-case letters of the Basic Multilingual Plane, as ``re`` classes
+    that list, character by character, what ``regex`` calls ``\\p{Lu}`` and ``\\p{Ll}``."""
     plane = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x10000)))
     upper = "".join(map(re.escape, regex.findall(r"\p{Lu}", plane)))
     lower = "".join(map(re.escape, regex.findall(r"\p{Ll}", plane)))
-    return re.compile(_PIECE_BODY.format(upper=f"[{upper}]", lower=f"[{lower}]", width=KEY_WIDTH))
+    return f"[{upper}]", f"[{lower}]"
 
 
-def _pieces(text: str) -> list[tuple[str, str]]:
-    """``_PIECE.findall(text)``, in the faster engine when the text allows."""
+@functools.cache
+def _bmp_piece(quiet: QuietWords | None = None) -> re.Pattern[str]:
+    """_PIECE for text within the Basic Multilingual Plane, in the ``re`` engine, which
+    runs this pattern about a third faster; with ``quiet``, it leaves out the capitals that
+    :class:`QuietWords` says no question needs."""
+    upper, lower = _bmp_classes()
+    skip = "" if quiet is None else f"(?!{_quiet_capital(quiet, lower)})"
+    return re.compile(_PIECE_BODY.format(upper=upper, skip=skip, lower=lower, width=KEY_WIDTH))
+
+
+def _pieces(text: str, quiet: QuietWords | None = None) -> list[tuple[str, str]]:
+    """``_PIECE.findall(text)``, in the faster engine when the text allows; there, without
+    the capitals of ``quiet`` words in quiet positions."""
     within_bmp = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
-    return (_bmp_piece() if within_bmp else _PIECE).findall(text)
+    return (_bmp_piece(quiet) if within_bmp else _PIECE).findall(text)
 
 
 _LOWER = regex.compile(r"\p{Ll}")
@@ -452,6 +464,122 @@ def _may_name(piece: str, gaz: Gazetteer) -> bool:
     return bool(first and not genitive) or ((surname or shaped) and not homograph and not place)
 
 
+# Most capitals of prose start a sentence with a common word or name a place after "i",
+# and no rule asks about them. Leaving them out of the one pass saves its cost per capital,
+# in the regex engine and in every question after it.
+
+SENTENCE_STARTERS = frozenset(
+    {
+        "alla", "aldrig", "alltid", "alltså", "andra", "annars", "antingen", "att", "av",
+        "bara", "både", "båda", "dag", "de", "dem", "den", "denna", "denne", "deras", "dessa",
+        "dessutom", "det", "detta", "dit", "dock", "du", "då", "där", "därefter", "däremot",
+        "därför", "därmed", "efter", "eftersom", "eller", "en", "endast", "enligt", "ett",
+        "fast", "flera", "fortfarande", "från", "först", "för", "förra", "genom", "hade",
+        "han", "har", "hela", "hennes", "hit", "hon", "hur", "här", "ibland", "igen", "in",
+        "ingen", "inget", "inga", "inom", "inte", "inför", "istället", "ja", "jag", "just",
+        "kan", "kanske", "kommer", "liksom", "man", "med", "medan", "men", "mellan", "min",
+        "mina", "mitt", "mot", "många", "nej", "ni", "nu", "när", "nästa", "några", "nog",
+        "och", "också", "ofta", "om", "redan", "runt", "samma", "samtidigt", "sedan", "sen",
+        "senare", "sista", "ska", "skulle", "slutligen", "snart", "som", "så", "till",
+        "tidigare", "trots", "troligen", "tyvärr", "under", "ur", "ut", "utan", "vad",
+        "var", "varför", "varje", "vem", "vi", "vid", "vidare", "vilka", "vilken", "vilket",
+        "vår", "våra", "vårt", "år", "än", "ändå", "även", "åter", "över",
+    }
+)  # fmt: skip
+"""Common words that begin Swedish sentences; those the gazetteer does not take for a name
+are left out of the scan right after a sentence end (see :class:`QuietWords`)."""
+
+# Words a place name often follows. None is a greeting, closing or title, nor ends like one
+# (a test checks it), so a capital after one is in no strong position.
+PLACE_LEADS = ("i", "på", "från", "till", "mot", "vid", "och", "norra", "södra", "västra", "östra")
+
+
+@dataclass(frozen=True, slots=True)
+class QuietWords:
+    """Capitalised words whose capitals no question to :class:`NameScan` needs, where they
+    stand: a promise made by whoever asks, which the scan uses to list fewer capitals.
+
+    :param starters: words never taken for a name; left out right after ``.``, ``!`` or
+        ``?`` and one space (not after an abbreviated title), where a capital starts a
+        sentence and so can be neither a model trigger nor in a strong position.
+    :param places: words never taken for a name nor a model trigger; left out after one of
+        :data:`PLACE_LEADS` and one space, which puts them in no strong position.
+    """
+
+    starters: frozenset[str]
+    places: frozenset[str]
+
+
+@functools.cache
+def quiet_words(gaz: Gazetteer) -> QuietWords:
+    """The quiet words for the rules of this module and of :mod:`piiscan.names.combine` with
+    ``gaz``: :data:`SENTENCE_STARTERS` and the one-word places, each capitalised, that
+    :func:`_may_name` refuses (a place is never a model trigger)."""
+    word = regex.compile(r"\p{Lu}\p{Ll}+")  # one piece of the scan, nothing else
+
+    def quiet(words: Iterable[str]) -> frozenset[str]:
+        capitalised = (w[:1].upper() + w[1:] for w in words)
+        return frozenset(w for w in capitalised if word.fullmatch(w) and not _may_name(w, gaz))
+
+    places = frozenset(w for w in quiet(gaz.places) if gaz.is_place(w))
+    return QuietWords(starters=quiet(SENTENCE_STARTERS), places=places)
+
+
+def _quiet_capital(quiet: QuietWords, lower: str) -> str:
+    """A regex that holds, right after a capital, when the capital begins a quiet word in a
+    quiet position. Each look back spans exactly KEY_WIDTH characters and the capital, so
+    it never holds within KEY_WIDTH of the text's start and capitals with the same key and
+    word are left out alike (which NameScan._positions relies on). The cheapest test comes
+    first: each look back costs the engine about as much as listing a capital."""
+    branches = []
+    if quiet.starters:
+        # Not after "Dr. ", "bitr. ", "Mrs. ": the last two letters of a word whose case
+        # fold may be an abbreviated title ("ſ" folds to "s").
+        branches.append(
+            rf"(?<=.{{{KEY_WIDTH - 2}}}[.!?] .)(?<![dDtTmMrR][rRfFsSſ][.!?] .)"
+            + _rest_of(quiet.starters)
+        )
+    if quiet.places:
+        last_letters = "".join(sorted({lead[-1] for lead in PLACE_LEADS}))
+        leads = "|".join(
+            f"(?<={'.' * (KEY_WIDTH - len(seen))}{re.escape(seen)}.)"
+            for seen in ((" " + lead + " ")[-KEY_WIDTH:] for lead in PLACE_LEADS)
+        )
+        branches.append(rf"(?<=[{last_letters}] .)(?:{leads}){_rest_of(quiet.places)}")
+    if not branches:
+        return "(?!)"
+    return "(?:" + "|".join(branches) + f")(?!{lower})"
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def _rest_of(words: Collection[str]) -> str:
+    """A regex that, right after a capital, matches the rest of one of ``words``: a trie, so
+    the engine reads each letter once instead of trying every word, with a look back at the
+    capital where a word ends. Never matches when ``words`` is empty."""
+    if not words:
+        return "(?!)"
+    trie: _Trie = {}
+    for w in words:
+        node = trie
+        for letter in w[1:]:
+            node = node.setdefault(letter, {})
+        node.setdefault("", {}).setdefault(w[0], {})  # where a word ends: its capitals
+
+    def alternatives(node: _Trie, depth: int) -> str:
+        out = []
+        for letter, child in sorted(node.items(), key=lambda item: (not item[0], item[0])):
+            if letter:
+                out.append(re.escape(letter) + alternatives(child, depth + 1))
+            else:
+                capitals = "".join(map(re.escape, sorted(child)))
+                out.append(rf"(?<=[{capitals}].{{{depth}}})")
+        return out[0] if len(out) == 1 else "(?:" + "|".join(out) + ")"
+
+    return alternatives(trie, 0)
+
+
 # Key flags that let a capital start a candidate or a model trigger.
 _PLACED = _START | _STRONG
 _INSIDE_START = _START | _INSIDE
@@ -471,27 +599,47 @@ class NameScan:
     """The capitalised words of one text, found in one pass, and exact tokens on demand.
 
     Most capitals in prose start a sentence or a place name and can never be part of a
-    name. One ``findall`` lists every capital with the KEY_WIDTH characters before it; the
-    rules ask, per distinct word and per distinct key, which capitals may matter, confirm
-    the few flagged only by their key with the exact test, and tokenize only around the
-    rest (:func:`token_runs`). Every answer equals the one read off all tokens.
+    name. One ``findall``, made at the first question, lists every capital with the
+    KEY_WIDTH characters before it, less those the question's :class:`QuietWords` leave
+    out; the rules ask, per distinct word and per distinct key, which capitals may matter,
+    confirm the few flagged only by their key with the exact test, and tokenize only around
+    the rest (:func:`token_runs`). Every answer equals the one read off all tokens.
 
     :param text: the text; a short one is tokenized whole.
     """
 
-    __slots__ = ("_distinct", "_keys", "_pieces", "_runs", "_starts", "text")
+    __slots__ = (
+        "_distinct",
+        "_keys",
+        "_left_out",
+        "_listed",
+        "_pieces",
+        "_runs",
+        "_starts",
+        "text",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._pieces: list[str] = []
         self._keys: list[str] = []
+        self._listed = False  # the capitals are listed at the first question
+        self._left_out: QuietWords | None = None  # the quiet words that listing left out
         self._runs: list[list[Token]] = []  # runs tokenized so far, in text order
         self._starts: list[int] = []  # their starts
         self._distinct: tuple[frozenset[str], dict[str, int]] | None = None
-        if len(text) > SMALL_TEXT:
-            found = _pieces(text)
-            self._pieces = list(map(itemgetter(0), found))
-            self._keys = list(map(itemgetter(1), found))
+
+    def _list(self, quiet: QuietWords | None) -> None:
+        """List the capitals, once; a question that promises other quiet words than the
+        listing left out has every capital listed again."""
+        if self._listed:
+            if self._left_out is None or self._left_out == quiet:
+                return
+            quiet = None
+        found = _pieces(self.text, quiet)
+        self._pieces, self._keys = map(list, zip(*found, strict=True)) if found else ([], [])
+        self._distinct = None
+        self._listed, self._left_out = True, quiet
 
     def _kinds(self) -> tuple[frozenset[str], dict[str, int]]:
         """The distinct words, and the distinct keys with their flags."""
@@ -499,31 +647,45 @@ class NameScan:
             self._distinct = frozenset(self._pieces), {k: _key_flags(k) for k in set(self._keys)}
         return self._distinct
 
-    def groups(self, may_name: Callable[[str], bool]) -> list[list[Token]]:
+    def groups(
+        self, may_name: Callable[[str], bool], quiet: QuietWords | None = None
+    ) -> list[list[Token]]:
         """The runs of tokens that may hold a name candidate, in text order.
 
         :param may_name: true for a word that can give a candidate wherever it stands.
+        :param quiet: words ``may_name`` refuses, whose capitals the scan may leave out.
         """
         if len(self.text) <= SMALL_TEXT:
             runs = self._all_runs()
             # The first run may be the whole text, a cell.
             return runs[:1] + [run for run in runs[1:] if self._may_yield(run, may_name)]
+        self._list(quiet)
         pieces, keys = self._kinds()
         named = self._where({p for p in pieces if may_name(p)}, set())
         placed = {k for k, f in keys.items() if f & _HYPHEN or f & _PLACED == _PLACED}
         # The first capital: the whole text may be one cell.
-        wanted = self._positions(named | {0} if self._pieces else named)
+        if self._pieces:
+            named.add(0)
+        wanted = []
         text = self.text
-        for i, at in self._located(self._where(set(), placed) - named):
+        for i, at in self._located(named | self._where(set(), placed)):
             # A key only says the position may be strong; the hyphen case needs the run.
-            if keys[self._keys[i]] & _HYPHEN or _context_strength(text, at) is not None:
+            if (
+                i in named
+                or keys[self._keys[i]] & _HYPHEN
+                or _context_strength(text, at) is not None
+            ):
                 wanted.append(at)
-        return self._runs_at(sorted(set(wanted)))
+        return self._runs_at(wanted)
 
-    def tokens(self, may_trigger: Callable[[str], bool]) -> list[Token]:
+    def tokens(
+        self, may_trigger: Callable[[str], bool], quiet: QuietWords | None = None
+    ) -> list[Token]:
         """The word tokens that may stand inside a sentence and pass ``may_trigger``.
 
         :param may_trigger: false for a word that can never be one of these tokens.
+        :param quiet: words whose capitals the scan may leave out; ``may_trigger`` refuses
+            its places.
         """
         if len(self.text) <= SMALL_TEXT:
             return [
@@ -532,17 +694,17 @@ class NameScan:
                 for t in run
                 if t.kind == "word" and may_trigger(t.text)
             ]
+        self._list(quiet)
         pieces, keys = self._kinds()
         words = {p for p in pieces if not p.endswith(".") and may_trigger(p)}
         inside = {k for k, f in keys.items() if f & _INSIDE_START == _INSIDE_START}
         # After a hyphen the word to test is the whole "Per-Olof", not the piece "Olof".
-        hyphen = {k for k, f in keys.items() if f & _HYPHEN}
-        wanted = self._positions(self._where(set(), hyphen))
+        hyphen = self._where(set(), {k for k, f in keys.items() if f & _HYPHEN})
+        positions = []
         text = self.text
-        for _, at in self._located(self._where(words, inside, both=True)):
-            if not is_sentence_initial(text, at):
-                wanted.append(at)
-        positions = sorted(set(wanted))
+        for i, at in self._located(hyphen | self._where(words, inside, both=True)):
+            if i in hyphen or not is_sentence_initial(text, at):
+                positions.append(at)
         return [t for run in self._runs_at(positions) for t in run if _holds(t, positions)]
 
     def _all_runs(self) -> list[list[Token]]:
@@ -766,7 +928,9 @@ def find_candidates(
     if toks is not None:
         groups = runs(text, toks)
     else:
-        groups = (scan or NameScan(text)).groups(lambda piece: _may_name(piece, gaz))
+        groups = (scan or NameScan(text)).groups(
+            lambda piece: _may_name(piece, gaz), quiet_words(gaz)
+        )
     out: list[NameCandidate] = []
     whole = text.strip()
     for group in groups:
