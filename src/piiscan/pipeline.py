@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import signal
 import threading
@@ -115,8 +116,19 @@ class ObjectTimeout(BaseException):
     """
 
 
+# After the limit, the alarm rings again at this interval until it is lifted: an exception
+# raised from a signal handler is lost when it lands in a garbage-collector callback or a
+# __del__ method, and the next ring must still stop the file.
+_RING_AGAIN_SECONDS = 0.25
+
+
 def _ring(signum: int, frame: object) -> None:
     raise ObjectTimeout
+
+
+def _lift_alarm() -> None:
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 @contextlib.contextmanager
@@ -136,11 +148,11 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGALRM, _ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _RING_AGAIN_SECONDS)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _lift_alarm()
         signal.signal(signal.SIGALRM, previous)
 
 
@@ -168,6 +180,7 @@ def scan_task(task: _Task, state: _WorkerState) -> list[ObjectResult]:
             _scan_blob(blob, task.ref, task.size, task.mtime, state, results)
     except ObjectTimeout:
         # The alarm rang between two statements of the driver itself, outside the guard.
+        _lift_alarm()
         if not any(result.ref == task.ref for result in results):
             reason = _timeout_reason(state.limits)
             results.append(_failed(task.ref, task.size, task.mtime, Status.TIMED_OUT, reason))
@@ -223,6 +236,7 @@ def _scan_blob(
     except ExtractionError as exc:
         status, reason = Status(exc.status), str(exc)
     except ObjectTimeout:
+        _lift_alarm()  # heard: no more rings while the row is written
         status, reason, timed_out = Status.TIMED_OUT, _timeout_reason(state.limits), True
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -372,7 +386,10 @@ def _run_pool(
     record: Callable[[list[ObjectResult]], None],
 ) -> None:
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(config, keyer)
+        max_workers=workers,
+        mp_context=_worker_context(),
+        initializer=_init_worker,
+        initargs=(config, keyer),
     )
     pending: set[Future[list[ObjectResult]]] = set()
     refs: dict[Future[list[ObjectResult]], _Task] = {}
@@ -395,6 +412,21 @@ def _run_pool(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers start from a clean process, never as a fork of this one.
+
+    By the time the pool starts, this process has threads and open connections (an SMB
+    source's receiver thread, its connection pool). A forked child inherits the connections
+    but not the threads that serve them, and waits forever on the first SMB reply. The fork
+    server is a fresh process that has imported piiscan and nothing else.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["piiscan.pipeline"])
+    return context
 
 
 def _collect(
