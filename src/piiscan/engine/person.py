@@ -81,9 +81,15 @@ class SpacyModel:
     :param source: a directory, or the name of an installed pipeline package.
     """
 
+    #: Windows remembered with their entities. The same window recurs across a share (an
+    #: e-mail signature, a letterhead, a name column's repeated values), and the model is
+    #: deterministic, so a window it has read need not be read again.
+    CACHE_WINDOWS = 16_384
+
     def __init__(self, source: str | Path) -> None:
         self.source = source
         self._nlp: Any = None
+        self._seen: dict[str, tuple[tuple[int, int, str], ...]] = {}
 
     def _load(self) -> Any:
         import spacy
@@ -103,22 +109,30 @@ class SpacyModel:
             return []
         if self._nlp is None:
             self._nlp = self._load()
+        seen = self._seen
+        pieces = [text[start:end] for start, end in windows]
+        unread = [piece for piece in dict.fromkeys(pieces) if piece not in seen]
+        if len(seen) + len(unread) > self.CACHE_WINDOWS:
+            seen.clear()
+            unread = list(dict.fromkeys(pieces))
+        for piece, doc in zip(unread, self._nlp.pipe(unread), strict=True):
+            seen[piece] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
         out: list[ModelSpan] = []
-        docs = self._nlp.pipe(text[s:e] for s, e in windows)
-        for (start, _), doc in zip(windows, docs, strict=True):
+        for (start, _), piece in zip(windows, pieces, strict=True):
             out.extend(
-                ModelSpan(start=start + ent.start_char, end=start + ent.end_char, label=ent.label_)
-                for ent in doc.ents
+                ModelSpan(start=start + ent_start, end=start + ent_end, label=label)
+                for ent_start, ent_end, label in seen[piece]
             )
         return out
 
     def __getstate__(self) -> dict[str, Any]:
-        # Worker processes reload the pipeline themselves.
-        return {"source": self.source, "_nlp": None}
+        # Worker processes reload the pipeline themselves and start with an empty cache.
+        return {"source": self.source}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.source = state["source"]
         self._nlp = None
+        self._seen = {}
 
 
 def resolve_model(setting: str) -> SpacyModel | None:
