@@ -420,12 +420,12 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     By the time the pool starts, this process has threads and open connections (an SMB
     source's receiver thread, its connection pool). A forked child inherits the connections
     but not the threads that serve them, and waits forever on the first SMB reply. The fork
-    server is a fresh process that has imported piiscan and nothing else.
+    server is a fresh process that has imported piiscan (engine included) and nothing else.
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["piiscan.pipeline"])
+    context.set_forkserver_preload(["piiscan.pipeline", "piiscan.engine"])
     return context
 
 
