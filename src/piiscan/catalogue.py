@@ -14,7 +14,8 @@ Each YAML file declares one recognizer::
       sv: [personnummer, pnr]    # stems: longer than 4 characters match inside compounds,
       en: [civic number]         # shorter ones only as whole words
     negative_context: [ocr]      # words that suppress a match (an OCR reference is no card)
-    prefilter: '\d'             # cheap regex; the recognizer is skipped when it finds nothing
+    prefilter: '\d'             # cheap regex every match needs; the recognizer is skipped
+                                 # on a text where it finds nothing (unless it has candidates)
     candidates: {kind: digits, min: 10, max: 12, before: 2, after: 1}   # see CandidateSpec
     scores: {low: 0.4, medium: 0.75, high: 0.95}
     priority: 90                 # who wins when different entities claim the same digits

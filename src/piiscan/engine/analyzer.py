@@ -136,6 +136,11 @@ class Engine:
                 continue
             if isinstance(recognizer, SpecRecognizer):
                 prefilter = prefilters.get(recognizer.spec.id)
+                # The candidate index is the better prefilter: it already says where (and
+                # whether) a match can be, and a prefilter that finds nothing in a long text
+                # costs a whole pass over it.
+                if isinstance(recognizer, CatalogueRecognizer) and recognizer.spec.candidates:
+                    prefilter = None
                 compiled = regex.compile(prefilter) if prefilter else None
                 self._plan.append((compiled, recognizer))
             else:
