@@ -24,34 +24,38 @@ def masker_for(entity_type: str) -> Callable[[str], str]:
     return _MASKERS.get(entity_type, _mask_words)
 
 
+_STAR_ASCII_DIGITS = {ord(d): "*" for d in "0123456789"}
+
+
+def _star_digits(text: str) -> str:
+    """``text`` with every digit (``str.isdigit``, so fullwidth and other scripts' too) a ``*``."""
+    if text.isascii():
+        return text.translate(_STAR_ASCII_DIGITS)
+    return "".join("*" if char.isdigit() else char for char in text)
+
+
+def _start_of_last_digits(text: str, count: int) -> int:
+    """Index of the first of the last ``count`` digits of ``text``; 0 when it has fewer."""
+    seen = 0
+    for index in range(len(text) - 1, -1, -1):
+        if text[index].isdigit():
+            seen += 1
+            if seen == count:
+                return index
+    return 0
+
+
 def _mask_identity_number(text: str) -> str:
     # Keep the birth date (YYMMDD or YYYYMMDD) and the separator; hide the serial and check.
-    digits_seen = 0
-    total = sum(c.isdigit() for c in text)
-    keep = total - 4
-    out = []
-    for char in text:
-        if char.isdigit():
-            out.append(char if digits_seen < keep else "*")
-            digits_seen += 1
-        else:
-            out.append(char)
-    return "".join(out)
+    cut = _start_of_last_digits(text, 4)
+    return text[:cut] + _star_digits(text[cut:])
 
 
 def _keep_last_digits(count: int, keep_prefix_chars: int = 0) -> Callable[[str], str]:
     def masker(text: str) -> str:
-        total = sum(c.isdigit() for c in text)
-        seen = 0
-        out = []
-        for index, char in enumerate(text):
-            if char.isdigit():
-                seen += 1
-                keep = index < keep_prefix_chars or seen > total - count
-                out.append(char if keep else "*")
-            else:
-                out.append(char)
-        return "".join(out)
+        cut = _start_of_last_digits(text, count) if count else len(text)
+        cut = max(cut, keep_prefix_chars)
+        return text[:keep_prefix_chars] + _star_digits(text[keep_prefix_chars:cut]) + text[cut:]
 
     return masker
 

@@ -22,18 +22,39 @@ def resolve_overlaps(findings: Sequence[Finding], priorities: Mapping[str, int])
     :param priorities: recognizer key (``id@version``) to priority; unknown keys rank 0.
     :returns: the surviving findings ordered by start offset.
     """
-
     ordered = sorted(findings, key=lambda f: (f.start, f.end))
-    if _disjoint(ordered):
-        return ordered
+    kept: list[Finding] = []
+    # Whether a finding survives depends only on the findings it overlaps, so each run of
+    # transitively overlapping findings is settled on its own; most runs hold one finding.
+    group: list[Finding] = []
+    reach = -1
+    for finding in ordered:
+        if finding.start >= reach and group:
+            kept.extend(group if len(group) == 1 else _settle(group, priorities))
+            group = []
+        group.append(finding)
+        reach = max(reach, finding.end)
+    if group:
+        kept.extend(group if len(group) == 1 else _settle(group, priorities))
+    return kept
+
+
+def _settle(group: list[Finding], priorities: Mapping[str, int]) -> list[Finding]:
+    """The survivors of one run of overlapping findings, ordered by start, end and entity.
+
+    The higher score wins, then the higher priority, then the longer span; a finding is
+    dropped when a finding of another entity type that beat it overlaps it.
+    """
 
     def rank(f: Finding) -> tuple[float, int, int]:
         return (f.score, priorities.get(f.recognizer, 0), f.end - f.start)
 
-    longest = max(f.end - f.start for f in ordered)
+    # Kept findings sorted by start: those that can overlap a candidate start within the
+    # longest span before it, which keeps a long run of chained matches from going quadratic.
+    longest = max(f.end - f.start for f in group)
     starts: list[int] = []
     kept: list[Finding] = []
-    for candidate in sorted(ordered, key=rank, reverse=True):
+    for candidate in sorted(group, key=rank, reverse=True):
         low = bisect.bisect_left(starts, candidate.start - longest)
         high = bisect.bisect_left(starts, candidate.end)
         if any(
@@ -45,12 +66,3 @@ def resolve_overlaps(findings: Sequence[Finding], priorities: Mapping[str, int])
         starts.insert(position, candidate.start)
         kept.insert(position, candidate)
     return sorted(kept, key=lambda f: (f.start, f.end, f.entity_type))
-
-
-def _disjoint(ordered: Sequence[Finding]) -> bool:
-    reach = -1
-    for finding in ordered:
-        if finding.start < reach:
-            return False
-        reach = max(reach, finding.end)
-    return True
