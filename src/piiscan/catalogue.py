@@ -244,18 +244,10 @@ def _words(raw: Any, key: str, fail: Any) -> tuple[str, ...]:
     """Context words, written as a list or per language (``{sv: [...], en: [...]}``)."""
     if raw is None:
         return ()
-    if isinstance(raw, Mapping):
-        lists = list(raw.values())
-    elif isinstance(raw, list | tuple):
-        lists = [raw]
-    else:
+    lists = list(raw.values()) if isinstance(raw, Mapping) else [raw]
+    if not all(isinstance(words, list | tuple) for words in lists):
         raise fail(f"'{key}' must be a list of words or a mapping of language to words")
-    words: set[str] = set()
-    for words_of_language in lists:
-        if not isinstance(words_of_language, list | tuple):
-            raise fail(f"'{key}' must be a list of words or a mapping of language to words")
-        words.update(str(w).lower() for w in words_of_language)
-    return tuple(sorted(words))
+    return tuple(sorted({str(w).lower() for words in lists for w in words}))
 
 
 def _candidates(raw: Any, fail: Any) -> CandidateSpec | None:

@@ -10,7 +10,7 @@ never touched.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from piiscan.model import Finding
 
@@ -22,21 +22,26 @@ def resolve_overlaps(findings: Sequence[Finding], priorities: Mapping[str, int])
     :param priorities: recognizer key (``id@version``) to priority; unknown keys rank 0.
     :returns: the surviving findings ordered by start offset.
     """
-    ordered = sorted(findings, key=lambda f: (f.start, f.end))
-    kept: list[Finding] = []
     # Whether a finding survives depends only on the findings it overlaps, so each run of
     # transitively overlapping findings is settled on its own; most runs hold one finding.
+    kept: list[Finding] = []
+    for group in _overlapping_runs(sorted(findings, key=lambda f: (f.start, f.end))):
+        kept.extend(group if len(group) == 1 else _settle(group, priorities))
+    return kept
+
+
+def _overlapping_runs(ordered: Sequence[Finding]) -> Iterator[list[Finding]]:
+    """Findings ordered by start, cut where none before reaches past the next one's start."""
     group: list[Finding] = []
     reach = -1
     for finding in ordered:
         if finding.start >= reach and group:
-            kept.extend(group if len(group) == 1 else _settle(group, priorities))
+            yield group
             group = []
         group.append(finding)
         reach = max(reach, finding.end)
     if group:
-        kept.extend(group if len(group) == 1 else _settle(group, priorities))
-    return kept
+        yield group
 
 
 def _settle(group: list[Finding], priorities: Mapping[str, int]) -> list[Finding]:
