@@ -401,7 +401,7 @@ def _subject_html(rows: list[dict[str, Any]]) -> str:
 
 
 def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -422,8 +422,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``piiscan`` command: one-line errors, documented exit statuses."""
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("piiscan: aborted", err=True)
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C into Abort (chained to the KeyboardInterrupt) before we see it.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("piiscan: interrupted; the inventory keeps what was finished", err=True)
+        else:
+            click.echo("piiscan: aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:
         click.echo(f"piiscan: error: {exc.format_message()}", err=True)
