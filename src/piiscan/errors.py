@@ -6,7 +6,8 @@
     ├── ConfigError      (2)     bad usage or configuration: wrong option, unreadable key file,
     │                            malformed recognizer YAML
     ├── PluginError      (3)     an entry point or a named validator could not be loaded
-    ├── SourceError              a root cannot be walked (missing path, SMB logon refused)
+    ├── SourceError      (5)     a root cannot be reached or walked (SMB server unreachable,
+    │                            logon refused, share or folder missing)
     ├── ExtractionError          one object could not be turned into text; becomes an
     │   │                        ``objects`` row, never a crash
     │   ├── EncryptedError       password-protected document or archive
@@ -43,9 +44,9 @@ class PluginError(PiiscanError):
 
 
 class SourceError(PiiscanError):
-    """A scan root could not be opened or walked."""
+    """A scan root could not be reached, opened or walked; the message gives the cause."""
 
-    exit_code: ClassVar[int] = 1
+    exit_code: ClassVar[int] = 5
 
 
 class ExtractionError(PiiscanError):

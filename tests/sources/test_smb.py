@@ -25,6 +25,7 @@ from piiscan.sources.smb import (
     SmbOpener,
     SmbSource,
     SmbUrl,
+    _connect_reason,
     ensure_seekable,
     parse_smb_url,
     redact_smb_url,
@@ -143,10 +144,36 @@ def test_connection_refused_is_source_error() -> None:
         port = probe.getsockname()[1]
         source = SmbSource.from_url(f"smb://anna:Hemligt-1@127.0.0.1:{port}/data", environ={})
         with pytest.raises(
-            SourceError, match=r"cannot connect to SMB server 127\.0\.0\.1"
+            SourceError,
+            match=rf"cannot connect to SMB server 127\.0\.0\.1:{port}: connection refused$",
         ) as caught:
             source.walk()
     assert "Hemligt" not in str(caught.value)
+
+
+def _wrapped(cause: BaseException) -> ValueError:
+    """An error shaped like smbprotocol's: a ValueError whose cause is the socket error."""
+    error = ValueError("Failed to connect to 'fil01:445': [Errno -2] Hemligt-1")
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (_wrapped(socket.gaierror(-2, "Name or service not known")), "name not resolved"),
+        (_wrapped(ConnectionRefusedError(111, "Connection refused")), "connection refused"),
+        (_wrapped(TimeoutError("timed out")), "timed out"),
+        (_wrapped(ConnectionResetError(104, "Connection reset by peer")), "connection reset"),
+        (_wrapped(OSError(113, "No route to host")), "no route to host"),
+        (ValueError("Hemligt-1"), "SMB error (ValueError)"),
+    ],
+    ids=["unresolved", "refused", "timeout", "reset", "oserror", "unknown"],
+)
+def test_connect_failure_names_its_cause(error: BaseException, reason: str) -> None:
+    said = _connect_reason(error)
+    assert said.startswith(reason)
+    assert "Hemligt" not in said
 
 
 def test_ensure_seekable_spools_a_pipe() -> None:

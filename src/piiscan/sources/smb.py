@@ -34,6 +34,7 @@ import datetime
 import errno
 import io
 import os
+import socket
 import stat
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -224,6 +225,28 @@ def _os_reason(exc: OSError) -> str:
     return f"SMB error 0x{status:08x}" if isinstance(status, int) else (exc.strerror or "SMB error")
 
 
+def _connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, from the socket error smbprotocol wraps (in its cause chain).
+
+    The reason names the kind of failure only; smbprotocol's own message is not repeated, so
+    nothing it might quote can reach the user.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return "name not resolved"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, TimeoutError):
+            return "timed out"
+        if isinstance(seen, ConnectionResetError):
+            return "connection reset by the server"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror.lower()
+        seen = seen.__cause__ or seen.__context__
+    return f"SMB error ({type(exc).__name__})"
+
+
 def _smb_reason(exc: SMBException) -> str:
     """A reason for any smbprotocol error, naming no path or credential."""
     if isinstance(exc, SMBOSError):
@@ -375,7 +398,8 @@ class SmbSource:
         except SMBAuthenticationError:
             self.close()
             raise SourceError(
-                f"SMB logon refused by {self._where()} for user {self.username or '(none)'}"
+                f"SMB logon refused by {self._where()} for user {self.username or '(none)'} "
+                "(logon failure: wrong user or password)"
             ) from None
         except SMBResponseException as exc:
             self.close()
@@ -386,7 +410,7 @@ class SmbSource:
         except (OSError, ValueError, SMBException) as exc:
             self.close()
             raise SourceError(
-                f"cannot connect to SMB server {self._where()}: {type(exc).__name__}"
+                f"cannot connect to SMB server {self._where()}: {_connect_reason(exc)}"
             ) from None
 
     # -- reading -------------------------------------------------------------------------------
