@@ -154,7 +154,7 @@ def test_bundled_model_licence_is_shipped() -> None:
 def test_missing_pipeline_is_a_config_error(
     spec: RecognizerSpec, registry: Registry, name: str
 ) -> None:
-    with pytest.raises(ConfigError, match=f"spaCy pipeline '{name}' is not installed"):
+    with pytest.raises(ConfigError, match=f"--person-model {name}: no installed spaCy pipeline"):
         build_person_recognizer(spec, registry, EngineConfig(person_model=name))
     assert ConfigError.exit_code == 2
 

@@ -33,6 +33,7 @@ from piiscan.engine.recognizers import (
     SpecRecognizer,
     build_recognizers,
 )
+from piiscan.errors import ConfigError
 from piiscan.masking import mask, masker_for
 from piiscan.model import Finding, Segment
 from piiscan.overlap import resolve_overlaps
@@ -126,6 +127,12 @@ class Engine:
         self._priorities = {key: spec.priority for key, spec in specs.items()}
         wanted = set(self.config.entities) if self.config.entities else None
         entity_types = sorted({e for r in self.recognizers for e in r.supported_entities})
+        unknown = sorted((wanted or set()) - set(entity_types))
+        if unknown:
+            raise ConfigError(
+                f"unknown entity type {', '.join(unknown)} (--entities); "
+                f"known: {', '.join(entity_types)}"
+            )
         self.entity_types = tuple(e for e in entity_types if wanted is None or e in wanted)
         prefilters = {s.id: s.prefilter for s in registry.specs}
         self._plan: list[tuple[regex.Pattern[str] | None, EntityRecognizer]] = []

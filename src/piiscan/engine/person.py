@@ -148,7 +148,7 @@ def resolve_model(setting: str) -> SpacyModel | None:
         if not (path / "config.cfg").is_file():
             raise ConfigError(
                 "the bundled person-name model is missing from this installation; "
-                "reinstall piiscan or use person_model='none'"
+                "reinstall piiscan or use --person-model none"
             )
         return SpacyModel(path)
     import spacy.util
@@ -156,7 +156,8 @@ def resolve_model(setting: str) -> SpacyModel | None:
     if spacy.util.is_package(setting) or (Path(setting) / "config.cfg").is_file():
         return SpacyModel(setting)
     raise ConfigError(
-        f"spaCy pipeline {setting!r} is not installed; install it or use person_model='bundled'"
+        f"--person-model {setting}: no installed spaCy pipeline of that name; install its wheel "
+        "or use --person-model bundled (or none)"
     )
 
 
