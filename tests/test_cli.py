@@ -64,11 +64,11 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     inventory, key_file = base / "inventory", base / "key"
     runner = CliRunner()
     outputs = []
-    for _ in range(2):
+    for first in (True, False):  # the first scan creates the key it names
         result = runner.invoke(
             cli,
             ["scan", str(root), "--inventory", str(inventory), "--workers", "1",
-             "--key-file", str(key_file), *ENTITIES_OPTION],
+             "--key-file", str(key_file), *(["--new-key"] if first else []), *ENTITIES_OPTION],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
@@ -332,6 +332,16 @@ ERROR_CASES = [
      "nope"),
     ("no-inventory", ["findings", "--inventory", "{tmp}/ingen"], None, "no inventory"),
     ("scan-text-missing-file", ["scan-text", "{tmp}/finns-inte.txt"], 2, "finns-inte"),
+    ("unknown-entity", ["scan", "{tmp}", "--inventory", "{tmp}/inv", "--entities", "FOO"], 2,
+     "unknown entity type FOO (--entities); known: "),
+    ("unknown-person-model", ["scan", "{tmp}", "--inventory", "{tmp}/inv", "--person-model",
+     "no_such_pipeline_xyz"], 2, "--person-model no_such_pipeline_xyz"),
+    ("mistyped-key-file", ["scan", "{tmp}", "--inventory", "{tmp}/inv", "--key-file",
+     "{tmp}/typo/key"], 2, "--new-key"),
+    ("smb-refused", ["scan", "smb://127.0.0.1:1/share", "--inventory", "{tmp}/inv"], 5,
+     "127.0.0.1:1: connection refused"),
+    ("other-key", ["scan", "{tmp}", "--inventory", "{inv}", "--key-file", "{tmp}/new.key",
+     "--new-key"], 4, "was made with a different key"),
 ]  # fmt: skip
 
 
@@ -354,6 +364,61 @@ def test_errors_are_one_line_with_exit_status(
     assert message in lines[0]
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+REFUSED_SCANS = [
+    ("mistyped-key-file", ["--key-file", "{tmp}/typo/key"]),
+    ("other-key", ["--key-file", "{tmp}/new.key", "--new-key"]),
+    ("bad-person-model", ["--key-file", "{tmp}/new.key", "--new-key", "--person-model", "x_y"]),
+    ("unknown-entity", ["--key-file", "{tmp}/new.key", "--new-key", "--entities", "FOO"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inventory", "args"),
+    [pytest.param("{inv}" if name == "other-key" else "{tmp}/inv", args, id=name)
+     for name, args in REFUSED_SCANS],
+)  # fmt: skip
+def test_refused_scan_leaves_nothing_behind(
+    tmp_path: Path, scanned: Scanned, inventory: str, args: list[str]
+) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.txt").write_text(NOTE_TEXT, encoding="utf-8")
+    before = {p.name for p in scanned.inventory.rglob("*")}
+    argv = [a.format(tmp=tmp_path, inv=scanned.inventory) for a in args]
+    done = run_main(
+        "scan", str(root), "--inventory", inventory.format(tmp=tmp_path, inv=scanned.inventory),
+        "--workers", "1", *argv, env={"PIISCAN_KEY_FILE": str(scanned.key_file)},
+    )  # fmt: skip
+    assert done.returncode in (2, 4), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["root"]
+    assert {p.name for p in scanned.inventory.rglob("*")} == before
+
+
+def test_new_key_is_created_only_when_asked_and_announced(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.txt").write_text(NOTE_TEXT, encoding="utf-8")
+    key_file = tmp_path / "keys" / "piiscan.key"
+    done = run_main(
+        "scan", str(root), "--inventory", str(tmp_path / "inv"), "--workers", "1",
+        "--key-file", str(key_file), "--new-key", *ENTITIES_OPTION,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"piiscan: created a new key file {key_file}" in done.stderr
+    assert key_file.is_file()
+    again = run_main(
+        "scan", str(root), "--inventory", str(tmp_path / "inv"), "--workers", "1",
+        "--key-file", str(key_file), *ENTITIES_OPTION,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "created a new key" not in again.stderr
+
+
+def test_duration_is_rounded(scanned: Scanned) -> None:
+    rows = _jsonl(invoke("objects", "--inventory", str(scanned.inventory)))
+    assert all(r["duration_ms"] == round(r["duration_ms"], 1) for r in rows)
 
 
 def test_missing_root_creates_no_inventory(tmp_path: Path, scanned: Scanned) -> None:

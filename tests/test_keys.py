@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from piiscan.errors import ConfigError
-from piiscan.keys import KEY_FILE_ENV, Keyer, default_key_path, load_or_create_key
+from piiscan.keys import (
+    KEY_FILE_ENV,
+    Keyer,
+    ScanKey,
+    default_key_path,
+    load_or_create_key,
+    open_scan_key,
+    save_new_key,
+)
 
 POSIX = os.name == "posix"
 KEY_A = Keyer(key=bytes(range(32)))
@@ -242,3 +250,55 @@ def test_content_key_is_keyed_and_streamed() -> None:
     assert one != other
     assert one != hashlib.sha256(data).hexdigest()
     assert len(one) == 64
+
+
+# ------------------------------------------------------------------------------------------
+# The key a scan opens: created only where it may be, and written only after every check.
+
+
+def test_scan_key_at_default_location_is_prepared_not_written(tmp_path: Path) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path)}
+    key = open_scan_key(environ=environ)
+    assert key.is_new
+    assert key.path == tmp_path / "piiscan" / "key"
+    assert not (tmp_path / "piiscan").exists()  # nothing on disk until the scan is accepted
+    assert save_new_key(key) == key.keyer
+    assert open_scan_key(environ=environ) == ScanKey(keyer=key.keyer, path=key.path, is_new=False)
+
+
+@pytest.mark.parametrize(
+    ("named_by", "where"),
+    [("argument", "--key-file"), ("environment", KEY_FILE_ENV)],
+)
+def test_named_missing_key_needs_new_key(tmp_path: Path, named_by: str, where: str) -> None:
+    path = tmp_path / "typo" / "key"
+    path_argument = path if named_by == "argument" else None
+    environ = {KEY_FILE_ENV: str(path)} if named_by == "environment" else {}
+    with pytest.raises(ConfigError, match=f"no key file at .*from {where}.*--new-key"):
+        open_scan_key(path_argument, environ=environ)
+    assert not (tmp_path / "typo").exists()
+    key = open_scan_key(path_argument, new_key=True, environ=environ)
+    assert key.is_new
+    assert key.path == path
+    assert not path.exists()
+    assert save_new_key(key) == key.keyer
+    if POSIX:
+        assert mode_of(path) == 0o600
+
+
+def test_existing_key_is_read_whatever_new_key_says(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    first = load_or_create_key(path)
+    for new_key in (False, True):
+        key = open_scan_key(path, new_key=new_key, environ={})
+        assert key == ScanKey(keyer=first, path=path, is_new=False)
+        assert save_new_key(key) == first
+
+
+def test_saving_loses_the_race_gracefully(tmp_path: Path) -> None:
+    """Another scan that wrote the key first wins; its key is the one returned."""
+    path = tmp_path / "key"
+    prepared = open_scan_key(path, new_key=True, environ={})
+    winner = load_or_create_key(path)
+    assert save_new_key(prepared) == winner
+    assert winner != prepared.keyer

@@ -32,6 +32,7 @@ from piiscan.api import scan
 from piiscan.cli import cli
 from piiscan.config import ScanConfig
 from piiscan.inventory import Inventory, rows_as_dicts
+from piiscan.keys import load_or_create_key
 
 pytestmark = pytest.mark.slow
 
@@ -97,7 +98,9 @@ def share_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("key") / "piiscan.key"
+    path = tmp_path_factory.mktemp("key") / "piiscan.key"
+    load_or_create_key(path)
+    return path
 
 
 def _query_output(inventory: Path) -> str:

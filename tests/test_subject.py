@@ -27,7 +27,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inventory, Path
     (root / "annat.txt").write_text("Personnummer 19121212-1212 saknas.\n", encoding="utf-8")
     key_file = tmp_path_factory.mktemp("key") / "key"
     out = tmp_path_factory.mktemp("inv")
-    scan(ScanConfig(roots=(str(root),), inventory=out, workers=1, key_file=key_file))
+    scan(ScanConfig(roots=(str(root),), inventory=out, workers=1, key_file=key_file, new_key=True))
     return Inventory(out), key_file
 
 

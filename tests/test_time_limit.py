@@ -70,6 +70,7 @@ def _scan(root: Path, tmp_path: Path, workers: int, seconds: float) -> Inventory
             inventory=inventory,
             workers=workers,
             key_file=tmp_path / "piiscan.key",
+            new_key=True,
             limits=Limits(max_object_seconds=seconds),
         )
     )
@@ -129,7 +130,8 @@ def test_time_limit_from_the_command_line(root: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
         ["scan", str(root), "--inventory", str(inventory), "--workers", "1",
-         "--key-file", str(tmp_path / "piiscan.key"), "--max-seconds", "1", "--quiet"],
+         "--key-file", str(tmp_path / "piiscan.key"), "--new-key", "--max-seconds", "1",
+         "--quiet"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     statuses = {r["path"]: r["status"] for r in rows_as_dicts(Inventory(inventory).objects())}

@@ -13,7 +13,7 @@ from piiscan.plugins import Registry, load_registry
 
 if TYPE_CHECKING:  # the engine imports presidio, which takes seconds; load it on first use
     from piiscan.engine import Engine
-    from piiscan.pipeline import ProgressCallback, ScanReport
+    from piiscan.pipeline import NoticeCallback, ProgressCallback, ScanReport
 
 
 def scan_text(
@@ -68,14 +68,17 @@ def scan(
     *,
     progress: ProgressCallback | None = None,
     smb_password: str | None = None,
+    notice: NoticeCallback | None = None,
 ) -> ScanReport:
     """Scan the roots of ``config`` into a new scan of its inventory.
 
     :param progress: called after every object with running totals (objects, bytes,
         findings, errors); the CLI draws its progress bar from it.
+    :param notice: called with one-line messages for the person running the scan (a new key
+        file was created).
     :param smb_password: SMB password, kept out of ``config`` so it is never stored.
     :returns: the scan id and totals.
     """
     from piiscan.pipeline import run_scan
 
-    return run_scan(config, progress=progress, smb_password=smb_password)
+    return run_scan(config, progress=progress, smb_password=smb_password, notice=notice)

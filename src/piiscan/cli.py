@@ -2,7 +2,9 @@
 
 The only module that imports click and tqdm. Exit statuses: 0 when the command completed (also
 when some objects failed: they are rows in the inventory), 2 for bad usage or configuration,
-130 after Ctrl-C (the inventory keeps what was finished), other non-zero for a failure to run.
+3 for a plug-in that cannot be loaded, 4 for an inventory that cannot be read or written (or
+was made with another key), 5 for a scan root that cannot be reached, 130 after Ctrl-C (the
+inventory keeps what was finished).
 """
 
 from __future__ import annotations
@@ -79,6 +81,12 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="HMAC key file [default: $PIISCAN_KEY_FILE or ~/.config/piiscan/key].",
 )
+@click.option(
+    "--new-key",
+    is_flag=True,
+    help="Create the key file named by --key-file or $PIISCAN_KEY_FILE if it is missing "
+    "(only the default location is created without it).",
+)
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip files and folders matching this glob.")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops detected).")
@@ -111,6 +119,7 @@ def scan(
     inventory: Path,
     workers: int | None,
     key_file: Path | None,
+    new_key: bool,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     follow_symlinks: bool,
@@ -160,6 +169,7 @@ def scan(
         inventory=inventory,
         workers=workers,
         key_file=key_file,
+        new_key=new_key,
         walk=walk,
         limits=limits,
         engine=engine,
@@ -182,8 +192,11 @@ def scan(
                 refresh=False,
             )
 
+    def on_notice(message: str) -> None:
+        click.echo(f"piiscan: {message}", err=True)
+
     try:
-        report = run(config, progress=on_progress, smb_password=smb_password)
+        report = run(config, progress=on_progress, smb_password=smb_password, notice=on_notice)
     finally:
         if bar is not None:
             bar.close()

@@ -39,6 +39,8 @@ class ScanConfig:
     :param inventory: the inventory directory (created if missing).
     :param workers: worker processes; ``None`` means one per core; ``1`` scans in-process.
     :param key_file: the HMAC key file; ``None`` uses ``PIISCAN_KEY_FILE`` or the default.
+    :param new_key: create the key file when it is missing at a named path (``key_file`` or
+        ``PIISCAN_KEY_FILE``); only the default location is created without being asked.
     :param walk: which files to visit (include/exclude globs, symlinks, hidden files).
     :param limits: size, depth and expansion limits against bombs and giants.
     :param engine: engine settings (minimum score, entity filter).
@@ -51,6 +53,7 @@ class ScanConfig:
     inventory: Path
     workers: int | None = None
     key_file: Path | None = None
+    new_key: bool = False
     walk: WalkOptions = field(default_factory=lambda: WalkOptions())
     limits: Limits = field(default_factory=lambda: Limits())
     engine: EngineConfig = field(default_factory=EngineConfig)

@@ -13,6 +13,12 @@ Where the key file is (first match wins):
 3. ``$XDG_CONFIG_HOME/piiscan/key``, or ``~/.config/piiscan/key`` when ``XDG_CONFIG_HOME`` is
    unset or empty.
 
+A scan creates a missing key file only at the default location (3), or at a named path (1, 2)
+when asked to (``--new-key``): a mistyped ``--key-file`` must not quietly start a second,
+unrelated key. :func:`open_scan_key` decides and prepares the key in memory;
+:func:`save_new_key` writes it once the scan has passed every check, so a refused scan leaves
+no key file behind.
+
 The file holds the key hex-encoded on one line (at least 32 bytes, i.e. 64 hex digits). It is
 created on first use with 32 random bytes, mode ``0600``, in a directory created ``0700``. The
 new file is written under a private temporary name and linked into place, so two scans starting
@@ -45,7 +51,16 @@ from typing import BinaryIO
 
 from piiscan.errors import ConfigError
 
-__all__ = ["KEY_BYTES", "KEY_FILE_ENV", "Keyer", "default_key_path", "load_or_create_key"]
+__all__ = [
+    "KEY_BYTES",
+    "KEY_FILE_ENV",
+    "Keyer",
+    "ScanKey",
+    "default_key_path",
+    "load_or_create_key",
+    "open_scan_key",
+    "save_new_key",
+]
 
 #: Length of a newly created key, and the minimum accepted from a key file.
 KEY_BYTES = 32
@@ -128,6 +143,68 @@ def default_key_path(environ: Mapping[str, str] | None = None) -> Path:
     return base / "piiscan" / "key"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanKey:
+    """The key a scan will use, and whether its file is still to be written.
+
+    :param keyer: the key itself.
+    :param path: where its file is, or will be.
+    :param is_new: true when the file does not exist yet; :func:`save_new_key` writes it.
+    """
+
+    keyer: Keyer
+    path: Path
+    is_new: bool
+
+
+def open_scan_key(
+    path: Path | None = None,
+    *,
+    new_key: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> ScanKey:
+    """Read the key a scan uses, or prepare a new one in memory without writing it.
+
+    :param path: the key file named on the command line; ``None`` for ``PIISCAN_KEY_FILE`` or
+        the default location.
+    :param new_key: allow a new key at a path the user named. Without it a missing named key
+        file is an error, so that a typo does not silently start a second key.
+    :param environ: the environment to read; :data:`os.environ` when ``None``.
+    :raises ConfigError: if the file is missing and may not be created, or is unusable.
+    """
+    env = os.environ if environ is None else environ
+    key_path = path if path is not None else default_key_path(env)
+    try:
+        return ScanKey(keyer=_read_key(key_path), path=key_path, is_new=False)
+    except FileNotFoundError:
+        pass
+    named = path is not None or bool(env.get(KEY_FILE_ENV, ""))
+    if named and not new_key:
+        where = "--key-file" if path is not None else KEY_FILE_ENV
+        raise ConfigError(
+            f"no key file at {key_path} (from {where}); pass the key file earlier scans used, "
+            "or --new-key to create a new key there"
+        )
+    keyer = Keyer(key=secrets.token_bytes(KEY_BYTES))
+    return ScanKey(keyer=keyer, path=key_path, is_new=True)
+
+
+def save_new_key(key: ScanKey) -> Keyer:
+    """Write a key prepared by :func:`open_scan_key` (0600, in a 0700 directory).
+
+    :returns: the key now in the file: the prepared one, or the one another process wrote
+        first, which then wins (the file is never overwritten).
+    :raises ConfigError: if the file cannot be created or read back.
+    """
+    if not key.is_new:
+        return key.keyer
+    _create_key_file(key.path, key.keyer.key)
+    try:
+        return _read_key(key.path)
+    except FileNotFoundError:
+        raise ConfigError(f"key file {key.path} disappeared while it was being created") from None
+
+
 def load_or_create_key(
     path: Path | None = None,
     *,
@@ -151,7 +228,7 @@ def load_or_create_key(
             raise ConfigError(
                 f"no key file at {key_path}; pass the key file the inventory was made with"
             ) from None
-    _create_key_file(key_path)
+    _create_key_file(key_path, secrets.token_bytes(KEY_BYTES))
     try:
         return _read_key(key_path)
     except FileNotFoundError:
@@ -196,15 +273,15 @@ def _parse_key(raw: bytes, path: Path) -> bytes:
     return key
 
 
-def _create_key_file(path: Path) -> None:
-    """Write a new random key to ``path`` unless another process got there first."""
+def _create_key_file(path: Path, key: bytes) -> None:
+    """Write ``key`` to ``path`` unless another process got there first."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(
             f"cannot create the key directory {path.parent}: {error.strerror}"
         ) from None
-    content = (secrets.token_bytes(KEY_BYTES).hex() + "\n").encode("ascii")
+    content = (key.hex() + "\n").encode("ascii")
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
         _write_private(temporary, content)

@@ -34,8 +34,8 @@ from piiscan import __version__
 from piiscan.config import ScanConfig
 from piiscan.errors import ConfigError, ExtractionError, NoTextError, PiiscanError
 from piiscan.extractors.base import Blob, Limits, Member
-from piiscan.inventory import InventoryWriter, new_scan_id
-from piiscan.keys import Keyer, load_or_create_key
+from piiscan.inventory import InventoryWriter, check_inventory_key, new_scan_id
+from piiscan.keys import Keyer, open_scan_key, save_new_key
 from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
 from piiscan.plugins import load_registry
 from piiscan.sources import Entry, Source, open_source
@@ -61,6 +61,9 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+#: Receives one-line messages a person running the scan should see (a new key file).
+NoticeCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,11 +116,14 @@ def _warm_up(state: _WorkerState) -> None:
     state.engine.analyze(_WARM_UP_TEXT)
 
 
-def _build_state(config: ScanConfig, keyer: Keyer) -> _WorkerState:
+def _build_engine(config: ScanConfig) -> Engine:
     from piiscan.engine import build_engine
 
-    engine = build_engine(load_registry(config.recognizer_dirs), config.engine)
-    return _WorkerState(engine=engine, keyer=keyer, limits=config.limits)
+    return build_engine(load_registry(config.recognizer_dirs), config.engine)
+
+
+def _build_state(config: ScanConfig, keyer: Keyer) -> _WorkerState:
+    return _WorkerState(engine=_build_engine(config), keyer=keyer, limits=config.limits)
 
 
 class ObjectTimeout(BaseException):
@@ -320,16 +326,17 @@ def run_scan(
     *,
     progress: ProgressCallback | None = None,
     smb_password: str | None = None,
+    notice: NoticeCallback | None = None,
 ) -> ScanReport:
     """Scan ``config.roots`` into a new scan of the inventory at ``config.inventory``.
 
     :param progress: called in this process after every object with running totals.
+    :param notice: called with one-line messages for the person running the scan.
     :param smb_password: the SMB password, kept out of the config so it is never stored.
     :raises PiiscanError: for bad configuration (missing root, unreadable key file,
         mismatched inventory key); objects that fail are rows, not exceptions.
     :raises KeyboardInterrupt: after closing the inventory as ``interrupted``.
     """
-    keyer = load_or_create_key(config.key_file)
     registry = load_registry(config.recognizer_dirs)
     for root in config.roots:  # fail before the scan starts on a root that is not there
         open_source(root, options=config.walk, smb_username=config.smb_username,
@@ -339,7 +346,15 @@ def run_scan(
     workers = config.workers or os.cpu_count() or 1
     # Build an engine here first: a bad setting (a missing spaCy pipeline, a broken recognizer
     # file) is then one clear error before anything is written, not a failure in every worker.
-    state = _build_state(config, keyer)
+    engine = _build_engine(config)
+    # The key is checked against the inventory before a new key file is written, so a refused
+    # scan leaves nothing behind (a new key can never match an inventory that has scans).
+    key = open_scan_key(config.key_file, new_key=config.new_key)
+    check_inventory_key(config.inventory, key.keyer.fingerprint)
+    keyer = save_new_key(key)
+    if key.is_new and notice is not None:
+        notice(f"created a new key file {key.path}; keep it for later scans and lookups")
+    state = _WorkerState(engine=engine, keyer=keyer, limits=config.limits)
     scan_id = new_scan_id()
     totals = Progress()
     writer = InventoryWriter(

@@ -16,7 +16,7 @@ from piiscan.inventory.schema import (
     ScanStatus,
     Upgrade,
 )
-from piiscan.inventory.writer import InventoryWriter, new_scan_id
+from piiscan.inventory.writer import InventoryWriter, check_inventory_key, new_scan_id
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -30,6 +30,7 @@ __all__ = [
     "ScanStatus",
     "Summary",
     "Upgrade",
+    "check_inventory_key",
     "new_scan_id",
     "rows_as_dicts",
     "top_folder",

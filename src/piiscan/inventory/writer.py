@@ -47,7 +47,13 @@ from piiscan.inventory.schema import (
 )
 from piiscan.model import ObjectResult
 
-__all__ = ["DEFAULT_ROW_GROUP_ROWS", "InventoryWriter", "existing_fingerprints", "new_scan_id"]
+__all__ = [
+    "DEFAULT_ROW_GROUP_ROWS",
+    "InventoryWriter",
+    "check_inventory_key",
+    "existing_fingerprints",
+    "new_scan_id",
+]
 
 #: Rows buffered per table before a row group is written.
 DEFAULT_ROW_GROUP_ROWS: Final = 50_000
@@ -88,6 +94,25 @@ def existing_fingerprints(directory: Path) -> set[str]:
             if fingerprint is not None:
                 found.add(fingerprint.decode("ascii", "replace"))
     return found
+
+
+def check_inventory_key(directory: Path, key_fingerprint: str) -> None:
+    """Refuse a key other than the one the inventory's earlier scans were made with.
+
+    Call it before anything is created (a new key file, the inventory directories), so that a
+    refused scan leaves nothing behind; :class:`InventoryWriter` calls it again.
+
+    :raises InventoryError: if a finished scan in ``directory`` has another key fingerprint.
+    """
+    others = existing_fingerprints(directory) - {key_fingerprint}
+    if others:
+        raise InventoryError(
+            f"inventory {directory} was made with a different key (fingerprint "
+            f"{', '.join(sorted(others))}, this key is {key_fingerprint}). Value keys made "
+            "with different keys never match, so one inventory must use one key: pass the "
+            "original key file (--key-file or PIISCAN_KEY_FILE) or use a new inventory "
+            "directory."
+        )
 
 
 class _TableFile:
@@ -228,15 +253,7 @@ class InventoryWriter:
             raise InventoryError(
                 f"cannot create inventory directory {self.directory}: {error.strerror}"
             ) from None
-        others = existing_fingerprints(self.directory) - {key_fingerprint}
-        if others:
-            raise InventoryError(
-                f"inventory {self.directory} was made with a different key (fingerprint "
-                f"{', '.join(sorted(others))}, this key is {key_fingerprint}). Value keys made "
-                "with different keys never match, so one inventory must use one key: pass the "
-                "original key file (--key-file or PIISCAN_KEY_FILE) or use a new inventory "
-                "directory."
-            )
+        check_inventory_key(self.directory, key_fingerprint)
         for name in TABLES:
             if (self.directory / name / f"{self.scan_id}.parquet").exists():
                 raise InventoryError(f"scan {self.scan_id} is already in {self.directory}")
@@ -296,7 +313,7 @@ class InventoryWriter:
                 "status": str(result.status),
                 "reason": result.reason,
                 "findings": len(result.findings),
-                "duration_ms": result.duration * 1000.0,
+                "duration_ms": round(result.duration * 1000.0, 1),
             }
         )
         if result.status.is_error:
