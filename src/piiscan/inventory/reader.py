@@ -138,10 +138,14 @@ class Inventory:
             if not path.name.startswith(".") and path.is_file()
         )
 
-    def _read(self, name: TableName, path: Path) -> pa.Table:
-        """Read one file and bring it to the current schema."""
+    def _read(self, name: TableName, path: Path, filters: Any = None) -> pa.Table:
+        """Read one file and bring it to the current schema.
+
+        :param filters: a pyarrow filter expression applied while reading (row groups whose
+            statistics exclude it are skipped; other columns of dropped rows are not built).
+        """
         try:
-            table = pq.read_table(path)
+            table = pq.read_table(path, filters=filters)
         except FileNotFoundError:
             raise InventoryError(f"inventory file {path} is missing") from None
         except (OSError, pa.ArrowException) as error:
@@ -230,21 +234,33 @@ class Inventory:
         *,
         value_keys: Collection[str] | None = None,
         entity_types: Collection[str] | None = None,
+        paths: Collection[str] | None = None,
     ) -> pa.Table:
         """The ``findings`` rows of one scan, optionally only some.
+
+        The filters are pushed down into the Parquet reader, so looking up a few value keys
+        does not build the rows of millions of other findings.
 
         :param scan_id: the scan; the latest when ``None``.
         :param value_keys: keep only findings with one of these value keys.
         :param entity_types: keep only findings of these entity types.
+        :param paths: keep only findings in objects at these root-relative paths.
         :raises InventoryError: if there is no such scan or its file cannot be read.
         """
         resolved = self._resolve(scan_id)
-        table = self._read("findings", self.directory / "findings" / f"{resolved}.parquet")
-        for column, wanted in (("value_key", value_keys), ("entity_type", entity_types)):
+        condition = None
+        for column, wanted in (
+            ("value_key", value_keys),
+            ("entity_type", entity_types),
+            ("path", paths),
+        ):
             if wanted is not None:
                 allowed = pa.array(sorted(set(wanted)), type=pa.string())
-                table = table.filter(pc.is_in(table[column], value_set=allowed))
-        return table
+                term = pc.field(column).isin(allowed)
+                condition = term if condition is None else condition & term
+        return self._read(
+            "findings", self.directory / "findings" / f"{resolved}.parquet", condition
+        )
 
     def summary(self, scan_id: str | None = None) -> Summary:
         """Counts of one scan's objects by status and findings by entity type and folder.
