@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -25,6 +26,8 @@ from piiscan.config import EngineConfig, ScanConfig
 from piiscan.errors import ConfigError, PiiscanError
 from piiscan.extractors.base import Limits
 from piiscan.sources.select import WalkOptions
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _SIZE_SUFFIXES = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
@@ -349,68 +352,186 @@ def scan_text(
         )
 
 
+def _identifier_option(kind: str, help_text: str) -> Callable[[_F], _F]:
+    return click.option(f"--{kind}", kind, multiple=True, help=f"{help_text} (repeatable).")
+
+
 @cli.command()
 @inventory_option
 @scan_option
-@click.option("--personnummer", multiple=True, help="Personnummer or samordningsnummer.")
-@click.option("--email", multiple=True, help="E-mail address (repeatable).")
-@click.option("--phone", multiple=True, help="Phone number (repeatable).")
-@click.option("--name", multiple=True, help="Full name; case, spacing and accents ignored.")
+@_identifier_option("personnummer", "Personnummer, 10 or 12 digits")
+@_identifier_option("samordningsnummer", "Samordningsnummer")
+@_identifier_option("organisationsnummer", "Organisationsnummer (a sole trader's)")
+@_identifier_option("email", "E-mail address")
+@_identifier_option("phone", "Phone number")
+@_identifier_option("iban", "IBAN")
+@_identifier_option("name", "Full name; case, spacing and accents ignored")
+@_identifier_option("address", "Postal address, e.g. 'Storgatan 1, 111 22 Stockholm'")
+@click.option(
+    "--from-file",
+    "request_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Request file (TOML): identifiers, case, dates, retention rules. Keeps identifiers "
+    "out of shell history.",
+)
+@click.option(
+    "--verify-erasure",
+    "verify_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="After an erasure: the request file; lists the places that still hold the data.",
+)
+@click.option(
+    "--purpose",
+    type=click.Choice(["access", "erasure"]),
+    help="access: register extract; erasure: worklist [default: the request file's, or access].",
+)
+@click.option("--case", "case", help="Case number (ärendenummer); overrides the request file's.")
+@click.option("--operator", help="Who runs the lookup, for the audit table [default: OS user].")
 @click.option(
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="The key file the inventory was written with [default: as for scan].",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json",
+    "--format", "fmt", type=click.Choice(["json", "csv", "md", "html"]), default="json",
     show_default=True,
 )  # fmt: skip
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (created 0600) instead of standard output.",
+)
 def subject(
     inventory: Path,
     scan_id: str | None,
-    personnummer: tuple[str, ...],
-    email: tuple[str, ...],
-    phone: tuple[str, ...],
-    name: tuple[str, ...],
+    request_file: Path | None,
+    verify_file: Path | None,
+    purpose: str | None,
+    case: str | None,
+    operator: str | None,
     key_file: Path | None,
     fmt: str,
+    lang: str,
+    output: Path | None,
+    **identifiers: tuple[str, ...],
 ) -> None:
-    """Where the inventory holds data about one person (access and erasure requests).
+    """Where the inventory holds one person's data: a register extract or an erasure worklist.
 
-    The identifiers are turned into value keys with the inventory's key; nothing raw is
-    searched for, stored or printed.
+    A place is a file, an archive member, a message or a table row in the latest scan of each
+    root. Identifiers are validated and keyed with the inventory's key; nothing raw is
+    searched for, stored or printed. Every lookup is recorded (see `piiscan audit`).
 
-    Example: piiscan subject --inventory inventory --personnummer 850601-2387 --format html
+    Example: piiscan subject --inventory inventory --from-file request.toml --format html
     """
     from piiscan.inventory import Inventory
     from piiscan.keys import load_or_create_key
-    from piiscan.subject import SubjectQuery, lookup_subject, subject_rows
+    from piiscan.subject import SubjectIdentifiers, SubjectRequest, load_request, lookup_subject
 
-    query = SubjectQuery(personnummer=personnummer, email=email, phone=phone, name=name)
+    given = SubjectIdentifiers(**identifiers)
+    files = [f for f in (request_file, verify_file) if f is not None]
+    if len(files) > 1:
+        raise click.UsageError("give --from-file or --verify-erasure, not both")
+    if files and not given.is_empty():
+        raise click.UsageError("give identifiers on the command line or in the file, not both")
+    request = load_request(files[0]) if files else SubjectRequest(identifiers=given)
+    changes: dict[str, Any] = {}
+    if case is not None:
+        changes["case"] = case
+    if purpose is not None:
+        changes["purpose"] = purpose
+    request = replace(request, **changes)
     keyer = load_or_create_key(key_file, create=False)
-    table = lookup_subject(Inventory(inventory), query, keyer, scan_id=scan_id)
-    rows = list(subject_rows(table))
-    if fmt == "html":
-        click.echo(_subject_html(rows))
+    report = lookup_subject(
+        Inventory(inventory),
+        request,
+        keyer,
+        scan_id=scan_id,
+        purpose="verify" if verify_file is not None else None,
+        operator=operator,
+    )
+    if report.purpose == "erasure":
+        text = _render_worklist(report.worklist(request.keep), fmt, lang)
     else:
-        _render(rows, table.column_names, "json" if fmt == "json" else "csv")
+        text = _render_report(report, fmt, lang)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_private(output, text)
 
 
-def _subject_html(rows: list[dict[str, Any]]) -> str:
-    import html
+def _render_report(report: Any, fmt: str, lang: Any) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        rows = [
+            {k: v for k, v in place.items() if k != "reasons"} | {"reasons": place["reasons"]}
+            for place in report.to_dict()["places"]
+        ]
+        return _csv_text(rows, _PLACE_COLUMNS)
+    from piiscan.subject.render import render_extract
 
-    columns = ["matched", "root", "path", "member", "locator", "entity_type", "masked", "score"]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(row.get(c, '')))}</td>" for c in columns) + "</tr>"
-        for row in rows
-    )
-    return (
-        '<!doctype html>\n<html lang="sv"><head><meta charset="utf-8">'
-        "<title>piiscan: registerutdrag</title></head><body>\n"
-        f"<h1>Registerutdrag</h1>\n<p>{len(rows)} platser där personen förekommer.</p>\n"
-        f"<table>\n<tr>{head}</tr>\n{body}\n</table>\n</body></html>"
-    )
+    return render_extract(report, "md" if fmt == "md" else "html", lang)
+
+
+def _render_worklist(worklist: Any, fmt: str, lang: Any) -> str:
+    if fmt == "json":
+        return json.dumps(worklist.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return _csv_text(worklist.to_dict()["actions"], _ACTION_COLUMNS)
+    from piiscan.subject.render import render_worklist
+
+    return render_worklist(worklist, "md" if fmt == "md" else "html", lang)
+
+
+_PLACE_COLUMNS = (
+    "certainty", "system", "root", "path", "member", "record", "matched", "categories",
+    "locators", "findings", "other_findings", "first_seen", "last_seen", "modified", "reasons",
+)  # fmt: skip
+_ACTION_COLUMNS = (
+    "action", "erase", "certainty", "system", "root", "path", "member", "record", "categories",
+    "keep_until", "keep_reason",
+)  # fmt: skip
+
+
+def _csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+    return buffer.getvalue()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a report to ``path``, created 0600: it says where a person's data is."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise click.FileError(str(path), hint=error.strerror or "cannot write") from None
+
+
+@cli.command()
+@inventory_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
+    show_default=True,
+)  # fmt: skip
+def audit(inventory: Path, fmt: str) -> None:
+    """List every subject lookup made in the inventory: when, who, case, purpose, results.
+
+    Identifiers appear as value keys only.
+
+    Example: piiscan audit --inventory inventory --format csv
+    """
+    from piiscan.inventory import rows_as_dicts
+    from piiscan.inventory.audit import read_lookups
+
+    table = read_lookups(inventory)
+    _render(rows_as_dicts(table), table.column_names, fmt)
 
 
 def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:

@@ -209,6 +209,14 @@ def _any_match(
     return False
 
 
+def glob_covers(pattern: GlobPattern, rel_path: str) -> bool:
+    """Whether ``pattern`` selects the file at ``rel_path`` or one of its folders.
+
+    Case-insensitive like the walk's globs: ``Ekonomi/`` covers ``ekonomi/2019/a.xlsx``.
+    """
+    return _any_match((pattern,), _normalise(rel_path, False), is_dir=False, ancestors=True)
+
+
 def is_hidden_name(rel_path: str) -> bool:
     """Whether any component of ``rel_path`` is a dot-name (``.ssh/id``, ``a/.env``)."""
     return any(

@@ -1,104 +1,253 @@
-"""Access and erasure requests: where does the inventory hold data about one person?
+"""The identifiers of a data subject, turned into the value keys the inventory is searched by.
 
-A data subject is described by what the requester gives: a personnummer (or
-samordningsnummer), e-mail addresses, phone numbers, a name. Each is validated and normalised
-by the same validator the recognizers use, then turned into its HMAC value key with the key the
-inventory was written with. The inventory is searched by value key only, so neither the query
-nor the answer ever holds a raw value; the report names each place by path, locator and masked
-preview, and which of the given identifiers matched (by label, e.g. ``personnummer``).
+A requester gives what identifies them: a personnummer or samordningsnummer, an
+organisationsnummer (a sole trader's is their personnummer), e-mail addresses, phone numbers,
+an IBAN, a name, a postal address. Each is validated and normalised by the validator the
+recognizers use, then keyed with the inventory's key (HMAC). Only the keys and masked previews
+leave this module: the raw values are dropped as soon as they are keyed.
+
+Some values are read more than one way, and a lookup must not silently miss either reading:
+
+* A 10-digit personnummer's century is inferred (``121212-1212`` is read as born 2012), and
+  documents often drop the ``+`` that marks people over 100. So ``19121212-1212`` is also
+  looked up as the 10-digit form's other reading, and that match is only *possible*.
+* A sole trader's organisationsnummer is their personnummer: it is also looked up as one.
+* An address may be found whole or as its street line alone (the postal line is shared by a
+  whole town and is never looked up by itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pyarrow as pa
+from datetime import date
+from typing import Final, Literal
 
 from piiscan.errors import ConfigError
-from piiscan.inventory import Inventory, rows_as_dicts
 from piiscan.keys import Keyer
+from piiscan.masking import mask
 from piiscan.names.normalize import name_value_form
+from piiscan.validators.address import validate_address
 from piiscan.validators.email import validate_email
+from piiscan.validators.iban import validate_iban
+from piiscan.validators.organisationsnummer import validate_organisationsnummer
 from piiscan.validators.personnummer import validate_personnummer, validate_samordningsnummer
 from piiscan.validators.phone import validate_phone
 
+__all__ = [
+    "IDENTIFIER_KINDS",
+    "STRONG_KINDS",
+    "IdentifierKind",
+    "SearchKey",
+    "SubjectIdentifiers",
+    "search_keys",
+]
+
+IdentifierKind = Literal[
+    "personnummer",
+    "samordningsnummer",
+    "organisationsnummer",
+    "email",
+    "phone",
+    "iban",
+    "name",
+    "address",
+]
+
+#: Every kind, in the order reports list them.
+IDENTIFIER_KINDS: Final[tuple[IdentifierKind, ...]] = (
+    "personnummer",
+    "samordningsnummer",
+    "organisationsnummer",
+    "email",
+    "phone",
+    "iban",
+    "name",
+    "address",
+)
+
+#: Kinds that identify one person by themselves: a place where one matched is *confirmed*.
+#: A name or an address alone makes a place only *possible*.
+STRONG_KINDS: Final[frozenset[IdentifierKind]] = frozenset(
+    {"personnummer", "samordningsnummer", "organisationsnummer", "email", "phone", "iban"}
+)
+
+# The entity type whose masker previews each kind.
+_ENTITY_OF: Final[dict[IdentifierKind, str]] = {
+    "personnummer": "SE_PERSONNUMMER",
+    "samordningsnummer": "SE_SAMORDNINGSNUMMER",
+    "organisationsnummer": "SE_ORGANISATIONSNUMMER",
+    "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER",
+    "iban": "IBAN_CODE",
+    "name": "PERSON",
+    "address": "SE_ADDRESS",
+}
+
+_IDENTITY_DIGITS = re.compile(r"(?:\d{2})?(\d{6})[-+ ]?(\d{4})")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SubjectQuery:
-    """What identifies the data subject. Values are held only while keys are computed."""
+class SubjectIdentifiers:
+    """What identifies the data subject, as the requester gave it.
+
+    The values are personal data: they are held only until :func:`search_keys` has keyed
+    them, and the ``repr`` shows only how many of each kind there are.
+    """
 
     personnummer: Sequence[str] = ()
+    samordningsnummer: Sequence[str] = ()
+    organisationsnummer: Sequence[str] = ()
     email: Sequence[str] = ()
     phone: Sequence[str] = ()
+    iban: Sequence[str] = ()
     name: Sequence[str] = ()
+    address: Sequence[str] = ()
 
-    def __repr__(self) -> str:  # the query is personal data itself
-        counts = ", ".join(f"{label}={len(values)}" for label, values in self._fields() if values)
-        return f"SubjectQuery({counts})"
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{kind}={len(values)}" for kind, values in self.items() if values)
+        return f"SubjectIdentifiers({counts})"
 
-    def _fields(self) -> tuple[tuple[str, Sequence[str]], ...]:
-        return (
-            ("personnummer", self.personnummer),
-            ("email", self.email),
-            ("phone", self.phone),
-            ("name", self.name),
-        )
+    def items(self) -> Iterator[tuple[IdentifierKind, Sequence[str]]]:
+        """``(kind, values)`` for every kind, in :data:`IDENTIFIER_KINDS` order."""
+        for kind in IDENTIFIER_KINDS:
+            yield kind, getattr(self, kind)
 
     def is_empty(self) -> bool:
         """True when no identifier was given."""
-        return not any(values for _, values in self._fields())
+        return not any(values for _, values in self.items())
 
 
-def value_keys(query: SubjectQuery, keyer: Keyer) -> dict[str, str]:
-    """The value key of every identifier in ``query``, mapped to its label.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchKey:
+    """One value key to look up, with what it stands for.
 
-    :raises ConfigError: when an identifier is not valid (the message names the option, never
-        the value).
+    :param kind: which kind of identifier it came from.
+    :param value_key: the HMAC value key, as the inventory stores it.
+    :param masked: the identifier's masked preview, for reports.
+    :param certain: false for a second reading (another century, a street line alone):
+        a place matched only by such keys is *possible*, not confirmed.
+    :param reason: why an uncertain reading is searched, as a code: ``other_century`` (the
+        10-digit form read in another century) or ``street_line`` (an address's street line
+        alone); empty for the identifier itself.
     """
-    keys: dict[str, str] = {}
-    for raw in query.personnummer:
-        verdict = validate_personnummer(raw) or validate_samordningsnummer(raw)
+
+    kind: IdentifierKind
+    value_key: str
+    masked: str
+    certain: bool = True
+    reason: str = ""
+
+
+def search_keys(
+    identifiers: SubjectIdentifiers, keyer: Keyer, *, today: date | None = None
+) -> tuple[SearchKey, ...]:
+    """The value keys to look the subject up by, each identifier's readings included.
+
+    :param identifiers: what the requester gave.
+    :param keyer: the key the inventory was written with.
+    :param today: the reference date for century inference (tests); defaults to today.
+    :raises ConfigError: when an identifier is not valid; the message names the option, never
+        the value.
+    """
+    keys: dict[str, SearchKey] = {}
+    for kind, values in identifiers.items():
+        for raw in values:
+            for reading in _readings(kind, raw.strip(), today):
+                key = keyer.value_key(reading.normalized)
+                # The identifier itself outranks a second reading of another one.
+                if key not in keys or (reading.certain and not keys[key].certain):
+                    keys[key] = SearchKey(
+                        kind=kind,
+                        value_key=key,
+                        masked=mask(_ENTITY_OF[kind], reading.written),
+                        certain=reading.certain,
+                        reason=reading.reason,
+                    )
+    return tuple(keys.values())
+
+
+def _invalid(kind: IdentifierKind) -> ConfigError:
+    option = "--" + kind
+    article = "an" if kind in {"email", "iban", "organisationsnummer", "address"} else "a"
+    return ConfigError(f"{article} {option} value is not a valid {kind.replace('_', ' ')}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One way an identifier may stand in the data: its normalised form and how it is
+    written (for the masked preview)."""
+
+    normalized: str
+    written: str
+    certain: bool = True
+    reason: str = ""
+
+
+def _readings(kind: IdentifierKind, raw: str, today: date | None) -> Iterable[_Reading]:
+    """Each way ``raw`` may be written in the data, the identifier itself first."""
+    if kind in ("personnummer", "samordningsnummer"):
+        validate = validate_personnummer if kind == "personnummer" else validate_samordningsnummer
+        verdict = validate(raw, today=today)
         if verdict is None:
-            raise ConfigError("a --personnummer value is not a valid personnummer")
-        keys[keyer.value_key(verdict.normalized)] = "personnummer"
-    for raw in query.email:
-        verdict = validate_email(raw)
-        if verdict is None:
-            raise ConfigError("an --email value is not a valid e-mail address")
-        keys[keyer.value_key(verdict.normalized)] = "email"
-    for raw in query.phone:
-        verdict = validate_phone(raw)
-        if verdict is None:
-            raise ConfigError("a --phone value is not a valid phone number")
-        keys[keyer.value_key(verdict.normalized)] = "phone"
-    for raw in query.name:
+            raise _invalid(kind)
+        yield _Reading(verdict.normalized, raw)
+        yield from _other_centuries(raw, verdict.normalized, kind, today)
+    elif kind == "organisationsnummer":
+        verdict = validate_organisationsnummer(raw)
+        as_person = validate_personnummer(raw, today=today)
+        if verdict is None and as_person is None:
+            raise _invalid(kind)
+        if verdict is not None:
+            yield _Reading(verdict.normalized, raw)
+        if as_person is not None:  # a sole trader's number is their personnummer
+            yield _Reading(as_person.normalized, raw)
+    elif kind == "name":
         normalized = name_value_form(raw)
         if not normalized:
             raise ConfigError("a --name value is empty")
-        keys[keyer.value_key(normalized)] = "name"
-    return keys
+        yield _Reading(normalized, raw)
+    elif kind == "address":
+        verdict = validate_address(raw)
+        if verdict is None:
+            raise _invalid(kind)
+        yield _Reading(verdict.normalized, raw)
+        street = _street_line(raw)
+        street_verdict = validate_address(street) if street else None
+        if street_verdict is not None and street_verdict.normalized != verdict.normalized:
+            yield _Reading(street_verdict.normalized, street, False, "street_line")
+    else:
+        verdict = _SIMPLE_VALIDATORS[kind](raw)
+        if verdict is None:
+            raise _invalid(kind)
+        yield _Reading(verdict.normalized, raw)
 
 
-def lookup_subject(
-    inventory: Inventory, query: SubjectQuery, keyer: Keyer, *, scan_id: str | None = None
-) -> pa.Table:
-    """The findings of one scan (default: the latest) that belong to the data subject.
-
-    :raises ConfigError: for an empty query or an invalid identifier.
-    :raises InventoryError: when the inventory was written with another key.
-    """
-    if query.is_empty():
-        raise ConfigError("give at least one of --personnummer, --email, --phone, --name")
-    inventory.check_fingerprint(keyer.fingerprint)
-    keys = value_keys(query, keyer)
-    table = inventory.findings(scan_id, value_keys=list(keys))
-    labels = [keys[k] for k in table.column("value_key").to_pylist()]
-    return table.append_column("matched", pa.array(labels, pa.string()))
+_SIMPLE_VALIDATORS: Final = {
+    "email": validate_email,
+    "phone": validate_phone,
+    "iban": validate_iban,
+}
 
 
-def subject_rows(table: pa.Table) -> Iterator[dict[str, Any]]:
-    """Rows of a :func:`lookup_subject` table, JSON-safe, in path order."""
-    rows = sorted(rows_as_dicts(table), key=lambda r: (r["root"], r["path"], r["locator"]))
-    yield from rows
+def _other_centuries(
+    raw: str, normalized: str, kind: IdentifierKind, today: date | None
+) -> Iterator[_Reading]:
+    """The readings of the 10-digit form that differ from the identifier's own century."""
+    shape = _IDENTITY_DIGITS.fullmatch(raw)
+    if shape is None:
+        return
+    date_part, serial = shape.groups()
+    validate = validate_personnummer if kind == "personnummer" else validate_samordningsnummer
+    for separator in ("-", "+"):
+        written = f"{date_part}{separator}{serial}"
+        verdict = validate(written, today=today)
+        if verdict is not None and verdict.normalized != normalized:
+            yield _Reading(verdict.normalized, written, False, "other_century")
+
+
+def _street_line(raw: str) -> str:
+    """The part of an address before its postal line (``Storgatan 1`` of a full address)."""
+    first, _, rest = raw.replace("\n", ",").partition(",")
+    return first.strip() if rest.strip() else ""

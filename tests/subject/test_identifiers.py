@@ -1,0 +1,103 @@
+"""Identifiers are validated, normalised like findings, and keyed; second readings are marked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from piiscan.errors import ConfigError
+from piiscan.keys import Keyer
+from piiscan.subject import SubjectIdentifiers, search_keys
+
+KEYER = Keyer(key=bytes(range(32)))
+TODAY = date(2026, 12, 7)
+
+
+def keys_of(**given: list[str]) -> list[tuple[str, str, bool, str]]:
+    found = search_keys(SubjectIdentifiers(**given), KEYER, today=TODAY)  # type: ignore[arg-type]
+    return [(k.kind, k.masked, k.certain, k.reason) for k in found]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"personnummer": ["19121212-1212"]},
+         [("personnummer", "19121212-****", True, ""),
+          ("personnummer", "121212-****", False, "other_century")]),
+        ({"personnummer": ["121212-1212"]},  # read as born 2012; the '+' reading is 1912
+         [("personnummer", "121212-****", True, ""),
+          ("personnummer", "121212+****", False, "other_century")]),
+        ({"personnummer": ["198506012387"]},
+         [("personnummer", "19850601****", True, ""),
+          ("personnummer", "850601+****", False, "other_century")]),
+        ({"samordningsnummer": ["701063-2391"]},
+         [("samordningsnummer", "701063-****", True, ""),
+          ("samordningsnummer", "701063+****", False, "other_century")]),
+        ({"organisationsnummer": ["556016-0680"]},
+         [("organisationsnummer", "556016-****", True, "")]),
+        ({"email": ["Anna.Andersson@EXEMPEL.se"]}, [("email", "A***@EXEMPEL.se", True, "")]),
+        ({"phone": ["070-174 06 05"]}, [("phone", "070-*** ** 05", True, "")]),
+        ({"iban": ["SE45 5000 0000 0583 9825 7466"]},
+         [("iban", "SE45 **** **** **** **** 7466", True, "")]),
+        ({"name": ["Åsa  Öberg"]}, [("name", "Å**  Ö****", True, "")]),
+        ({"address": ["Storgatan 5, 903 26 Umeå"]},
+         [("address", "S******** 5, 9** 2* U***", True, ""),
+          ("address", "S******** 5", False, "street_line")]),
+    ],
+    ids=["pnr-12-old", "pnr-10", "pnr-12", "samordning", "orgnr", "email", "phone", "iban",
+         "name", "address"],
+)  # fmt: skip
+def test_readings_of_each_kind(
+    given: dict[str, list[str]], expected: list[tuple[str, str, bool, str]]
+) -> None:
+    assert keys_of(**given) == expected
+
+
+def test_a_sole_traders_number_is_also_their_personnummer() -> None:
+    found = search_keys(SubjectIdentifiers(organisationsnummer=["8506012387"]), KEYER, today=TODAY)
+    person = search_keys(SubjectIdentifiers(personnummer=["850601-2387"]), KEYER, today=TODAY)
+    assert person[0].value_key in {k.value_key for k in found}
+
+
+def test_the_same_number_two_ways_is_one_key() -> None:
+    found = keys_of(personnummer=["19121212-1212", "191212121212"])
+    assert [certain for _, _, certain, _ in found] == [True, False]
+
+
+def test_value_keys_are_the_recognizers() -> None:
+    """A lookup key equals the value key a scan stores for the same number."""
+    import piiscan
+
+    (finding,) = piiscan.scan_text("Personnummer: 19121212-1212")
+    (key, *_) = search_keys(SubjectIdentifiers(personnummer=["191212121212"]), KEYER)
+    assert key.value_key == KEYER.value_key(finding.normalized)
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        ({"personnummer": ["19121212-1213"]}, "--personnummer"),
+        ({"samordningsnummer": ["19121212-1212"]}, "--samordningsnummer"),
+        ({"organisationsnummer": ["5560160681"]}, "--organisationsnummer"),
+        ({"email": ["anna.andersson@"]}, "--email"),
+        ({"phone": ["12"]}, "--phone"),
+        ({"iban": ["SE45 5000 0000 0583 9825 7467"]}, "--iban"),
+        ({"name": ["  "]}, "--name"),
+        ({"address": ["ingenstans"]}, "--address"),
+    ],
+    ids=["pnr", "samordning", "orgnr", "email", "phone", "iban", "name", "address"],
+)
+def test_invalid_identifiers_name_the_option_never_the_value(
+    given: dict[str, list[str]], option: str
+) -> None:
+    with pytest.raises(ConfigError, match=option) as caught:
+        keys_of(**given)
+    for value in next(iter(given.values())):
+        if value.strip():
+            assert value not in str(caught.value)
+
+
+def test_repr_hides_values() -> None:
+    identifiers = SubjectIdentifiers(personnummer=["19121212-1212"], email=["a@exempel.se"])
+    assert repr(identifiers) == "SubjectIdentifiers(personnummer=1, email=1)"
