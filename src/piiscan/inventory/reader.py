@@ -14,7 +14,7 @@ with (:meth:`Inventory.check_fingerprint` says whether you have it) and pass the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,11 +22,15 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from piiscan.errors import InventoryError
 from piiscan.inventory.schema import (
+    FINDINGS_SCHEMA,
     META_SCHEMA_VERSION,
+    SCAN_ID_PATTERN,
+    SCHEMA_VERSION,
     UPGRADES,
     TableName,
     Upgrade,
@@ -138,6 +142,9 @@ class Inventory:
             if not path.name.startswith(".") and path.is_file()
         )
 
+    def _scan_file(self, scan_id: str) -> Path:
+        return self.directory / "scans" / f"{scan_id}.parquet"
+
     def _read(self, name: TableName, path: Path, filters: Any = None) -> pa.Table:
         """Read one file and bring it to the current schema.
 
@@ -188,20 +195,27 @@ class Inventory:
 
         :raises InventoryError: if scans were made with different keys.
         """
-        fingerprints = {info.key_fingerprint for info in self.scans()}
+        return self._fingerprint_of(self.scans())
+
+    def _fingerprint_of(self, scans: Sequence[ScanInfo]) -> str | None:
+        fingerprints = {info.key_fingerprint for info in scans}
         if len(fingerprints) > 1:
             raise InventoryError(
                 f"inventory {self.directory} mixes keys ({', '.join(sorted(fingerprints))})"
             )
         return fingerprints.pop() if fingerprints else None
 
-    def check_fingerprint(self, fingerprint: str) -> None:
+    def check_fingerprint(
+        self, fingerprint: str, *, scans: Sequence[ScanInfo] | None = None
+    ) -> None:
         """Make sure value keys made with the key of ``fingerprint`` can match this inventory.
 
         :param fingerprint: :attr:`piiscan.keys.Keyer.fingerprint` of the key at hand.
+        :param scans: :meth:`scans` if the caller has read them already (they are not read
+            again).
         :raises InventoryError: if the inventory was made with another key.
         """
-        expected = self.key_fingerprint
+        expected = self._fingerprint_of(self.scans() if scans is None else scans)
         if expected is not None and expected != fingerprint:
             raise InventoryError(
                 f"inventory {self.directory} was made with the key of fingerprint {expected}, "
@@ -215,7 +229,9 @@ class Inventory:
             if latest is None:
                 raise InventoryError(f"no inventory at {self.directory}")
             return latest
-        if scan_id not in {info.scan_id for info in self.scans()}:
+        # The scan's own file says whether it exists; reading every scan to find out would
+        # make a lookup over many scans quadratic in their number.
+        if not SCAN_ID_PATTERN.fullmatch(scan_id) or not self._scan_file(scan_id).is_file():
             raise InventoryError(f"no scan {scan_id!r} in {self.directory}")
         return scan_id
 
@@ -248,19 +264,50 @@ class Inventory:
         :raises InventoryError: if there is no such scan or its file cannot be read.
         """
         resolved = self._resolve(scan_id)
-        condition = None
-        for column, wanted in (
-            ("value_key", value_keys),
-            ("entity_type", entity_types),
-            ("path", paths),
-        ):
-            if wanted is not None:
-                allowed = pa.array(sorted(set(wanted)), type=pa.string())
-                term = pc.field(column).isin(allowed)
-                condition = term if condition is None else condition & term
-        return self._read(
-            "findings", self.directory / "findings" / f"{resolved}.parquet", condition
-        )
+        condition = _condition(value_keys=value_keys, entity_type=entity_types, paths=paths)
+        return self._read("findings", self._findings_file(resolved), condition)
+
+    def _findings_file(self, scan_id: str) -> Path:
+        return self.directory / "findings" / f"{scan_id}.parquet"
+
+    def findings_of_scans(
+        self,
+        scan_ids: Collection[str],
+        *,
+        value_keys: Collection[str] | None = None,
+        paths: Collection[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """The ``findings`` rows of several scans, read in one pass over their files.
+
+        One dataset scan with the filters pushed down is many times faster than a read per
+        scan when a lookup spans the whole history of an inventory.
+
+        :param scan_ids: the scans (each must exist).
+        :param value_keys: keep only findings with one of these value keys.
+        :param paths: keep only findings in objects at these root-relative paths.
+        :param columns: the columns to return (default: all).
+        :raises InventoryError: if a scan does not exist or a file cannot be read.
+        """
+        files = [self._findings_file(self._resolve(scan_id)) for scan_id in scan_ids]
+        condition = _condition(value_keys=value_keys, paths=paths)
+        try:
+            dataset = ds.dataset([str(f) for f in files], format="parquet")
+            versions = {
+                (fragment.physical_schema.metadata or {}).get(META_SCHEMA_VERSION)
+                for fragment in dataset.get_fragments()
+            }
+            if versions <= {str(SCHEMA_VERSION).encode("ascii")}:
+                table = dataset.to_table(filter=condition, columns=columns)
+                return table.replace_schema_metadata(None)
+        except (OSError, pa.ArrowException) as error:
+            raise InventoryError(
+                f"cannot read the findings of {self.directory}: {type(error).__name__}"
+            ) from None
+        # Files of an older schema version: read (and upgrade) one at a time.
+        tables = [self._read("findings", f, condition) for f in files]
+        table = pa.concat_tables(tables) if tables else FINDINGS_SCHEMA.empty_table()
+        return table.select(list(columns)) if columns is not None else table
 
     def summary(self, scan_id: str | None = None) -> Summary:
         """Counts of one scan's objects by status and findings by entity type and folder.
@@ -292,6 +339,22 @@ class Inventory:
                 )
             ),
         )
+
+
+def _condition(
+    *,
+    value_keys: Collection[str] | None = None,
+    entity_type: Collection[str] | None = None,
+    paths: Collection[str] | None = None,
+) -> pc.Expression | None:
+    """A filter keeping rows whose columns hold one of the wanted values (``None``: any)."""
+    condition = None
+    for column, wanted in (("value_key", value_keys), ("entity_type", entity_type),
+                           ("path", paths)):  # fmt: skip
+        if wanted is not None:
+            term = pc.field(column).isin(pa.array(sorted(set(wanted)), type=pa.string()))
+            condition = term if condition is None else condition & term
+    return condition
 
 
 def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:

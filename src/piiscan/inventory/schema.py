@@ -19,6 +19,7 @@ table of the previous version into the new one, so that old inventories stay rea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final, Literal
@@ -34,6 +35,7 @@ __all__ = [
     "META_TABLE",
     "OBJECTS_SCHEMA",
     "SCANS_SCHEMA",
+    "SCAN_ID_PATTERN",
     "SCAN_STATUSES",
     "SCHEMA_VERSION",
     "TABLES",
@@ -47,6 +49,10 @@ __all__ = [
 
 #: Version of the column layout below. Bump it, and add to :data:`UPGRADES`, on any change.
 SCHEMA_VERSION: Final = 1
+
+#: The shape of a scan id (``20261121T215930Z-3f2a``, or one a caller chose): it names files,
+#: so anything else could reach outside the inventory.
+SCAN_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 META_SCHEMA_VERSION: Final = b"piiscan.schema_version"
 META_KEY_FINGERPRINT: Final = b"piiscan.key_fingerprint"

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from piiscan.errors import InventoryError
 from piiscan.inventory.schema import (
     META_KEY_FINGERPRINT,
+    SCAN_ID_PATTERN,
     SCAN_STATUSES,
     TABLES,
     ScanStatus,
@@ -58,7 +59,6 @@ __all__ = [
 #: Rows buffered per table before a row group is written.
 DEFAULT_ROW_GROUP_ROWS: Final = 50_000
 
-_SCAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _VALUE_KEY = re.compile(r"[0-9a-f]{64}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{8,64}")
 
@@ -215,7 +215,7 @@ class InventoryWriter:
         piiscan_version: str,
         row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
     ) -> None:
-        if not _SCAN_ID.fullmatch(scan_id):
+        if not SCAN_ID_PATTERN.fullmatch(scan_id):
             raise InventoryError(
                 f"invalid scan id {scan_id!r}: use letters, digits, '.', '_' and '-' only"
             )

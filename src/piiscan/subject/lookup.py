@@ -120,10 +120,10 @@ def lookup_subject(
     if request.identifiers.is_empty():
         options = ", ".join(f"--{kind}" for kind in IDENTIFIER_KINDS)
         raise ConfigError(f"give at least one identifier ({options}) or --from-file")
-    inventory.check_fingerprint(keyer.fingerprint)
+    scans = inventory.scans()
+    inventory.check_fingerprint(keyer.fingerprint, scans=scans)
     keys = search_keys(request.identifiers, keyer, today=today)
     by_key = {key.value_key: key for key in keys}
-    scans = inventory.scans()
     searched = _searched_scans(scans, scan_id)
     places = _current_places(inventory, searched, by_key)
     _add_history(inventory, scans, searched, by_key, places)
@@ -198,7 +198,7 @@ class _Gathered:
     locators: list[str] = field(default_factory=list)
     findings: int = 0
     others: int = 0
-    seen: list[datetime] = field(default_factory=list)
+    seen: set[datetime] = field(default_factory=set)
     by_key: dict[str, SearchKey] = field(default_factory=dict)
 
     def place(self, place_id: PlaceId, modified: datetime | None) -> Place:
@@ -263,19 +263,19 @@ def _current_places(
     inventory: Inventory, searched: dict[str, ScanInfo], by_key: dict[str, SearchKey]
 ) -> dict[PlaceId, _Gathered]:
     places: dict[PlaceId, _Gathered] = defaultdict(_Gathered)
-    for scan_id, (_, roots) in _by_scan(searched).items():
-        table = inventory.findings(scan_id, value_keys=list(by_key))
-        for root, path, member, locator, entity, value_key in _rows(
-            table, ("root", "path", "member", "locator", "entity_type", "value_key")
-        ):
-            if root not in roots:
-                continue
-            gathered = places[(root, path, member, record_of(locator))]
-            gathered.keys.add(value_key)
-            gathered.by_key[value_key] = by_key[value_key]
-            gathered.entity_types.add(str(entity))
-            gathered.locators.append(locator)
-            gathered.findings += 1
+    roots_of = {scan_id: roots for scan_id, (_, roots) in _by_scan(searched).items()}
+    table = inventory.findings_of_scans(list(roots_of), value_keys=list(by_key))
+    for scan_id, root, path, member, locator, entity, value_key in _rows(
+        table, ("scan_id", "root", "path", "member", "locator", "entity_type", "value_key")
+    ):
+        if root not in roots_of[scan_id]:
+            continue
+        gathered = places[(root, path, member, record_of(locator))]
+        gathered.keys.add(value_key)
+        gathered.by_key[value_key] = by_key[value_key]
+        gathered.entity_types.add(entity)
+        gathered.locators.append(locator)
+        gathered.findings += 1
     return dict(places)
 
 
@@ -286,24 +286,29 @@ def _add_history(
     by_key: dict[str, SearchKey],
     places: dict[PlaceId, _Gathered],
 ) -> None:
-    """When scans first and last saw each place (only for places that are there now)."""
-    searched_ids = {info.scan_id for info in searched.values()}
-    for info in scans:
-        roots = set(info.roots) & set(searched)
-        if not roots or not places:
-            continue
-        if info.scan_id not in searched_ids and info.started > max(
-            s.started for s in searched.values()
-        ):
-            continue
-        table = inventory.findings(info.scan_id, value_keys=list(by_key))
-        present = {
-            (root, path, member, record_of(locator))
-            for root, path, member, locator in _rows(table, ("root", "path", "member", "locator"))
-            if root in roots
-        }
-        for place_id in present & places.keys():
-            places[place_id].seen.append(info.started)
+    """When scans first and last saw each place (only for places that are there now).
+
+    Scans newer than the searched ones (when one scan was asked for) do not count.
+    """
+    if not places:
+        return
+    newest = max(info.started for info in searched.values())
+    history = {
+        info.scan_id: info
+        for info in scans
+        if info.started <= newest and set(info.roots) & set(searched)
+    }
+    table = inventory.findings_of_scans(
+        list(history),
+        value_keys=list(by_key),
+        columns=["scan_id", "root", "path", "member", "locator"],
+    )
+    for scan_id, root, path, member, locator in _rows(
+        table, ("scan_id", "root", "path", "member", "locator")
+    ):
+        gathered = places.get((root, path, member, record_of(locator)))
+        if gathered is not None and root in history[scan_id].roots:
+            gathered.seen.add(history[scan_id].started)
 
 
 def _count_others(
@@ -313,20 +318,23 @@ def _count_others(
     places: dict[PlaceId, _Gathered],
 ) -> None:
     """Count the findings in each place that are not the subject's (never shown)."""
-    for scan_id, (_, roots) in _by_scan(searched).items():
-        paths = {path for root, path, _, _ in places if root in roots}
-        if not paths:
-            continue
-        table = inventory.findings(scan_id, paths=paths)
-        counts: Counter[PlaceId] = Counter()
-        for root, path, member, locator, value_key in _rows(
-            table, ("root", "path", "member", "locator", "value_key")
-        ):
-            if root in roots and value_key not in by_key:
-                counts[(root, path, member, record_of(locator))] += 1
-        for place_id, count in counts.items():
-            if place_id in places:
-                places[place_id].others = count
+    roots_of = {scan_id: roots for scan_id, (_, roots) in _by_scan(searched).items()}
+    paths = {path for _, path, _, _ in places}
+    if not paths:
+        return
+    table = inventory.findings_of_scans(
+        list(roots_of), paths=paths, columns=["scan_id", "root", "path", "member", "locator",
+                                              "value_key"],
+    )  # fmt: skip
+    counts: Counter[PlaceId] = Counter()
+    for scan_id, root, path, member, locator, value_key in _rows(
+        table, ("scan_id", "root", "path", "member", "locator", "value_key")
+    ):
+        if root in roots_of[scan_id] and value_key not in by_key:
+            counts[(root, path, member, record_of(locator))] += 1
+    for place_id, count in counts.items():
+        if place_id in places:
+            places[place_id].others = count
 
 
 def _objects(
