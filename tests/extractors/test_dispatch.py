@@ -80,11 +80,18 @@ CASES: list[tuple[str, str, bytes, str, list[tuple[str, str]]]] = [
         [("850601-2387", "row=1/column=personnummer")],
     ),
     (
-        "sql-as-text",
+        "sql-dump",
         "d.sql",
         b"INSERT INTO t VALUES ('x');\n",
         "application/sql",
-        [("INSERT INTO t VALUES ('x');\n", "")],
+        [("x", "table=t/column=1/row=1")],
+    ),
+    (
+        "sql-as-text",
+        "q.sql",
+        b"SELECT namn FROM kunder; -- 850601-2387\n",
+        "application/sql",
+        [("SELECT namn FROM kunder; -- 850601-2387\n", "")],
     ),
 ]
 
@@ -136,12 +143,6 @@ def test_empty_object_is_ok_with_no_items() -> None:
             bytes(range(256)) * 4,
             UnsupportedError,
             "unsupported format: application/octet-stream",
-        ),
-        (
-            "a.db",
-            b"SQLite format 3\0" + b"\0" * 100,
-            UnsupportedError,
-            "unsupported format: application/vnd.sqlite3",
         ),
     ],
 )

@@ -14,8 +14,8 @@ included. It decides before any extractor runs:
   :class:`~piiscan.errors.UnsupportedError` ("unsupported format: image/x-icon").
 
 Extractor modules are imported when first needed, so a missing optional module only makes
-its formats unsupported. Mail (.eml, mbox) and SQL dumps are read as plain text until
-dedicated extractors exist.
+its formats unsupported. Mail (.eml, mbox) is read as plain text until its dedicated
+extractors exist.
 
 .. versionadded:: 0.1
 """
@@ -69,10 +69,28 @@ _X = "piiscan.extractors."
 
 FORMATS: tuple[Format, ...] = (
     Format(
-        media_types=("text/plain", "application/sql", "message/rfc822", "application/mbox"),
+        media_types=("text/plain", "message/rfc822", "application/mbox"),
         extractor=_X + "text:extract_text",
-        extensions=(".txt", ".log", ".md", ".sql", ".eml", ".mbox"),
+        extensions=(".txt", ".log", ".md", ".eml", ".mbox"),
         description="plain text in any common Swedish encoding, chunked",
+    ),
+    Format(
+        media_types=("application/sql",),
+        extractor=_X + "dumps.plain:extract_sql_dump",
+        extensions=(".sql",),
+        description="SQL dumps (pg_dump, mysqldump, mariadb-dump); values by table, column, row",
+    ),
+    Format(
+        media_types=("application/x-pg-dump",),
+        extractor=_X + "dumps.postgres:extract_pg_custom",
+        extensions=(".dump", ".backup"),
+        description="pg_dump custom format (-Fc), read through pg_restore",
+    ),
+    Format(
+        media_types=("application/vnd.sqlite3",),
+        extractor=_X + "dumps.sqlite:extract_sqlite",
+        extensions=(".sqlite", ".sqlite3", ".db"),
+        description="SQLite databases, opened read-only and immutable",
     ),
     Format(
         media_types=("text/csv", "text/tab-separated-values"),

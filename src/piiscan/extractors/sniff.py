@@ -203,7 +203,12 @@ def _ndjson(text: str) -> bool:
     return True
 
 
+_DUMP_SIGNATURES = (b"PostgreSQL database dump", b"MySQL dump", b"MariaDB dump")
+
+
 def _text_type(head: bytes, ext: str) -> str:
+    if any(signature in head[:1024] for signature in _DUMP_SIGNATURES):
+        return "application/sql"  # whatever its name: crm.dump, backup.txt
     if ext in _TEXT_BY_EXTENSION and ext not in {".xml", ".json"}:
         return _TEXT_BY_EXTENSION[ext]
     text, _ = decode_text(head[:1024])

@@ -1,0 +1,20 @@
+"""Database dumps read as tables, columns and rows.
+
+- :mod:`.postgres`: plain ``pg_dump`` output (``COPY … FROM stdin`` blocks, ``--inserts`` and
+  ``--column-inserts``) and the custom format (``-Fc``, through ``pg_restore``);
+- :mod:`.mysql`: ``mysqldump`` / ``mariadb-dump`` (extended inserts, backslash escapes,
+  ``_binary``, hex literals, backquoted names);
+- :mod:`.sqlite`: SQLite database files, opened read-only and immutable;
+- :mod:`.sql`: what they share: the value scanner, statement assembly, table shapes and the
+  segments each value becomes.
+
+Every value is a segment located ``table=schema.name/column=col/row=N`` with the column name as
+context, so a ``pnr`` column lifts a bare 10-digit value and a ``telefon`` column makes one a
+phone number. The row key is the primary key (``row=id:4711``) only when the key columns are
+integers: a text key may itself be a personnummer or an e-mail address, and a locator must
+not carry one. Otherwise it is the row's 1-based position in the table's data (``row=17``).
+Binary values (``bytea``, ``_binary``, hex literals, blobs) are encoded data and never
+scanned as text. Dumps are streamed: memory does not grow with the dump.
+
+.. versionadded:: 0.2
+"""

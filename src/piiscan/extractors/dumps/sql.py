@@ -1,0 +1,428 @@
+"""What the dump readers share: SQL values, statements, table shapes and segments.
+
+The value scanner reads the tuples of an ``INSERT … VALUES (…), (…);`` statement in one of
+two quoting dialects:
+
+- ``standard`` (PostgreSQL with ``standard_conforming_strings``): ``'it''s'``, ``E'a\\tb'``
+  escape strings, ``NULL``, numbers, ``'…'::type`` casts, ``'\\x…'`` byte strings;
+- ``mysql``: ``'it\\'s'`` and ``"…"`` with backslash escapes, ``_binary '…'``, ``0x…`` and
+  ``X'…'`` hex literals, ``b'…'`` bit literals.
+
+A value is ``None`` for SQL NULL, :data:`BINARY` for encoded bytes (never scanned), or text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from piiscan.errors import ExtractionError, TooLargeError
+from piiscan.extractors.base import Limits
+from piiscan.model import Segment
+
+__all__ = [
+    "BINARY",
+    "CreatedTable",
+    "Dialect",
+    "SqlValue",
+    "Statements",
+    "TableShape",
+    "TextBudget",
+    "key_columns",
+    "parse_create_table",
+    "parse_tuples",
+    "row_segments",
+    "shape_of",
+    "unquote_name",
+]
+
+Dialect = Literal["standard", "mysql"]
+
+
+class _Binary:
+    """The marker of an encoded (binary) value."""
+
+    def __repr__(self) -> str:
+        return "BINARY"
+
+
+#: Stands for a value of encoded bytes: present, but never scanned as text.
+BINARY: Final = _Binary()
+
+SqlValue = str | None | _Binary
+
+_MYSQL_ESCAPES: Final = {
+    "0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a",
+}  # fmt: skip
+_C_ESCAPES: Final = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_INTEGER_TYPES: Final = re.compile(
+    r"^(?:small|big|tiny|medium)?int(?:eger)?\d*\b|^(?:small|big)?serial\b|^int[248]\b",
+    re.IGNORECASE,
+)
+
+
+_BINARY_TYPES: Final = re.compile(
+    r"^(?:bytea|(?:tiny|medium|long)?blob|(?:var)?binary|bit|raw|image)\b", re.IGNORECASE
+)
+
+
+def is_binary_type(sql_type: str) -> bool:
+    """Whether a column's declared type holds bytes (``bytea``, ``longblob``, ``varbinary(16)``)."""
+    return bool(_BINARY_TYPES.match(sql_type.strip()))
+
+
+def is_integer_type(sql_type: str) -> bool:
+    """Whether a column's declared type holds integers (``integer``, ``bigint(20)``, ``serial``)."""
+    return bool(_INTEGER_TYPES.match(sql_type.strip()))
+
+
+def unquote_name(name: str) -> str:
+    """An identifier without its quotes: ```kunder``` → ``kunder``, ``"Kund"`` → ``Kund``;
+    ``public."Kund"`` → ``public.Kund``."""
+    parts = re.findall(r'"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([^."`\s]+)', name)
+    cleaned = [
+        (double.replace('""', '"') if double else back.replace("``", "`") if back else plain)
+        for double, back, plain in parts
+    ]
+    return ".".join(cleaned)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableShape:
+    """What a dump's DDL says about one table.
+
+    :param name: ``schema.table`` (or ``table`` where the dump has no schemas).
+    :param columns: the column names in order.
+    :param key: the primary-key columns, only when every one of them is an integer column
+        (see the package docstring); empty otherwise.
+    :param binary: columns declared binary (``bytea``, ``BLOB``, ``VARBINARY``): their values
+        are encoded bytes however the dump writes them, and are not scanned.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...] = ()
+    binary: frozenset[str] = frozenset()
+
+
+class _Cursor:
+    """Reads SQL literals out of a statement, position by position."""
+
+    def __init__(self, text: str, dialect: Dialect) -> None:
+        self.text = text
+        self.pos = 0
+        self.dialect = dialect
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+            self.pos += 1
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def expect(self, char: str) -> None:
+        self.skip_space()
+        if self.peek() != char:
+            raise ExtractionError("malformed SQL values")
+        self.pos += 1
+
+    def quoted(self, quote: str, *, backslashes: bool) -> str:
+        """The body of a quoted literal that starts at ``pos`` (on the quote)."""
+        self.pos += 1
+        out: list[str] = []
+        text = self.text
+        while True:
+            end = self.pos
+            while (
+                end < len(text) and text[end] != quote and not (backslashes and text[end] == "\\")
+            ):
+                end += 1
+            out.append(text[self.pos : end])
+            if end >= len(text):
+                raise ExtractionError("unterminated SQL string")
+            char = text[end]
+            if char == "\\":
+                escaped = text[end + 1 : end + 2]
+                out.append(self._escape(escaped))
+                self.pos = end + 2
+                continue
+            if text[end + 1 : end + 2] == quote:  # a doubled quote stands for one
+                out.append(quote)
+                self.pos = end + 2
+                continue
+            self.pos = end + 1
+            return "".join(out)
+
+    def _escape(self, char: str) -> str:
+        table = _MYSQL_ESCAPES if self.dialect == "mysql" else _C_ESCAPES
+        return table.get(char, char)
+
+    def value(self) -> SqlValue:
+        self.skip_space()
+        text, pos = self.text, self.pos
+        char = self.peek()
+        if char in "'\"" and (char == "'" or self.dialect == "mysql"):
+            body = self.quoted(char, backslashes=self.dialect == "mysql")
+            if self.dialect == "standard" and body.startswith("\\x"):
+                self._skip_cast()
+                return BINARY  # a bytea value
+            self._skip_cast()
+            return body
+        prefix = text[pos : pos + 8].lower()
+        if prefix.startswith("_binary"):
+            self.pos += len("_binary")
+            self.skip_space()
+            if self.peek() in "'\"":
+                self.quoted(self.peek(), backslashes=True)
+            return BINARY
+        if prefix[:2] in {"e'", "x'", "b'"} and text[pos + 1] == "'":
+            self.pos += 1
+            body = self.quoted("'", backslashes=prefix[0] == "e")
+            self._skip_cast()
+            return body if prefix[0] == "e" else BINARY
+        match = _BARE.match(text, pos)
+        if match is None:
+            raise ExtractionError("malformed SQL values")
+        self.pos = match.end()
+        word = match.group()
+        self._skip_cast()
+        if word.upper() == "NULL":
+            return None
+        if word.lower().startswith("0x"):
+            return BINARY
+        return word
+
+    def _skip_cast(self) -> None:
+        """Pass over a PostgreSQL cast (``'…'::text``, ``'…'::character varying(20)``)."""
+        while self.text.startswith("::", self.pos):
+            match = _CAST.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos + 2
+
+
+_BARE: Final = re.compile(r"[-+]?[\w.]+(?:[eE][-+]?\d+)?")
+_CAST: Final = re.compile(r"::\s*[\w ]+(?:\([^)]*\))?(?:\[\])*")
+
+
+def parse_tuples(text: str, dialect: Dialect) -> Iterator[tuple[SqlValue, ...]]:
+    """The tuples of a ``VALUES`` list: ``(1, 'a'), (2, NULL)`` → ``(1, 'a')``, ``(2, None)``.
+
+    :param text: the text after ``VALUES`` up to (not including) the closing ``;``.
+    :raises ExtractionError: on a malformed list (the message quotes nothing).
+    """
+    cursor = _Cursor(text, dialect)
+    while True:
+        cursor.expect("(")
+        row: list[SqlValue] = []
+        cursor.skip_space()
+        if cursor.peek() == ")":
+            cursor.pos += 1
+        else:
+            while True:
+                row.append(cursor.value())
+                cursor.skip_space()
+                char = cursor.peek()
+                cursor.pos += 1
+                if char == ")":
+                    break
+                if char != ",":
+                    raise ExtractionError("malformed SQL values")
+        yield tuple(row)
+        cursor.skip_space()
+        if cursor.peek() != ",":
+            return
+        cursor.pos += 1
+
+
+# Outside a statement: comments, and psql meta-commands (pg_dump writes ``\restrict``).
+_NOT_STATEMENTS: Final = ("--", "/*", "\\")
+
+
+class Statements:
+    """Regroups a dump's lines into whole statements, knowing where strings and comments are.
+
+    :param dialect: how strings quote (see the module docstring).
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._parts: list[str] = []
+        self._quote = ""
+
+    @property
+    def pending(self) -> bool:
+        """Whether a statement has started and not ended."""
+        return bool(self._parts)
+
+    def feed(self, line: str) -> str | None:
+        """Add one line; return the whole statement when this line ends it, else ``None``."""
+        if not self._parts and (not line.strip() or line.lstrip().startswith(_NOT_STATEMENTS)):
+            return None
+        self._parts.append(line)
+        if self._ends_statement(line):
+            statement = "".join(self._parts)
+            self._parts.clear()
+            return statement
+        return None
+
+    def _ends_statement(self, line: str) -> bool:
+        backslashes = self.dialect == "mysql"
+        index, quote = 0, self._quote
+        ended = False
+        while index < len(line):
+            char = line[index]
+            if quote:
+                if backslashes and char == "\\":
+                    index += 2
+                    continue
+                if char == quote:
+                    if line[index + 1 : index + 2] == quote:
+                        index += 2
+                        continue
+                    quote = ""
+            elif char in "'\"`":
+                quote = char
+                ended = False
+            elif char == ";":
+                ended = True
+            elif not char.isspace():
+                ended = False
+            index += 1
+        self._quote = quote
+        return ended and not quote
+
+
+def row_segments(
+    table: TableShape, columns: Sequence[str], row_number: int, values: Iterable[SqlValue]
+) -> Iterator[Segment]:
+    """The segments of one row: a segment per non-empty text value, column name as context.
+
+    :param table: the table's shape (its key decides the row key).
+    :param columns: the column of each value (the statement's list, or the table's).
+    :param row_number: the row's 1-based position in the table's data.
+    """
+    row = list(values)
+    # Columns a dump does not name (no DDL, no column list) go by their 1-based position.
+    names = [*columns, *(str(i) for i in range(len(columns) + 1, len(row) + 1))]
+    by_column = dict(zip(names, row, strict=False))
+    key = row_key(table, by_column, row_number)
+    base = f"table={_escape(table.name)}"
+    for index, (column, value) in enumerate(zip(names, row, strict=False)):
+        if not isinstance(value, str) or not value.strip() or column in table.binary:
+            continue
+        yield Segment(
+            text=value,
+            locator=f"{base}/column={_escape(column)}/row={key}",
+            context=(column,) if index < len(columns) else (),
+        )
+
+
+def row_key(table: TableShape, by_column: dict[str, SqlValue], row_number: int) -> str:
+    """``id:4711`` from an integer primary key, else the row's position (``17``)."""
+    if table.key and all(isinstance(by_column.get(c), str) for c in table.key):
+        values = [str(by_column[c]) for c in table.key]
+        if all(re.fullmatch(r"-?\d+", v) for v in values):
+            return ",".join(f"{_escape(c)}:{v}" for c, v in zip(table.key, values, strict=True))
+    return str(row_number)
+
+
+def _escape(name: str) -> str:
+    """A name inside a locator step: ``%`` and ``/`` percent-encoded, so steps stay apart."""
+    return name.replace("%", "%25").replace("/", "%2F")
+
+
+class TextBudget:
+    """Counts the characters handed to the engine and stops at ``limits.max_text_chars``."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limit = limits.max_text_chars
+        self.used = 0
+
+    def spend(self, segment: Segment) -> Segment:
+        self.used += len(segment.text)
+        if self.used > self.limit:
+            raise TooLargeError(f"text exceeds {self.limit} characters")
+        return segment
+
+
+_CREATE_TABLE: Final = re.compile(
+    r"^\s*CREATE\s+(?:UNLOGGED\s+|TEMPORARY\s+|TEMP\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(?P<name>(?:[`\"][^`\"]+[`\"]|[\w$]+)(?:\s*\.\s*(?:[`\"][^`\"]+[`\"]|[\w$]+))?)\s*\((?P<body>.*)\)",
+    re.IGNORECASE | re.DOTALL,
+)
+_KEY_LIST: Final = re.compile(r"PRIMARY\s+KEY\s*(?:\w+\s*)?\((?P<columns>[^)]*)\)", re.IGNORECASE)
+_NOT_COLUMNS: Final = ("constraint", "primary", "unique", "key", "index", "foreign", "check",
+                       "fulltext", "spatial", "exclude", "like")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreatedTable:
+    """A ``CREATE TABLE`` statement, read: columns with their types, an inline primary key."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+
+
+def parse_create_table(statement: str) -> CreatedTable | None:
+    """Read a ``CREATE TABLE`` statement; ``None`` when the statement is something else."""
+    match = _CREATE_TABLE.match(statement)
+    if match is None:
+        return None
+    columns: list[tuple[str, str]] = []
+    key: tuple[str, ...] = ()
+    for part in _split_top_level(match.group("body")):
+        stripped = part.strip()
+        lowered = stripped.lower()
+        if lowered.startswith(_NOT_COLUMNS):
+            found = _KEY_LIST.search(stripped)
+            if found and lowered.startswith(("primary", "constraint")):
+                key = key_columns(found.group("columns"))
+            continue
+        name_match = re.match(r'(`[^`]+`|"(?:[^"]|"")+"|[\w$]+)\s*(.*)', stripped, re.DOTALL)
+        if name_match is None:
+            continue
+        column, rest = unquote_name(name_match.group(1)), name_match.group(2)
+        columns.append((column, rest))
+        if re.search(r"\bPRIMARY\s+KEY\b", rest, re.IGNORECASE):
+            key = (column,)
+    return CreatedTable(name=unquote_name(match.group("name")), columns=tuple(columns), key=key)
+
+
+def key_columns(listed: str) -> tuple[str, ...]:
+    """The columns of a ``PRIMARY KEY (a, b)`` list (``(`id`)`` → ``("id",)``)."""
+    return tuple(unquote_name(c.strip().split("(")[0]) for c in listed.split(",") if c.strip())
+
+
+def shape_of(table: CreatedTable, key: Sequence[str] = ()) -> TableShape:
+    """The table's shape, keyed only by integer primary-key columns (see the package doc)."""
+    types = dict(table.columns)
+    chosen = tuple(key) or table.key
+    integer = bool(chosen) and all(is_integer_type(types.get(c, "")) for c in chosen)
+    return TableShape(
+        name=table.name,
+        columns=tuple(c for c, _ in table.columns),
+        key=chosen if integer else (),
+        binary=frozenset(c for c, kind in table.columns if is_binary_type(kind)),
+    )
+
+
+def _split_top_level(body: str) -> list[str]:
+    """Split a column list on the commas outside parentheses and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(body):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+    parts.append(body[start:])
+    return parts
