@@ -170,6 +170,23 @@ def test_every_lookup_is_audited_with_value_keys_only(share_scan: Scanned, tmp_p
         assert b"121212" not in data
 
 
+def test_the_audit_survives_rescans(share_scan: Scanned, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.txt").write_text("Personnummer 19121212-1212\n", encoding="utf-8")
+    inventory = tmp_path / "inventory"
+    config = ScanConfig(roots=(str(root),), inventory=inventory, workers=1,
+                        key_file=share_scan.key_file)  # fmt: skip
+    scan(config)
+    lookup_subject(Inventory(inventory), SubjectIdentifiers(personnummer=["19121212-1212"]),
+                   share_scan.keyer, operator="dso")  # fmt: skip
+    scan(config)
+    scan(config)
+    rows = read_lookups(inventory).to_pylist()
+    assert [(r["operator"], r["confirmed"]) for r in rows] == [("dso", 1)]
+    assert len(Inventory(inventory).scans()) == 3
+
+
 def test_wrong_key_is_an_error_not_an_empty_answer(share_scan: Scanned, tmp_path: Path) -> None:
     other = load_or_create_key(tmp_path / "other")
     with pytest.raises(InventoryError, match="another key"):

@@ -1,0 +1,135 @@
+"""Database dumps: MB/s and peak memory, as the dump grows.
+
+Generates a plain ``pg_dump``-style dump (``COPY`` block) and a ``mysqldump``-style dump
+(extended inserts) of fictional customers at each size, then measures in a fresh process each:
+
+- **parse**: the dump extractor alone (segments produced, nothing analysed): MB/s;
+- **scan**: ``piiscan scan --workers 1`` of the dump (extract, analyse, key, write): MB/s and
+  the process's peak RSS.
+
+Peak RSS should stay flat as the dump grows (streamed, constant memory). Values are
+Skatteverket's test personnummer and PTS's numbers for fiction. A report, not a test.
+
+    python benchmarks/dumps.py                    # 5 and 20 MB
+    python benchmarks/dumps.py --sizes 100,1000   # the sizes the issue names (slow)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PNRS = ("19121212-1212", "19850601-2387", "19450202-4732", "20121212-1212", "19000101-9801")
+PHONES = ("070-174 06 05", "08-465 004 21", "031-390 06 11")
+NAMES = ("Anna Andersson", "Tolvan Tolvansson", "Göran Ekström", "Karin Åström")
+
+
+def _row(number: int) -> tuple[str, ...]:
+    return (
+        str(number), NAMES[number % 4], PNRS[number % 5], PHONES[number % 3],
+        f"kund{number}@exempel.se", f"Storgatan {number % 90 + 1}, 123 45 Stockholm",
+        "Ringde om fakturan.\tVill bli kontaktad per e-post.",
+    )  # fmt: skip
+
+
+def write_pg(path: Path, size: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE public.kunder (\n"
+                  "    id integer NOT NULL,\n    namn text,\n    personnummer text,\n"
+                  "    telefon text,\n    epost text,\n    adress text,\n    anteckning text\n"
+                  ");\n\nCOPY public.kunder (id, namn, personnummer, telefon, epost, adress, "
+                  "anteckning) FROM stdin;\n")  # fmt: skip
+        number = 0
+        while out.tell() < size:
+            number += 1
+            out.write("\t".join(v.replace("\t", "\\t") for v in _row(number)) + "\n")
+        out.write("\\.\n\nALTER TABLE ONLY public.kunder\n"
+                  "    ADD CONSTRAINT kunder_pkey PRIMARY KEY (id);\n")  # fmt: skip
+
+
+def write_mysql(path: Path, size: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("-- MariaDB dump 10.19\n\nCREATE TABLE `kunder` (\n  `id` int(11) NOT NULL,\n"
+                  "  `namn` varchar(100), `personnummer` char(13), `telefon` varchar(20),\n"
+                  "  `epost` varchar(100), `adress` varchar(200), `anteckning` text,\n"
+                  "  PRIMARY KEY (`id`)\n);\n")  # fmt: skip
+        number = 0
+        while out.tell() < size:
+            values = []
+            for _ in range(500):
+                number += 1
+                cells = ",".join("'" + v.replace("\t", "\\t") + "'" for v in _row(number)[1:])
+                values.append(f"({number},{cells})")
+            out.write("INSERT INTO `kunder` VALUES " + ",".join(values) + ";\n")
+
+
+_PARSE = """
+import resource, sys, time
+from pathlib import Path
+from piiscan.extractors.base import Blob, Limits
+from piiscan.extractors.dispatch import extract
+start = time.perf_counter()
+_, items = extract(Blob.from_path(Path(sys.argv[1])), Limits(max_text_chars=1 << 40))
+count = sum(1 for _ in items)
+print(time.perf_counter() - start, count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+_SCAN = """
+import resource, sys, time
+from pathlib import Path
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+from piiscan.extractors.base import Limits
+root, inventory = Path(sys.argv[1]), Path(sys.argv[2])
+start = time.perf_counter()
+report = scan(ScanConfig(roots=(str(root),), inventory=inventory, workers=1,
+                         key_file=inventory.parent / "key", new_key=True,
+                         limits=Limits(max_text_chars=1 << 40, max_object_seconds=0)))
+print(time.perf_counter() - start, report.findings,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _measure(code: str, *args: str) -> tuple[float, int, float]:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    seconds, count, rss_kb = done.stdout.split()
+    return float(seconds), int(count), int(rss_kb) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5,20", help="dump sizes in MB, comma-separated")
+    parser.add_argument("--no-scan", action="store_true", help="measure parsing only")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="piiscan-dumps-bench-") as temporary:
+        work = Path(temporary)
+        for size in sizes:
+            for kind, writer in (("pg_dump", write_pg), ("mysqldump", write_mysql)):
+                folder = work / f"{kind}-{size}"
+                folder.mkdir()
+                dump = folder / f"{kind}.sql"
+                writer(dump, size * 1_000_000)
+                megabytes = dump.stat().st_size / 1e6
+                seconds, segments, rss = _measure(_PARSE, str(dump))
+                row = {"dump": kind, "MB": round(megabytes, 1),
+                       "parse MB/s": round(megabytes / seconds, 1), "segments": segments,
+                       "parse peak RSS MB": round(rss)}  # fmt: skip
+                if not args.no_scan:
+                    seconds, findings, rss = _measure(
+                        _SCAN, str(folder), str(work / f"inv-{kind}-{size}")
+                    )
+                    row |= {"scan MB/s": round(megabytes / seconds, 2), "findings": findings,
+                            "scan peak RSS MB": round(rss)}  # fmt: skip
+                rows.append(row)
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
