@@ -10,7 +10,7 @@ Generates a plain ``pg_dump``-style dump (``COPY`` block) and a ``mysqldump``-st
 Peak RSS should stay flat as the dump grows (streamed, constant memory). Values are
 Skatteverket's test personnummer and PTS's numbers for fiction. A report, not a test.
 
-    python benchmarks/dumps.py                    # 5 and 20 MB
+    python benchmarks/dumps.py                    # 2 and 8 MB
     python benchmarks/dumps.py --sizes 100,1000   # the sizes the issue names (slow)
 """
 
@@ -103,7 +103,7 @@ def _measure(code: str, *args: str) -> tuple[float, int, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5,20", help="dump sizes in MB, comma-separated")
+    parser.add_argument("--sizes", default="2,8", help="dump sizes in MB, comma-separated")
     parser.add_argument("--no-scan", action="store_true", help="measure parsing only")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
