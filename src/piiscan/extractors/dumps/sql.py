@@ -129,35 +129,20 @@ class _Cursor:
         self.pos += 1
 
     def quoted(self, quote: str, *, backslashes: bool) -> str:
-        """The body of a quoted literal that starts at ``pos`` (on the quote)."""
-        self.pos += 1
-        out: list[str] = []
-        text = self.text
-        while True:
-            end = self.pos
-            while (
-                end < len(text) and text[end] != quote and not (backslashes and text[end] == "\\")
-            ):
-                end += 1
-            out.append(text[self.pos : end])
-            if end >= len(text):
-                raise ExtractionError("unterminated SQL string")
-            char = text[end]
-            if char == "\\":
-                escaped = text[end + 1 : end + 2]
-                out.append(self._escape(escaped))
-                self.pos = end + 2
-                continue
-            if text[end + 1 : end + 2] == quote:  # a doubled quote stands for one
-                out.append(quote)
-                self.pos = end + 2
-                continue
-            self.pos = end + 1
-            return "".join(out)
-
-    def _escape(self, char: str) -> str:
-        table = _MYSQL_ESCAPES if self.dialect == "mysql" else _C_ESCAPES
-        return table.get(char, char)
+        """The body of a quoted literal that starts at ``pos`` (on the quote), unescaped."""
+        match = _QUOTED[(quote, backslashes)].match(self.text, self.pos + 1)
+        if match is None:
+            raise ExtractionError("unterminated SQL string")
+        self.pos = match.end()
+        body = match.group(1)
+        if backslashes and ("\\" in body or quote * 2 in body):
+            table = _MYSQL_ESCAPES if self.dialect == "mysql" else _C_ESCAPES
+            body = _ESCAPE_SEQUENCE.sub(
+                lambda e: e.group()[0] if e.group(1) is None else table.get(e[1], e[1]), body
+            )
+        elif quote * 2 in body:
+            body = body.replace(quote * 2, quote)
+        return body
 
     def value(self) -> SqlValue:
         self.skip_space()
@@ -201,6 +186,15 @@ class _Cursor:
             self.pos = match.end() if match else self.pos + 2
 
 
+# A quoted literal's body and closing quote, from just after the opening quote. The
+# alternatives start with different characters, so matching is linear.
+_QUOTED: Final = {
+    ("'", True): re.compile(r"((?:[^'\\]|\\.|'')*)'", re.DOTALL),
+    ('"', True): re.compile(r'((?:[^"\\]|\\.|"")*)"', re.DOTALL),
+    ("'", False): re.compile(r"((?:[^']|'')*)'", re.DOTALL),
+    ('"', False): re.compile(r'((?:[^"]|"")*)"', re.DOTALL),
+}
+_ESCAPE_SEQUENCE: Final = re.compile(r"\\(.)|''|\"\"", re.DOTALL)
 _BARE: Final = re.compile(r"[-+]?[\w.]+(?:[eE][-+]?\d+)?")
 _CAST: Final = re.compile(r"::\s*[\w ]+(?:\([^)]*\))?(?:\[\])*")
 
@@ -239,6 +233,9 @@ def parse_tuples(text: str, dialect: Dialect) -> Iterator[tuple[SqlValue, ...]]:
 _NOT_STATEMENTS: Final = ("--", "/*", "\\")
 
 
+_SPECIAL: Final = re.compile(r"[\\'\"`;]")
+
+
 class Statements:
     """Regroups a dump's lines into whole statements, knowing where strings and comments are.
 
@@ -267,30 +264,26 @@ class Statements:
         return None
 
     def _ends_statement(self, line: str) -> bool:
+        """Follow quotes through ``line``; true when it ends with a ``;`` outside them."""
         backslashes = self.dialect == "mysql"
-        index, quote = 0, self._quote
-        ended = False
-        while index < len(line):
-            char = line[index]
+        quote, index, semicolon = self._quote, 0, -1
+        while (special := _SPECIAL.search(line, index)) is not None:
+            char, at = special.group(), special.start()
+            index = at + 1
             if quote:
-                if backslashes and char == "\\":
-                    index += 2
-                    continue
-                if char == quote:
-                    if line[index + 1 : index + 2] == quote:
-                        index += 2
-                        continue
-                    quote = ""
+                if char == "\\" and backslashes:
+                    index = at + 2
+                elif char == quote:
+                    if line.startswith(quote, at + 1):
+                        index = at + 2
+                    else:
+                        quote = ""
             elif char in "'\"`":
-                quote = char
-                ended = False
+                quote, semicolon = char, -1
             elif char == ";":
-                ended = True
-            elif not char.isspace():
-                ended = False
-            index += 1
+                semicolon = at
         self._quote = quote
-        return ended and not quote
+        return not quote and semicolon >= 0 and not line[semicolon + 1 :].strip()
 
 
 def row_segments(
