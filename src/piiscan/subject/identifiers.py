@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from piiscan.errors import ConfigError
 from piiscan.keys import Keyer
@@ -56,16 +56,7 @@ IdentifierKind = Literal[
 ]
 
 #: Every kind, in the order reports list them.
-IDENTIFIER_KINDS: Final[tuple[IdentifierKind, ...]] = (
-    "personnummer",
-    "samordningsnummer",
-    "organisationsnummer",
-    "email",
-    "phone",
-    "iban",
-    "name",
-    "address",
-)
+IDENTIFIER_KINDS: Final[tuple[IdentifierKind, ...]] = get_args(IdentifierKind)
 
 #: Kinds that identify one person by themselves: a place where one matched is *confirmed*.
 #: A name or an address alone makes a place only *possible*.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from piiscan.subject.report import Certainty, Place, SubjectReport, System
 from piiscan.subject.request import RetentionRule
@@ -38,14 +38,8 @@ ActionKind = Literal[
     "delete_rows",
     "keep",
 ]
-ACTIONS: Final[tuple[ActionKind, ...]] = (
-    "delete_or_redact_file",
-    "delete_or_redact_member",
-    "delete_message",
-    "remove_attachment",
-    "delete_rows",
-    "keep",
-)
+#: Every action, in the order the module docstring explains them.
+ACTIONS: Final[tuple[ActionKind, ...]] = get_args(ActionKind)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
