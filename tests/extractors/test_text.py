@@ -41,6 +41,73 @@ def test_decode_text_round_trips(text: str, encode_as: str, expected: str) -> No
     assert encoding == expected
 
 
+ASCII_ONLY = "Personnummer 19121212-1212, mobil 070-174 06 05\nRad tva\n"
+ONE_LINE = "Kund: Asa Oberg 19850601-2387"
+
+
+@pytest.mark.parametrize(
+    ("text", "encode_as", "expected"),
+    [
+        # BOM-less UTF-16 and UTF-32 are told by where the NUL bytes sit, before UTF-8 is
+        # tried: ASCII-only UTF-16 is valid UTF-8 too (every other byte a NUL).
+        (ASCII_ONLY, "utf-16-le", "utf-16-le"),
+        (ASCII_ONLY, "utf-16-be", "utf-16-be"),
+        (SWEDISH, "utf-16-le", "utf-16-le"),
+        (SWEDISH, "utf-16-be", "utf-16-be"),
+        (ONE_LINE, "utf-16-le", "utf-16-le"),
+        ("A", "utf-16-le", "utf-16-le"),
+        (ASCII_ONLY, "utf-32-le", "utf-32-le"),
+        (ASCII_ONLY, "utf-32-be", "utf-32-be"),
+        (SWEDISH, "utf-32-le", "utf-32-le"),
+        (SWEDISH, "utf-32-be", "utf-32-be"),
+        # With a BOM, the BOM decides.
+        (ASCII_ONLY, "utf-16", "utf-16"),
+        (SWEDISH, "utf-16", "utf-16"),
+        (ASCII_ONLY, "utf-32", "utf-32"),
+        (SWEDISH, "utf-32", "utf-32"),
+        # Text with no NUL pattern is not mistaken for a wide encoding.
+        (ASCII_ONLY, "utf-8", "utf-8"),
+        (SWEDISH, "utf-8", "utf-8"),
+        (SWEDISH, "cp1252", "cp1252"),
+        (SHORT, "cp1252", "cp1252"),
+        ("ÅÄÖ åäö éü\n" * 20, "utf-8", "utf-8"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 12 else None,
+)
+def test_wide_encodings_without_bom(text: str, encode_as: str, expected: str) -> None:
+    data = text.encode(encode_as)
+    decoded, encoding = decode_text(data)
+    assert (decoded, encoding) == (text, expected)
+    assert not looks_binary(data)
+
+
+@pytest.mark.parametrize("encode_as", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_text_without_bom_is_scanned_whole(encode_as: str) -> None:
+    blob = Blob.from_bytes("kunder.txt", ASCII_ONLY.encode(encode_as))
+    segments = list(extract_text(blob, Limits()))
+    assert "".join(segment.text for segment in segments) == ASCII_ONLY
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(4096),  # zero-filled
+        bytes(range(1, 32)) * 40 + bytes(40),  # controls and NULs
+        b"".join(n.to_bytes(2, "little") for n in range(1, 32)) * 40,  # int16 controls
+    ],
+    ids=["zeros", "controls", "int16-controls"],
+)
+def test_binary_with_a_nul_pattern_stays_binary(data: bytes) -> None:
+    assert looks_binary(data)
+
+
+def test_utf16_without_bom_cut_inside_a_surrogate_pair_is_utf16() -> None:
+    # The first 8 KB, where the NUL pattern is counted, end between the two halves of 😀.
+    data = ("Å" * 4095 + "😀 Öberg" * 100).encode("utf-16-le")
+    assert detect_encoding(data[: 8 * 1024 + 1], truncated=True) == "utf-16-le"
+    assert decode_text(data)[1] == "utf-16-le"
+
+
 def test_decode_never_replaces() -> None:
     # 0x81 is undefined in cp1252; the policy must still decode without U+FFFD.
     text, _ = decode_text(b"G\xf6teborg \x81 \x9d")

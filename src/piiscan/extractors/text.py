@@ -3,14 +3,18 @@
 Decoding never replaces bytes blindly. The policy, in order:
 
 1. a byte-order mark (UTF-8, UTF-32 LE/BE, UTF-16 LE/BE) decides;
-2. strict UTF-8 (a sequence cut at the very end of a sample still counts as UTF-8);
-3. UTF-16 without a BOM when the NUL bytes sit almost only at odd (LE) or even (BE) offsets;
-4. a legacy single-byte code page from the Swedish short list (cp1252, cp850, mac-roman):
+2. UTF-32 without a BOM when nearly every 4-byte unit has the NUL pattern of a character
+   below U+10000 (two NULs on the high side), and the sample decodes strictly as UTF-32;
+3. UTF-16 without a BOM when the NUL bytes sit almost only at odd (LE) or even (BE) offsets,
+   and the sample decodes strictly as UTF-16. This comes before UTF-8, because UTF-16 of
+   ASCII-only text is also valid UTF-8 (every other byte a NUL) and would be read as that;
+4. strict UTF-8 (a sequence cut at the very end of a sample still counts as UTF-8);
+5. a legacy single-byte code page from the Swedish short list (cp1252, cp850, mac-roman):
    chardet, restricted to those candidates, nominates one, and a small plausibility score
    (Swedish letters up, control characters and stray symbols down) picks among the
    candidates that decode strictly. ISO-8859-1/-15 are read as cp1252, because Windows
    files use 0x80–0x9F for “ ” – € where Latin-1 has control characters;
-5. Latin-1, which maps every byte, so decoding always succeeds losslessly.
+6. Latin-1, which maps every byte, so decoding always succeeds losslessly.
 
 :func:`extract_text` reads a file in blocks and yields one :class:`~piiscan.model.Segment`
 for a file that fits in ``limits.chunk_chars`` characters (locator empty: offsets are into
@@ -90,20 +94,70 @@ def _bom_encoding(data: bytes) -> str | None:
     return None
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
+def _decodes_to_text(sample: bytes, encoding: str, *, truncated: bool) -> bool:
+    """Whether ``sample`` decodes strictly (a unit cut at the end of a prefix is allowed) to
+    something that reads as text: at most 10 % control characters other than the usual ones
+    (tables of small binary integers have the NUL pattern of UTF-16 or UTF-32 too)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        text = decoder.decode(sample, final=not truncated)
+    except UnicodeDecodeError:
+        return False
+    controls = sum(
+        1 for char in text if char not in _TEXT_CONTROLS and unicodedata.category(char) == "Cc"
+    )
+    return controls <= 0.1 * max(len(text), 1)
+
+
+def _utf32_without_bom(data: bytes, *, truncated: bool = True) -> str | None:
+    """``utf-32-le``/``utf-32-be`` when nearly every 4-byte unit is a BMP character."""
+    sample = data[:BINARY_SAMPLE_BYTES]
+    units = len(sample) // 4
+    if units < 1:
+        return None
+    cut = truncated or len(data) > units * 4
+    sample = sample[: units * 4]
+    # A character below U+10000 has two NUL bytes on its high side; a text character is
+    # never NUL itself, so the low side is not all NUL.
+    units_at = range(0, len(sample), 4)
+    high_le = sum(
+        1 for i in units_at if sample[i + 2] == 0 == sample[i + 3] and sample[i : i + 2] != b"\0\0"
+    )
+    high_be = sum(
+        1 for i in units_at if sample[i] == 0 == sample[i + 1] and sample[i + 2 : i + 4] != b"\0\0"
+    )
+    for high, encoding in ((high_le, "utf-32-le"), (high_be, "utf-32-be")):
+        if high >= 0.9 * units and _decodes_to_text(sample, encoding, truncated=cut):
+            return encoding
+    return None
+
+
+def _utf16_without_bom(data: bytes, *, truncated: bool = True) -> str | None:
     """``utf-16-le``/``utf-16-be`` when the NUL pattern of ASCII-heavy UTF-16 shows."""
     sample = data[:BINARY_SAMPLE_BYTES]
     pairs = len(sample) // 2
-    if pairs < 2:
+    if pairs < 1:
         return None
-    even_nuls = sample[0 : pairs * 2 : 2].count(0)
-    odd_nuls = sample[1 : pairs * 2 : 2].count(0)
+    sample = sample[: pairs * 2]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
     # Latin text in UTF-16 has a NUL in nearly every other byte and almost none between.
     if odd_nuls >= 0.4 * pairs and even_nuls <= 0.05 * pairs:
-        return "utf-16-le"
-    if even_nuls >= 0.4 * pairs and odd_nuls <= 0.05 * pairs:
-        return "utf-16-be"
-    return None
+        encoding = "utf-16-le"
+    elif even_nuls >= 0.4 * pairs and odd_nuls <= 0.05 * pairs:
+        encoding = "utf-16-be"
+    else:
+        return None
+    # A cut sample may end inside a surrogate pair; the prefix taken here may too.
+    cut = truncated or len(data) > len(sample)
+    return encoding if _decodes_to_text(sample, encoding, truncated=cut) else None
+
+
+def _wide_without_bom(data: bytes, *, truncated: bool = True) -> str | None:
+    """UTF-32 or UTF-16 without a BOM, recognised by where the NUL bytes sit."""
+    return _utf32_without_bom(data, truncated=truncated) or _utf16_without_bom(
+        data, truncated=truncated
+    )
 
 
 def _is_utf8(data: bytes, *, truncated: bool) -> bool:
@@ -163,11 +217,11 @@ def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
     bom = _bom_encoding(sample)
     if bom is not None:
         return bom
+    wide = _wide_without_bom(sample, truncated=truncated)
+    if wide is not None:
+        return wide
     if _is_utf8(sample, truncated=truncated):
         return "utf-8"
-    utf16 = _utf16_without_bom(sample)
-    if utf16 is not None:
-        return utf16
     return _legacy_encoding(sample[:SAMPLE_BYTES])
 
 
@@ -176,13 +230,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
     :param data: the whole text.
     :returns: the text and the codec name used (``utf-8``, ``utf-8-sig``, ``utf-16``,
-        ``utf-16-le``, ``cp1252``, ``cp850``, ``mac-roman``, ``latin-1``).
+        ``utf-16-le``, ``utf-32-le``, ``cp1252``, ``cp850``, ``mac-roman``, ``latin-1``).
     """
     encoding = detect_encoding(data)
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError:
-        # Only a UTF-16 guess or a legacy guess made on the first 64 KB can fail here.
+        # Only a UTF-16/32 guess or a legacy guess made on the first 8/64 KB can fail here.
         encoding = _legacy_encoding(data)
         try:
             return data.decode(encoding), encoding
@@ -193,16 +247,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
 def looks_binary(data: bytes) -> bool:
     """True when the first 8 KB look like binary data rather than text.
 
-    UTF-16/32 text (with a BOM, or with the UTF-16 NUL pattern) is text. Otherwise any NUL
-    byte, or more than 10 % control characters other than tab, line breaks, form feed,
-    backspace and escape, means binary.
+    UTF-16/32 text (with a BOM, or with the NUL pattern of UTF-16 or UTF-32) is text.
+    Otherwise any NUL byte, or more than 10 % control characters other than tab, line breaks,
+    form feed, backspace and escape, means binary.
 
     :param data: the first bytes of an object (more is ignored).
     """
     sample = data[:BINARY_SAMPLE_BYTES]
     if not sample:
         return False
-    if _bom_encoding(sample) is not None or _utf16_without_bom(sample) is not None:
+    if _bom_encoding(sample) is not None or _wide_without_bom(data) is not None:
         return False
     if 0 in sample:
         return True
