@@ -445,3 +445,31 @@ def test_main_exit_zero_when_objects_fail(tmp_path: Path, scanned: Scanned) -> N
     rows = _jsonl(run_main("objects", "--inventory", str(tmp_path / "inv")).stdout)
     assert {r["status"] for r in rows} == {"error"}
     assert all(r["reason"] for r in rows)
+
+
+def test_partly_read_csv_is_a_partial_row_that_keeps_its_findings(
+    tmp_path: Path, scanned: Scanned
+) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    oversized = "x" * 200_000  # over the csv module's field size limit
+    (root / "kunder.csv").write_text(
+        f"Namn;Personnummer\nAnna;19850601-2387\nBo;{oversized}\nTolvan;19121212-1212\n",
+        encoding="utf-8",
+    )
+    inventory = tmp_path / "inv"
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(root), "--inventory", str(inventory), "--workers", "1",
+         "--key-file", str(scanned.key_file), *ENTITIES_OPTION],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 errors" in result.output  # a partly read file counts as an error
+    (row,) = _jsonl(invoke("objects", "--inventory", str(inventory)))
+    assert (row["status"], row["reason"], row["findings"]) == (
+        "partial", "1 CSV record not read (row 3: field over 131072 characters)", 2,
+    )  # fmt: skip
+    locators = {r["locator"] for r in _jsonl(invoke("findings", "--inventory", str(inventory)))}
+    assert locators == {"row=2/column=Personnummer", "row=4/column=Personnummer"}
+    (info,) = Inventory(inventory).scans()
+    assert info.errors == 1

@@ -13,7 +13,9 @@
     │   ├── EncryptedError       password-protected document or archive
     │   ├── TooLargeError        over a size, expansion-ratio or depth limit
     │   ├── NoTextError          readable but holds no text (image-only PDF)
-    │   └── UnsupportedError     a format piiscan does not read
+    │   ├── UnsupportedError     a format piiscan does not read
+    │   └── PartialError         some records or pages could not be read; the rest were
+    │                            scanned and keep their findings (raised after the last one)
     └── InventoryError   (4)     the inventory cannot be read or written
 
 Only ``cli.py`` maps these to exit statuses. Messages never contain scanned content: they name
@@ -83,3 +85,14 @@ class InventoryError(PiiscanError):
     """The inventory directory could not be read or written."""
 
     exit_code: ClassVar[int] = 4
+
+
+class PartialError(ExtractionError):
+    """Part of the object could not be read (a malformed CSV record, a broken PDF page).
+
+    Raised by an extractor after it has yielded everything else, so the findings of the parts
+    that were read are kept; the message says which parts were lost (by row or page number,
+    never by content).
+    """
+
+    status: ClassVar[str] = "partial"

@@ -22,11 +22,13 @@ class Status(enum.StrEnum):
     TIMED_OUT = "timed_out"
     NO_TEXT = "no_text"
     UNSUPPORTED = "unsupported"
+    PARTIAL = "partial"
 
     @property
     def is_error(self) -> bool:
-        """Whether the object counts as an error: it failed, or was stopped part-way."""
-        return self in (Status.ERROR, Status.TIMED_OUT)
+        """Whether the object counts as an error: it failed, was stopped part-way, or had
+        parts that could not be read."""
+        return self in (Status.ERROR, Status.TIMED_OUT, Status.PARTIAL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from typing import TypeVar
+
+from piiscan.errors import ExtractionError
+
+T = TypeVar("T")
 
 
 def make_zip(files: dict[str, bytes | str]) -> bytes:
@@ -13,3 +19,14 @@ def make_zip(files: dict[str, bytes | str]) -> bytes:
         for name, data in files.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def drain(items: Iterator[T]) -> tuple[list[T], ExtractionError]:
+    """Everything an extractor yields before it raises, and the error it raises at the end."""
+    taken: list[T] = []
+    try:
+        for item in items:
+            taken.append(item)
+    except ExtractionError as error:
+        return taken, error
+    raise AssertionError("the extractor raised no error")

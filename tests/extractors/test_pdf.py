@@ -10,10 +10,17 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from piiscan.errors import EncryptedError, ExtractionError, NoTextError, TooLargeError
+from piiscan.errors import (
+    EncryptedError,
+    ExtractionError,
+    NoTextError,
+    PartialError,
+    TooLargeError,
+)
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.pdf import extract_pdf
 from piiscan.model import Segment
+from tests.extractors.conftest import drain
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
 
@@ -133,3 +140,31 @@ def test_thirdparty_two_column() -> None:
 def test_text_limit(tmp_path: Path) -> None:
     with pytest.raises(TooLargeError):
         _segments(_text_pdf(tmp_path / "arende.pdf"), Limits(max_text_chars=40))
+
+
+def _pdf_with_a_broken_page(path: Path) -> Path:
+    """Three pages; the page tree's second entry is a number, not a page (PDFium cannot load
+    that page and reads the others)."""
+    pdf = canvas.Canvas(str(path), pageCompression=0)
+    for line in ("Sökande 19121212-1212", "Sida två", "Handläggare 19850601-2387"):
+        pdf.drawString(72, 720, line)
+        pdf.showPage()
+    pdf.save()
+    data = path.read_bytes()
+    kids = b"/Kids [ 3 0 R 4 0 R 5 0 R ]"
+    assert kids in data
+    path.write_bytes(data.replace(kids, b"/Kids [ 3 0 R 44444 5 0 R ]"))
+    return path
+
+
+def test_a_broken_page_loses_only_itself(tmp_path: Path) -> None:
+    blob = Blob.from_path(_pdf_with_a_broken_page(tmp_path / "arende.pdf"))
+    items, error = drain(extract_pdf(blob, Limits()))
+    pages = {item.locator: item.text for item in items if isinstance(item, Segment)}
+    assert {k: v for k, v in pages.items() if k.startswith("page=")} == {
+        "page=1": "Sökande 19121212-1212",
+        "page=3": "Handläggare 19850601-2387",
+    }
+    assert "properties/title" in pages  # the properties are read before the error
+    assert isinstance(error, PartialError)
+    assert (str(error), error.status) == ("1 PDF page of 3 not loaded (page 2)", "partial")

@@ -7,10 +7,11 @@ import io
 
 import pytest
 
-from piiscan.errors import ExtractionError, UnsupportedError
+from piiscan.errors import ExtractionError, PartialError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.tabular import extract_delimited, guess_dialect, looks_like_header
 from piiscan.model import Segment
+from tests.extractors.conftest import drain
 
 ROWS = [
     ["Namn", "Personnummer", "Ort", "Telefon"],
@@ -140,7 +141,62 @@ def test_binary_is_unsupported() -> None:
         _cells(bytes(range(256)) * 4)
 
 
-def test_oversized_field_is_an_extraction_error() -> None:
-    data = b'a,b\n"' + b"x" * 200_000 + b'",1\n'
-    with pytest.raises(ExtractionError, match="malformed CSV"):
+BIG = "Personnummer 19121212-1212 " * 8000  # over the csv module's 131,072-character limit
+
+
+def _partial(data: bytes) -> tuple[list[tuple[str, str, tuple[str, ...]]], str]:
+    """The cells read before :class:`PartialError`, and its reason."""
+    segments, error = drain(extract_delimited(Blob.from_bytes("kunder.csv", data), Limits()))
+    assert isinstance(error, PartialError)
+    return [(s.text, s.locator, s.context) for s in segments], str(error)
+
+
+@pytest.mark.parametrize(
+    ("rows", "kept", "reason"),
+    [
+        (
+            ["Namn;Personnummer", "Åsa;19850601-2387", f"Bo;{BIG}", "Per;19121212-1212"],
+            ["Namn", "Personnummer", "Åsa", "19850601-2387", "Per", "19121212-1212"],
+            "1 CSV record not read (row 3: field over 131072 characters)",
+        ),
+        (
+            ["Namn;Personnummer", f'Bo;"{BIG}"', "Per;19121212-1212"],
+            ["Namn", "Personnummer", "Per", "19121212-1212"],
+            "1 CSV record not read (row 2: field over 131072 characters)",
+        ),
+        (
+            [f"{BIG};x", "Åsa;19850601-2387", "Per;19121212-1212"],
+            ["Åsa", "19850601-2387", "Per", "19121212-1212"],
+            "1 CSV record not read (row 1: field over 131072 characters)",
+        ),
+        (
+            ["Namn;Personnummer", *[f"x;{BIG}"] * 7, "Per;19121212-1212"],
+            ["Namn", "Personnummer", "Per", "19121212-1212"],
+            "7 CSV records not read (row 2: field over 131072 characters; "
+            "row 3: field over 131072 characters; row 4: field over 131072 characters; "
+            "row 5: field over 131072 characters; row 6: field over 131072 characters; "
+            "2 more)",
+        ),
+    ],
+    ids=["middle", "quoted", "first", "many"],
+)
+def test_a_bad_record_loses_only_itself(rows: list[str], kept: list[str], reason: str) -> None:
+    cells, why = _partial("\n".join(rows).encode() + b"\n")
+    assert [text for text, _, _ in cells] == kept
+    assert why == reason
+    assert "1212" not in why
+
+
+def test_rows_after_a_bad_record_keep_their_numbers_and_columns() -> None:
+    data = f"Namn;Personnummer\nÅsa;19850601-2387\nBo;{BIG}\nPer;19121212-1212\n".encode()
+    cells, _ = _partial(data)
+    assert cells[-1] == (
+        "19121212-1212", "row=4/column=Personnummer", ("Personnummer",)
+    )  # fmt: skip
+
+
+def test_no_readable_record_is_an_extraction_error() -> None:
+    data = b'"' + b"x" * 200_000 + b'",1\n'
+    with pytest.raises(ExtractionError, match="malformed CSV, no record readable") as caught:
         _cells(data)
+    assert not isinstance(caught.value, PartialError)

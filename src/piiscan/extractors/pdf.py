@@ -12,6 +12,9 @@ Failures:
   image-only or scanned PDF, which a person has to look at;
 * a user password is needed to open it -> :class:`~piiscan.errors.EncryptedError` (a PDF with
   only an owner password opens and is read);
+* a page PDFium cannot load is passed over; after the other pages and the properties,
+  :class:`~piiscan.errors.PartialError` names the pages lost (status ``partial``), so the
+  findings of every other page are kept;
 * anything else PDFium cannot load -> :class:`~piiscan.errors.ExtractionError`.
 
 PDFium is not thread-safe, not even across documents; piiscan runs extractors in processes.
@@ -26,12 +29,19 @@ from collections.abc import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from piiscan.errors import EncryptedError, ExtractionError, NoTextError, TooLargeError
+from piiscan.errors import (
+    EncryptedError,
+    ExtractionError,
+    NoTextError,
+    PartialError,
+    TooLargeError,
+)
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.model import Segment
 
 # Info-dictionary keys worth scanning: names and free text people type, not producer software.
 _PROPERTIES = ("Author", "Title", "Subject", "Keywords")
+_LOST_SHOWN = 10  # page numbers named in the reason of a partly read PDF
 
 
 def _open(blob: Blob) -> pdfium.PdfDocument:
@@ -44,11 +54,12 @@ def _open(blob: Blob) -> pdfium.PdfDocument:
         raise ExtractionError("damaged or unreadable PDF") from exc
 
 
-def _page_text(document: pdfium.PdfDocument, index: int) -> str:
+def _page_text(document: pdfium.PdfDocument, index: int) -> str | None:
+    """The text of one page; ``None`` when PDFium cannot load the page."""
     try:
         page = document[index]
-    except pdfium.PdfiumError as exc:
-        raise ExtractionError("damaged PDF page") from exc
+    except pdfium.PdfiumError:
+        return None
     try:
         textpage = page.get_textpage()
         try:
@@ -69,25 +80,38 @@ def extract_pdf(blob: Blob, limits: Limits) -> Iterator[Item]:
     :raises EncryptedError: when a password is needed to open the document.
     :raises NoTextError: when no page has a text layer.
     :raises TooLargeError: when the text exceeds the limit.
-    :raises ExtractionError: when PDFium cannot read the document.
+    :raises PartialError: after the rest, when some pages could not be loaded.
+    :raises ExtractionError: when PDFium cannot read the document or any of its pages.
     """
     document = _open(blob)
     try:
         used = 0
-        for index in range(len(document)):
+        lost: list[int] = []
+        pages = len(document)
+        for index in range(pages):
             text = _page_text(document, index)
+            if text is None:
+                lost.append(index + 1)
+                continue
             if not text.strip():
                 continue
             used += len(text)
             if used > limits.max_text_chars:
                 raise TooLargeError("extracted text exceeds the text limit")
             yield Segment(text=text, locator=f"page={index + 1}")
-        if used == 0:
+        if lost and len(lost) == pages:
+            raise ExtractionError("damaged PDF: no page could be loaded")
+        if used == 0 and not lost:
             raise NoTextError("PDF has no text layer")
         metadata = document.get_metadata_dict(skip_empty=True)
         for key in _PROPERTIES:
             value = metadata.get(key, "").strip()
             if value:
                 yield Segment(text=value, locator=f"properties/{key.lower()}")
+        if lost:
+            shown = ", ".join(map(str, lost[:_LOST_SHOWN]))
+            more = f" and {len(lost) - _LOST_SHOWN} more" if len(lost) > _LOST_SHOWN else ""
+            noun = "page" if len(lost) == 1 else "pages"
+            raise PartialError(f"{len(lost)} PDF {noun} of {pages} not loaded (page {shown}{more})")
     finally:
         document.close()

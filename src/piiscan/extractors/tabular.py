@@ -16,6 +16,11 @@ records; only the first 64 KB are held at once to guess the dialect and the head
   file, the header being row 1, as a spreadsheet program shows it; ``C`` is the header name,
   or the 1-based column number when there is no header or the header cell is empty.
   With a header, ``context`` is ``(column name,)``.
+- A record that cannot be read (a field over the :mod:`csv` field size limit of 131,072
+  characters, or a malformed record) is passed over, and reading goes on with the next
+  line. After the last record :class:`~piiscan.errors.PartialError` names the rows lost
+  (status ``partial``), so the findings of every other record are kept. When no record at
+  all could be read the file is an ``error``.
 
 .. versionadded:: 0.1
 """
@@ -26,7 +31,7 @@ import csv
 import itertools
 from collections.abc import Iterator, Sequence
 
-from piiscan.errors import ExtractionError, TooLargeError
+from piiscan.errors import ExtractionError, PartialError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.text import iter_lines, read_text
 from piiscan.model import Segment
@@ -35,6 +40,7 @@ __all__ = ["extract_delimited", "guess_dialect", "looks_like_header"]
 
 _DELIMITERS = ";,\t|"
 _SNIFF_CHARS = 64 * 1024
+_LOST_SHOWN = 5  # rows named in the reason of a partly read file
 _COLUMN_WORDS = (
     "namn",
     "adress",
@@ -129,14 +135,46 @@ def _sample(lines: Iterator[str]) -> tuple[list[str], str]:
     return taken, "".join(taken)
 
 
+def _record_problem(error: csv.Error) -> str:
+    """What was wrong with a record, in words that never quote it."""
+    if "field limit" in str(error):
+        return f"field over {csv.field_size_limit()} characters"
+    return "malformed record"
+
+
+def _lost_rows(lost: Sequence[tuple[int, str]]) -> str:
+    shown = "; ".join(f"row {row}: {problem}" for row, problem in lost[:_LOST_SHOWN])
+    more = f"; {len(lost) - _LOST_SHOWN} more" if len(lost) > _LOST_SHOWN else ""
+    return shown + more
+
+
+def _records(reader: Iterator[list[str]], lost: list[tuple[int, str]]) -> Iterator[list[str]]:
+    """The records of ``reader``; one that raises :class:`csv.Error` is noted and passed over.
+
+    :param lost: receives ``(row number, problem)`` of each record passed over.
+    """
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            lost.append((number, _record_problem(error)))
+            yield []
+            continue
+        yield row
+
+
 def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield every non-empty cell of a CSV/TSV file as a segment.
 
     :param blob: the object.
     :param limits: ``max_text_chars`` caps the characters of all cells together.
     :raises UnsupportedError: the object looks binary.
-    :raises ExtractionError: the file is not well-formed CSV (for example a field over the
-        :mod:`csv` size limit).
+    :raises PartialError: after the last record, when some records could not be read.
+    :raises ExtractionError: no record at all could be read.
     :raises TooLargeError: after ``max_text_chars`` characters of cells.
     """
     _, pieces = read_text(blob)
@@ -150,28 +188,33 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     names: list[str] = []
     total = 0
     row_number = 0
+    lost: list[tuple[int, str]] = []
     try:
         first_rows = list(itertools.islice(csv.reader(iter(head), dialect), 2))
-        header = looks_like_header(first_rows)
-        reader = csv.reader(itertools.chain(head, lines), dialect)
-        for row in reader:
-            row_number += 1
-            if row_number == 1 and header:
-                names = [cell.strip() for cell in row]
-            for index, cell in enumerate(row):
-                if not cell.strip():
-                    continue
-                total += len(cell)
-                if total > limits.max_text_chars:
-                    raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
-                name = names[index] if index < len(names) else ""
-                column = name or str(index + 1)
-                # A header cell is not data of its own column: "Namn" under "Namn" is no name.
-                is_header = header and row_number == 1
-                yield Segment(
-                    text=cell,
-                    locator=f"row={row_number}/column={column}",
-                    context=(name,) if name and not is_header else (),
-                )
-    except csv.Error as error:
-        raise ExtractionError(f"malformed CSV after row {row_number}") from error
+    except csv.Error:
+        first_rows = []
+    header = looks_like_header(first_rows)
+    for row in _records(csv.reader(itertools.chain(head, lines), dialect), lost):
+        row_number += 1
+        if row_number == 1 and header:
+            names = [cell.strip() for cell in row]
+        for index, cell in enumerate(row):
+            if not cell.strip():
+                continue
+            total += len(cell)
+            if total > limits.max_text_chars:
+                raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
+            name = names[index] if index < len(names) else ""
+            column = name or str(index + 1)
+            # A header cell is not data of its own column: "Namn" under "Namn" is no name.
+            is_header = header and row_number == 1
+            yield Segment(
+                text=cell,
+                locator=f"row={row_number}/column={column}",
+                context=(name,) if name and not is_header else (),
+            )
+    if lost and len(lost) == row_number:
+        raise ExtractionError(f"malformed CSV, no record readable ({_lost_rows(lost)})")
+    if lost:
+        noun = "record" if len(lost) == 1 else "records"
+        raise PartialError(f"{len(lost)} CSV {noun} not read ({_lost_rows(lost)})")

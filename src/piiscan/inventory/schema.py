@@ -83,7 +83,8 @@ def _required(name: str, type_: pa.DataType) -> pa.Field:
 #: - ``recognizers``: ``id@version`` of every recognizer that ran, e.g. ``se.personnummer@1``.
 #: - ``key_fingerprint``: :attr:`piiscan.keys.Keyer.fingerprint` of the key behind the value keys.
 #: - ``objects``, ``findings``: row counts of the scan's other two files.
-#: - ``errors``: objects whose status is ``error`` (other statuses are counted in ``objects``).
+#: - ``errors``: objects whose status is ``error``, ``timed_out`` or ``partial``
+#:   (:attr:`piiscan.model.Status.is_error`; other statuses are counted in ``objects``).
 #: - ``status``: ``complete``, or ``interrupted`` when the scan stopped early (Ctrl-C, crash);
 #:   an interrupted scan's rows are valid but the walk did not finish.
 SCANS_SCHEMA: Final = pa.schema(
@@ -111,6 +112,9 @@ SCANS_SCHEMA: Final = pa.schema(
 #: - ``size`` (bytes) and ``mtime``: null when unknown.
 #: - ``content_hash``: empty when not computed. ``media_type``: empty when unknown.
 #: - ``status``: a :class:`piiscan.model.Status` value; ``reason``: why, without personal data.
+#:   ``partial`` means the object was read except for the parts the reason names (CSV records
+#:   by row, PDF pages by number); the findings of everything else are in ``findings``.
+#:   A status added later is not a column change: readers must accept values they do not know.
 #: - ``findings``: number of findings in the object; ``duration_ms``: time spent on it.
 OBJECTS_SCHEMA: Final = pa.schema(
     [
