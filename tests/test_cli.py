@@ -82,6 +82,10 @@ def invoke(*args: str, input: str | bytes | None = None) -> str:
     return result.output
 
 
+# Guards a child process against hanging (a blocking open); not a measurement of speed.
+GUARD_SECONDS = 300
+
+
 def run_main(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``piiscan.cli:main`` as the installed command does, in a child process."""
     return subprocess.run(
@@ -90,6 +94,7 @@ def run_main(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         text=True,
         env={**os.environ, **(env or {})},
         check=False,
+        timeout=GUARD_SECONDS,
     )
 
 
@@ -342,6 +347,13 @@ ERROR_CASES = [
      "127.0.0.1:1: connection refused"),
     ("other-key", ["scan", "{tmp}", "--inventory", "{inv}", "--key-file", "{tmp}/new.key",
      "--new-key"], 4, "was made with a different key"),
+    # A FIFO is refused at once instead of waiting for a writer (the guard timeout of
+    # run_main turns a regression into a failure, not a hang).
+    ("key-file-fifo", ["scan", "{tmp}", "--inventory", "{tmp}/inv", "--key-file", "{fifo}"], 2,
+     "is not a regular file (fifo)"),
+    ("scan-text-fifo", ["scan-text", "{fifo}"], 2, "is not a regular file (fifo)"),
+    ("scan-text-device", ["scan-text", os.devnull], 2,
+     "is not a regular file (character device)"),
 ]  # fmt: skip
 
 
@@ -352,7 +364,9 @@ ERROR_CASES = [
 def test_errors_are_one_line_with_exit_status(
     tmp_path: Path, scanned: Scanned, args: list[str], status: int | None, message: str
 ) -> None:
-    argv = [a.format(tmp=tmp_path, inv=scanned.inventory) for a in args]
+    fifo = tmp_path / "rör"
+    os.mkfifo(fifo)
+    argv = [a.format(tmp=tmp_path, inv=scanned.inventory, fifo=fifo) for a in args]
     done = run_main(*argv, env={"PIISCAN_KEY_FILE": str(scanned.key_file)})
     if status is None:
         assert done.returncode not in (0, 2), done.stderr

@@ -317,22 +317,41 @@ def recognizers(recognizer_dirs: tuple[Path, ...], fmt: str) -> None:
 
 
 @cli.command("scan-text")
-@click.argument("file", type=click.File("rb"))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=str)
+)
 @click.option("--context", "context", multiple=True, help="Context word, e.g. a column name.")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
 @recognizers_option
 def scan_text(
-    file: io.BufferedReader, context: tuple[str, ...], min_score: float | None,
+    file: str, context: tuple[str, ...], min_score: float | None,
     recognizer_dirs: tuple[Path, ...],
 ) -> None:  # fmt: skip
     """Print the findings in one text FILE (or - for standard input) as JSON lines.
 
+    FILE must be a regular file: a FIFO or device is refused rather than waited on (pipe
+    into - instead).
+
     Example: echo "Personnummer: 850601-2387" | piiscan scan-text -
     """
     from piiscan.api import make_engine
+    from piiscan.errors import SpecialFileError
     from piiscan.extractors.text import decode_text
+    from piiscan.files import open_regular
 
-    text, _ = decode_text(file.read())
+    if file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open_regular(file) as stream:
+                data = stream.read()
+        except SpecialFileError as error:
+            raise ConfigError(
+                f"{file} is not a regular file ({error.kind}); pipe it into 'scan-text -'"
+            ) from None
+        except OSError as error:
+            raise ConfigError(f"cannot read {file}: {error.strerror}") from None
+    text, _ = decode_text(data)
     config = EngineConfig() if min_score is None else EngineConfig(min_score=min_score)
     engine = make_engine(recognizer_dirs, config=config)
     for finding in engine.analyze(text, context):

@@ -14,6 +14,8 @@
     │   ├── TooLargeError        over a size, expansion-ratio or depth limit
     │   ├── NoTextError          readable but holds no text (image-only PDF)
     │   ├── UnsupportedError     a format piiscan does not read
+    │   ├── SpecialFileError     a FIFO, socket, device or directory where a file was expected;
+    │   │                        never read, because reading it could block
     │   └── PartialError         some records or pages could not be read; the rest were
     │                            scanned and keep their findings (raised after the last one)
     └── InventoryError   (4)     the inventory cannot be read or written
@@ -85,6 +87,20 @@ class InventoryError(PiiscanError):
     """The inventory directory could not be read or written."""
 
     exit_code: ClassVar[int] = 4
+
+
+class SpecialFileError(ExtractionError):
+    """The object is not a regular file (a FIFO, socket, device or directory).
+
+    It is refused without being read: opening or reading one can block for ever. The message
+    names the kind, ``special file (fifo)``, as the file-system walk does.
+    """
+
+    status: ClassVar[str] = "skipped"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"special file ({kind})")
+        self.kind = kind
 
 
 class PartialError(ExtractionError):

@@ -49,7 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from piiscan.errors import ConfigError
+from piiscan.errors import ConfigError, SpecialFileError
+from piiscan.files import open_regular
 
 __all__ = [
     "KEY_BYTES",
@@ -238,10 +239,10 @@ def load_or_create_key(
 def _read_key(path: Path) -> Keyer:
     """Read and check one key file; :class:`FileNotFoundError` passes through."""
     try:
-        with open(path, "rb") as handle:
+        # Opened without blocking and checked after the open: a FIFO named as the key file
+        # would otherwise hang the command before any check.
+        with open_regular(path) as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ConfigError(f"key file {path} is not a regular file")
             if os.name == "posix" and info.st_mode & _FORBIDDEN_MODE_BITS:
                 raise ConfigError(
                     f"key file {path} is readable or writable by others "
@@ -250,6 +251,8 @@ def _read_key(path: Path) -> Keyer:
             raw = handle.read(_MAX_KEY_FILE_BYTES + 1)
     except (FileNotFoundError, ConfigError):
         raise
+    except SpecialFileError as error:
+        raise ConfigError(f"key file {path} is not a regular file ({error.kind})") from None
     except OSError as error:
         raise ConfigError(f"cannot read key file {path}: {error.strerror}") from None
     return Keyer(key=_parse_key(raw, path))

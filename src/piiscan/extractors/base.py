@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from piiscan.files import open_regular
 from piiscan.model import Segment
 
 
@@ -64,11 +65,16 @@ class Blob:
 
     @classmethod
     def from_path(cls, path: Path, *, name: str | None = None) -> Blob:
-        """A blob over a local file, opened read-only each time."""
+        """A blob over a local file, opened read-only each time.
+
+        Each open checks that the path is still a regular file and never blocks: a file
+        swapped for a FIFO after it was listed raises
+        :class:`~piiscan.errors.SpecialFileError` (status ``skipped``).
+        """
         return cls(
             name=name or path.name,
             size=path.stat().st_size,
-            opener=lambda: path.open("rb"),
+            opener=lambda: open_regular(path),
             path=path,
         )
 

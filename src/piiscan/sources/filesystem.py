@@ -16,7 +16,9 @@ symbolic link               status ``skipped``, reason ``symbolic link not follo
                             on the current path is ``skipped`` ``symlink loop`` and one seen
                             elsewhere ``skipped`` ``directory already walked through another
                             link``; a dangling link is ``skipped`` ``broken symbolic link``
-fifo, socket, device        status ``skipped``, reason ``special file (fifo)`` etc.
+fifo, socket, device        status ``skipped``, reason ``special file (fifo)`` etc.; a file
+                            that has become one by the time it is read is refused the same
+                            way, without blocking (:func:`piiscan.files.open_regular`)
 excluded, junk, hidden      not yielded at all (see :mod:`piiscan.sources.select`)
 ==========================  ====================================================================
 
@@ -38,6 +40,7 @@ from pathlib import Path
 
 from piiscan.errors import SourceError
 from piiscan.extractors.base import Blob
+from piiscan.files import file_kind
 from piiscan.model import ObjectRef, Status
 from piiscan.sources.base import Entry
 from piiscan.sources.select import (
@@ -64,18 +67,9 @@ def special_file_kind(mode: int) -> str | None:
 
     :param mode: an ``st_mode``.
     """
-    kinds = (
-        (stat.S_ISFIFO, "fifo"),
-        (stat.S_ISSOCK, "socket"),
-        (stat.S_ISCHR, "character device"),
-        (stat.S_ISBLK, "block device"),
-        (stat.S_ISDOOR, "door"),
-        (stat.S_ISPORT, "event port"),
-        (stat.S_ISWHT, "whiteout"),
-    )
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
         return None
-    return next((kind for test, kind in kinds if test(mode)), "unknown file type")
+    return file_kind(mode)
 
 
 def display_name(name: str) -> str:
