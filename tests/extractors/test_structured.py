@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from piiscan.errors import ExtractionError, TooLargeError
-from piiscan.extractors.base import Blob, Limits
+from piiscan.extractors.base import Blob, Extractor, Limits
 from piiscan.extractors.structured import extract_json, extract_ndjson, extract_xml
 
 KUNDER = {
@@ -46,17 +46,33 @@ def test_json_leaves_with_paths(encoding: str) -> None:
     ]
 
 
+DEEP = 100_000
+
+
 @pytest.mark.parametrize(
-    ("data", "error"),
+    ("extract", "data", "status", "reason"),
     [
-        (b'{"a": ', ExtractionError),
-        (b"[" * 100_000 + b"]" * 100_000, ExtractionError),
+        (extract_json, b'{"a": ', "error", "malformed JSON at line 1"),
+        (extract_json, b"[" * DEEP + b"]" * DEEP, "too_large",
+         "JSON nested deeper than the parser's limit"),
+        (extract_json, b'{"a":' * DEEP + b"1" + b"}" * DEEP, "too_large",
+         "JSON nested deeper than the parser's limit"),
+        (extract_xml, b"<a>" * DEEP + b"19121212-1212" + b"</a>" * DEEP, "too_large",
+         "XML nested deeper than the parser's limit of 256 levels"),
+        (extract_xml, b"<a><b>text</a>", "error", "malformed XML at line 1"),
+        (extract_xml, b"<a>" * 300, "too_large",
+         "XML nested deeper than the parser's limit of 256 levels"),
     ],
-    ids=["truncated", "deep"],
-)
-def test_json_errors(data: bytes, error: type[Exception]) -> None:
-    with pytest.raises(error):
-        list(extract_json(Blob.from_bytes("k.json", data), Limits()))
+    ids=["json-truncated", "json-deep-arrays", "json-deep-objects", "xml-deep", "xml-malformed",
+         "xml-deep-unclosed"],
+)  # fmt: skip
+def test_limits_are_named_not_called_malformed(
+    extract: Extractor, data: bytes, status: str, reason: str
+) -> None:
+    """A document that hits a parser limit says which limit, not that it is malformed."""
+    with pytest.raises(ExtractionError) as caught:
+        list(extract(Blob.from_bytes("d", data), Limits()))
+    assert (caught.value.status, str(caught.value)) == (status, reason)
 
 
 def test_json_size_limit() -> None:

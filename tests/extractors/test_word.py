@@ -124,3 +124,11 @@ def test_error_messages_do_not_quote_content(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as caught:
         _segments(path)
     assert "850601" not in str(caught.value)
+
+
+def test_deeply_nested_part_names_the_depth_limit(tmp_path: Path) -> None:
+    path = tmp_path / "deep.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "<w>" * 100_000 + "19121212-1212" + "</w>" * 100_000)
+    with pytest.raises(TooLargeError, match="nested deeper than the parser's limit"):
+        _segments(path, Limits(max_expansion_ratio=10_000))

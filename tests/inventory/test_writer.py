@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from piiscan.errors import InventoryError
 from piiscan.inventory import SCHEMA_VERSION, Inventory, InventoryWriter, new_scan_id
 from piiscan.inventory.schema import META_KEY_FINGERPRINT, META_SCHEMA_VERSION, META_TABLE
+from piiscan.inventory.writer import _describe
 from piiscan.model import FindingRecord, Status
 
 from .conftest import EMAIL, KEYER, OTHER_KEYER, PNR, ROOT, WriterFactory, record, result
@@ -342,3 +350,63 @@ def test_writer_is_not_an_inventory_until_closed(
 
 def test_writer_class_exported() -> None:
     assert InventoryWriter.__module__ == "piiscan.inventory.writer"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs, so that writing runs out of space; skipped where mounting is refused."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
+
+
+def _write_many(writer: InventoryWriter) -> None:
+    with writer:
+        for number in range(100_000):
+            # Random paths do not compress, so the disk fills after a few row groups.
+            writer.add(result(f"{number}-{secrets.token_hex(100)}.txt", record(PNR)))
+
+
+def test_a_full_disk_is_named(small_disk: Path, make_writer: WriterFactory) -> None:
+    directory = small_disk / "inventory"
+    with pytest.raises(InventoryError) as caught:
+        _write_many(make_writer(directory=directory, row_group_rows=50))
+    assert "No space left on device" in str(caught.value)
+    assert all_files(directory) == []  # the temporary files are removed
+
+
+def _chained(error: Exception) -> Exception:
+    """``error`` as raised while handling a full disk."""
+    try:
+        try:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError as cause:
+            raise error from cause
+    except Exception as raised:
+        return raised
+
+
+@pytest.mark.parametrize(
+    ("error", "described"),
+    [
+        (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), os.strerror(errno.ENOSPC)),
+        (_chained(pa.ArrowInvalid("cannot write 19121212-1212")), os.strerror(errno.ENOSPC)),
+        (pa.ArrowIOError("[Errno 28] Error writing bytes to file"), os.strerror(errno.ENOSPC)),
+        (pa.ArrowInvalid("Could not convert '19121212-1212' with type str"), "ArrowInvalid"),
+    ],
+    ids=["oserror", "chained", "errno-in-message", "no-cause"],
+)  # fmt: skip
+def test_write_errors_keep_the_os_cause_and_no_content(error: Exception, described: str) -> None:
+    assert _describe(error) == described

@@ -14,7 +14,8 @@ NDJSON (:func:`extract_ndjson`) streams line by line; the locator is ``line=N/$.
 XML (:func:`extract_xml`) streams with :func:`lxml.etree.iterparse` with entity
 resolution, DTD loading and network access off and ``huge_tree`` off: external entities are
 never read and internal ones are not expanded (libxml2 refuses entity amplification, which
-becomes :class:`~piiscan.errors.TooLargeError`). Element text, text between child elements
+becomes :class:`~piiscan.errors.TooLargeError`, as does nesting deeper than libxml2's
+256 levels). Element text, text between child elements
 and attribute values become segments. The locator is the element path,
 ``/kunder/kund[3]/personnummer``, with 1-based positions among same-named siblings written
 only from the second on (``kund`` is the first ``kund``), and ``/@name`` for an attribute.
@@ -38,6 +39,7 @@ from lxml import etree
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.text import decode_text, iter_lines, read_text
+from piiscan.extractors.word import xml_limit_error
 from piiscan.model import Segment
 
 __all__ = ["extract_json", "extract_ndjson", "extract_xml", "json_segments"]
@@ -96,8 +98,9 @@ def extract_json(blob: Blob, limits: Limits) -> Iterator[Segment]:
     The document is parsed whole, so it may be at most ``limits.max_text_chars`` bytes;
     large line-oriented data belongs in NDJSON.
 
-    :raises TooLargeError: the document is over ``max_text_chars`` bytes.
-    :raises ExtractionError: the document is not valid JSON or nests too deeply.
+    :raises TooLargeError: the document is over ``max_text_chars`` bytes, or nests deeper
+        than the parser can follow (Python's recursion limit, about 1,000 levels).
+    :raises ExtractionError: the document is not valid JSON.
     """
     data = blob.read(limits.max_text_chars + 1)
     if len(data) > limits.max_text_chars:
@@ -108,7 +111,7 @@ def extract_json(blob: Blob, limits: Limits) -> Iterator[Segment]:
     except json.JSONDecodeError as error:
         raise ExtractionError(f"malformed JSON at line {error.lineno}") from error
     except RecursionError as error:
-        raise ExtractionError("JSON nested too deeply") from error
+        raise TooLargeError("JSON nested deeper than the parser's limit") from error
     yield from json_segments(value)
 
 
@@ -166,7 +169,8 @@ def _xml_segments(element: Any, path: str) -> Iterator[Segment]:
 def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield the text and attribute values of an XML document.
 
-    :raises TooLargeError: entity amplification, or more than ``max_text_chars`` characters.
+    :raises TooLargeError: entity amplification, nesting deeper than 256 levels, or more than
+        ``max_text_chars`` characters.
     :raises ExtractionError: the document is not well-formed.
     """
     total = 0
@@ -213,7 +217,7 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                         )
                     del parent_element[0]
         except etree.XMLSyntaxError as error:
-            message = str(error).lower()
-            if "amplification" in message or ("entity" in message and "loop" in message):
-                raise TooLargeError("XML entity expansion refused") from error
+            limit = xml_limit_error(error)
+            if limit is not None:
+                raise limit from error
             raise ExtractionError(f"malformed XML at line {error.lineno}") from error

@@ -59,6 +59,20 @@ def xml_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
+def xml_limit_error(error: etree.XMLSyntaxError) -> TooLargeError | None:
+    """The limit a parse failure hit, when it was one of libxml2's resource limits: nesting
+    deeper than 256 elements (``huge_tree`` stays off) or entity amplification.
+
+    :returns: a :class:`TooLargeError` naming the limit, or ``None`` for malformed XML.
+    """
+    message = str(error).lower()
+    if "depth" in message:
+        return TooLargeError("XML nested deeper than the parser's limit of 256 levels")
+    if "amplification" in message or ("entity" in message and "loop" in message):
+        return TooLargeError("XML entity expansion refused")
+    return None
+
+
 def read_zip_part(archive: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
     """Read one member of an office zip, refusing bombs.
 
@@ -88,13 +102,16 @@ def parse_zip_xml(archive: zipfile.ZipFile, name: str, limits: Limits) -> etree.
     :param archive: the open document package.
     :param name: member name.
     :param limits: size limits for :func:`read_zip_part`.
+    :raises TooLargeError: when the XML hits a parser limit (depth, entity expansion).
     :raises ExtractionError: when the XML is malformed.
     """
     data = read_zip_part(archive, name, limits)
     try:
         return etree.fromstring(data, parser=xml_parser())
     except etree.XMLSyntaxError as exc:
-        raise ExtractionError("damaged document: malformed XML part") from exc
+        raise xml_limit_error(exc) or ExtractionError(
+            "damaged document: malformed XML part"
+        ) from exc
 
 
 def open_zip(stream: BinaryIO) -> zipfile.ZipFile:

@@ -396,10 +396,26 @@ class InventoryWriter:
             table.discard()
 
 
+_ERRNO = re.compile(r"\[Errno (\d+)\]")
+
+
 def _describe(error: BaseException) -> str:
-    """Say what went wrong without quoting data: pyarrow messages can quote a cell value."""
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
+    """Say what went wrong without quoting data: pyarrow messages can quote a cell value.
+
+    The operating system's cause ("No space left on device", "Permission denied") is kept
+    when there is one: from the error itself, from an error it was raised from or while
+    handling, or from an ``[Errno N]`` that pyarrow copied into its message.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    match = _ERRNO.search(str(error))
+    if match is not None:
+        return os.strerror(int(match.group(1)))
     return type(error).__name__
 
 
