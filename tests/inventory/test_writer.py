@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -410,3 +411,54 @@ def _chained(error: Exception) -> Exception:
 )  # fmt: skip
 def test_write_errors_keep_the_os_cause_and_no_content(error: Exception, described: str) -> None:
     assert _describe(error) == described
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits describe access on POSIX only")
+def test_inventory_is_private_by_default(inventory_dir: Path, make_writer: WriterFactory) -> None:
+    old_umask = os.umask(0o022)  # a usual umask, which would give 0755 and 0644
+    try:
+        with make_writer() as writer:
+            writer.add(result("a.txt", record(PNR)))
+    finally:
+        os.umask(old_umask)
+    modes = {
+        str(p.relative_to(inventory_dir)): stat.S_IMODE(p.stat().st_mode)
+        for p in [inventory_dir, *inventory_dir.rglob("*")]
+    }
+    assert modes == {
+        ".": 0o700,
+        "findings": 0o700,
+        "objects": 0o700,
+        "scans": 0o700,
+        **dict.fromkeys(finished_files(), 0o600),
+    }
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits describe access on POSIX only")
+@pytest.mark.parametrize(
+    ("mode", "warned"),
+    [(None, False), (0o700, False), (0o750, True), (0o705, True), (0o755, True)],
+    ids=["new", "0700", "0750", "0705", "0755"],
+)
+def test_an_inventory_open_to_others_is_warned_about(
+    inventory_dir: Path,
+    make_writer: WriterFactory,
+    caplog: pytest.LogCaptureFixture,
+    mode: int | None,
+    warned: bool,
+) -> None:
+    if mode is not None:
+        inventory_dir.mkdir()
+        inventory_dir.chmod(mode)
+    with caplog.at_level("WARNING", logger="piiscan"), make_writer() as writer:
+        writer.add(result("a.txt"))
+    messages = [r.getMessage() for r in caplog.records if r.name == "piiscan.inventory.writer"]
+    if warned:
+        assert messages == [
+            f"inventory directory {inventory_dir} is open to group or others (mode {mode:04o}); "
+            f"it holds paths and value keys: run chmod 700 {inventory_dir} unless sharing it "
+            "is intended"
+        ]
+        assert stat.S_IMODE(inventory_dir.stat().st_mode) == mode  # warned, not changed
+    else:
+        assert messages == []

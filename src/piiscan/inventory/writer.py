@@ -7,6 +7,12 @@ renames them to ``findings/<scan_id>.parquet``, ``objects/<scan_id>.parquet`` an
 ``scans/<scan_id>.parquet``. Readers only see scans that have a ``scans`` file, so a crash at
 any point never leaves something that looks like a whole scan but is not.
 
+The inventory holds paths and value keys, so it is private by default: directories the writer
+creates are ``0700`` and the files it writes ``0600`` (the umask can only narrow that). An
+inventory directory that already exists and that group or others may enter or list is used as
+it is, with a warning logged on ``piiscan.inventory.writer`` (the command line prints it on
+stderr): a shared inventory may be deliberate, but it should never be an accident.
+
 When the body of the ``with`` block raises, ``KeyboardInterrupt`` included, the writer still
 finishes the files, with the scan's status ``interrupted``, and lets the exception go on: what
 was scanned before the interruption is a valid inventory.
@@ -24,9 +30,11 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,13 +62,46 @@ __all__ = [
     "check_inventory_key",
     "existing_fingerprints",
     "new_scan_id",
+    "warn_if_exposed",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Rows buffered per table before a row group is written.
 DEFAULT_ROW_GROUP_ROWS: Final = 50_000
 
 _VALUE_KEY = re.compile(r"[0-9a-f]{64}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{8,64}")
+
+
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_OTHERS = stat.S_IRWXG | stat.S_IRWXO
+
+
+def warn_if_exposed(directory: Path) -> bool:
+    """Log a warning when an existing inventory directory is open to group or others.
+
+    :param directory: the inventory directory; a missing one is not exposed (the writer
+        creates it ``0700``).
+    :returns: whether a warning was logged. Always false where mode bits do not describe
+        access (Windows).
+    """
+    if os.name != "posix":
+        return False
+    try:
+        mode = os.stat(directory).st_mode
+    except OSError:
+        return False
+    if not stat.S_ISDIR(mode) or not mode & _OTHERS:
+        return False
+    log.warning(
+        "inventory directory %s is open to group or others (mode %04o); it holds paths and "
+        "value keys: run chmod 700 %s unless sharing it is intended",
+        directory,
+        stat.S_IMODE(mode),
+        directory,
+    )
+    return True
 
 
 def new_scan_id(now: datetime | None = None) -> str:
@@ -139,7 +180,10 @@ class _TableFile:
         """Write the buffered rows as one row group (opening the file on first use)."""
         if self._writer is None:
             try:
-                self._handle = open(self.temporary, "xb")  # noqa: SIM115 - closed in finish()
+                descriptor = os.open(
+                    self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600
+                )
+                self._handle = os.fdopen(descriptor, "wb")  # closed in finish()
             except FileExistsError:
                 raise InventoryError(
                     f"{self.temporary} exists: another writer is writing this scan, or an "
@@ -153,6 +197,7 @@ class _TableFile:
             if not field.nullable and table.column(field.name).null_count:
                 raise InventoryError(f"{self.name}: missing value in column {field.name}")
         self._writer.write_table(table)
+        log.debug("%s: row group of %d rows written", self.name, self.buffered)
         for values in self.columns.values():
             values.clear()
         self.buffered = 0
@@ -246,9 +291,11 @@ class InventoryWriter:
         }
 
     def _check_directory(self, key_fingerprint: str) -> None:
+        warn_if_exposed(self.directory)
         try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             for name in TABLES:
-                (self.directory / name).mkdir(parents=True, exist_ok=True)
+                (self.directory / name).mkdir(mode=0o700, exist_ok=True)
         except OSError as error:
             raise InventoryError(
                 f"cannot create inventory directory {self.directory}: {error.strerror}"
@@ -379,6 +426,10 @@ class InventoryWriter:
                     raise InventoryError(f"scan {self.scan_id} is already in {self.directory}")
                 os.replace(table.temporary, table.final)
             _sync_directories(self.directory)
+            log.info(
+                "scan %s closed as %s: %d objects, %d findings, %d errors",
+                self.scan_id, status, self.objects, self.findings, self._errors,
+            )  # fmt: skip
         except InventoryError:
             self._discard()
             raise
