@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -487,3 +488,94 @@ def test_partly_read_csv_is_a_partial_row_that_keeps_its_findings(
     assert locators == {"row=2/column=Personnummer", "row=4/column=Personnummer"}
     (info,) = Inventory(inventory).scans()
     assert info.errors == 1
+
+
+# ------------------------------------------------------------------------------------------
+# What reaches a terminal and the log
+
+
+ESC_NAME = "\x1b[31mröd\x1b[0m\x9b2J.txt"  # SGR colour, and a C1 CSI that clears the screen
+# Every way the fictional identifiers in the hostile tree below could be written out raw.
+RAW_FORMS = (
+    "19121212-1212", "191212121212", "1212121212", "121212-1212",
+    "19850601-2387", "198506012387", "8506012387", "850601-2387",
+    "070-174 06 05", "0701740605", "+46701740605", "anna.andersson@exempel.se",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile_names(tmp_path_factory: pytest.TempPathFactory, scanned: Scanned) -> Scanned:
+    """A tree whose names hold an escape sequence and identifiers, scanned at debug level."""
+    base = tmp_path_factory.mktemp("names")
+    root = base / "root"
+    (root / "19850601-2387").mkdir(parents=True)
+    (root / ESC_NAME).write_text(CSV_TEXT, encoding="utf-8")
+    (root / "19850601-2387" / "kund 19121212-1212.txt").write_text(NOTE_TEXT, encoding="utf-8")
+    (root / "kunder.csv").write_text(CSV_TEXT, encoding="utf-8")
+    inventory = base / "inventory"
+    done = run_main(
+        "--log-level", "debug", "scan", str(root), "--inventory", str(inventory),
+        "--workers", "1", env={"PIISCAN_KEY_FILE": str(scanned.key_file)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return Scanned(root, inventory, scanned.key_file, done.stderr, ())
+
+
+def test_most_verbose_log_holds_no_raw_identifier(hostile_names: Scanned) -> None:
+    log = hostile_names.scan_output
+    assert "piiscan: debug: piiscan.extractors.dispatch: object of " in log
+    assert "piiscan: info: piiscan.inventory.writer: scan " in log
+    assert [form for form in RAW_FORMS if form in log] == []
+    assert "\x1b" not in log
+
+
+def test_log_level_from_the_environment(tmp_path: Path, scanned: Scanned) -> None:
+    (tmp_path / "a.txt").write_text(NOTE_TEXT, encoding="utf-8")
+    args = ["scan", str(tmp_path / "a.txt"), "--inventory", str(tmp_path / "inv"),
+            "--workers", "1", "-q"]  # fmt: skip
+    quiet = run_main(*args, env={"PIISCAN_KEY_FILE": str(scanned.key_file)})
+    verbose = run_main(
+        *args, env={"PIISCAN_KEY_FILE": str(scanned.key_file), "PIISCAN_LOG": "info"}
+    )
+    assert quiet.stderr == ""
+    assert "piiscan: info: scan " in verbose.stderr
+    assert "debug" not in verbose.stderr
+
+
+@pytest.mark.parametrize("command", ["objects", "findings"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_control_characters_in_names_never_reach_the_terminal(
+    hostile_names: Scanned, command: str, fmt: str
+) -> None:
+    out = invoke(command, "--inventory", str(hostile_names.inventory), "--format", fmt)
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", out)
+    paths = {row["path"] for row in PARSERS[fmt](out)}
+    if fmt == "csv":  # escaped, readable
+        assert "\\x1b[31mröd\\x1b[0m\\x9b2J.txt" in paths
+    else:  # JSON escapes are lossless
+        assert ESC_NAME in paths
+
+
+def test_control_characters_in_summary_are_escaped(hostile_names: Scanned) -> None:
+    out = invoke("summary", "--inventory", str(hostile_names.inventory))
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", out)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits describe access on POSIX only")
+def test_an_inventory_open_to_others_is_warned_about_on_stderr(
+    tmp_path: Path, scanned: Scanned
+) -> None:
+    (tmp_path / "a.txt").write_text(NOTE_TEXT, encoding="utf-8")
+    inventory = tmp_path / "inv"
+    inventory.mkdir(mode=0o755)
+    inventory.chmod(0o755)
+    done = run_main(
+        "scan", str(tmp_path / "a.txt"), "--inventory", str(inventory), "--workers", "1", "-q",
+        env={"PIISCAN_KEY_FILE": str(scanned.key_file)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        f"piiscan: warning: inventory directory {inventory} is open to group or others "
+        f"(mode 0755); it holds paths and value keys: run chmod 700 {inventory} unless "
+        "sharing it is intended\n"
+    )

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -67,10 +69,77 @@ recognizers_option = click.option(
 )
 
 
+# C0 and C1 control characters and DEL: a file name can hold ESC, which a terminal obeys.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_JSON_UNESCAPED_CONTROLS = re.compile(r"[\x7f-\x9f]")
+
+
+def _printable(text: str, *, keep: str = "") -> str:
+    """``text`` with control characters written as ``\\x1b`` escapes, so that nothing read from
+    a scanned tree (a file name, a sheet name) can drive the terminal that shows it.
+
+    :param keep: control characters to leave as they are (``"\\n\\t"`` in multi-line text).
+    """
+    return _CONTROLS.sub(
+        lambda m: m.group() if m.group() in keep else f"\\x{ord(m.group()):02x}", text
+    )
+
+
+def _json(value: Any, *, indent: int | None = None) -> str:
+    """JSON text with every control character escaped: :func:`json.dumps` escapes C0 but not
+    DEL and C1 (``\\x9b`` is a CSI to some terminals). Lossless: they become ``\\u009b``."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNESCAPED_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class _StderrLog(logging.Handler):
+    """Prints piiscan's log records on stderr as ``piiscan: warning: ...``, one line each.
+
+    Only the message is printed: a traceback could quote what an exception was raised about,
+    so an attached exception shows as its type alone. Control characters are escaped.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not worth a crash
+            message = str(record.msg)
+        if record.exc_info and record.exc_info[0] is not None:
+            message += f" ({record.exc_info[0].__name__})"
+        where = f"{record.name}: " if self.level <= logging.DEBUG else ""
+        click.echo(_printable(f"piiscan: {record.levelname.lower()}: {where}{message}"), err=True)
+
+
+def _configure_logging(level: str) -> None:
+    """Send the ``piiscan`` logger's records at ``level`` and above to stderr.
+
+    The library itself only adds a ``NullHandler``; this is the command line's choice. Calling
+    it again (tests invoke the CLI many times in one process) replaces the handler.
+    """
+    logger = logging.getLogger("piiscan")
+    for handler in [h for h in logger.handlers if isinstance(h, _StderrLog)]:
+        logger.removeHandler(handler)
+    number = logging.getLevelName(level.upper())
+    logger.addHandler(_StderrLog(level=number))
+    logger.setLevel(number)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="piiscan")
-def cli() -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(_LOG_LEVELS, case_sensitive=False),
+    envvar="PIISCAN_LOG",
+    default="warning",
+    show_default=True,
+    help="How much piiscan logs on stderr [$PIISCAN_LOG]. Logs never hold a raw value.",
+)
+def cli(log_level: str) -> None:
     """Find Swedish personal data and build an inventory of where it lives."""
+    _configure_logging(log_level)
 
 
 @cli.command()
@@ -196,7 +265,7 @@ def scan(
             )
 
     def on_notice(message: str) -> None:
-        click.echo(f"piiscan: {message}", err=True)
+        click.echo(_printable(f"piiscan: {message}"), err=True)
 
     try:
         report = run(config, progress=on_progress, smb_password=smb_password, notice=on_notice)
@@ -205,8 +274,10 @@ def scan(
             bar.close()
     if not quiet:
         click.echo(
-            f"scan {report.scan_id}: {report.objects} objects, {report.findings} findings, "
-            f"{report.errors} errors -> {report.inventory}",
+            _printable(
+                f"scan {report.scan_id}: {report.objects} objects, {report.findings} findings, "
+                f"{report.errors} errors -> {report.inventory}"
+            ),
             err=True,
         )
 
@@ -254,7 +325,7 @@ def summary(inventory: Path, scan_id: str | None, fmt: str) -> None:
     result = Inventory(inventory).summary(scan_id)
     if fmt == "json":
         click.echo(
-            json.dumps(
+            _json(
                 {
                     "scan_id": result.scan_id,
                     "objects": result.objects,
@@ -266,7 +337,6 @@ def summary(inventory: Path, scan_id: str | None, fmt: str) -> None:
                         for r, f, n in result.findings_by_folder
                     ],
                 },
-                ensure_ascii=False,
                 indent=2,
             )
         )
@@ -274,13 +344,13 @@ def summary(inventory: Path, scan_id: str | None, fmt: str) -> None:
     click.echo(f"scan {result.scan_id}: {result.objects} objects, {result.findings} findings")
     click.echo("\nobjects by status:")
     for status, count in result.objects_by_status:
-        click.echo(f"  {status:<12} {count:>8}")
+        click.echo(_printable(f"  {status:<12} {count:>8}"))
     click.echo("\nfindings by entity type:")
     for entity, count in result.findings_by_entity:
-        click.echo(f"  {entity:<24} {count:>8}")
+        click.echo(_printable(f"  {entity:<24} {count:>8}"))
     click.echo("\nfindings by top-level folder:")
     for root, folder, count in result.findings_by_folder:
-        click.echo(f"  {root} :: {folder:<30} {count:>8}")
+        click.echo(_printable(f"  {root} :: {folder:<30} {count:>8}"))
 
 
 @cli.command()
@@ -306,13 +376,15 @@ def recognizers(recognizer_dirs: tuple[Path, ...], fmt: str) -> None:
         for spec in sorted(registry.specs, key=lambda s: s.id)
     ]
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(_json(rows, indent=2))
         return
     click.echo(f"{'ID':<26} {'VER':>3}  {'ENTITY':<24} {'VALIDATOR':<20} NAME")
     for row in rows:
         click.echo(
-            f"{row['id']:<26} {row['version']:>3}  {row['entity']:<24} "
-            f"{row['validator']:<20} {row['name']}"
+            _printable(
+                f"{row['id']:<26} {row['version']:>3}  {row['entity']:<24} "
+                f"{row['validator']:<20} {row['name']}"
+            )
         )
 
 
@@ -356,7 +428,7 @@ def scan_text(
     engine = make_engine(recognizer_dirs, config=config)
     for finding in engine.analyze(text, context):
         click.echo(
-            json.dumps(
+            _json(
                 {
                     "entity_type": finding.entity_type,
                     "start": finding.start,
@@ -366,7 +438,6 @@ def scan_text(
                     "recognizer": finding.recognizer,
                     "flags": list(finding.flags),
                 },
-                ensure_ascii=False,
             )
         )
 
@@ -475,14 +546,15 @@ def subject(
     else:
         text = _render_report(report, fmt, lang)
     if output is None:
-        click.echo(text, nl=False)
+        # A report names paths; on a terminal, control characters in them must not act.
+        click.echo(_printable(text, keep="\n\t"), nl=False)
     else:
         _write_private(output, text)
 
 
 def _render_report(report: Any, fmt: str, lang: Any) -> str:
     if fmt == "json":
-        return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return _json(report.to_dict(), indent=2) + "\n"
     if fmt == "csv":
         rows = [
             {k: v for k, v in place.items() if k != "reasons"} | {"reasons": place["reasons"]}
@@ -496,7 +568,7 @@ def _render_report(report: Any, fmt: str, lang: Any) -> str:
 
 def _render_worklist(worklist: Any, fmt: str, lang: Any) -> str:
     if fmt == "json":
-        return json.dumps(worklist.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return _json(worklist.to_dict(), indent=2) + "\n"
     if fmt == "csv":
         return _csv_text(worklist.to_dict()["actions"], _ACTION_COLUMNS)
     from piiscan.subject.render import render_worklist
@@ -557,9 +629,9 @@ def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) ->
     out = sys.stdout
     if fmt == "jsonl":
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(_json(row) + "\n")
     elif fmt == "json":
-        out.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+        out.write(_json(list(rows), indent=2) + "\n")
     else:
         writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
@@ -568,7 +640,10 @@ def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) ->
 
 
 def _csv_cell(value: Any) -> Any:
-    return ";".join(map(str, value)) if isinstance(value, list) else value
+    """A value as a CSV cell: lists joined with ``;``, control characters escaped."""
+    if isinstance(value, list):
+        value = ";".join(map(str, value))
+    return _printable(value) if isinstance(value, str) else value
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -583,16 +658,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             click.echo("piiscan: aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:
-        click.echo(f"piiscan: error: {exc.format_message()}", err=True)
+        click.echo(_printable(f"piiscan: error: {exc.format_message()}"), err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"piiscan: error: {exc.format_message()}", err=True)
+        click.echo(_printable(f"piiscan: error: {exc.format_message()}"), err=True)
         sys.exit(exc.exit_code)
     except ConfigError as exc:
-        click.echo(f"piiscan: error: {exc}", err=True)
+        click.echo(_printable(f"piiscan: error: {exc}"), err=True)
         sys.exit(exc.exit_code)
     except PiiscanError as exc:
-        click.echo(f"piiscan: error: {exc}", err=True)
+        click.echo(_printable(f"piiscan: error: {exc}"), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("piiscan: interrupted; the inventory keeps what was finished", err=True)

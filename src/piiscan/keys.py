@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import stat
@@ -62,6 +63,8 @@ __all__ = [
     "open_scan_key",
     "save_new_key",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Length of a newly created key, and the minimum accepted from a key file.
 KEY_BYTES = 32
@@ -176,9 +179,12 @@ def open_scan_key(
     env = os.environ if environ is None else environ
     key_path = path if path is not None else default_key_path(env)
     try:
-        return ScanKey(keyer=_read_key(key_path), path=key_path, is_new=False)
+        keyer = _read_key(key_path)
     except FileNotFoundError:
         pass
+    else:
+        log.info("key file %s, fingerprint %s", key_path, keyer.fingerprint)
+        return ScanKey(keyer=keyer, path=key_path, is_new=False)
     named = path is not None or bool(env.get(KEY_FILE_ENV, ""))
     if named and not new_key:
         where = "--key-file" if path is not None else KEY_FILE_ENV

@@ -23,6 +23,7 @@ extractors exist.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -47,6 +48,8 @@ __all__ = [
     "extractor_for",
     "supported_formats",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -287,6 +290,8 @@ def extract(blob: Blob, limits: Limits) -> tuple[str, Iterator[Item]]:
         raise TooLargeError(f"object over {limits.max_object_bytes} bytes")
     head = blob.read(HEAD_BYTES)
     media = media_type(blob, head)
+    # Never the name: names are data (a file can be named after a person or a number).
+    log.debug("object of %s bytes at depth %d read as %s", blob.size, blob.depth, media)
     if media == EMPTY:
         return media, iter(())
     if media.startswith("image/"):
