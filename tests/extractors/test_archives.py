@@ -280,3 +280,29 @@ def test_zip_skips_symlinks() -> None:
 def test_corrupt_archives_are_extraction_errors(name: str, data: bytes, extract: Extract) -> None:
     _, error = _collect(extract(Blob.from_bytes(name, data), Limits()))
     assert isinstance(error, ExtractionError)
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ([("dir/", b"")], []),
+        ([("dir/", NOTE)], [("dir/", NOTE)]),
+        ([("dir/", NOTE), ("dir/fil.txt", NOTE)], [("dir/", NOTE), ("dir/fil.txt", NOTE)]),
+        ([("ut/", b""), ("ut/fil.txt", NOTE)], [("ut/fil.txt", NOTE)]),
+    ],
+    ids=["empty-dir", "dir-with-data", "dir-with-data-and-file", "empty-dir-and-file"],
+)
+def test_zip_directory_entry_with_data_is_a_member(
+    entries: list[tuple[str, bytes]], expected: list[tuple[str, bytes]]
+) -> None:
+    """A directory entry that holds data is where something could hide: it is read."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name)
+            if name.endswith("/"):
+                info.external_attr = (0o40755 << 16) | 0x10  # a directory, as zip tools mark it
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    members = list(extract_zip(Blob.from_bytes("a.zip", out.getvalue()), Limits()))
+    assert [(m.name, m.blob.read()) for m in members] == expected

@@ -231,3 +231,20 @@ def test_own_extractors_resolve(media: str) -> None:
 
 def test_unknown_media_has_no_extractor() -> None:
     assert extractor_for("image/x-icon") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("avtal.docx", "damaged document: no main document part (word/document.xml)"),
+        ("kunder.xlsx", "damaged or unreadable workbook"),
+        ("bilder.pptx", "damaged presentation"),
+    ],
+)
+def test_office_name_without_its_main_part_is_an_error_not_a_zip(name: str, reason: str) -> None:
+    data = make_zip({"[Content_Types].xml": "<Types/>", "kund.txt": "19121212-1212"})
+    media, items = extract(Blob.from_bytes(name, data), Limits())
+    assert media != "application/zip"
+    with pytest.raises(ExtractionError) as caught:
+        list(items)
+    assert (caught.value.status, str(caught.value)) == ("error", reason)

@@ -109,7 +109,17 @@ CASES: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("pptx", _pptx, "a.pptx", PPTX),
     ("odt", lambda: _odf("text"), "a.odt", "application/vnd.oasis.opendocument.text"),
     ("ods", lambda: _odf("spreadsheet"), "a", "application/vnd.oasis.opendocument.spreadsheet"),
-    ("zip", lambda: make_zip({"a.txt": "hej"}), "a.docx", "application/zip"),
+    ("zip", lambda: make_zip({"a.txt": "hej"}), "a.zip", "application/zip"),
+    # A zip named as an Office file but without its main part is that (damaged) Office file,
+    # not a plain zip: its extractor then says which part is missing.
+    ("zip-named-docx", lambda: make_zip({"a.txt": "hej"}), "a.docx", DOCX),
+    ("zip-named-xlsx", lambda: make_zip({"[Content_Types].xml": "<Types/>"}), "a.xlsx", XLSX),
+    (
+        "zip-named-pptm",
+        lambda: make_zip({"a.txt": "hej"}),
+        "a.pptm",
+        "application/vnd.ms-powerpoint.presentation.macroEnabled.12",
+    ),
     ("zip-truncated", lambda: make_zip({"a.txt": "hej"})[:20], "a.zip", "application/zip"),
     ("encrypted-docx", _encrypted_docx, "a.docx", ENCRYPTED_OFFICE),
     ("ole-doc-by-ext", lambda: OLE_MAGIC + b"\0" * 600, "a.doc", "application/msword"),

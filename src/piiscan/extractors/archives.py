@@ -3,7 +3,8 @@
 Each extractor yields :class:`~piiscan.extractors.base.Member` objects whose blobs hold the
 member's bytes in memory at ``depth + 1``; the scan driver dispatches them again. Member
 names are reported as stored (absolute or ``..`` names included): nothing is ever written to
-disk. Directories, symbolic and hard links, devices and FIFOs are skipped.
+disk. Directories, symbolic and hard links, devices and FIFOs are skipped, except a zip
+directory entry that holds data, which is read like a file (named as stored, ``dir/``).
 
 Limits, all checked on the bytes actually decompressed, in 1 MiB reads, never on the sizes
 the headers declare alone:
@@ -179,10 +180,13 @@ def _zip_mtime(info: zipfile.ZipInfo) -> float | None:
 
 
 def _zip_regular(info: zipfile.ZipInfo) -> bool:
-    if info.is_dir():
-        return False
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if info.is_dir() or kind == stat.S_IFDIR:
+        # A directory entry is empty; one that holds data is read like a file (a tool that
+        # honours the name would drop the data, which is where something could hide).
+        return info.file_size > 0 or info.compress_size > 2
     # Unix file-type bits, when present, tell links and devices apart; zero means "a file".
-    return stat.S_IFMT(info.external_attr >> 16) in (0, stat.S_IFREG)
+    return kind in (0, stat.S_IFREG)
 
 
 def extract_zip(blob: Blob, limits: Limits) -> Iterator[Member]:

@@ -7,7 +7,10 @@
    Parquet, Arrow, SQLite, PST, pg_dump custom format;
 2. inside a zip: ``[Content_Types].xml`` and the main part name Word/Excel/PowerPoint
    (macro-enabled variants by extension), a ``mimetype`` member the OpenDocument type;
-   anything else is ``application/zip``. Inside OLE2,
+   a zip without either whose name has an Office extension (``.docx``, ``.xlsx``, ``.pptx``
+   ...) is still that Office type, so that its extractor reports the missing main part
+   instead of the package being read as a plain zip; anything else is ``application/zip``.
+   Inside OLE2,
    :func:`piiscan.extractors.office_crypto.ole_kind` names doc/xls/ppt/msg and encrypted
    OOXML (:data:`ENCRYPTED_OFFICE`);
 3. text: leading markup (``<?xml``, ``<html``, ``<!doctype html``) or JSON (``{"``, ``[{``)
@@ -100,6 +103,19 @@ _OOXML_MAIN_PARTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ),
 )
 
+# An office extension on a zip without its main part: the package is damaged, and reading it
+# as a plain zip would hide that (the office extractor names the missing part).
+_OOXML_BY_EXTENSION = {
+    ext: by_extension.get(ext, media)
+    for part, media, by_extension in _OOXML_MAIN_PARTS
+    for ext in {
+        "word/document.xml": (".docx", ".docm", ".dotx", ".dotm"),
+        "xl/workbook.xml": (".xlsx", ".xlsm", ".xltx", ".xltm"),
+        "xl/workbook.bin": (".xlsb",),
+        "ppt/presentation.xml": (".pptx", ".pptm", ".potx", ".ppsx"),
+    }[part]
+}
+
 _COMPRESSED = {
     b"\x1f\x8b": ("application/gzip", "application/x-compressed-tar"),
     b"BZh": ("application/x-bzip2", "application/x-bzip-compressed-tar"),
@@ -157,7 +173,7 @@ def _zip_type(blob: Blob, ext: str) -> str:
                     return declared
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, NotImplementedError):
         pass
-    return "application/zip"
+    return _OOXML_BY_EXTENSION.get(ext, "application/zip")
 
 
 def _ole_type(blob: Blob, ext: str) -> str:

@@ -295,7 +295,7 @@ def extract_docx(blob: Blob, limits: Limits) -> Iterator[Item]:
     with blob.opener() as stream, open_zip(stream) as archive:
         parts = sorted((n for n in archive.namelist() if _PART.fullmatch(n)), key=_part_sort_key)
         if not any(n.startswith("word/document") for n in parts):
-            raise ExtractionError("damaged document: no main document part")
+            raise ExtractionError("damaged document: no main document part (word/document.xml)")
         for part in parts:
             root = parse_zip_xml(archive, part, limits)
             w = _Names.of(etree.QName(root).namespace or "")
