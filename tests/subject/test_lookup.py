@@ -15,8 +15,9 @@ from piiscan.errors import ConfigError, InventoryError
 from piiscan.inventory import Inventory
 from piiscan.inventory.audit import read_lookups
 from piiscan.keys import load_or_create_key
+from piiscan.model import Status
 from piiscan.subject import SubjectIdentifiers, SubjectRequest, lookup_subject
-from piiscan.subject.lookup import record_of, system_of
+from piiscan.subject.lookup import GAP_STATUSES, record_of, system_of
 from piiscan.validators.email import validate_email
 from piiscan.validators.iban import validate_iban
 from piiscan.validators.organisationsnummer import validate_organisationsnummer
@@ -228,3 +229,8 @@ def test_record_of_a_locator(locator: str, record: str) -> None:
 )
 def test_system_of_a_place(path: str, record: str, system: str) -> None:
     assert system_of(path, record) == system
+
+
+def test_every_status_that_counts_as_an_error_is_a_gap() -> None:
+    """An object that was not wholly read (error, timed_out, partial) may hold the person."""
+    assert {str(status) for status in Status if status.is_error} <= GAP_STATUSES

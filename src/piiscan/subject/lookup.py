@@ -45,7 +45,9 @@ from piiscan.subject.request import Purpose, SubjectRequest
 __all__ = ["GAP_STATUSES", "MAX_LOCATORS", "lookup_subject", "record_of", "system_of"]
 
 #: Object statuses that mean "could not be searched": the extract lists them as gaps.
-GAP_STATUSES: Final = frozenset({"error", "encrypted", "timed_out", "unsupported", "no_text"})
+GAP_STATUSES: Final = frozenset(
+    {"error", "encrypted", "timed_out", "unsupported", "no_text", "partial"}
+)
 #: Locators listed per place; a spreadsheet row can repeat a person on every sheet.
 MAX_LOCATORS: Final = 20
 
