@@ -1,0 +1,112 @@
+"""The hostile tree at a chosen size: status, seconds and peak memory per file (a report, not a
+test; ``tests/hostile/`` checks the same tree at scale 1 in CI).
+
+    python benchmarks/hostile.py                 # scale 10
+    python benchmarks/hostile.py --scale 100     # bigger bombs, deeper nesting, longer records
+
+The tree is built by ``tests/hostile/build_tree.py``. Each regular file of it is scanned on its
+own, as a single-file root, by ``piiscan scan --workers 1`` in a child process, so that the
+child's peak resident memory (``ru_maxrss`` from ``wait4``) belongs to that file alone; the
+seconds are the child's wall time, start-up (about a second for the engine) included. Then the
+whole tree (FIFO and symlink loop included) is scanned once, and the totals are printed:
+inputs tried, crashes (a scan that did not exit 0, or a row with ``unexpected`` in its reason),
+raw identifiers leaked (any raw form of the tree's fictional identifiers in the inventory's
+cells, or in what the commands printed), and the peak memory over all runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+KIB = 1024
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[int, float, int, str]:
+    """Run ``piiscan ARGS``: exit status, wall seconds, peak RSS in KiB, stdout + stderr."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from piiscan.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
+    assert child.stdout is not None
+    output = child.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, time.perf_counter() - started, usage.ru_maxrss, output
+
+
+def _rows(inventory: Path, env: dict[str, str]) -> tuple[list[dict[str, object]], str]:
+    code, _, _, output = _run(["objects", "--inventory", str(inventory)], env)
+    rows = [json.loads(line) for line in output.splitlines()] if code == 0 else []
+    return rows, output
+
+
+def _cells(inventory: Path) -> str:
+    import pyarrow.parquet as pq
+
+    return "".join(
+        json.dumps(pq.read_table(path).to_pylist(), default=str, ensure_ascii=False)
+        for path in sorted(inventory.rglob("*.parquet"))
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10, help="size multiplier (10)")
+    arguments = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from tests.hostile.build_tree import RAW_FORMS, build_tree
+
+    with tempfile.TemporaryDirectory(prefix="piiscan-hostile-") as temporary:
+        base = Path(temporary)
+        root = build_tree(base / "root", scale=arguments.scale)
+        env = {"PIISCAN_KEY_FILE": str(base / "key"), "PIISCAN_LOG": "debug"}
+        crashes = leaks = 0
+        peak = 0
+        print(f"{'file':<24} {'MB':>8} {'status':<12} {'s':>7} {'peak MiB':>9}  reason")
+        for number, path in enumerate(sorted(p for p in root.iterdir() if p.is_file())):
+            inventory = base / f"inventory-{number}"
+            code, seconds, rss, printed = _run(
+                ["scan", str(path), "--inventory", str(inventory), "--workers", "1",
+                 "--new-key", "-q"],
+                env,
+            )  # fmt: skip
+            rows, listed = _rows(inventory, env)
+            top = next((row for row in rows if not row["member"]), {})
+            crashes += code != 0 or any("unexpected" in str(row["reason"]) for row in rows)
+            text = printed + listed + (_cells(inventory) if inventory.exists() else "")
+            leaks += sum(form in text for form in RAW_FORMS)
+            peak = max(peak, rss)
+            print(
+                f"{path.name:<24} {path.stat().st_size / 1e6:>8.1f} "
+                f"{top.get('status', f'exit {code}')!s:<12} {seconds:>7.1f} "
+                f"{rss / KIB:>9.0f}  {top.get('reason', '')}"
+            )
+        inventory = base / "inventory-all"
+        code, seconds, rss, printed = _run(
+            ["scan", str(root), "--inventory", str(inventory), "--workers", "1", "-q"], env
+        )
+        rows, listed = _rows(inventory, env)
+        crashes += code != 0 or any("unexpected" in str(row["reason"]) for row in rows)
+        leaks += sum(form in printed + listed + _cells(inventory) for form in RAW_FORMS)
+        peak = max(peak, rss)
+        print(
+            f"\nwhole tree: {len(rows)} objects in {seconds:.1f} s, peak {rss / KIB:.0f} MiB\n"
+            f"inputs tried: {len(rows)}, crashes: {crashes}, raw identifiers leaked: {leaks}, "
+            f"peak memory: {peak / KIB:.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
