@@ -599,6 +599,7 @@ def _write_private(path: Path, text: str) -> None:
     """Write a report to ``path``, created 0600: it says where a person's data is."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as error:

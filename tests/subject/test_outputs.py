@@ -116,6 +116,8 @@ def test_verify_erasure_lists_what_is_left(share_scan: Scanned, tmp_path: Path) 
 
 def test_output_file_is_private(share_scan: Scanned, tmp_path: Path) -> None:
     target = tmp_path / "utdrag.html"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o644)  # an existing file is made private too
     assert invoke(share_scan, "--personnummer", "20121212-1212", "--format", "html", "-o",
                   str(target)) == ""  # fmt: skip
     assert target.read_text("utf-8").startswith("<!doctype html>")

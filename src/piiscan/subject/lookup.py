@@ -46,7 +46,7 @@ __all__ = ["GAP_STATUSES", "MAX_LOCATORS", "lookup_subject", "record_of", "syste
 
 #: Object statuses that mean "could not be searched": the extract lists them as gaps.
 GAP_STATUSES: Final = frozenset(
-    {"error", "encrypted", "timed_out", "unsupported", "no_text", "partial"}
+    {"error", "encrypted", "timed_out", "unsupported", "no_text", "partial", "too_large"}
 )
 #: Locators listed per place; a spreadsheet row can repeat a person on every sheet.
 MAX_LOCATORS: Final = 20
