@@ -23,7 +23,7 @@ def test_public_functions_have_docstrings() -> None:
 
 def test_importing_piiscan_does_not_import_presidio_or_click() -> None:
     code = (
-        "import sys, piiscan, piiscan.pipeline, piiscan.subject; "
+        "import sys, piiscan, piiscan.scan, piiscan.scan.executor, piiscan.subject; "
         "print(sorted(m for m in ('presidio_analyzer', 'spacy', 'click', 'tqdm') "
         "if m in sys.modules))"
     )

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from piiscan.keys import Keyer
 
 
 class Status(enum.StrEnum):
@@ -87,6 +91,28 @@ class FindingRecord:
     recognizer: str
     context: str = ""
     flags: tuple[str, ...] = ()
+
+    @classmethod
+    def from_finding(cls, finding: Finding, *, locator: str, keyer: Keyer) -> FindingRecord:
+        """The record of ``finding``: its normalised value replaced by its value key.
+
+        :param finding: a finding from the engine (holds the normalised value).
+        :param locator: where the finding is in its object (the segment's locator).
+        :param keyer: the scan's key.
+        :raises ValueError: if the finding has no normalised value to key.
+        """
+        return cls(
+            entity_type=finding.entity_type,
+            locator=locator,
+            start=finding.start,
+            end=finding.end,
+            score=finding.score,
+            masked=finding.masked,
+            value_key=keyer.value_key(finding.normalized),
+            recognizer=finding.recognizer,
+            context=finding.context,
+            flags=finding.flags,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -296,10 +296,10 @@ def test_smb_opener_works_in_another_process(tmp_path: Path, samba_share: ServeS
 
 
 @pytest.mark.server
-def test_smb_open_blob_by_path(tmp_path: Path, samba_share: ServeShare) -> None:
+def test_smb_open_by_path(tmp_path: Path, samba_share: ServeShare) -> None:
     server = samba_share(build_tree(tmp_path / "share", links=False, special=False))
     with smb_source(server) as source:
-        blob = source.open_blob("HR/Löner 2024/lönelista.csv")
+        blob = source.open("HR/Löner 2024/lönelista.csv")
         assert (blob.name, blob.size, blob.path) == ("lönelista.csv", 18, None)
         assert blob.read() == b"namn;personnummer\n"
 

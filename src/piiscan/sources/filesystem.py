@@ -35,7 +35,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from piiscan.errors import SourceError
@@ -142,8 +142,21 @@ class FileSystemSource:
                 _Frame(entries=entries, rel="", ancestors=frozenset({key}), depth=0)
             )
         if stat.S_ISREG(root_stat.st_mode):
-            return iter((self._file_entry(base, base.name, root_stat),))
+            entry = self._file_entry(base, display_name(base.name), root_stat)
+            return iter((replace(entry, open_path=""),))
         raise SourceError(f"root is not a file or directory: {self.root}")
+
+    def open(self, path: str) -> Blob:
+        """The file at ``path`` below the root (``""``: the root itself), opened read-only.
+
+        :param path: an entry's ``open_path``, else its ``ref.path``.
+        :raises OSError: when the file is missing or cannot be read.
+        """
+        target = Path(self.root).absolute() / path if path else Path(self.root).absolute()
+        return Blob.from_path(target, name=display_name(target.name))
+
+    def close(self) -> None:
+        """Nothing to close: a local file is opened and closed by each reader."""
 
     def _ref(self, rel: str) -> ObjectRef:
         return ObjectRef(root=self.root, path=rel)
@@ -175,7 +188,12 @@ class FileSystemSource:
             blob = Blob.from_path(path, name=display_name(path.name))
         except OSError as exc:
             return self._row(rel, Status.ERROR, _error_reason(exc))
-        return Entry(ref=self._ref(rel), blob=blob, size=st.st_size, mtime=st.st_mtime)
+        native, raw = None, str(path)
+        if display_name(raw) != raw:  # the shown path escapes bytes: open by the real one
+            native = os.path.relpath(path, Path(self.root).absolute())
+        return Entry(
+            ref=self._ref(rel), blob=blob, size=st.st_size, mtime=st.st_mtime, open_path=native
+        )
 
     def _unstattable(self, rel: str, exc: OSError, *, is_link: bool) -> Entry:
         """The row of an entry whose stat failed: a dangling or looping link, or an error."""

@@ -22,8 +22,10 @@ Selection, order, relative paths and statuses are those of
 Credentials: the user name comes from the argument, the URL or ``PIISCAN_SMB_USER``; the
 password from the argument, the URL (discouraged: it shows in process lists) or
 ``PIISCAN_SMB_PASSWORD``. The password is kept out of ``repr``, messages, ``root`` and every
-:class:`~piiscan.model.ObjectRef`. Pickling a source (to send it to a worker process) carries
-the password; the worker connects on first use.
+:class:`~piiscan.model.ObjectRef`. A scan never sends a source to another process: each worker
+builds its own from the scan's configuration, opens objects by path (:meth:`SmbSource.open`) over
+one connection, and closes it when the worker stops. Pickling a source (possible, for
+:class:`SmbOpener`) carries the password.
 
 .. versionadded:: 0.1
 """
@@ -430,14 +432,18 @@ class SmbSource:
         )
         return ensure_seekable(cast(BinaryIO, stream))
 
-    def open_blob(self, rel_path: str) -> Blob:
-        """A blob for the file at ``rel_path``, with its size, for use in any process.
+    def open(self, rel_path: str) -> Blob:
+        """A blob for the file at ``rel_path``, with its size; logs on at first use.
 
-        :param rel_path: ``/``-separated path below the root; empty when the root is a file.
+        The connection is kept in this source (one per server) until :meth:`close`.
+
+        :param rel_path: ``/``-separated path below the root (an entry's ``open_path``, else
+            its ``ref.path``); empty when the root is a file.
         :raises SourceError: when the server cannot be reached or refuses the logon.
         :raises OSError: when the file does not exist or cannot be read.
         """
-        self.connect()
+        if not self._connections:
+            self.connect()
         info = smbclient.stat(self.location.unc(rel_path), **self._kwargs())
         return self._blob(rel_path, int(info.st_size))
 
@@ -470,7 +476,7 @@ class SmbSource:
         name = (self.location.parts or (self.location.share,))[-1]
         size = int(root_stat.st_size)
         entry = self._file_entry("", size, float(root_stat.st_mtime))
-        return iter((_with_path(entry, name),))
+        return iter((_with_path(entry, name, open_path=""),))
 
     def _list(self, unc: str) -> Iterator[_Item]:
         items = []
@@ -599,7 +605,7 @@ class SmbSource:
                 )
 
 
-def _with_path(entry: Entry, path: str) -> Entry:
+def _with_path(entry: Entry, path: str, *, open_path: str) -> Entry:
     """The same entry under another relative path (a single-file root is named by its name)."""
     ref = ObjectRef(root=entry.ref.root, path=path)
     return Entry(
@@ -609,4 +615,5 @@ def _with_path(entry: Entry, path: str) -> Entry:
         mtime=entry.mtime,
         status=entry.status,
         reason=entry.reason,
+        open_path=open_path,
     )

@@ -1,0 +1,101 @@
+"""Where tasks run: SMB connections per worker, and a worker that dies mid-scan.
+
+Real processes and a real Samba server; the tests look at sockets and processes through
+``/proc``, never at timings.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+from piiscan.inventory import Inventory, rows_as_dicts
+from piiscan.scan import Progress
+from piiscan.scan.executor import REASON_WORKER_DIED
+
+from .conftest import ServeShare, dense_text, small_files
+from .processes import established_to, forkserver_workers
+
+pytestmark = pytest.mark.slow
+
+WORKERS = 2
+
+
+@pytest.mark.server
+def test_smb_scan_opens_one_connection_per_worker_and_root_and_closes_them(
+    tmp_path: Path, samba_share: ServeShare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "share"
+    names = small_files(root / "A", 30, "a") + small_files(root / "B", 30, "b")
+    server = samba_share(root)
+    monkeypatch.delenv("PIISCAN_SMB_PASSWORD", raising=False)
+    seen: set[int] = set()  # client ports of every connection to the server during the scan
+    most = 0
+
+    def sample(progress: Progress) -> None:
+        nonlocal most
+        now = established_to(server.port)
+        seen.update(now)
+        most = max(most, len(now))
+
+    assert established_to(server.port) == set()
+    roots = (f"{server.url}/A", f"{server.url}/B")  # two roots on one server
+    report = scan(
+        ScanConfig(
+            roots=roots, inventory=tmp_path / "inv", workers=WORKERS,
+            key_file=tmp_path / "key", new_key=True,
+        ),
+        progress=sample,
+        smb_password=server.password,
+    )  # fmt: skip
+    assert report.objects == len(names)
+    statuses = {r["status"] for r in rows_as_dicts(Inventory(tmp_path / "inv").objects())}
+    assert statuses == {"ok"}
+    # The scanner walks each root on one connection; each worker opens each root once.
+    assert 0 < most <= len(roots) * (WORKERS + 1)
+    assert len(seen) <= len(roots) * (WORKERS + 1)
+    # Everything is closed when the scan returns: the workers closed theirs as they exited.
+    assert established_to(server.port) == set()
+
+
+def test_a_dead_worker_costs_its_object_not_the_scan(tmp_path: Path) -> None:
+    root = tmp_path / "share"
+    root.mkdir()
+    (root / "a_slow.txt").write_text(dense_text(24), encoding="utf-8")
+    names = ["a_slow.txt", *small_files(root, 20)]
+    killed: set[int] = set()
+
+    def kill_workers(progress: Progress) -> None:
+        # The first task (a_slow) keeps one worker busy while the other reads small files.
+        if not killed and progress.objects >= 3:
+            for pid in forkserver_workers(os.getpid()):
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+
+    inventory = tmp_path / "inv"
+    report = scan(
+        ScanConfig(
+            roots=(str(root),), inventory=inventory, workers=WORKERS,
+            key_file=tmp_path / "key", new_key=True,
+        ),  # fmt: skip
+        progress=kill_workers,
+    )
+    assert killed
+    reader = Inventory(inventory)
+    (info,) = reader.scans()
+    assert info.status == "complete"
+    assert report.objects == info.objects == len(names)
+    rows = {r["path"]: r for r in rows_as_dicts(reader.objects())}
+    assert sorted(rows) == sorted(names)  # one row each: nothing lost, nothing twice
+    died = {path for path, row in rows.items() if row["reason"] == REASON_WORKER_DIED}
+    assert "a_slow.txt" in died
+    assert len(died) <= WORKERS  # only what the killed workers were reading
+    assert all(rows[path]["status"] == "error" for path in died)
+    assert all(row["status"] == "ok" for path, row in rows.items() if path not in died)
+    # The fresh pool's workers exited with the scan.
+    assert forkserver_workers(os.getpid()) == set()
