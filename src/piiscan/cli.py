@@ -3,8 +3,9 @@
 The only module that imports click and tqdm. Exit statuses: 0 when the command completed (also
 when some objects failed: they are rows in the inventory), 2 for bad usage or configuration,
 3 for a plug-in that cannot be loaded, 4 for an inventory that cannot be read or written (or
-was made with another key), 5 for a scan root that cannot be reached, 130 after Ctrl-C (the
-inventory keeps what was finished).
+was made with another key), 5 for a scan root that cannot be reached, 130 after Ctrl-C, 143
+after SIGTERM and 129 after SIGHUP (128 + the signal's number; the scan is closed as
+``interrupted`` and the inventory keeps what was finished).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -652,11 +654,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort as exc:
-        # click turns Ctrl-C into Abort (chained to the KeyboardInterrupt) before we see it.
+        # click turns Ctrl-C (and a scan's SIGTERM or SIGHUP, raised as a KeyboardInterrupt)
+        # into Abort, chained to the KeyboardInterrupt, before we see it.
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("piiscan: interrupted; the inventory keeps what was finished", err=True)
-        else:
-            click.echo("piiscan: aborted", err=True)
+            _interrupted(exc.__cause__)
+        click.echo("piiscan: aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:
         click.echo(_printable(f"piiscan: error: {exc.format_message()}"), err=True)
@@ -670,8 +672,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     except PiiscanError as exc:
         click.echo(_printable(f"piiscan: error: {exc}"), err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("piiscan: interrupted; the inventory keeps what was finished", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except BrokenPipeError:
         sys.exit(0)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """Exit after Ctrl-C (130), or a scan stopped by a signal (128 + its number)."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+    click.echo(f"piiscan: interrupted{by}; the inventory keeps what was finished", err=True)
+    sys.exit(128 + signum)

@@ -78,13 +78,11 @@ def test_a_dead_worker_costs_its_object_not_the_scan(tmp_path: Path) -> None:
                 killed.add(pid)
 
     inventory = tmp_path / "inv"
-    report = scan(
-        ScanConfig(
-            roots=(str(root),), inventory=inventory, workers=WORKERS,
-            key_file=tmp_path / "key", new_key=True,
-        ),  # fmt: skip
-        progress=kill_workers,
-    )
+    config = ScanConfig(
+        roots=(str(root),), inventory=inventory, workers=WORKERS,
+        key_file=tmp_path / "key", new_key=True,
+    )  # fmt: skip
+    report = scan(config, progress=kill_workers)
     assert killed
     reader = Inventory(inventory)
     (info,) = reader.scans()

@@ -19,8 +19,9 @@ Dead workers: when a worker process dies (killed, out of memory), the pool break
 task in it fails. The objects the dead worker was reading get an ``error`` row ("worker died");
 the others are sent again to a fresh pool, and the scan goes on.
 
-No orphans: workers ignore Ctrl-C and hang-ups (the scanner decides), and on Linux die with
-the fork server, which exits when the scanner does, however it ends. After an interruption,
+No orphans: workers ignore Ctrl-C and hang-ups (the scanner decides) and end when the scanner
+process ends, however it ends (a thread in each worker waits on the scanner's pid); the fork
+server then exits, and the resource tracker after it. After an interruption,
 :meth:`LocalPool.abort` stops the workers at once instead of letting them finish their files.
 """
 
@@ -32,8 +33,11 @@ import itertools
 import multiprocessing
 import multiprocessing.util
 import os
+import select
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -125,13 +129,19 @@ _IDLE = 0
 _STOPPED = -1
 
 
-def _init_worker(setup: WorkerSetup, board: Any, claims: Any) -> None:
-    """Pool initializer: take a slot on the board, build the context once, close it at exit."""
+def _init_worker(setup: WorkerSetup, board: Any, claims: Any, scanner: int) -> None:
+    """Pool initializer: take a slot on the board, build the context once, close it at exit.
+
+    :param scanner: the pid of the process that drives the scan; this worker ends with it.
+    """
     global _CONTEXT, _BOARD, _SLOT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and hang-ups are the scanner's
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     _die_with_parent()
+    threading.Thread(
+        target=_end_with, args=(scanner,), name="piiscan-watch-scanner", daemon=True
+    ).start()
     with claims.get_lock():
         slot, claims.value = claims.value, claims.value + 1
     if 2 * slot + 1 < len(board):
@@ -147,6 +157,40 @@ def _stopped_by_pool(signum: int, frame: object) -> None:
     """SIGTERM from the pool (it stops every worker when one died): say so, and end."""
     _BOARD[2 * _SLOT + 1] = _STOPPED
     os._exit(128 + signum)
+
+
+# Exit status of a worker whose scanner is gone.
+_SCANNER_GONE = 75
+_POLL_SECONDS = 1.0
+
+
+def _end_with(scanner: int) -> None:
+    """Wait for the scanner process to end, then end this worker at once.
+
+    A worker's parent is the fork server, and the fork server only exits when every process
+    holding its "alive" pipe is gone, workers included: without this watch, a scanner killed
+    with ``kill -9`` would leave the fork server and its idle workers running forever.
+    """
+    try:
+        watch = os.pidfd_open(scanner)
+    except ProcessLookupError:
+        os._exit(_SCANNER_GONE)
+    except (AttributeError, OSError):  # no pidfd here: ask now and then
+        while _is_alive(scanner):
+            time.sleep(_POLL_SECONDS)
+        os._exit(_SCANNER_GONE)
+    select.select([watch], [], [])  # readable once the process has ended
+    os._exit(_SCANNER_GONE)
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _PR_SET_PDEATHSIG = 1
@@ -230,7 +274,7 @@ class LocalPool:
             max_workers=self.workers,
             mp_context=self._mp,
             initializer=_init_worker,
-            initargs=(self.setup, self._board, claims),
+            initargs=(self.setup, self._board, claims, os.getpid()),
         )
 
     def _stop(self) -> None:
