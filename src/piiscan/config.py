@@ -47,6 +47,9 @@ class ScanConfig:
     :param recognizer_dirs: an organisation's own catalogue directories.
     :param smb_username: SMB user name (the password comes from the environment or a prompt
         and is never part of the config, so it never reaches the inventory or a config hash).
+    :param part_objects: the inventory gets a part (a file per table) every this many objects;
+        what a killed scan loses is at most the objects since its last part.
+    :param part_seconds: ... and at the first object after this many seconds.
     """
 
     roots: tuple[str, ...]
@@ -59,6 +62,8 @@ class ScanConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
     recognizer_dirs: tuple[Path, ...] = ()
     smb_username: str | None = None
+    part_objects: int = 10_000
+    part_seconds: float = 60.0
 
     def fingerprint(self) -> str:
         """A hash of the settings that change what a scan finds (stored in ``scans``)."""

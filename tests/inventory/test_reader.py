@@ -194,13 +194,13 @@ def test_ignores_temporary_and_orphan_files(two_scans: Path, make_writer: Writer
 
 
 def test_missing_table_file_of_listed_scan(two_scans: Path) -> None:
-    (two_scans / "objects" / f"{NEW}.parquet").unlink()
+    (two_scans / "objects" / NEW / "part-000001.parquet").unlink()
     with pytest.raises(InventoryError, match="missing"):
         Inventory(two_scans).objects()
 
 
 def test_corrupt_file(two_scans: Path) -> None:
-    (two_scans / "findings" / f"{NEW}.parquet").write_bytes(b"not parquet")
+    (two_scans / "findings" / NEW / "part-000001.parquet").write_bytes(b"not parquet")
     with pytest.raises(InventoryError, match="cannot read"):
         Inventory(two_scans).findings()
 

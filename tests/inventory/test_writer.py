@@ -1,4 +1,5 @@
-"""Tests of InventoryWriter: files, rows, atomicity, interruption, key checks, no raw values."""
+"""Tests of InventoryWriter: files, parts, rows, atomicity, interruption, key checks, no raw
+values."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 
 from piiscan.errors import InventoryError
 from piiscan.inventory import SCHEMA_VERSION, Inventory, InventoryWriter, new_scan_id
+from piiscan.inventory.layout import Layout
 from piiscan.inventory.schema import META_KEY_FINGERPRINT, META_SCHEMA_VERSION, META_TABLE
 from piiscan.inventory.writer import _describe
 from piiscan.model import FindingRecord, Status
@@ -33,13 +35,24 @@ def all_files(directory: Path) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
 
 
-def finished_files(scan_id: str = SCAN) -> list[str]:
-    return [f"{table}/{scan_id}.parquet" for table in ("findings", "objects", "scans")]
+def finished_files(scan_id: str = SCAN, parts: int = 1) -> list[str]:
+    """The files of a closed scan with ``parts`` parts (none for a scan without objects)."""
+    numbered = [f"part-{number:06d}.parquet" for number in range(1, parts + 1)]
+    return [
+        *(f"findings/{scan_id}/{name}" for name in numbered),
+        *(f"objects/{scan_id}/{name}" for name in numbered),
+        f"scans/{scan_id}.parquet",
+    ]
+
+
+def files_of(directory: Path, table: str, scan_id: str = SCAN) -> list[Path]:
+    layout = Layout(directory)
+    return [layout.scan_file(scan_id)] if table == "scans" else layout.parts(table, scan_id)  # type: ignore[arg-type]
 
 
 def read(directory: Path, table: str, scan_id: str = SCAN) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = pq.read_table(directory / table / f"{scan_id}.parquet").to_pylist()
-    return rows
+    return [row for path in files_of(directory, table, scan_id)
+            for row in pq.read_table(path).to_pylist()]  # fmt: skip
 
 
 def test_round_trip_rows(inventory_dir: Path, make_writer: WriterFactory) -> None:
@@ -123,7 +136,7 @@ def test_round_trip_rows(inventory_dir: Path, make_writer: WriterFactory) -> Non
 def test_file_metadata(inventory_dir: Path, make_writer: WriterFactory, table: str) -> None:
     with make_writer() as writer:
         writer.add(result("a.txt", record(PNR)))
-    metadata = pq.read_schema(inventory_dir / table / f"{SCAN}.parquet").metadata
+    metadata = pq.read_schema(files_of(inventory_dir, table)[0]).metadata
     assert metadata[META_SCHEMA_VERSION] == str(SCHEMA_VERSION).encode()
     assert metadata[META_KEY_FINGERPRINT] == KEYER.fingerprint.encode()
     assert metadata[META_TABLE] == table.encode()
@@ -139,9 +152,10 @@ def test_row_groups(
     with make_writer(row_group_rows=row_group_rows) as writer:
         for index in range(objects):
             writer.add(result(f"f{index}.txt"))
-    parquet = pq.ParquetFile(inventory_dir / "objects" / f"{SCAN}.parquet")
-    assert parquet.metadata.num_rows == objects
-    assert parquet.num_row_groups == groups
+    parts = files_of(inventory_dir, "objects")
+    assert len(parts) == (1 if objects else 0)  # no findings: one part, written at the end
+    assert sum(pq.ParquetFile(part).metadata.num_rows for part in parts) == objects
+    assert sum(pq.ParquetFile(part).num_row_groups for part in parts) == groups
     assert [row["path"] for row in read(inventory_dir, "objects")] == [
         f"f{index}.txt" for index in range(objects)
     ]
@@ -150,7 +164,7 @@ def test_row_groups(
 def test_empty_scan_is_valid(inventory_dir: Path, make_writer: WriterFactory) -> None:
     with make_writer():
         pass
-    assert all_files(inventory_dir) == finished_files()
+    assert all_files(inventory_dir) == finished_files(parts=0)
     assert read(inventory_dir, "objects") == []
     assert read(inventory_dir, "findings") == []
     assert read(inventory_dir, "scans")[0]["objects"] == 0
@@ -163,13 +177,64 @@ def test_directory_created(tmp_path: Path, make_writer: WriterFactory) -> None:
     assert all_files(nested) == finished_files()
 
 
-def test_temporary_files_while_writing(inventory_dir: Path, make_writer: WriterFactory) -> None:
-    with make_writer(row_group_rows=1) as writer:
+def test_parts_while_writing(inventory_dir: Path, make_writer: WriterFactory) -> None:
+    with make_writer(part_objects=2) as writer:
+        assert all_files(inventory_dir) == [f"scans/open/{SCAN}.parquet"]
         writer.add(result("x.txt", record(PNR)))
+        assert writer.parts == 0  # kept in memory until two objects
+        writer.add(result("y.txt"))
+        assert writer.parts == 1
+        writer.add(result("z.txt", record(PNR)))
         during = all_files(inventory_dir)
-        assert all(name.startswith(".") and name.endswith(".parquet.tmp") for name in during)
-        assert f".objects-{SCAN}.parquet.tmp" in during
-    assert all_files(inventory_dir) == finished_files()
+        assert during == [*finished_files(parts=1)[:2], f"scans/open/{SCAN}.parquet"]
+        # Readers see the scan only when asked, with the rows of its finished parts.
+        with pytest.raises(InventoryError, match="no inventory"):
+            Inventory(inventory_dir)
+        reader = Inventory(inventory_dir, include_open=True)
+        (info,) = reader.scans()
+        assert (info.status, info.objects, info.findings) == ("open", 2, 1)
+        assert reader.objects(SCAN)["path"].to_pylist() == ["x.txt", "y.txt"]
+    assert all_files(inventory_dir) == finished_files(parts=2)
+    reader = Inventory(inventory_dir)
+    assert reader.objects()["path"].to_pylist() == ["x.txt", "y.txt", "z.txt"]
+    assert reader.findings()["path"].to_pylist() == ["x.txt", "z.txt"]
+    assert Inventory(inventory_dir, include_open=True).scans() == reader.scans()
+
+
+def test_part_after_seconds(inventory_dir: Path, make_writer: WriterFactory) -> None:
+    with make_writer(part_seconds=0) as writer:
+        writer.add(result("x.txt"))
+        assert writer.parts == 1
+        writer.add(result("y.txt"))
+        assert writer.parts == 2
+    assert all_files(inventory_dir) == finished_files(parts=2)
+
+
+def test_findings_part_without_its_objects_part_is_not_read(
+    inventory_dir: Path, make_writer: WriterFactory
+) -> None:
+    """A crash between the two renames of a part leaves findings whose objects row is not on
+    disk; readers leave them out."""
+    writer = make_writer(part_objects=1)  # never closed: the process died
+    writer.add(result("x.txt", record(PNR)))
+    writer.add(result("y.txt", record(PNR)))
+    (inventory_dir / "objects" / SCAN / "part-000002.parquet").unlink()
+    reader = Inventory(inventory_dir, include_open=True)
+    assert reader.objects()["path"].to_pylist() == ["x.txt"]
+    assert reader.findings()["path"].to_pylist() == ["x.txt"]
+    (info,) = reader.scans()
+    assert (info.objects, info.findings) == (1, 1)
+
+
+def test_closed_scan_with_a_missing_part_is_an_error(
+    inventory_dir: Path, make_writer: WriterFactory
+) -> None:
+    with make_writer(part_objects=1) as writer:
+        writer.add(result("x.txt", record(PNR)))
+        writer.add(result("y.txt", record(PNR)))
+    (inventory_dir / "objects" / SCAN / "part-000002.parquet").unlink()
+    with pytest.raises(InventoryError, match="missing"):
+        Inventory(inventory_dir).objects()
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
@@ -184,7 +249,7 @@ def test_interrupted_scan_still_valid(
 
     with pytest.raises(error):
         scan_then_fail()
-    assert all_files(inventory_dir) == finished_files()
+    assert all_files(inventory_dir) == finished_files(parts=2)
     (scan,) = read(inventory_dir, "scans")
     assert (scan["status"], scan["objects"], scan["findings"]) == ("interrupted", 2, 1)
     inventory = Inventory(inventory_dir)
@@ -207,7 +272,7 @@ def test_explicit_close_status(inventory_dir: Path, make_writer: WriterFactory) 
 def test_close_inside_with_is_final(inventory_dir: Path, make_writer: WriterFactory) -> None:
     with make_writer() as writer:
         writer.close()
-    assert all_files(inventory_dir) == finished_files()
+    assert all_files(inventory_dir) == finished_files(parts=0)
 
 
 def test_bad_status_refused(make_writer: WriterFactory) -> None:
@@ -221,7 +286,7 @@ def test_second_scan_with_same_key(inventory_dir: Path, make_writer: WriterFacto
         pass
     with make_writer("20261122T080000Z-0002"):
         pass
-    assert len(all_files(inventory_dir)) == 6
+    assert len(all_files(inventory_dir)) == 2
 
 
 def test_fingerprint_mismatch_refused(inventory_dir: Path, make_writer: WriterFactory) -> None:
@@ -244,13 +309,21 @@ def test_duplicate_scan_id_refused(make_writer: WriterFactory) -> None:
         make_writer()
 
 
-def test_leftover_temporary_file_refused(inventory_dir: Path, make_writer: WriterFactory) -> None:
-    inventory_dir.mkdir()
-    (inventory_dir / f".objects-{SCAN}.parquet.tmp").write_bytes(b"crashed")
+def test_open_scan_of_the_same_id_refused(inventory_dir: Path, make_writer: WriterFactory) -> None:
+    (inventory_dir / "scans" / "open").mkdir(parents=True)
+    (inventory_dir / "scans" / "open" / f"{SCAN}.parquet").write_bytes(b"crashed")
+    with pytest.raises(InventoryError, match="already in"):
+        make_writer()
+    assert all_files(inventory_dir) == [f"scans/open/{SCAN}.parquet"]
+
+
+def test_leftover_temporary_part_refused(inventory_dir: Path, make_writer: WriterFactory) -> None:
     writer = make_writer()
+    writer.add(result("x.txt"))
+    (inventory_dir / "findings" / SCAN).mkdir()
+    (inventory_dir / "findings" / SCAN / ".part-000001.parquet.tmp").write_bytes(b"other")
     with pytest.raises(InventoryError, match="another writer"):
-        writer.close()
-    assert all_files(inventory_dir) == [f".objects-{SCAN}.parquet.tmp"]
+        writer.write_part()
 
 
 @pytest.mark.parametrize(
@@ -332,7 +405,7 @@ def test_no_raw_values_in_inventory(inventory_dir: Path, make_writer: WriterFact
 
 def cells(directory: Path, table: str) -> list[str]:
     """Every stored string of one table, decompressed, including the file metadata."""
-    parquet = pq.read_table(directory / table / f"{SCAN}.parquet")
+    parquet = pq.read_table(files_of(directory, table)[0])
     found = [repr(value) for row in parquet.to_pylist() for value in row.values()]
     found += [str(value) for row in parquet.to_pylist() for value in row.values()]
     metadata = parquet.schema.metadata or {}
@@ -385,7 +458,14 @@ def test_a_full_disk_is_named(small_disk: Path, make_writer: WriterFactory) -> N
     with pytest.raises(InventoryError) as caught:
         _write_many(make_writer(directory=directory, row_group_rows=50))
     assert "No space left on device" in str(caught.value)
-    assert all_files(directory) == []  # the temporary files are removed
+    files = all_files(directory)
+    assert not [name for name in files if name.endswith(".tmp")]  # temporary files removed
+    # The scan stays open with the parts written before the disk filled, each one whole.
+    (info,) = Inventory(directory, include_open=True).scans()
+    assert info.status == "open"
+    assert info.objects == sum(
+        pq.read_metadata(directory / name).num_rows for name in files if name.startswith("objects")
+    )
 
 
 def _chained(error: Exception) -> Exception:
@@ -430,6 +510,9 @@ def test_inventory_is_private_by_default(inventory_dir: Path, make_writer: Write
         "findings": 0o700,
         "objects": 0o700,
         "scans": 0o700,
+        "scans/open": 0o700,
+        f"findings/{SCAN}": 0o700,
+        f"objects/{SCAN}": 0o700,
         **dict.fromkeys(finished_files(), 0o600),
     }
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from piiscan.api import scan
+from piiscan.config import ScanConfig
 from piiscan.inventory import Inventory
 
 from .conftest import dense_text, small_files
@@ -89,3 +91,67 @@ def test_kill_9_leaves_no_process_behind(slow_root: Path, tmp_path: Path) -> Non
     # The fork server sees the scanner's end and exits; the workers die with it; then the
     # resource tracker, whose last client is gone.
     assert wait_for(lambda: _all_gone(family)), "processes left behind"
+
+
+PART_OBJECTS = 5
+
+# A scan in a child process that writes a part every PART_OBJECTS objects.
+_SCAN_IN_PARTS = f"""
+import sys
+from pathlib import Path
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+root, inventory, key = sys.argv[1:]
+scan(ScanConfig(roots=(root,), inventory=Path(inventory), workers={WORKERS},
+                key_file=Path(key), part_objects={PART_OBJECTS}))
+"""
+
+
+def test_kill_9_keeps_finished_parts_and_earlier_scans(tmp_path: Path) -> None:
+    inventory, key = tmp_path / "inv", tmp_path / "key"
+    earlier_root = tmp_path / "earlier"
+    small_files(earlier_root, 3)
+    first = scan(
+        ScanConfig(roots=(str(earlier_root),), inventory=inventory, workers=1, key_file=key,
+                   new_key=True)
+    )  # fmt: skip
+    before = Inventory(inventory)
+    earlier = (before.scans(), before.objects().to_pylist(), before.findings().to_pylist())
+
+    root = tmp_path / "share"
+    names = small_files(root, 40)
+    (root / "z_slow.txt").write_text(dense_text(24), encoding="utf-8")
+    scanner = subprocess.Popen(
+        [sys.executable, "-c", _SCAN_IN_PARTS, str(root), str(inventory), str(key)]
+    )
+
+    def parts_written() -> int:
+        folders = [p for p in (inventory / "objects").iterdir() if p.name != first.scan_id]
+        return sum(1 for folder in folders for _ in folder.glob("part-*.parquet"))
+
+    try:
+        assert wait_for(lambda: parts_written() >= 2), "no parts written"
+        family = descendants(scanner.pid)
+    finally:
+        os.kill(scanner.pid, signal.SIGKILL)
+        scanner.wait(timeout=60)
+    assert wait_for(lambda: _all_gone(family)), "processes left behind"
+
+    # Earlier scans are untouched, and the killed one is not a closed scan.
+    after = Inventory(inventory)
+    assert (after.scans(), after.objects().to_pylist(), after.findings().to_pylist()) == earlier
+    # Asked for, the killed scan is there, open, with every object of the parts it finished.
+    opened = Inventory(inventory, include_open=True)
+    killed = opened.scans()[-1]
+    assert killed.scan_id != first.scan_id
+    assert killed.status == "open"
+    objects = opened.objects(killed.scan_id).to_pylist()
+    assert len(objects) >= 2 * PART_OBJECTS
+    assert len(objects) % PART_OBJECTS == 0  # whole parts only
+    assert killed.objects == len(objects)
+    paths = [row["path"] for row in objects]
+    assert len(set(paths)) == len(paths)
+    assert set(paths) <= set(names)  # z_slow was still being read
+    assert all(row["status"] == "ok" and row["findings"] == 1 for row in objects)
+    findings = opened.findings(killed.scan_id)["path"].to_pylist()
+    assert sorted(findings) == sorted(paths)

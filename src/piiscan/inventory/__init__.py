@@ -1,11 +1,12 @@
-"""The Parquet inventory: schema, atomic writer, reader.
+"""The Parquet inventory: schema, layout, a writer of parts, reader.
 
-See :mod:`piiscan.inventory.schema` for the tables and columns, :mod:`.writer` for how a scan
-is written and :mod:`.reader` for how it is read.
+See :mod:`piiscan.inventory.schema` for the tables and columns, :mod:`.layout` for where the
+files are, :mod:`.writer` for how a scan is written and :mod:`.reader` for how it is read.
 """
 
 from __future__ import annotations
 
+from piiscan.inventory.layout import Layout
 from piiscan.inventory.reader import Inventory, ScanInfo, Summary, rows_as_dicts, top_folder
 from piiscan.inventory.schema import (
     FINDINGS_SCHEMA,
@@ -26,6 +27,7 @@ __all__ = [
     "UPGRADES",
     "Inventory",
     "InventoryWriter",
+    "Layout",
     "ScanInfo",
     "ScanStatus",
     "Summary",

@@ -1,10 +1,15 @@
 """Read an inventory directory: its scans, objects and findings, and summaries of them.
 
-A scan exists once its ``scans/<scan_id>.parquet`` file does (the writer renames that file
-last). Hidden files and ``*.tmp`` files of scans still being written are ignored, and so are
-``objects`` and ``findings`` files of a scan whose ``scans`` file is missing (left by a crash
-between two renames). Files of an older schema version are upgraded in memory as they are
-read; the files themselves are never changed.
+A scan exists once its closed ``scans/<scan_id>.parquet`` row does (the writer writes it
+last). A scan that is running, or was killed before it could close, has only its open row
+(``scans/open/<scan_id>.parquet``, status ``open``) and the parts written so far: readers see it
+only when asked (``Inventory(directory, include_open=True)``), and then read every part it
+finished. Hidden and ``*.tmp`` files are ignored, and so is a findings part whose objects part
+is missing (a crash between the two renames). Paths come from :mod:`piiscan.inventory.layout`.
+
+A table of a scan is read as a :mod:`pyarrow.dataset` over its parts, with the value-key and
+entity filters pushed down to the Parquet reader. Files of an older schema version are upgraded
+in memory as they are read; the files themselves are never changed.
 
 Reading never needs the key. To look a value up, key it with the key the inventory was made
 with (:meth:`Inventory.check_fingerprint` says whether you have it) and pass the value keys to
@@ -26,16 +31,30 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from piiscan.errors import InventoryError
+from piiscan.inventory.layout import Layout
 from piiscan.inventory.schema import (
     FINDINGS_SCHEMA,
     META_SCHEMA_VERSION,
+    OBJECTS_SCHEMA,
+    OPEN_STATUS,
     SCAN_ID_PATTERN,
+    SCANS_SCHEMA,
     SCHEMA_VERSION,
     UPGRADES,
     TableName,
     Upgrade,
     upgrade_table,
 )
+from piiscan.model import Status
+
+# Statuses counted in a scan's ``errors`` (Status.is_error); unknown ones are not errors.
+_ERROR_STATUSES = frozenset(str(status) for status in Status if status.is_error)
+
+_SCHEMAS: Mapping[str, pa.Schema] = {
+    "scans": SCANS_SCHEMA,
+    "objects": OBJECTS_SCHEMA,
+    "findings": FINDINGS_SCHEMA,
+}
 
 __all__ = ["Inventory", "ScanInfo", "Summary", "rows_as_dicts", "top_folder"]
 
@@ -120,11 +139,22 @@ class Inventory:
 
     :param directory: the inventory directory.
     :param upgrades: the schema upgrade steps (see :data:`piiscan.inventory.schema.UPGRADES`).
-    :raises InventoryError: if the directory holds no finished scan.
+    :param include_open: also see scans that are not closed (running, or killed before they
+        could close), with status ``open`` and the rows of the parts they finished.
+    :raises InventoryError: if the directory holds no scan (no closed one, unless
+        ``include_open``).
     """
 
-    def __init__(self, directory: Path, *, upgrades: Mapping[int, Upgrade] = UPGRADES) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        upgrades: Mapping[int, Upgrade] = UPGRADES,
+        include_open: bool = False,
+    ) -> None:
         self.directory = Path(directory)
+        self.layout = Layout(self.directory)
+        self.include_open = include_open
         self._upgrades = upgrades
         if not self._scan_files():
             raise InventoryError(f"no inventory at {self.directory}")
@@ -132,18 +162,26 @@ class Inventory:
     def __repr__(self) -> str:
         return f"Inventory({str(self.directory)!r})"
 
-    def _scan_files(self) -> list[Path]:
-        folder = self.directory / "scans"
-        if not folder.is_dir():
-            return []
-        return sorted(
-            path
-            for path in folder.glob("*.parquet")
-            if not path.name.startswith(".") and path.is_file()
-        )
+    def _scan_files(self) -> list[tuple[Path, bool]]:
+        """The ``scans`` files to read, each with whether it is an open scan's row."""
+        closed = self.layout.closed_scan_files()
+        files = [(path, False) for path in closed]
+        if self.include_open:
+            names = {path.name for path in closed}
+            files += [(path, True) for path in self.layout.open_scan_files()
+                      if path.name not in names]  # fmt: skip
+        return files
 
-    def _scan_file(self, scan_id: str) -> Path:
-        return self.directory / "scans" / f"{scan_id}.parquet"
+    @staticmethod
+    def _version(path: Path, metadata: Mapping[bytes, bytes] | None) -> int:
+        raw_version = (metadata or {}).get(META_SCHEMA_VERSION)
+        try:
+            version = int(raw_version) if raw_version is not None else -1
+        except ValueError:
+            version = -1
+        if version < 0:
+            raise InventoryError(f"{path} is not a piiscan inventory file (no schema version)")
+        return version
 
     def _read(self, name: TableName, path: Path, filters: Any = None) -> pa.Table:
         """Read one file and bring it to the current schema.
@@ -159,27 +197,78 @@ class Inventory:
             raise InventoryError(
                 f"cannot read inventory file {path}: {type(error).__name__}"
             ) from None
-        metadata = table.schema.metadata or {}
-        raw_version = metadata.get(META_SCHEMA_VERSION)
-        try:
-            version = int(raw_version) if raw_version is not None else -1
-        except ValueError:
-            version = -1
-        if version < 0:
-            raise InventoryError(f"{path} is not a piiscan inventory file (no schema version)")
+        version = self._version(path, table.schema.metadata)
         try:
             return upgrade_table(name, table, version, self._upgrades)
         except InventoryError as error:
             raise InventoryError(f"{path}: {error}") from None
 
+    def _parts(self, name: TableName, scan_id: str) -> list[Path]:
+        paths = self.layout.parts(name, scan_id)
+        if name == "findings" and paths != [self.layout.legacy_file(name, scan_id)]:
+            # A findings part counts once its objects part is there (renamed second).
+            objects = {path.name for path in self.layout.parts("objects", scan_id)}
+            paths = [path for path in paths if path.name in objects]
+        return paths
+
+    def _read_parts(
+        self,
+        name: TableName,
+        scan_id: str,
+        where: ds.Expression | None = None,
+        *,
+        expected_rows: int | None = None,
+    ) -> pa.Table:
+        """Read every part of one scan's table, keeping the rows ``where`` selects.
+
+        :param expected_rows: the rows the parts must hold together (a closed scan's count).
+        :raises InventoryError: if a part cannot be read, or parts are missing.
+        """
+        paths = self._parts(name, scan_id)
+        try:
+            footers = [pq.read_metadata(path) for path in paths]
+            versions = {self._version(p, f.metadata) for p, f in zip(paths, footers, strict=True)}
+            if expected_rows is not None and sum(f.num_rows for f in footers) != expected_rows:
+                raise InventoryError(f"inventory files of scan {scan_id} are missing ({name})")
+            if not paths:
+                return _SCHEMAS[name].empty_table()
+            if versions == {SCHEMA_VERSION}:
+                dataset = ds.dataset([str(path) for path in paths], format="parquet")
+                table = upgrade_table(name, dataset.to_table(filter=where), SCHEMA_VERSION)
+                return table
+        except FileNotFoundError:
+            raise InventoryError(f"inventory files of scan {scan_id} are missing") from None
+        except (OSError, pa.ArrowException) as error:
+            raise InventoryError(
+                f"cannot read {name} of scan {scan_id}: {type(error).__name__}"
+            ) from None
+        # Older files: read each, upgrade it, then filter.
+        table = pa.concat_tables([self._read(name, path) for path in paths])
+        return table if where is None else table.filter(where)
+
+    def _open_info(self, row: Mapping[str, Any]) -> ScanInfo:
+        """An open scan's info, with the counts of the parts it finished."""
+        objects = self._read_parts("objects", row["scan_id"])
+        findings = self._parts("findings", row["scan_id"])
+        statuses = objects["status"].to_pylist()
+        return ScanInfo.from_row(
+            {
+                **row,
+                "objects": objects.num_rows,
+                "findings": sum(pq.read_metadata(path).num_rows for path in findings),
+                "errors": sum(status in _ERROR_STATUSES for status in statuses),
+            }
+        )
+
     def scans(self) -> list[ScanInfo]:
-        """Every finished or interrupted scan, oldest first.
+        """Every closed scan (complete or interrupted), oldest first; open ones too when the
+        inventory was opened with ``include_open``.
 
         :raises InventoryError: if a ``scans`` file cannot be read.
         """
         infos = [
-            ScanInfo.from_row(row)
-            for path in self._scan_files()
+            self._open_info(row) if is_open else ScanInfo.from_row(row)
+            for path, is_open in self._scan_files()
             for row in self._read("scans", path).to_pylist()
         ]
         return sorted(infos, key=lambda info: (info.started, info.scan_id))
@@ -223,16 +312,41 @@ class Inventory:
                 "key file the inventory was made with (--key-file or PIISCAN_KEY_FILE)."
             )
 
+    def _info(self, scan_id: str | None) -> ScanInfo:
+        """The scan ``scan_id`` (the latest when ``None``), reading only its own row."""
+        if scan_id is None:
+            infos = self.scans()
+            if not infos:
+                raise InventoryError(f"no inventory at {self.directory}")
+            return infos[-1]
+        path = self._resolve_file(scan_id)
+        rows = self._read("scans", path).to_pylist()
+        if len(rows) != 1:
+            raise InventoryError(f"{path} does not hold one scan")
+        if path == self.layout.open_scan_file(scan_id):
+            return self._open_info(rows[0])
+        return ScanInfo.from_row(rows[0])
+
+    def _resolve_file(self, scan_id: str) -> Path:
+        """The row file of scan ``scan_id``: closed, or open when open scans are seen."""
+        # The scan's own file says whether it exists; reading every scan to find out would
+        # make a lookup over many scans quadratic in their number.
+        if SCAN_ID_PATTERN.fullmatch(scan_id):
+            closed = self.layout.scan_file(scan_id)
+            if closed.is_file():
+                return closed
+            opened = self.layout.open_scan_file(scan_id)
+            if self.include_open and opened.is_file():
+                return opened
+        raise InventoryError(f"no scan {scan_id!r} in {self.directory}")
+
     def _resolve(self, scan_id: str | None) -> str:
         if scan_id is None:
             latest = self.latest_scan_id()
             if latest is None:
                 raise InventoryError(f"no inventory at {self.directory}")
             return latest
-        # The scan's own file says whether it exists; reading every scan to find out would
-        # make a lookup over many scans quadratic in their number.
-        if not SCAN_ID_PATTERN.fullmatch(scan_id) or not self._scan_file(scan_id).is_file():
-            raise InventoryError(f"no scan {scan_id!r} in {self.directory}")
+        self._resolve_file(scan_id)
         return scan_id
 
     def objects(self, scan_id: str | None = None) -> pa.Table:
@@ -241,8 +355,9 @@ class Inventory:
         :param scan_id: the scan; the latest when ``None``.
         :raises InventoryError: if there is no such scan or its file cannot be read.
         """
-        resolved = self._resolve(scan_id)
-        return self._read("objects", self.directory / "objects" / f"{resolved}.parquet")
+        info = self._info(scan_id)
+        expected = None if info.status == OPEN_STATUS else info.objects
+        return self._read_parts("objects", info.scan_id, expected_rows=expected)
 
     def findings(
         self,
@@ -263,12 +378,10 @@ class Inventory:
         :param paths: keep only findings in objects at these root-relative paths.
         :raises InventoryError: if there is no such scan or its file cannot be read.
         """
-        resolved = self._resolve(scan_id)
         condition = _condition(value_keys=value_keys, entity_type=entity_types, paths=paths)
-        return self._read("findings", self._findings_file(resolved), condition)
-
-    def _findings_file(self, scan_id: str) -> Path:
-        return self.directory / "findings" / f"{scan_id}.parquet"
+        info = self._info(scan_id)
+        expected = None if info.status == OPEN_STATUS else info.findings
+        return self._read_parts("findings", info.scan_id, condition, expected_rows=expected)
 
     def findings_of_scans(
         self,
@@ -289,8 +402,13 @@ class Inventory:
         :param columns: the columns to return (default: all).
         :raises InventoryError: if a scan does not exist or a file cannot be read.
         """
-        files = [self._findings_file(self._resolve(scan_id)) for scan_id in scan_ids]
+        files = [
+            part for scan_id in scan_ids for part in self._parts("findings", self._resolve(scan_id))
+        ]
         condition = _condition(value_keys=value_keys, paths=paths)
+        if not files:
+            empty = FINDINGS_SCHEMA.empty_table()
+            return empty.select(list(columns)) if columns is not None else empty
         try:
             dataset = ds.dataset([str(f) for f in files], format="parquet")
             versions = {

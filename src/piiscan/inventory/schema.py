@@ -1,12 +1,15 @@
 """The Parquet schemas of the inventory, and the upgrade path from older versions.
 
-An inventory is a directory with one sub-directory per table and one Parquet file per scan in
-each::
+An inventory is a directory with one sub-directory per table (where each file lives:
+:mod:`piiscan.inventory.layout`)::
 
     inventory/
-      scans/<scan_id>.parquet      one row: what was scanned, when, how, with which key
-      objects/<scan_id>.parquet    one row per object visited, also skipped and failed ones
-      findings/<scan_id>.parquet   one row per finding; never a raw value
+      scans/<scan_id>.parquet          one row: what was scanned, when, how, with which key
+      objects/<scan_id>/part-*.parquet one row per object visited, also skipped and failed ones
+      findings/<scan_id>/part-*.parquet one row per finding; never a raw value
+
+The file layout is not part of the schema version: parts hold the same columns as the single
+files per scan that inventories held before them.
 
 Every file carries in its Parquet key-value metadata the :data:`SCHEMA_VERSION` it was written
 with (``piiscan.schema_version``), the fingerprint of the key its value keys were made with
@@ -34,6 +37,7 @@ __all__ = [
     "META_SCHEMA_VERSION",
     "META_TABLE",
     "OBJECTS_SCHEMA",
+    "OPEN_STATUS",
     "SCANS_SCHEMA",
     "SCAN_ID_PATTERN",
     "SCAN_STATUSES",
@@ -65,6 +69,10 @@ ScanStatus = Literal["complete", "interrupted"]
 #: for readers once its ``scans`` file exists).
 TABLES: Final[tuple[TableName, ...]] = ("findings", "objects", "scans")
 SCAN_STATUSES: Final[tuple[ScanStatus, ...]] = ("complete", "interrupted")
+#: The status in the row a scan writes when it starts (``scans/open/``); the closed row says
+#: ``complete`` or ``interrupted``. A reader that finds only the open row (asked to show open
+#: scans) cannot tell a running scan from one killed before it could close.
+OPEN_STATUS: Final = "open"
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 

@@ -1,11 +1,17 @@
-"""Write one scan into an inventory directory, atomically per file.
+"""Write one scan into an inventory directory as it goes, one whole file at a time.
 
-While a scan runs, its rows go to hidden temporary files in the inventory directory
-(``.objects-<scan_id>.parquet.tmp`` and ``.findings-<scan_id>.parquet.tmp``), a row group at a
-time. :meth:`InventoryWriter.close` writes the ``scans`` row, syncs the files to disk and
-renames them to ``findings/<scan_id>.parquet``, ``objects/<scan_id>.parquet`` and, last,
-``scans/<scan_id>.parquet``. Readers only see scans that have a ``scans`` file, so a crash at
-any point never leaves something that looks like a whole scan but is not.
+A writer opens the scan when it is made: it writes the scan's ``open`` row
+(``scans/open/<scan_id>.parquet``, status ``open``). Rows are kept in memory and written as a
+*part* (``findings/<scan_id>/part-000001.parquet``, then ``objects/<scan_id>/part-000001.parquet``)
+every ``part_objects`` objects, every ``row_group_rows`` findings, and at the first object after
+``part_seconds``. :meth:`InventoryWriter.close` writes the last part and the closed row
+(``scans/<scan_id>.parquet``), then removes the ``open`` row. Every file is written under a hidden
+temporary name, synced and renamed (see :mod:`piiscan.inventory.layout`).
+
+So whatever ends the process (``kill -9``, the out-of-memory killer, a power cut), every part
+written before stays readable; readers see such a scan only when asked for scans that are not
+closed (:class:`~piiscan.inventory.Inventory` ``include_open=True``), and earlier scans are
+never touched.
 
 The inventory holds paths and value keys, so it is private by default: directories the writer
 creates are ``0700`` and the files it writes ``0600`` (the umask can only narrow that). An
@@ -14,8 +20,8 @@ it is, with a warning logged on ``piiscan.inventory.writer`` (the command line p
 stderr): a shared inventory may be deliberate, but it should never be an accident.
 
 When the body of the ``with`` block raises, ``KeyboardInterrupt`` included, the writer still
-finishes the files, with the scan's status ``interrupted``, and lets the exception go on: what
-was scanned before the interruption is a valid inventory.
+closes the scan, with status ``interrupted``, and lets the exception go on: what was scanned
+before the interruption is a valid inventory.
 
 Example::
 
@@ -35,28 +41,32 @@ import os
 import re
 import secrets
 import stat
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final
+from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.errors import InventoryError
+from piiscan.inventory.layout import Layout, temporary_path
 from piiscan.inventory.schema import (
     META_KEY_FINGERPRINT,
+    OPEN_STATUS,
     SCAN_ID_PATTERN,
     SCAN_STATUSES,
     TABLES,
     ScanStatus,
-    TableName,
     schema_for,
 )
 from piiscan.model import ObjectResult
 
 __all__ = [
+    "DEFAULT_PART_OBJECTS",
+    "DEFAULT_PART_SECONDS",
     "DEFAULT_ROW_GROUP_ROWS",
     "InventoryWriter",
     "check_inventory_key",
@@ -67,8 +77,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Rows buffered per table before a row group is written.
+#: Findings buffered before a part is written (also the row group size within a part).
 DEFAULT_ROW_GROUP_ROWS: Final = 50_000
+#: Objects after which a part is written.
+DEFAULT_PART_OBJECTS: Final = 10_000
+#: Seconds after which the next object writes a part.
+DEFAULT_PART_SECONDS: Final = 60.0
 
 _VALUE_KEY = re.compile(r"[0-9a-f]{64}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{8,64}")
@@ -114,26 +128,29 @@ def new_scan_id(now: datetime | None = None) -> str:
 
 
 def existing_fingerprints(directory: Path) -> set[str]:
-    """The key fingerprints recorded in the finished files of an inventory directory.
+    """The key fingerprints recorded in the scans of an inventory directory, open ones too.
+
+    Every scan has a ``scans`` file (closed or open) carrying its key fingerprint; files of
+    scans written before parts existed are read too.
 
     :param directory: the inventory directory; a missing one has none.
     :raises InventoryError: if a file's metadata cannot be read.
     """
-    found: set[str] = set()
-    for table in TABLES:
+    layout = Layout(directory)
+    paths = [*layout.closed_scan_files(), *layout.open_scan_files()]
+    for table in ("objects", "findings"):
         folder = directory / table
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.parquet")):
-            if path.name.startswith("."):
-                continue
-            try:
-                metadata = pq.read_schema(path).metadata or {}
-            except (OSError, pa.ArrowException) as error:
-                raise InventoryError(f"cannot read inventory file {path}: {error}") from None
-            fingerprint = metadata.get(META_KEY_FINGERPRINT)
-            if fingerprint is not None:
-                found.add(fingerprint.decode("ascii", "replace"))
+        if folder.is_dir():
+            paths += sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
+    found: set[str] = set()
+    for path in paths:
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, pa.ArrowException) as error:
+            raise InventoryError(f"cannot read inventory file {path}: {error}") from None
+        fingerprint = metadata.get(META_KEY_FINGERPRINT)
+        if fingerprint is not None:
+            found.add(fingerprint.decode("ascii", "replace"))
     return found
 
 
@@ -156,81 +173,65 @@ def check_inventory_key(directory: Path, key_fingerprint: str) -> None:
         )
 
 
-class _TableFile:
-    """One table's temporary Parquet file, its column buffers and its row count."""
+def _write_whole(table: pa.Table, path: Path, *, row_group_rows: int) -> None:
+    """Write ``table`` to ``path`` under a temporary name, sync it, and rename it into place.
 
-    def __init__(self, directory: Path, name: TableName, scan_id: str, schema: pa.Schema) -> None:
-        self.name = name
+    :raises InventoryError: if ``path`` exists already (another writer) or cannot be written.
+    """
+    temporary = temporary_path(path)
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
+        handle = os.fdopen(descriptor, "wb")
+    except FileExistsError:
+        raise InventoryError(
+            f"{temporary} exists: another writer is writing this scan, or an earlier one "
+            "crashed (then delete the file)"
+        ) from None
+    except OSError as error:
+        raise InventoryError(f"cannot write {temporary}: {_describe(error)}") from None
+    try:
+        with handle:
+            pq.write_table(table, handle, compression="zstd", row_group_size=row_group_rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            raise InventoryError(f"{path} exists already")
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        if isinstance(error, (OSError, pa.ArrowException)):
+            raise InventoryError(f"cannot write {path}: {_describe(error)}") from None
+        raise
+
+
+class _Rows:
+    """One table's rows not yet written, as columns."""
+
+    def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
-        self.temporary = directory / f".{name}-{scan_id}.parquet.tmp"
-        self.final = directory / name / f"{scan_id}.parquet"
         self.columns: dict[str, list[Any]] = {column: [] for column in schema.names}
-        self.buffered = 0
-        self.rows = 0
-        self._handle: IO[bytes] | None = None
-        self._writer: pq.ParquetWriter | None = None
+        self.count = 0
 
     def append(self, row: dict[str, Any]) -> None:
         for column, values in self.columns.items():
             values.append(row[column])
-        self.buffered += 1
-        self.rows += 1
+        self.count += 1
 
-    def flush(self) -> None:
-        """Write the buffered rows as one row group (opening the file on first use)."""
-        if self._writer is None:
-            try:
-                descriptor = os.open(
-                    self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600
-                )
-                self._handle = os.fdopen(descriptor, "wb")  # closed in finish()
-            except FileExistsError:
-                raise InventoryError(
-                    f"{self.temporary} exists: another writer is writing this scan, or an "
-                    "earlier one crashed (then delete the file)"
-                ) from None
-            self._writer = pq.ParquetWriter(self._handle, self.schema, compression="zstd")
-        if not self.buffered:
-            return
+    def take(self, name: str) -> pa.Table:
+        """The buffered rows as a table (checked against the schema); the buffer empties."""
         table = pa.table(self.columns, schema=self.schema)
         for field in self.schema:
             if not field.nullable and table.column(field.name).null_count:
-                raise InventoryError(f"{self.name}: missing value in column {field.name}")
-        self._writer.write_table(table)
-        log.debug("%s: row group of %d rows written", self.name, self.buffered)
+                raise InventoryError(f"{name}: missing value in column {field.name}")
         for values in self.columns.values():
             values.clear()
-        self.buffered = 0
-
-    def finish(self) -> None:
-        """Write what is left, close the file and sync it to disk."""
-        self.flush()
-        writer, handle = self._writer, self._handle
-        if writer is None or handle is None:  # flush() opened both
-            raise InventoryError(f"{self.temporary} was never opened")
-        writer.close()
-        handle.flush()
-        os.fsync(handle.fileno())
-        handle.close()
-
-    def discard(self) -> None:
-        """Close and delete the temporary file after a failure; never raises.
-
-        A file this writer did not create (another writer's) is left alone.
-        """
-        if self._handle is None:
-            return
-        with contextlib.suppress(Exception):
-            if self._writer is not None:
-                self._writer.close()
-        with contextlib.suppress(Exception):
-            self._handle.close()
-        with contextlib.suppress(OSError):
-            self.temporary.unlink()
+        self.count = 0
+        return table
 
 
 class InventoryWriter:
-    """Writes the ``scans``, ``objects`` and ``findings`` files of one scan.
+    """Writes one scan: its ``open`` row at once, parts as it goes, its closed row at the end.
 
     Use it as a context manager; see the module docstring for what happens on the way out.
 
@@ -243,7 +244,10 @@ class InventoryWriter:
     :param key_fingerprint: :attr:`piiscan.keys.Keyer.fingerprint` of the key behind the value
         keys of the findings that will be added.
     :param piiscan_version: the version of piiscan writing the scan.
-    :param row_group_rows: rows per Parquet row group (memory use grows with it).
+    :param row_group_rows: findings kept in memory before a part is written, and rows per
+        Parquet row group (memory use grows with it).
+    :param part_objects: objects after which a part is written.
+    :param part_seconds: seconds after which the next object added writes a part.
     :raises InventoryError: if the directory cannot be created or read, the scan id is invalid
         or already in the inventory, or the inventory was made with a different key.
     """
@@ -259,6 +263,8 @@ class InventoryWriter:
         key_fingerprint: str,
         piiscan_version: str,
         row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
+        part_objects: int = DEFAULT_PART_OBJECTS,
+        part_seconds: float = DEFAULT_PART_SECONDS,
     ) -> None:
         if not SCAN_ID_PATTERN.fullmatch(scan_id):
             raise InventoryError(
@@ -266,9 +272,10 @@ class InventoryWriter:
             )
         if not _FINGERPRINT.fullmatch(key_fingerprint):
             raise InventoryError("invalid key fingerprint: expected lower-case hex digits")
-        if row_group_rows < 1:
-            raise ValueError("row_group_rows must be at least 1")
+        if row_group_rows < 1 or part_objects < 1:
+            raise ValueError("row_group_rows and part_objects must be at least 1")
         self.directory = Path(directory)
+        self.layout = Layout(self.directory)
         self.scan_id = scan_id
         self.started = datetime.now(UTC)
         self._scan_row: dict[str, Any] = {
@@ -280,30 +287,34 @@ class InventoryWriter:
             "key_fingerprint": key_fingerprint,
         }
         self._row_group_rows = row_group_rows
+        self._part_objects = part_objects
+        self._part_seconds = part_seconds
+        self._schemas = {name: schema_for(name, key_fingerprint=key_fingerprint) for name in TABLES}
+        self._rows = {name: _Rows(self._schemas[name]) for name in ("objects", "findings")}
+        self._objects = 0
+        self._findings = 0
         self._errors = 0
+        self._parts = 0
+        self._last_part = time.monotonic()
         self._closed = False
+        self._failed = False  # a part could not be written: the scan stays open
         self._check_directory(key_fingerprint)
-        self._tables = {
-            name: _TableFile(
-                self.directory, name, scan_id, schema_for(name, key_fingerprint=key_fingerprint)
-            )
-            for name in TABLES
-        }
+        self._write_scan_row(self.layout.open_scan_file(scan_id), OPEN_STATUS, self.started)
 
     def _check_directory(self, key_fingerprint: str) -> None:
         warn_if_exposed(self.directory)
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for name in TABLES:
-                (self.directory / name).mkdir(mode=0o700, exist_ok=True)
+            for folder in (*(self.layout.table_folder(name) for name in TABLES),
+                           self.layout.open_scan_file(self.scan_id).parent):  # fmt: skip
+                folder.mkdir(mode=0o700, exist_ok=True)
         except OSError as error:
             raise InventoryError(
                 f"cannot create inventory directory {self.directory}: {error.strerror}"
             ) from None
+        if self.layout.has_scan(self.scan_id):
+            raise InventoryError(f"scan {self.scan_id} is already in {self.directory}")
         check_inventory_key(self.directory, key_fingerprint)
-        for name in TABLES:
-            if (self.directory / name / f"{self.scan_id}.parquet").exists():
-                raise InventoryError(f"scan {self.scan_id} is already in {self.directory}")
 
     def __enter__(self) -> InventoryWriter:
         return self
@@ -314,8 +325,8 @@ class InventoryWriter:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._closed:
-            return
+        if self._closed or (exc is not None and self._failed):
+            return  # closed already, or failed writing: the error on its way says so
         if exc is None:
             self.close("complete")
         else:
@@ -324,15 +335,20 @@ class InventoryWriter:
     @property
     def objects(self) -> int:
         """Objects added so far."""
-        return self._tables["objects"].rows
+        return self._objects
 
     @property
     def findings(self) -> int:
         """Findings added so far."""
-        return self._tables["findings"].rows
+        return self._findings
+
+    @property
+    def parts(self) -> int:
+        """Parts written so far."""
+        return self._parts
 
     def add(self, result: ObjectResult) -> None:
-        """Add one object and its findings.
+        """Add one object and its findings; write a part when one is due.
 
         :param result: the outcome of scanning one object.
         :raises InventoryError: if the writer is closed, a value key is not 64 lower-case hex
@@ -349,8 +365,7 @@ class InventoryWriter:
                 )
         ref = result.ref
         where = {"scan_id": self.scan_id, "root": ref.root, "path": ref.path, "member": ref.member}
-        objects = self._tables["objects"]
-        objects.append(
+        self._rows["objects"].append(
             {
                 **where,
                 "size": result.size,
@@ -363,9 +378,11 @@ class InventoryWriter:
                 "duration_ms": round(result.duration * 1000.0, 1),
             }
         )
+        self._objects += 1
+        self._findings += len(result.findings)
         if result.status.is_error:
             self._errors += 1
-        findings = self._tables["findings"]
+        findings = self._rows["findings"]
         for record in result.findings:
             findings.append(
                 {
@@ -382,69 +399,96 @@ class InventoryWriter:
                     "flags": list(record.flags),
                 }
             )
-        for table in (objects, findings):
-            if table.buffered >= self._row_group_rows:
-                self._flush(table)
+        if (
+            self._rows["objects"].count >= self._part_objects
+            or findings.count >= self._row_group_rows
+            or time.monotonic() - self._last_part >= self._part_seconds
+        ):
+            self.write_part()
 
-    def _flush(self, table: _TableFile) -> None:
+    def write_part(self) -> None:
+        """Write the rows added since the last part as the next part (nothing if none).
+
+        :raises InventoryError: if the part cannot be written.
+        """
+        if self._closed:
+            raise InventoryError("the inventory writer is closed")
+        self._write_part()
+
+    def _write_part(self) -> None:
+        if not self._rows["objects"].count:
+            return
         try:
-            table.flush()
-        except (OSError, pa.ArrowException) as error:
-            raise InventoryError(f"cannot write {table.temporary}: {_describe(error)}") from None
+            self._write_next_part()
+        except BaseException:
+            # The rows taken for this part are gone: closing the scan now would claim rows
+            # that are not on disk. It stays open, and its earlier parts stay readable.
+            self._failed = True
+            raise
+
+    def _write_next_part(self) -> None:
+        number = self._parts + 1
+        # Findings first: an objects part never names findings that are not on disk.
+        for name in ("findings", "objects"):
+            table = self._rows[name].take(name)
+            path = self.layout.part_file(name, self.scan_id, number)
+            try:
+                path.parent.mkdir(mode=0o700, exist_ok=True)
+            except OSError as error:
+                raise InventoryError(f"cannot create {path.parent}: {_describe(error)}") from None
+            _write_whole(table, path, row_group_rows=self._row_group_rows)
+        self._parts = number
+        self._last_part = time.monotonic()
+        log.debug("part %d of scan %s written: %d objects so far", number, self.scan_id,
+                  self._objects)  # fmt: skip
+        _sync_directories(
+            [self.layout.part_folder(name, self.scan_id) for name in ("findings", "objects")]
+        )
+
+    def _write_scan_row(self, path: Path, status: str, finished: datetime) -> None:
+        rows = _Rows(self._schemas["scans"])
+        rows.append(
+            {
+                **self._scan_row,
+                "started": self.started,
+                "finished": finished,
+                "objects": self._objects,
+                "findings": self._findings,
+                "errors": self._errors,
+                "status": status,
+            }
+        )
+        _write_whole(rows.take("scans"), path, row_group_rows=self._row_group_rows)
+        _sync_directories([path.parent])
 
     def close(self, status: ScanStatus = "complete") -> None:
-        """Finish the scan: write its ``scans`` row and move the three files into place.
+        """Finish the scan: write the last part and the closed ``scans`` row.
 
-        Closing twice is an error; after a failure the temporary files are removed.
+        Closing twice is an error. When a part could not be written (now or earlier), the scan
+        stays open (its earlier parts remain readable as an open scan) and an error is raised.
 
         :param status: ``complete``, or ``interrupted`` when the scan stopped early.
         :raises InventoryError: if the writer is already closed or the files cannot be
-            written or renamed.
+            written.
         """
         if status not in SCAN_STATUSES:
             raise ValueError(f"status must be one of {', '.join(SCAN_STATUSES)}")
         if self._closed:
             raise InventoryError("the inventory writer is already closed")
         self._closed = True
-        scans = self._tables["scans"]
-        scans.append(
-            {
-                **self._scan_row,
-                "started": self.started,
-                "finished": datetime.now(UTC),
-                "objects": self.objects,
-                "findings": self.findings,
-                "errors": self._errors,
-                "status": status,
-            }
-        )
-        try:
-            for table in self._tables.values():
-                table.finish()
-            for table in self._tables.values():  # in TABLES order: scans last
-                if table.final.exists():
-                    raise InventoryError(f"scan {self.scan_id} is already in {self.directory}")
-                os.replace(table.temporary, table.final)
-            _sync_directories(self.directory)
-            log.info(
-                "scan %s closed as %s: %d objects, %d findings, %d errors",
-                self.scan_id, status, self.objects, self.findings, self._errors,
-            )  # fmt: skip
-        except InventoryError:
-            self._discard()
-            raise
-        except (OSError, pa.ArrowException) as error:
-            self._discard()
+        if self._failed:
             raise InventoryError(
-                f"cannot finish scan {self.scan_id} in {self.directory}: {_describe(error)}"
-            ) from None
-        except BaseException:
-            self._discard()
-            raise
-
-    def _discard(self) -> None:
-        for table in self._tables.values():
-            table.discard()
+                f"scan {self.scan_id} could not be written in full; it stays open with the "
+                "parts written before the failure"
+            )
+        self._write_part()
+        self._write_scan_row(self.layout.scan_file(self.scan_id), status, datetime.now(UTC))
+        with contextlib.suppress(FileNotFoundError):
+            self.layout.open_scan_file(self.scan_id).unlink()
+        log.info(
+            "scan %s closed as %s: %d objects, %d findings, %d errors",
+            self.scan_id, status, self._objects, self._findings, self._errors,
+        )  # fmt: skip
 
 
 _ERRNO = re.compile(r"\[Errno (\d+)\]")
@@ -470,11 +514,11 @@ def _describe(error: BaseException) -> str:
     return type(error).__name__
 
 
-def _sync_directories(directory: Path) -> None:
+def _sync_directories(folders: Iterable[Path]) -> None:
     """Make the renames durable where the platform allows syncing a directory."""
     if os.name != "posix":
         return
-    for folder in (directory, *(directory / name for name in TABLES)):
+    for folder in folders:
         descriptor = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(descriptor)

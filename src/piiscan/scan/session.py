@@ -162,6 +162,8 @@ def run_scan(
         recognizers=list(registry.recognizer_keys),
         key_fingerprint=keyer.fingerprint,
         piiscan_version=__version__,
+        part_objects=config.part_objects,
+        part_seconds=config.part_seconds,
     )
 
     def record(results: list[ObjectResult]) -> None:

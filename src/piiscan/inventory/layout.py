@@ -1,0 +1,117 @@
+"""Where the files of an inventory live: one place that knows every path.
+
+::
+
+    inventory/
+      scans/<scan_id>.parquet                    the closed scan's row (complete / interrupted)
+      scans/open/<scan_id>.parquet               the scan's row while it runs (status ``open``)
+      objects/<scan_id>/part-000001.parquet      objects rows, one part per batch of objects
+      findings/<scan_id>/part-000001.parquet     those objects' findings, same part number
+
+A scan writes its ``open`` row when it starts, a part of each table every so many objects or
+seconds, and its closed row when it ends; then the ``open`` row is removed. Each file is written
+under a hidden temporary name (``.part-000001.parquet.tmp``), synced and renamed into place, so
+a file that is there is whole. Within a part number, the findings file is renamed before the
+objects file: an ``objects`` part never names findings that are not on disk.
+
+Inventories written before parts existed keep one file per scan per table
+(``objects/<scan_id>.parquet``); :meth:`Layout.parts` finds those too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from piiscan.inventory.schema import TableName
+
+__all__ = ["OPEN_FOLDER", "Layout", "temporary_path"]
+
+#: The folder under ``scans/`` that holds the rows of scans not closed yet.
+OPEN_FOLDER: Final = "open"
+
+_PART = re.compile(r"part-(\d{6,})\.parquet")
+
+
+def temporary_path(path: Path) -> Path:
+    """The hidden name a file is written under before it is renamed to ``path``."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The paths of one inventory directory.
+
+    :param directory: the inventory directory.
+    """
+
+    directory: Path
+
+    def table_folder(self, table: TableName) -> Path:
+        """The folder of one table (``objects/``)."""
+        return self.directory / table
+
+    def scan_file(self, scan_id: str) -> Path:
+        """The closed row of a scan."""
+        return self.directory / "scans" / f"{scan_id}.parquet"
+
+    def open_scan_file(self, scan_id: str) -> Path:
+        """The row a scan writes when it starts and removes when it is closed."""
+        return self.directory / "scans" / OPEN_FOLDER / f"{scan_id}.parquet"
+
+    def part_folder(self, table: TableName, scan_id: str) -> Path:
+        """The folder of one scan's parts of ``table``."""
+        return self.directory / table / scan_id
+
+    def part_file(self, table: TableName, scan_id: str, number: int) -> Path:
+        """Part ``number`` (from 1) of one scan's ``table``."""
+        return self.part_folder(table, scan_id) / f"part-{number:06d}.parquet"
+
+    def legacy_file(self, table: TableName, scan_id: str) -> Path:
+        """The single file per table of a scan written before parts existed."""
+        return self.directory / table / f"{scan_id}.parquet"
+
+    def parts(self, table: TableName, scan_id: str) -> list[Path]:
+        """The finished files of one scan's ``table``, in part order."""
+        legacy = self.legacy_file(table, scan_id)
+        if legacy.is_file():
+            return [legacy]
+        folder = self.part_folder(table, scan_id)
+        if not folder.is_dir():
+            return []
+        numbered = []
+        for path in folder.iterdir():
+            match = _PART.fullmatch(path.name)
+            if match is not None and path.is_file():
+                numbered.append((int(match.group(1)), path))
+        return [path for _, path in sorted(numbered)]
+
+    def closed_scan_files(self) -> list[Path]:
+        """The closed rows of every scan, by file name."""
+        return _parquet_files(self.directory / "scans")
+
+    def open_scan_files(self) -> list[Path]:
+        """The rows of scans that are not closed (running, or stopped without closing)."""
+        return _parquet_files(self.directory / "scans" / OPEN_FOLDER)
+
+    def has_scan(self, scan_id: str) -> bool:
+        """Whether anything of scan ``scan_id`` is in the inventory."""
+        tables: tuple[TableName, ...] = ("objects", "findings")
+        return (
+            self.scan_file(scan_id).exists()
+            or self.open_scan_file(scan_id).exists()
+            or any(self.legacy_file(table, scan_id).exists() for table in tables)
+            or any(self.part_folder(table, scan_id).exists() for table in tables)
+        )
+
+
+def _parquet_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.glob("*.parquet")
+        if not path.name.startswith(".") and path.is_file()
+    )
