@@ -13,7 +13,7 @@ from piiscan.plugins import Registry, load_registry
 
 if TYPE_CHECKING:  # the engine imports presidio, which takes seconds; load it on first use
     from piiscan.engine import Engine
-    from piiscan.scan import NoticeCallback, ProgressCallback, ScanReport
+    from piiscan.scan.session import NoticeCallback, ProgressCallback, ScanReport
 
 
 def scan_text(
@@ -79,6 +79,6 @@ def scan(
     :param smb_password: SMB password, kept out of ``config`` so it is never stored.
     :returns: the scan id and totals.
     """
-    from piiscan.scan import run_scan
+    from piiscan.scan.session import run_scan
 
     return run_scan(config, progress=progress, smb_password=smb_password, notice=notice)

@@ -29,11 +29,21 @@ from piiscan import __version__
 from piiscan.config import EngineConfig, ScanConfig
 from piiscan.errors import ConfigError, PiiscanError
 from piiscan.extractors.base import Limits
-from piiscan.sources.select import WalkOptions
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _SIZE_SUFFIXES = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+# Help texts show the defaults of the config classes, never a copy of them.
+_LIMITS = Limits()
+_ENGINE = EngineConfig()
+
+
+def _size_text(size: int) -> str:
+    """``512M`` for 512 MiB: the largest suffix that divides ``size``."""
+    for suffix in ("T", "G", "M", "K"):
+        if size % _SIZE_SUFFIXES[suffix] == 0:
+            return f"{size // _SIZE_SUFFIXES[suffix]}{suffix}"
+    return str(size)
 
 
 class ByteSize(click.ParamType):  # type: ignore[type-arg]
@@ -165,17 +175,35 @@ def cli(log_level: str) -> None:
 @click.option("--exclude", multiple=True, help="Skip files and folders matching this glob.")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops detected).")
 @click.option("--skip-hidden", is_flag=True, help="Skip dot-files and hidden/system files.")
-@click.option("--max-size", type=ByteSize(), help="Largest file to read [default: 512M].")
-@click.option("--max-depth", type=click.IntRange(min=0), help="Container nesting limit [5].")
-@click.option("--max-ratio", type=click.FloatRange(min=1), help="Archive expansion ratio [200].")
 @click.option(
-    "--max-seconds", type=click.FloatRange(min=0), help="Time limit per file; 0: none [600]."
+    "--max-size",
+    type=ByteSize(),
+    help=f"Largest file to read [default: {_size_text(_LIMITS.max_object_bytes)}].",
 )
-@click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=0),
+    help=f"Container nesting limit [{_LIMITS.max_depth}].",
+)
+@click.option(
+    "--max-ratio",
+    type=click.FloatRange(min=1),
+    help=f"Archive expansion ratio [{_LIMITS.max_expansion_ratio:g}].",
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0),
+    help=f"Time limit per file; 0: none [{_LIMITS.max_object_seconds:g}].",
+)
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    help=f"Lowest score reported [{_ENGINE.min_score:g}].",
+)
 @click.option("--entities", help="Comma-separated entity types to report (default: all).")
 @click.option(
     "--person-model",
-    default="bundled",
+    default=_ENGINE.person_model,
     show_default=True,
     help="Names: 'bundled' model, 'none' (rules only, fastest) or an installed spaCy "
     "pipeline such as sv_core_news_md.",
@@ -216,39 +244,25 @@ def scan(
     """
     from piiscan.api import scan as run
 
-    walk = WalkOptions(
-        include=include,
-        exclude=exclude,
-        follow_symlinks=follow_symlinks,
-        include_hidden=not skip_hidden,
-    )
-    if max_size is not None:
-        walk = replace(walk, max_object_bytes=max_size)
-    limits = Limits()
-    if max_size is not None:
-        limits = replace(limits, max_object_bytes=max_size)
-    if max_depth is not None:
-        limits = replace(limits, max_depth=max_depth)
-    if max_ratio is not None:
-        limits = replace(limits, max_expansion_ratio=max_ratio)
-    if max_seconds is not None:
-        limits = replace(limits, max_object_seconds=max_seconds)
-    engine = EngineConfig(person_model=person_model)
-    if min_score is not None:
-        engine = replace(engine, min_score=min_score)
-    if entities:
-        engine = replace(engine, entities=tuple(e.strip() for e in entities.split(",") if e))
-    config = ScanConfig(
-        roots=roots,
+    config = ScanConfig.from_options(
+        roots,
         inventory=inventory,
         workers=workers,
         key_file=key_file,
         new_key=new_key,
-        walk=walk,
-        limits=limits,
-        engine=engine,
+        include=include,
+        exclude=exclude,
+        follow_symlinks=follow_symlinks,
+        skip_hidden=skip_hidden,
+        max_size=max_size,
+        max_depth=max_depth,
+        max_ratio=max_ratio,
+        max_seconds=max_seconds,
+        min_score=min_score,
+        entities=entities,
+        person_model=person_model,
         recognizer_dirs=recognizer_dirs,
-        smb_username=smb_user,
+        smb_user=smb_user,
     )
     bar = None
     if not quiet and sys.stderr.isatty():
@@ -395,7 +409,11 @@ def recognizers(recognizer_dirs: tuple[Path, ...], fmt: str) -> None:
     "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=str)
 )
 @click.option("--context", "context", multiple=True, help="Context word, e.g. a column name.")
-@click.option("--min-score", type=click.FloatRange(0, 1), help="Lowest score reported [0.5].")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    help=f"Lowest score reported [{_ENGINE.min_score:g}].",
+)
 @recognizers_option
 def scan_text(
     file: str, context: tuple[str, ...], min_score: float | None,

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from piiscan.extractors.base import Limits
 from piiscan.sources.select import WalkOptions
+
+_Settings = TypeVar("_Settings", WalkOptions, Limits, "EngineConfig")
+
+
+def _with(settings: _Settings, **values: Any) -> _Settings:
+    """``settings`` with the given values; a ``None`` keeps the default."""
+    return replace(settings, **{name: value for name, value in values.items() if value is not None})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +73,75 @@ class ScanConfig:
     smb_username: str | None = None
     part_objects: int = 10_000
     part_seconds: float = 60.0
+
+    @classmethod
+    def from_options(
+        cls,
+        roots: Sequence[str],
+        *,
+        inventory: Path,
+        workers: int | None = None,
+        key_file: Path | None = None,
+        new_key: bool = False,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        follow_symlinks: bool = False,
+        skip_hidden: bool = False,
+        max_size: int | None = None,
+        max_depth: int | None = None,
+        max_ratio: float | None = None,
+        max_seconds: float | None = None,
+        min_score: float | None = None,
+        entities: str | Sequence[str] | None = None,
+        person_model: str | None = None,
+        recognizer_dirs: Sequence[Path] = (),
+        smb_user: str | None = None,
+    ) -> ScanConfig:
+        """A config from the options of ``piiscan scan``; ``None`` keeps a setting's default.
+
+        :param roots: paths, ``smb://`` URLs or UNC paths.
+        :param inventory: the inventory directory.
+        :param max_size: the largest file read, in bytes (walk and extraction alike).
+        :param entities: entity types to report, as a sequence or one comma-separated string.
+        :param skip_hidden: skip dot-files and files marked hidden or system.
+        :returns: the config; the other parameters are those of the CLI option of that name.
+        """
+        if isinstance(entities, str):
+            entities = [entity.strip() for entity in entities.split(",")]
+        walk = _with(
+            WalkOptions(
+                include=tuple(include),
+                exclude=tuple(exclude),
+                follow_symlinks=follow_symlinks,
+                include_hidden=not skip_hidden,
+            ),
+            max_object_bytes=max_size,
+        )
+        limits = _with(
+            Limits(),
+            max_object_bytes=max_size,
+            max_depth=max_depth,
+            max_expansion_ratio=max_ratio,
+            max_object_seconds=max_seconds,
+        )
+        engine = _with(
+            EngineConfig(),
+            min_score=min_score,
+            entities=tuple(e for e in entities if e) or None if entities is not None else None,
+            person_model=person_model,
+        )
+        return cls(
+            roots=tuple(roots),
+            inventory=Path(inventory),
+            workers=workers,
+            key_file=key_file,
+            new_key=new_key,
+            walk=walk,
+            limits=limits,
+            engine=engine,
+            recognizer_dirs=tuple(recognizer_dirs),
+            smb_username=smb_user,
+        )
 
     def fingerprint(self) -> str:
         """A hash of the settings that change what a scan finds (stored in ``scans``)."""

@@ -15,8 +15,8 @@ import pytest
 from piiscan.api import scan
 from piiscan.config import ScanConfig
 from piiscan.inventory import Inventory, rows_as_dicts
-from piiscan.scan import Progress
 from piiscan.scan.executor import REASON_WORKER_DIED
+from piiscan.scan.session import Progress
 
 from .conftest import ServeShare, dense_text, small_files
 from .processes import established_to, forkserver_workers

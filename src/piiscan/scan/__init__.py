@@ -5,28 +5,8 @@
 - :mod:`.executor`: where tasks run (in this process, or a local pool of worker processes);
 - :mod:`.session`: a scan's life (inventory, signals, closing).
 
-:func:`run_scan` is what :func:`piiscan.api.scan` calls.
+:func:`piiscan.scan` (the function, :func:`piiscan.api.scan`) calls
+:func:`.session.run_scan`. This package imports nothing itself: ``import piiscan`` loads it
+first, so that the name ``piiscan.scan`` stays the function (a subpackage imported later would
+replace the parent's attribute of the same name).
 """
-
-from __future__ import annotations
-
-from piiscan.scan.plan import Credentials, ObjectHandle
-from piiscan.scan.session import (
-    Interrupted,
-    NoticeCallback,
-    Progress,
-    ProgressCallback,
-    ScanReport,
-    run_scan,
-)
-
-__all__ = [
-    "Credentials",
-    "Interrupted",
-    "NoticeCallback",
-    "ObjectHandle",
-    "Progress",
-    "ProgressCallback",
-    "ScanReport",
-    "run_scan",
-]
