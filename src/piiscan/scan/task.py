@@ -14,17 +14,19 @@ Failure is a row: any exception while reading one object becomes a status and a 
 names the kind of failure, never the content. A file that takes longer than
 ``Limits.max_object_seconds`` is stopped by an alarm and becomes a ``timed_out`` row that keeps
 what was found before the alarm (and the rows of members already finished). The alarm is
-``SIGALRM``, so the limit holds where a task runs in a process's main thread (the local pool,
-and in-process scans); in any other thread there is no limit.
+``SIGALRM`` where a task runs in a process's main thread (the local pool, in-process scans), and
+an exception raised asynchronously by a watcher thread where it runs in any other thread (Dask
+runs tasks in threads); both take effect at the task's next Python bytecode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -154,28 +156,104 @@ def _lift_alarm() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+# How this thread's running time limit is silenced once its ring was heard (see _hush).
+_LOCAL = threading.local()
+
+
+def _hush() -> None:
+    """The ring was heard: no more rings while the row is written."""
+    stop: Callable[[], None] | None = getattr(_LOCAL, "stop", None)
+    if stop is not None:
+        _surely(stop)
+
+
+def _surely(stop: Callable[[], None]) -> None:
+    """Run ``stop`` to its end even when a ring lands while it runs (it is then run again;
+    once it has run, nothing rings)."""
+    while True:
+        try:
+            stop()
+            return
+        except ObjectTimeout:
+            continue
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Raise ``exc`` in thread ``thread_id`` at its next bytecode; ``None`` withdraws one
+    that was not raised yet."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None
+    )
+
+
+class _ThreadAlarm:
+    """The time limit for a task that runs outside the main thread (a Dask worker's thread, a
+    library caller's): a watcher thread raises :class:`ObjectTimeout` in the task's thread,
+    and again every ``_RING_AGAIN_SECONDS`` until stopped, as the ``SIGALRM`` alarm does."""
+
+    def __init__(self, seconds: float) -> None:
+        self._target = threading.get_ident()
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="piiscan-time-limit", daemon=True)
+
+    def start(self) -> None:
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        wait = self._seconds
+        while not self._stopped.wait(wait):
+            with self._lock:
+                if self._stopped.is_set():
+                    return
+                _raise_in(self._target, ObjectTimeout)
+            wait = _RING_AGAIN_SECONDS
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self._stopped.is_set():
+                self._stopped.set()
+                _raise_in(self._target, None)
+
+    def join(self) -> None:
+        self._watcher.join()
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`ObjectTimeout` in this thread when ``seconds`` of wall time have passed.
 
-    Uses ``SIGALRM``, which interrupts Python code, and C code that checks for signals (the
-    regex engine, subprocess waits), but not a C library stuck in a loop of its own. Only the
-    main thread of a process can take signals: elsewhere (a library caller's thread, or a
-    platform without ``setitimer``) there is no limit.
+    In a process's main thread the alarm is ``SIGALRM``, which interrupts Python code, and C
+    code that checks for signals (the regex engine, subprocess waits). In any other thread (a
+    Dask worker runs tasks in threads) a watcher thread raises the exception asynchronously in
+    the task's thread, which takes effect at its next Python bytecode. Neither stops a C
+    library stuck in a loop of its own.
     """
-    if (
-        seconds <= 0
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if seconds <= 0:
         yield
         return
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        alarm = _ThreadAlarm(seconds)
+        _LOCAL.stop = alarm.stop
+        alarm.start()
+        try:
+            yield
+        finally:
+            _surely(alarm.stop)
+            alarm.join()
+            _LOCAL.stop = None
+        return
     previous = signal.signal(signal.SIGALRM, _ring)
+    _LOCAL.stop = _lift_alarm
     signal.setitimer(signal.ITIMER_REAL, seconds, _RING_AGAIN_SECONDS)
     try:
         yield
     finally:
-        _lift_alarm()
+        _surely(_lift_alarm)
+        _LOCAL.stop = None
         signal.signal(signal.SIGALRM, previous)
 
 
@@ -201,7 +279,7 @@ def scan_object(handle: ObjectHandle, context: TaskContext) -> list[ObjectResult
             _scan_blob(blob, ref, size, mtime, context, results)
     except ObjectTimeout:
         # The alarm rang between two statements of the driver itself, outside the guard.
-        _lift_alarm()
+        _hush()
         if not any(result.ref == ref for result in results):
             reason = _timeout_reason(context.limits)
             results.append(failed(ref, size, mtime, Status.TIMED_OUT, reason))
@@ -246,7 +324,7 @@ def _scan_blob(
     except ExtractionError as exc:
         status, reason = Status(exc.status), str(exc)
     except ObjectTimeout:
-        _lift_alarm()  # heard: no more rings while the row is written
+        _hush()
         status, reason, timed_out = Status.TIMED_OUT, _timeout_reason(context.limits), True
     except (KeyboardInterrupt, SystemExit):
         raise
