@@ -72,6 +72,12 @@ inventory_option = click.option(
     help="Inventory directory.",
 )
 scan_option = click.option("--scan", "scan_id", help="Scan id (default: the latest scan).")
+open_option = click.option(
+    "--include-open",
+    is_flag=True,
+    help="Also read scans that were not closed (still running, or killed): what their "
+    "finished parts hold.",
+)
 recognizers_option = click.option(
     "--recognizers",
     "recognizer_dirs",
@@ -304,14 +310,16 @@ def _table_command(table_name: str, help_text: str) -> None:
     @cli.command(name=table_name, help=help_text)
     @inventory_option
     @scan_option
+    @open_option
     @click.option(
         "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl",
         show_default=True,
     )  # fmt: skip
-    def command(inventory: Path, scan_id: str | None, fmt: str) -> None:
+    def command(inventory: Path, scan_id: str | None, include_open: bool, fmt: str) -> None:
         from piiscan.inventory import Inventory, rows_as_dicts
 
-        table = getattr(Inventory(inventory), table_name)(scan_id)
+        reader = Inventory(inventory, include_open=include_open)
+        table = getattr(reader, table_name)(scan_id)
         _render(rows_as_dicts(table), table.column_names, fmt)
 
 
@@ -330,15 +338,16 @@ _table_command(
 @cli.command()
 @inventory_option
 @scan_option
+@open_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def summary(inventory: Path, scan_id: str | None, fmt: str) -> None:
+def summary(inventory: Path, scan_id: str | None, include_open: bool, fmt: str) -> None:
     """Counts by entity type, by top-level folder and by object status.
 
     Example: piiscan summary --inventory inventory
     """
     from piiscan.inventory import Inventory
 
-    result = Inventory(inventory).summary(scan_id)
+    result = Inventory(inventory, include_open=include_open).summary(scan_id)
     if fmt == "json":
         click.echo(
             _json(

@@ -4,6 +4,7 @@ or killed, and what it leaves behind (the inventory, and no process).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,8 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from piiscan.api import scan
+from piiscan.cli import cli
 from piiscan.config import ScanConfig
 from piiscan.inventory import Inventory
 
@@ -155,3 +158,12 @@ def test_kill_9_keeps_finished_parts_and_earlier_scans(tmp_path: Path) -> None:
     assert all(row["status"] == "ok" and row["findings"] == 1 for row in objects)
     findings = opened.findings(killed.scan_id)["path"].to_pylist()
     assert sorted(findings) == sorted(paths)
+    # The commands read it too, when asked.
+    runner = CliRunner()
+    args = ["objects", "--inventory", str(inventory), "--scan", killed.scan_id, "--format", "json"]
+    hidden = runner.invoke(cli, args)
+    assert hidden.exit_code != 0
+    assert "no scan" in str(hidden.exception)
+    shown = runner.invoke(cli, [*args, "--include-open"])
+    assert shown.exit_code == 0, shown.output
+    assert sorted(row["path"] for row in json.loads(shown.output)) == sorted(paths)
