@@ -25,6 +25,9 @@ excluded, junk, hidden      not yielded at all (see :mod:`piiscan.sources.select
 A name that is not valid UTF-8 (possible on Linux) is shown in ``path`` with ``\\x..`` escapes;
 the blob still reads the real file.
 
+The rules are applied by :func:`piiscan.sources.walk.walk_tree`, the one walker every source
+shares; this module lists directories and stats entries for it.
+
 .. versionadded:: 0.1
 """
 
@@ -44,20 +47,16 @@ from piiscan.files import file_kind
 from piiscan.model import ObjectRef, Status
 from piiscan.sources.base import Entry
 from piiscan.sources.select import (
-    MAX_DEPTH,
-    REASON_ALREADY_WALKED,
     REASON_BROKEN_SYMLINK,
     REASON_PERMISSION,
-    REASON_SYMLINK,
     REASON_SYMLINK_LOOP,
-    REASON_TOO_DEEP,
     REASON_VANISHED,
     WalkOptions,
     is_hidden_attribute,
-    is_selected,
     is_too_large,
     too_large_reason,
 )
+from piiscan.sources.walk import ListingError, Node, walk_tree
 
 _DirKey = tuple[int, int]
 
@@ -95,14 +94,12 @@ def _error_reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-@dataclass(slots=True)
-class _Frame:
-    """One directory being walked: its remaining sorted entries and where it sits."""
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A directory entry and what its stat said (``None`` when the stat failed)."""
 
-    entries: Iterator[os.DirEntry[str]]
-    rel: str
-    ancestors: frozenset[_DirKey]
-    depth: int
+    entry: os.DirEntry[str]
+    st: os.stat_result | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,8 +135,13 @@ class FileSystemSource:
             except OSError as exc:
                 raise SourceError(f"cannot list root: {_error_reason(exc)}: {self.root}") from None
             key = (root_stat.st_dev, root_stat.st_ino)
-            return self._walk_tree(
-                _Frame(entries=entries, rel="", ancestors=frozenset({key}), depth=0)
+            return walk_tree(
+                self,
+                self._nodes(entries),
+                root_key=key,
+                # Without links a directory cannot be reached twice (bind mounts aside, which
+                # the ancestor check covers).
+                remember_walked=self.options.follow_symlinks,
             )
         if stat.S_ISREG(root_stat.st_mode):
             entry = self._file_entry(base, display_name(base.name), root_stat)
@@ -195,13 +197,54 @@ class FileSystemSource:
             ref=self._ref(rel), blob=blob, size=st.st_size, mtime=st.st_mtime, open_path=native
         )
 
-    def _unstattable(self, rel: str, exc: OSError, *, is_link: bool) -> Entry:
-        """The row of an entry whose stat failed: a dangling or looping link, or an error."""
-        if is_link and isinstance(exc, FileNotFoundError):
-            return self._row(rel, Status.SKIPPED, REASON_BROKEN_SYMLINK)
-        if is_link and exc.errno == errno.ELOOP:
-            return self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP)
-        return self._row(rel, Status.ERROR, _error_reason(exc))
+    # -- the listing the walk rules run over (piiscan.sources.walk) -------------------------
+
+    def children(self, directory: Node[_Seen]) -> Iterator[Node[_Seen]]:
+        """The entries of a directory, sorted by name, each stat'ed as it is reached.
+
+        :raises ListingError: when the directory cannot be listed.
+        """
+        try:
+            return self._nodes(self._list(directory.handle.entry.path))
+        except OSError as exc:
+            raise ListingError(_error_reason(exc)) from None
+
+    def _nodes(self, entries: Iterator[os.DirEntry[str]]) -> Iterator[Node[_Seen]]:
+        follow = self.options.follow_symlinks
+        for entry in entries:
+            name = display_name(entry.name)
+            is_link = False
+            try:
+                is_link = entry.is_symlink()
+                st = entry.stat(follow_symlinks=follow or not is_link)
+            except OSError as exc:
+                status, reason = _unstattable(exc, is_link=is_link)
+                yield Node(name=name, kind="failed", handle=_Seen(entry, None),
+                           status=status, reason=reason)  # fmt: skip
+                continue
+            seen = _Seen(entry, st)
+            hidden = is_hidden_attribute(getattr(st, "st_file_attributes", 0))
+            if is_link and not follow:
+                yield Node(name=name, kind="link", handle=seen, hidden=hidden)
+            elif stat.S_ISDIR(st.st_mode):
+                key = self._dir_key(entry, st)
+                yield Node(name=name, kind="dir", handle=seen, key=key, hidden=hidden)
+            elif stat.S_ISREG(st.st_mode):
+                yield Node(name=name, kind="file", handle=seen, hidden=hidden)
+            else:
+                kind = special_file_kind(st.st_mode) or "unknown file type"
+                yield Node(name=name, kind="special", handle=seen, hidden=hidden, reason=kind)
+
+    def file_entry(self, rel: str, node: Node[_Seen]) -> Entry:
+        """The entry of a regular file the walk selected."""
+        st = node.handle.st
+        if st is None:  # only failed nodes lack a stat, and they are rows
+            return self._row(rel, Status.ERROR, "not readable")
+        return self._file_entry(Path(node.handle.entry.path), rel, st)
+
+    def row(self, rel: str, status: Status, reason: str, node: Node[_Seen]) -> Entry:
+        """The row of an entry the walk passed over."""
+        return self._row(rel, status, reason)
 
     def _dir_key(self, entry: os.DirEntry[str], st: os.stat_result) -> _DirKey:
         """(device, inode) of a directory; ``os.DirEntry.stat`` leaves both zero on Windows."""
@@ -210,66 +253,12 @@ class FileSystemSource:
                 st = os.stat(entry.path, follow_symlinks=self.options.follow_symlinks)
         return (st.st_dev, st.st_ino)
 
-    def _walk_tree(self, top: _Frame) -> Iterator[Entry]:
-        options = self.options
-        stack = [top]
-        # Directories entered so far; only consulted when links are followed (without links a
-        # directory cannot be reached twice, bind mounts aside, which the ancestor check covers).
-        walked: set[_DirKey] = set(top.ancestors)
-        while stack:
-            frame = stack[-1]
-            entry = next(frame.entries, None)
-            if entry is None:
-                stack.pop()
-                continue
-            rel = (
-                display_name(entry.name)
-                if not frame.rel
-                else f"{frame.rel}/{display_name(entry.name)}"
-            )
-            is_link = False
-            try:
-                is_link = entry.is_symlink()
-                st = entry.stat(follow_symlinks=options.follow_symlinks or not is_link)
-            except OSError as exc:
-                if is_selected(rel, options):
-                    yield self._unstattable(rel, exc, is_link=is_link)
-                continue
-            is_dir = stat.S_ISDIR(st.st_mode)
-            if not is_selected(rel, options, is_dir=is_dir):
-                continue
-            if not options.include_hidden and is_hidden_attribute(
-                getattr(st, "st_file_attributes", 0)
-            ):
-                continue
-            if is_link and not options.follow_symlinks:
-                yield self._row(rel, Status.SKIPPED, REASON_SYMLINK)
-            elif is_dir:
-                key = self._dir_key(entry, st)
-                if key in frame.ancestors:
-                    yield self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP)
-                elif key in walked:
-                    yield self._row(rel, Status.SKIPPED, REASON_ALREADY_WALKED)
-                elif frame.depth + 1 > MAX_DEPTH:
-                    yield self._row(rel, Status.ERROR, REASON_TOO_DEEP)
-                else:
-                    try:
-                        children = self._list(entry.path)
-                    except OSError as exc:
-                        yield self._row(rel, Status.ERROR, _error_reason(exc))
-                        continue
-                    if options.follow_symlinks:
-                        walked.add(key)
-                    stack.append(
-                        _Frame(
-                            entries=children,
-                            rel=rel,
-                            ancestors=frame.ancestors | {key},
-                            depth=frame.depth + 1,
-                        )
-                    )
-            elif stat.S_ISREG(st.st_mode):
-                yield self._file_entry(Path(entry.path), rel, st)
-            else:
-                kind = special_file_kind(st.st_mode)
-                yield self._row(rel, Status.SKIPPED, f"special file ({kind})")
+
+def _unstattable(exc: OSError, *, is_link: bool) -> tuple[Status, str]:
+    """Status and reason of an entry whose stat failed: a dangling or looping link, or an
+    error."""
+    if is_link and isinstance(exc, FileNotFoundError):
+        return Status.SKIPPED, REASON_BROKEN_SYMLINK
+    if is_link and exc.errno == errno.ELOOP:
+        return Status.SKIPPED, REASON_SYMLINK_LOOP
+    return Status.ERROR, _error_reason(exc)

@@ -7,7 +7,9 @@ with read access only and ``share_access="rwd"``, so a scan never locks users ou
 documents (the smbclient default opens files exclusively).
 
 Selection, order, relative paths and statuses are those of
-:class:`~piiscan.sources.filesystem.FileSystemSource`. Differences that come from SMB:
+:class:`~piiscan.sources.filesystem.FileSystemSource`: both walks are
+:func:`piiscan.sources.walk.walk_tree` over the source's listing. Differences that come from
+SMB:
 
 * A server such as Samba follows Unix symbolic links itself, so they look like ordinary files
   and directories. Directories are therefore always checked by file id: one met again on the
@@ -57,20 +59,16 @@ from piiscan.extractors.base import Blob
 from piiscan.model import ObjectRef, Status
 from piiscan.sources.base import Entry
 from piiscan.sources.select import (
-    MAX_DEPTH,
-    REASON_ALREADY_WALKED,
     REASON_BROKEN_SYMLINK,
     REASON_PERMISSION,
-    REASON_SYMLINK,
     REASON_SYMLINK_LOOP,
-    REASON_TOO_DEEP,
     REASON_VANISHED,
     WalkOptions,
     is_hidden_attribute,
-    is_selected,
     is_too_large,
     too_large_reason,
 )
+from piiscan.sources.walk import ListingError, Node, walk_tree
 
 DEFAULT_PORT = 445
 ENV_USER = "PIISCAN_SMB_USER"
@@ -270,14 +268,6 @@ class _Item:
     attributes: int
 
 
-@dataclass(slots=True)
-class _Frame:
-    items: Iterator[_Item]
-    rel: str
-    ancestors: frozenset[int]
-    depth: int
-
-
 @dataclass(frozen=True, slots=True)
 class SmbOpener:
     """A picklable blob opener: opens one remote file read-only through its source.
@@ -471,8 +461,13 @@ class SmbSource:
                 items = self._list(self.location.unc())
             except SMBException as exc:
                 raise SourceError(f"cannot list root: {_smb_reason(exc)}: {self.root}") from None
-            ancestors = frozenset({root_stat.st_ino} if root_stat.st_ino else ())
-            return self._walk_tree(_Frame(items=items, rel="", ancestors=ancestors, depth=0))
+            # Samba follows links itself, so a directory can be met twice whatever the options.
+            return walk_tree(
+                self,
+                self._nodes(items),
+                root_key=int(root_stat.st_ino) or None,
+                remember_walked=True,
+            )
         name = (self.location.parts or (self.location.share,))[-1]
         size = int(root_stat.st_size)
         entry = self._file_entry("", size, float(root_stat.st_mtime))
@@ -551,58 +546,48 @@ class SmbSource:
             attributes=int(target.st_file_attributes),
         )
 
-    def _walk_tree(self, top: _Frame) -> Iterator[Entry]:
-        options = self.options
-        stack = [top]
-        walked: set[int] = set(top.ancestors)
-        while stack:
-            frame = stack[-1]
-            item = next(frame.items, None)
-            if item is None:
-                stack.pop()
+    # -- the listing the walk rules run over (piiscan.sources.walk) -------------------------
+
+    def children(self, directory: Node[_Item]) -> Iterator[Node[_Item]]:
+        """The entries of a directory, sorted by name.
+
+        :raises ListingError: when the directory cannot be listed.
+        """
+        try:
+            return self._nodes(self._list(directory.handle.unc))
+        except SMBException as exc:
+            raise ListingError(_smb_reason(exc)) from None
+
+    def _nodes(self, items: Iterator[_Item]) -> Iterator[Node[_Item]]:
+        follow = self.options.follow_symlinks
+        for item in items:
+            hidden = is_hidden_attribute(item.attributes)
+            if item.is_link and not follow:
+                yield Node(name=item.name, kind="link", handle=item, hidden=hidden,
+                           mtime=item.mtime)  # fmt: skip
                 continue
-            rel = f"{frame.rel}/{item.name}" if frame.rel else item.name
-            if item.is_link:
-                if not options.follow_symlinks:
-                    if is_selected(rel, options):
-                        yield self._row(rel, Status.SKIPPED, REASON_SYMLINK, item.mtime)
-                    continue
-                followed = self._follow(item)
-                if isinstance(followed, str):
-                    if is_selected(rel, options):
-                        status = Status.ERROR if followed == REASON_PERMISSION else Status.SKIPPED
-                        yield self._row(rel, status, followed)
-                    continue
-                item = followed
-            if not is_selected(rel, options, is_dir=item.is_dir):
+            target = self._follow(item) if item.is_link else item
+            if isinstance(target, str):
+                status = Status.ERROR if target == REASON_PERMISSION else Status.SKIPPED
+                yield Node(name=item.name, kind="failed", handle=item, status=status,
+                           reason=target)  # fmt: skip
                 continue
-            if not options.include_hidden and is_hidden_attribute(item.attributes):
-                continue
-            if not item.is_dir:
-                yield self._file_entry(rel, item.size, item.mtime)
-                continue
-            if item.file_id and item.file_id in frame.ancestors:
-                yield self._row(rel, Status.SKIPPED, REASON_SYMLINK_LOOP, item.mtime)
-            elif item.file_id and item.file_id in walked:
-                yield self._row(rel, Status.SKIPPED, REASON_ALREADY_WALKED, item.mtime)
-            elif frame.depth + 1 > MAX_DEPTH:
-                yield self._row(rel, Status.ERROR, REASON_TOO_DEEP, item.mtime)
-            else:
-                try:
-                    children = self._list(item.unc)
-                except SMBException as exc:
-                    yield self._row(rel, Status.ERROR, _smb_reason(exc), item.mtime)
-                    continue
-                if item.file_id:
-                    walked.add(item.file_id)
-                stack.append(
-                    _Frame(
-                        items=children,
-                        rel=rel,
-                        ancestors=frame.ancestors | ({item.file_id} if item.file_id else set()),
-                        depth=frame.depth + 1,
-                    )
-                )
+            yield Node(
+                name=item.name,
+                kind="dir" if target.is_dir else "file",
+                handle=target,
+                key=target.file_id or None,
+                hidden=is_hidden_attribute(target.attributes),
+                mtime=target.mtime,
+            )
+
+    def file_entry(self, rel: str, node: Node[_Item]) -> Entry:
+        """The entry of a file the walk selected."""
+        return self._file_entry(rel, node.handle.size, node.handle.mtime)
+
+    def row(self, rel: str, status: Status, reason: str, node: Node[_Item]) -> Entry:
+        """The row of an entry the walk passed over."""
+        return self._row(rel, status, reason, node.mtime)
 
 
 def _with_path(entry: Entry, path: str, *, open_path: str) -> Entry:
