@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+import piiscan
 from piiscan.inventory import InventoryWriter
 from piiscan.keys import Keyer
 from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
@@ -109,7 +110,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261207)
     args = parser.parse_args()
     stamp = OUT / "parameters.json"
-    wanted = {"scans": args.scans, "per_scan": args.findings_per_scan, "seed": args.seed}
+    wanted = {"scans": args.scans, "per_scan": args.findings_per_scan, "seed": args.seed,
+              "piiscan": piiscan.__version__, "layout": "parts, sorted findings"}  # fmt: skip
     if not stamp.is_file() or json.loads(stamp.read_text()) != wanted:
         shutil.rmtree(OUT, ignore_errors=True)
         OUT.mkdir(parents=True)

@@ -120,16 +120,17 @@ def test_unknown_scan(two_scans: Path) -> None:
             call("nope")
 
 
-ALL_PATHS = ["Personal/a.txt", "Personal/a.txt", "Personal/2019/b.xlsx", "c.txt", "d.txt"]
+# In place order: root ("/srv/other" before "/srv/share"), then path.
+ALL_PATHS = ["d.txt", "Personal/2019/b.xlsx", "Personal/a.txt", "Personal/a.txt", "c.txt"]
 
 
 @pytest.mark.parametrize(
     ("value_keys", "entity_types", "paths"),
     [
         (None, None, ALL_PATHS),
-        ([KEYER.value_key(PNR_A)], None, ["Personal/a.txt", "d.txt"]),
+        ([KEYER.value_key(PNR_A)], None, ["d.txt", "Personal/a.txt"]),
         ({KEYER.value_key(PNR_A), KEYER.value_key(PNR_B)}, None,
-         ["Personal/a.txt", "Personal/a.txt", "c.txt", "d.txt"]),
+         ["d.txt", "Personal/a.txt", "Personal/a.txt", "c.txt"]),
         ([OTHER_KEYER.value_key(PNR_A)], None, []),
         ([], None, []),
         (None, ["EMAIL_ADDRESS"], ["Personal/2019/b.xlsx"]),

@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -367,7 +367,8 @@ class Inventory:
         entity_types: Collection[str] | None = None,
         paths: Collection[str] | None = None,
     ) -> pa.Table:
-        """The ``findings`` rows of one scan, optionally only some.
+        """The ``findings`` rows of one scan, optionally only some, ordered by place (root,
+        path, member, locator, start).
 
         The filters are pushed down into the Parquet reader, so looking up a few value keys
         does not build the rows of millions of other findings.
@@ -381,7 +382,9 @@ class Inventory:
         condition = _condition(value_keys=value_keys, entity_type=entity_types, paths=paths)
         info = self._info(scan_id)
         expected = None if info.status == OPEN_STATUS else info.findings
-        return self._read_parts("findings", info.scan_id, condition, expected_rows=expected)
+        table = self._read_parts("findings", info.scan_id, condition, expected_rows=expected)
+        # Parts are stored sorted by value key (for lookups); people read them by place.
+        return table.sort_by([(column, "ascending") for column in _PLACE_ORDER])
 
     def findings_of_scans(
         self,
@@ -457,6 +460,9 @@ class Inventory:
                 )
             ),
         )
+
+
+_PLACE_ORDER: Final = ("root", "path", "member", "locator", "start")
 
 
 def _condition(

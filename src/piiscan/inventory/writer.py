@@ -79,6 +79,9 @@ log = logging.getLogger(__name__)
 
 #: Findings buffered before a part is written (also the row group size within a part).
 DEFAULT_ROW_GROUP_ROWS: Final = 50_000
+#: Rows per row group of a findings part. Parts are sorted by value key, so each row group
+#: covers a narrow range of keys, and a lookup skips the groups whose range misses its keys.
+FINDINGS_ROW_GROUP_ROWS: Final = 4096
 #: Objects after which a part is written.
 DEFAULT_PART_OBJECTS: Final = 10_000
 #: Seconds after which the next object writes a part.
@@ -431,12 +434,18 @@ class InventoryWriter:
         # Findings first: an objects part never names findings that are not on disk.
         for name in ("findings", "objects"):
             table = self._rows[name].take(name)
+            row_group_rows = self._row_group_rows
+            if name == "findings":
+                # Sorted by value key, in small row groups: a subject lookup then reads only
+                # the row groups whose key range (Parquet statistics) can hold its keys.
+                table = table.sort_by("value_key")
+                row_group_rows = min(row_group_rows, FINDINGS_ROW_GROUP_ROWS)
             path = self.layout.part_file(name, self.scan_id, number)
             try:
                 path.parent.mkdir(mode=0o700, exist_ok=True)
             except OSError as error:
                 raise InventoryError(f"cannot create {path.parent}: {_describe(error)}") from None
-            _write_whole(table, path, row_group_rows=self._row_group_rows)
+            _write_whole(table, path, row_group_rows=row_group_rows)
         self._parts = number
         self._last_part = time.monotonic()
         log.debug("part %d of scan %s written: %d objects so far", number, self.scan_id,
