@@ -115,6 +115,10 @@ class FindingRecord:
         )
 
 
+RECORD_STEPS: tuple[str, ...] = ("message=", "part=")
+"""Member names that are locator steps (a mail message, an attachment), not archive paths."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObjectRef:
     """Identity of one object in a scan: a file under a root, or a member inside containers.
@@ -134,6 +138,29 @@ class ObjectRef:
     def member(self) -> str:
         """The member chain as one string, ``!/``-joined as in jar URLs; empty for a file."""
         return "!/".join(self.members)
+
+    @property
+    def locator_prefix(self) -> str:
+        """Where findings of this object sit, as the first steps of their locators.
+
+        Archive members are one ``member=`` step, ``!/``-joined (``member=a.zip!/b.docx``). A
+        member named by :data:`RECORD_STEPS` (a mailbox's message, a message's attachment) is
+        a path of locator steps of its own and is shown as it is:
+        ``member=Post.zip!/kund.mbox/message=<id>/part=2/attachment=cv.docx``.
+        """
+        steps: list[str] = []
+        archive: list[str] = []
+        for name in self.members:
+            if name.startswith(RECORD_STEPS):
+                if archive:
+                    steps.append("member=" + "!/".join(archive))
+                    archive = []
+                steps.append(name)
+            else:
+                archive.append(name)
+        if archive:
+            steps.append("member=" + "!/".join(archive))
+        return "/".join(steps)
 
     def child(self, name: str) -> ObjectRef:
         """The reference of a member ``name`` inside this object."""

@@ -27,6 +27,7 @@ from piiscan.extractors.sniff import (
     PPTX,
     XLSX,
     extension,
+    looks_like_message,
     media_type,
 )
 from tests.extractors.conftest import make_zip
@@ -203,3 +204,27 @@ def test_sqlite(tmp_path: Path) -> None:
 )
 def test_extension(name: str, expected: str) -> None:
     assert extension(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"Return-Path: <a@x>\nDelivered-To: b@x\nFrom: a@x\n\nhej", True),
+        (b"From: Anna <a@x>\r\nTo: b@x\r\nSubject: hej\r\nDate: Fri, 1 Mar 2024\r\n\r\n", True),
+        (b"Date: Fri, 1 Mar 2024\nSubject: hej\n", True),
+        (b"Subject: hej\nTo: b@x\n\n", False),  # neither From, Date nor a mail-only header
+        (b"Namn: Anna Andersson\nTelefon: 070-174 06 05\n\n", False),
+        (b"From: Anna\nnot a header line\n\n", False),
+        (b"Received: from x\n\tby y\nMessage-ID: <a@x>\n", True),
+        (b"", False),
+    ],
+    ids=["maildir", "crlf", "date-subject", "no-from", "note", "not-headers", "folded", "empty"],
+)
+def test_looks_like_message(head: bytes, expected: bool) -> None:
+    assert looks_like_message(head) is expected
+
+
+def test_maildir_file_without_extension() -> None:
+    data = b"Date: Fri, 1 Mar 2024 10:00:00 +0100\nFrom: Anna <anna@exempel.se>\n\nHej\n"
+    blob = Blob.from_bytes("1709283600.M1P2.exempel.se:2,S", data)
+    assert media_type(blob, data[:HEAD_BYTES]) == "message/rfc822"

@@ -50,6 +50,9 @@ class Blob:
     :param opener: returns a fresh seekable binary stream positioned at 0.
     :param path: a local path to the same bytes when one exists (lets tools that need a
         file name, like ``antiword``, read it in place); never written to.
+    :param depth: how many containers the object sits in.
+    :param media_type: the type its container already knows it to be (a mailbox's message);
+        when set, :func:`~piiscan.extractors.dispatch.extract` uses it instead of sniffing.
     """
 
     name: str
@@ -57,6 +60,7 @@ class Blob:
     opener: Callable[[], BinaryIO]
     path: Path | None = None
     depth: int = 0
+    media_type: str = ""
 
     @classmethod
     def from_bytes(cls, name: str, data: bytes, *, depth: int = 0) -> Blob:

@@ -14,8 +14,8 @@ included. It decides before any extractor runs:
   :class:`~piiscan.errors.UnsupportedError` ("unsupported format: image/x-icon").
 
 Extractor modules are imported when first needed, so a missing optional module only makes
-its formats unsupported. Mail (.eml, mbox) is read as plain text until its dedicated
-extractors exist.
+its formats unsupported. A blob whose container set its ``media_type`` (an mbox's
+message) is not sniffed.
 
 .. versionadded:: 0.1
 """
@@ -72,9 +72,9 @@ _X = "piiscan.extractors."
 
 FORMATS: tuple[Format, ...] = (
     Format(
-        media_types=("text/plain", "message/rfc822", "application/mbox"),
+        media_types=("text/plain",),
         extractor=_X + "text:extract_text",
-        extensions=(".txt", ".log", ".md", ".eml", ".mbox"),
+        extensions=(".txt", ".log", ".md"),
         description="plain text in any common Swedish encoding, chunked",
     ),
     Format(
@@ -94,6 +94,24 @@ FORMATS: tuple[Format, ...] = (
         extractor=_X + "dumps.sqlite:extract_sqlite",
         extensions=(".sqlite", ".sqlite3", ".db"),
         description="SQLite databases, opened read-only and immutable",
+    ),
+    Format(
+        media_types=("message/rfc822",),
+        extractor=_X + "mail.message:extract_eml",
+        extensions=(".eml",),
+        description="e-mail messages (also Maildir files): headers, bodies, attachments",
+    ),
+    Format(
+        media_types=("application/mbox",),
+        extractor=_X + "mail.mbox:extract_mbox",
+        extensions=(".mbox", ".mbx"),
+        description="mbox mailboxes, read message by message",
+    ),
+    Format(
+        media_types=("application/vnd.ms-outlook",),
+        extractor=_X + "mail.outlook:extract_msg",
+        extensions=(".msg",),
+        description="Outlook messages (with the optional extra piiscan-se[msg])",
     ),
     Format(
         media_types=("text/csv", "text/tab-separated-values"),
@@ -288,8 +306,10 @@ def extract(blob: Blob, limits: Limits) -> tuple[str, Iterator[Item]]:
     """
     if blob.size is not None and blob.size > limits.max_object_bytes:
         raise TooLargeError(f"object over {limits.max_object_bytes} bytes")
-    head = blob.read(HEAD_BYTES)
-    media = media_type(blob, head)
+    if blob.media_type:
+        media = blob.media_type if blob.size != 0 else EMPTY
+    else:
+        media = media_type(blob, blob.read(HEAD_BYTES))
     # Never the name: names are data (a file can be named after a person or a number).
     log.debug("object of %s bytes at depth %d read as %s", blob.size, blob.depth, media)
     if media == EMPTY:

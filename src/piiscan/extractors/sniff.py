@@ -14,7 +14,8 @@
    :func:`piiscan.extractors.office_crypto.ole_kind` names doc/xls/ppt/msg and encrypted
    OOXML (:data:`ENCRYPTED_OFFICE`);
 3. text: leading markup (``<?xml``, ``<html``, ``<!doctype html``) or JSON (``{"``, ``[{``)
-   after a BOM and whitespace, mail headers (``From `` for mbox, ``Received:``/``From:`` ...);
+   after a BOM and whitespace, an mbox ``From `` line, or a mail header block
+   (:func:`looks_like_message`: how Maildir files, which have no extension, are known);
 4. the extension breaks ties and names what content cannot tell apart (CSV vs TSV vs
    plain text, NDJSON vs JSON, SQL, HTML vs XML);
 5. :func:`piiscan.extractors.text.looks_binary` separates ``text/plain`` from
@@ -28,6 +29,7 @@ from __future__ import annotations
 import bz2
 import json
 import lzma
+import re
 import zipfile
 import zlib
 from pathlib import PurePosixPath
@@ -43,6 +45,7 @@ __all__ = [
     "PPTX",
     "XLSX",
     "extension",
+    "looks_like_message",
     "media_type",
 ]
 
@@ -149,6 +152,15 @@ _BINARY_BY_EXTENSION = {
     ".tiff": "image/tiff",
 }
 _MAIL_HEADERS = (b"received:", b"return-path:", b"delivered-to:", b"message-id:", b"mime-version:")
+# Headers that only mail has (one is needed), and headers mail usually has (two are needed).
+_MAIL_ONLY = frozenset(
+    {b"received", b"return-path", b"delivered-to", b"message-id", b"mime-version", b"x-mailer"}
+)
+_MAIL_USUAL = (
+    frozenset({b"from", b"to", b"cc", b"subject", b"date", b"reply-to", b"sender", b"content-type"})
+    | _MAIL_ONLY
+)
+_HEADER_LINE = re.compile(rb"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:")
 
 
 def extension(name: str) -> str:
@@ -157,6 +169,32 @@ def extension(name: str) -> str:
     if len(suffixes) >= 2 and suffixes[-2] == ".tar":
         return ".tar" + suffixes[-1]
     return suffixes[-1] if suffixes else ""
+
+
+def looks_like_message(head: bytes) -> bool:
+    """Whether ``head`` begins with an RFC 5322 header block: header lines (and folded
+    continuations) up to an empty line or the end of ``head``, with at least one header only
+    mail has (``Received``, ``Message-ID``, ``Return-Path``...) or ``From``/``Date`` and at
+    least two usual mail headers in all.
+
+    :param head: the object's first bytes.
+    """
+    names: set[bytes] = set()
+    lines = head.split(b"\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    for line in lines:
+        line = line.rstrip(b"\r")
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t") and names:
+            continue
+        match = _HEADER_LINE.match(line)
+        if match is None:
+            return False
+        names.add(match.group(1).lower())
+    usual = names & _MAIL_USUAL
+    return bool(names & _MAIL_ONLY) or (bool(names & {b"from", b"date"}) and len(usual) >= 2)
 
 
 def _zip_type(blob: Blob, ext: str) -> str:
@@ -245,7 +283,7 @@ def _text_type(head: bytes, ext: str) -> str:
     raw = head.lstrip().lower()
     if raw.startswith(b"from ") and b"\n" in raw:
         return "application/mbox"
-    if raw.startswith(_MAIL_HEADERS):
+    if raw.startswith(_MAIL_HEADERS) or looks_like_message(head.lstrip()):
         return "message/rfc822"
     return "text/plain"
 

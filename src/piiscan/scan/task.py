@@ -305,7 +305,7 @@ def _scan_blob(
     status, reason, media_type = Status.OK, "", ""
     timed_out = False
     content_hash = ""
-    member_prefix = f"member={ref.member}" if ref.members else ""
+    member_prefix = ref.locator_prefix
     try:
         content_hash = _content_hash(blob, context.keyer)
         if blob.size == 0:
