@@ -459,3 +459,46 @@ def test_scan_of_a_mailbox_finds_attachments_and_nothing_in_encoded_data(tmp_pat
         assert records == {at, f"{at}/attachment=kund åäö.docx"}
     persons = [f for f in findings if f["entity_type"] == "PERSON"]
     assert {f["masked"][:1] for f in persons} <= set("ABGKLT")  # no PERSON out of base64
+
+
+# ------------------------------------------------------------------------------------------
+# Outlook .pst.
+
+PST = THIRDPARTY / "tika_testPST_various.pst"
+
+
+def test_pst_without_the_extra_is_unsupported_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from piiscan.extractors.mail.pst import MISSING_EXTRA as MISSING_PST
+
+    monkeypatch.setitem(sys.modules, "pypff", None)  # as if not installed
+    media, items = extract(Blob.from_path(PST), LIMITS)
+    assert media == "application/vnd.ms-outlook-pst"
+    with pytest.raises(UnsupportedError) as caught:
+        list(items)
+    assert str(caught.value) == MISSING_PST
+    assert "piiscan-se[pst]" in MISSING_PST
+
+
+def test_pst_messages_are_members_read_as_messages() -> None:
+    pytest.importorskip("pypff")
+    media, items = extract(Blob.from_path(PST), LIMITS)
+    members = [i for i in items if isinstance(i, Member)]
+    assert media == "application/vnd.ms-outlook-pst"
+    assert len(members) == 4
+    assert all(m.name.startswith("message=<") and m.name.endswith(">") for m in members)
+    assert all(m.mtime is not None and m.blob.media_type == "message/rfc822" for m in members)
+    first = list(extract(members[0].blob, LIMITS)[1])
+    segments = _segments(first)
+    assert {"header=From", "header=To", "header=Subject"} <= set(segments)
+    assert any(loc.startswith("part=") for loc in segments)
+
+
+def test_damaged_pst_keeps_the_messages_read_before_the_damage() -> None:
+    pytest.importorskip("pypff")
+    data = PST.read_bytes()
+    _, items = extract(Blob.from_bytes("kaputt.pst", data[: len(data) * 3 // 10]), LIMITS)
+    seen: list[Item] = []
+    with pytest.raises(ExtractionError, match="damaged Outlook PST") as caught:
+        seen.extend(items)
+    assert len(seen) == 1
+    assert "@" not in str(caught.value)

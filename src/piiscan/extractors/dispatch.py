@@ -114,6 +114,12 @@ FORMATS: tuple[Format, ...] = (
         description="Outlook messages (with the optional extra piiscan-se[msg])",
     ),
     Format(
+        media_types=("application/vnd.ms-outlook-pst",),
+        extractor=_X + "mail.pst:extract_pst",
+        extensions=(".pst", ".ost"),
+        description="Outlook data files, message by message (with the extra piiscan-se[pst])",
+    ),
+    Format(
         media_types=("text/csv", "text/tab-separated-values"),
         extractor=_X + "tabular:extract_delimited",
         extensions=(".csv", ".tsv", ".tab"),
