@@ -32,7 +32,7 @@ from email.message import Message
 from piiscan.errors import TooLargeError
 from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.extractors.mail.locators import message_step
-from piiscan.extractors.mail.message import MESSAGE, message_date
+from piiscan.extractors.mail.message import MESSAGE, message_date, message_id
 
 __all__ = ["extract_mbox", "is_separator", "split_mbox"]
 
@@ -72,14 +72,6 @@ def split_mbox(lines: Iterable[bytes], max_bytes: int) -> Iterator[bytes | None]
         yield b"".join(kept) if size <= max_bytes else None
 
 
-def _message_id(headers: Message) -> str | None:
-    try:
-        value = headers.get("Message-ID")
-    except Exception:  # a header the parser trips over: the index names the message
-        return None
-    return None if value is None else str(value)
-
-
 def extract_mbox(blob: Blob, limits: Limits) -> Iterator[Member]:
     """Yield the messages of an mbox file as members, one at a time.
 
@@ -88,7 +80,7 @@ def extract_mbox(blob: Blob, limits: Limits) -> Iterator[Member]:
     """
     if blob.depth >= limits.max_depth:
         raise TooLargeError("nesting depth limit")
-    parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
     skipped = 0
     with blob.opener() as stream:
         for index, data in enumerate(split_mbox(stream, limits.max_member_bytes), start=1):
@@ -102,7 +94,7 @@ def extract_mbox(blob: Blob, limits: Limits) -> Iterator[Member]:
                 headers = Message()
             member = Blob.from_bytes(f"{index}.eml", data, depth=blob.depth + 1)
             yield Member(
-                name=message_step(_message_id(headers), f"#{index}"),
+                name=message_step(message_id(headers), f"#{index}"),
                 blob=dataclasses.replace(member, media_type=MESSAGE),
                 mtime=message_date(headers),
             )
