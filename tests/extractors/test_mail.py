@@ -227,6 +227,18 @@ def test_forwarded_messages_stop_at_the_depth_limit() -> None:
         list(items)
 
 
+def test_multiparts_nested_too_deep_are_too_large() -> None:
+    body = b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n" % (i, i) for i in range(200)
+    )
+    data = b"From: a@exempel.se\n" + body + b"Content-Type: text/plain\n\nhej\n"
+    _, items = extract(Blob.from_bytes("a.eml", data), LIMITS)
+    seen: list[Item] = []
+    with pytest.raises(TooLargeError, match="nested deeper than 64"):
+        seen.extend(items)
+    assert list(_segments(seen)) == ["message=a.eml/header=From"]
+
+
 # ------------------------------------------------------------------------------------------
 # Locators.
 

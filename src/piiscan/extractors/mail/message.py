@@ -31,9 +31,11 @@ attachments (the dispatcher decides), signatures (``application/pkcs7-signature`
 (it holds the encoded parts), and encrypted bodies (S/MIME ``pkcs7-mime``,
 ``multipart/encrypted``).
 
-Failures keep what was read: after the last part, a missing multipart boundary raises
-:class:`~piiscan.errors.ExtractionError` (status ``error``) and an encrypted body
-:class:`~piiscan.errors.EncryptedError`; the headers and readable parts keep their findings.
+Failures keep what was read: multiparts nested deeper than :data:`MAX_MIME_DEPTH` stop the
+message with :class:`~piiscan.errors.TooLargeError`; after the last part, a missing multipart
+boundary raises :class:`~piiscan.errors.ExtractionError` (status ``error``) and an encrypted
+body :class:`~piiscan.errors.EncryptedError`; the headers and readable parts keep their
+findings.
 
 Where the message sits in the locator: an ``.eml`` or Maildir file holds one message and its
 items are located under ``message=<Message-ID>`` (without one, ``message=`` + the file name).
@@ -67,6 +69,7 @@ from piiscan.model import Segment
 
 __all__ = [
     "HEADERS",
+    "MAX_MIME_DEPTH",
     "MESSAGE",
     "decode_body",
     "extract_eml",
@@ -100,6 +103,9 @@ _ENCRYPTED = frozenset(
     {"multipart/encrypted", "application/pkcs7-mime", "application/x-pkcs7-mime"}
 )
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
+MAX_MIME_DEPTH = 64
+"""Multiparts nested deeper than this are refused (``too_large``), before Python's recursion
+limit is: real mail nests a few levels."""
 _EXTENSIONS = {
     "text/plain": ".txt",
     "text/html": ".html",
@@ -278,6 +284,8 @@ def _body(walk: _Walk, entity: Message, base: str, nesting: int) -> Iterator[Ite
 
 
 def _part(walk: _Walk, part: Message, section: str, nesting: int) -> Iterator[Item]:
+    if section.count(".") >= MAX_MIME_DEPTH:
+        raise TooLargeError(f"MIME parts nested deeper than {MAX_MIME_DEPTH} levels")
     if any(isinstance(defect, _BROKEN) for defect in part.defects):
         walk.broken += 1
     content_type = part.get_content_type()
