@@ -22,14 +22,15 @@ from piiscan.extractors.base import Blob, Item, Limits, Member
 from piiscan.extractors.dispatch import extract
 from piiscan.extractors.mail.locators import (
     attachment_step,
-    escape_value,
     message_id_value,
     message_step,
 )
 from piiscan.extractors.mail.mbox import is_separator, split_mbox
 from piiscan.extractors.mail.message import decode_body
 from piiscan.extractors.mail.outlook import MISSING_EXTRA
+from piiscan.locator import Locator
 from piiscan.model import Segment
+from piiscan.subject.lookup import record_of
 
 THIRDPARTY = Path(__file__).resolve().parents[2] / "fixtures" / "thirdparty"
 MSG_WITH_ATTACHMENTS = THIRDPARTY / "tika_testMSG_att_msg.msg"
@@ -249,7 +250,7 @@ def test_multiparts_nested_too_deep_are_too_large() -> None:
         ("<4711@exempel.se>", "<4711@exempel.se>"),
         (" <a/b=c@exempel.se> (kommentar)", "<a/b=c@exempel.se>"),
         ("4711@exempel.se", "<4711@exempel.se>"),
-        ('<"a b"%<x@y>', '<"a%20b"%25%3Cx@y>'),
+        ('<"a b"%<x@y>', '<"a b"%<x@y>'),
         ("<>", None),
         ("", None),
         (None, None),
@@ -262,26 +263,42 @@ def test_message_id_value(header: str | None, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("filename", "expected"),
     [
-        ("kund.docx", "kund.docx"),
-        ("2019/kund=1.docx", "2019%2Fkund%3D1.docx"),
-        ("100%.txt", "100%25.txt"),
-        ("a\tb", "a%09b"),
-        ("Åsa.pdf", "Åsa.pdf"),
+        ("kund.docx", "part=2/attachment=kund.docx"),
+        ("2019/kund=1.docx", "part=2/attachment=2019%2Fkund%3D1.docx"),
+        ("100%.txt", "part=2/attachment=100%25.txt"),
+        ("a\tb", "part=2/attachment=a%09b"),
+        ("Åsa.pdf", "part=2/attachment=Åsa.pdf"),
+        (None, "part=2"),
     ],
 )
-def test_escape_value(value: str, expected: str) -> None:
-    assert escape_value(value) == expected
-    assert "/" not in escape_value(value)
+def test_attachment_step(filename: str | None, expected: str) -> None:
+    step = attachment_step("2", filename)
+    assert step == expected
+    assert Locator.parse(step).steps[-1][1] == (filename or "2")  # one escape, one parse
 
 
-def test_steps() -> None:
-    assert message_step("<x@y>", "#3") == "message=<x@y>"
-    assert message_step(None, "#3") == "message=#3"
-    assert message_step(None, "a/b.eml") == "message=a%2Fb.eml"
-    assert attachment_step("1.2", "cv.docx") == "part=1.2/attachment=cv.docx"
-    assert attachment_step("3", None) == "part=3"
+@pytest.mark.parametrize(
+    ("message_id", "fallback", "expected"),
+    [
+        ("<x@y>", "#3", "message=<x@y>"),
+        ("<a/b=c%d@exempel.se>", "#3", "message=<a%2Fb%3Dc%25d@exempel.se>"),
+        (None, "#3", "message=#3"),
+        (None, "a/b.eml", "message=a%2Fb.eml"),
+    ],
+)
+def test_message_step(message_id: str | None, fallback: str, expected: str) -> None:
+    step = message_step(message_id, fallback)
+    assert step == expected
+    assert record_of(step + "/part=1") == step  # the subject lookup reads it back
+
+
+def test_steps_are_parsed_back() -> None:
+    step = message_step("<a/b=c@exempel.se>", "#1") + "/" + attachment_step("1.2", "k/v.pdf")
+    assert Locator.parse(step).steps == (
+        ("message", "<a/b=c@exempel.se>"), ("part", "1.2"), ("attachment", "k/v.pdf"),
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------
