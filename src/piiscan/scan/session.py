@@ -151,7 +151,8 @@ def run_scan(
     if key.is_new and notice is not None:
         notice(f"created a new key file {key.path}; keep it for later scans and lookups")
     setup = WorkerSetup(config=config, keyer=keyer, credentials=credentials)
-    context = TaskContext.build(setup, engine=engine)
+    # In-process tasks open objects through the walk's own sources (one SMB connection).
+    context = TaskContext.build(setup, engine=engine, sources=sources if workers == 1 else None)
     scan_id = new_scan_id()
     totals = Progress()
     writer = InventoryWriter(

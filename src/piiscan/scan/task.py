@@ -90,10 +90,18 @@ class TaskContext:
     _sources: list[Source] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, setup: WorkerSetup, *, engine: Engine | None = None) -> TaskContext:
+    def build(
+        cls,
+        setup: WorkerSetup,
+        *,
+        engine: Engine | None = None,
+        sources: list[Source] | None = None,
+    ) -> TaskContext:
         """A context for ``setup`` (sources open lazily).
 
         :param engine: an engine already built from ``setup.config``; built here if ``None``.
+        :param sources: sources of ``setup.config``'s roots this process has already (the
+            walk's, when tasks run in the process that walks: one connection serves both).
         :raises PiiscanError: for a configuration the engine cannot be built from.
         """
         config = setup.config
@@ -103,6 +111,7 @@ class TaskContext:
             limits=config.limits,
             config=config,
             credentials=setup.credentials,
+            _sources=sources,
         )
 
     def warm_up(self) -> None:
