@@ -31,19 +31,19 @@ Example::
     >>> validate_bank_account("5839-8257466").normalized
     '58398257466'
 
+The rules run in the compiled core (``core/src/validators/bank.rs``); this module is its typed
+Python face.
+
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
-from importlib import resources
+from datetime import date
 
-from piiscan.validators.base import Strength, Verdict
-from piiscan.validators.checksums import luhn, mod11
-from piiscan.validators.personnummer import parse_identity_number
+from piiscan import _core
+from piiscan.validators.base import Verdict
 
 __all__ = [
     "ClearingRange",
@@ -53,18 +53,6 @@ __all__ = [
     "validate_bankgiro",
     "validate_plusgiro",
 ]
-
-_BANKGIRO = re.compile(r"[0-9]{3,4}-[0-9]{4}|[0-9]{7,8}")
-_PLUSGIRO = re.compile(r"(?P<body>[0-9]{1,7}|[0-9]{1,3}(?: [0-9]{2})+)-(?P<check>[0-9])")
-_ACCOUNT = re.compile(r"[0-9]+(?:(?:, ?|[ .-])[0-9]+)*")
-
-_TEST_BANKGIRO = frozenset({"9912346"})  # Bankgirot's published test number 991-2346
-_TEST_PLUSGIRO = frozenset({"9201005"})  # Nordea Total-IN test files, 920100-5
-# Swedbank's Validex test account (IBAN SE42 8000 0890 1191 4616 8423), as normalised here.
-_TEST_ACCOUNTS = frozenset({"89019146168423"})
-# Nordea personkonto: the account number is the holder's personnummer.
-_PERSONKONTO_CLEARINGS = frozenset({"3300", "3782"})
-_SWEDBANK_FIVE_DIGIT = "8"  # clearing numbers 8xxx are written with a fifth, check digit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,43 +83,27 @@ class ClearingRange:
     length: int
 
 
-@functools.cache
-def _clearing_ranges() -> tuple[ClearingRange, ...]:
-    text = (resources.files("piiscan") / "data" / "clearing_ranges.psv").read_text("utf-8")
-    ranges = []
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        start, end, iban_id, bic, bank, acc_type, check, method, min_len, length = line.split("|")
-        ranges.append(
-            ClearingRange(
-                start=int(start),
-                end=int(end),
-                iban_id=iban_id,
-                bic=bic,
-                bank=bank,
-                account_type=acc_type,
-                check=check,
-                iban_method=method,
-                min_length=int(min_len),
-                length=int(length),
-            )
-        )
-    return tuple(ranges)
-
-
 def clearing_range(clearing: str) -> ClearingRange | None:
     """The range a clearing number belongs to.
 
     :param clearing: four digits, or five for Swedbank's 8xxx-x (the fifth is ignored here).
     """
-    if len(clearing) not in (4, 5) or not (clearing.isascii() and clearing.isdigit()):
+    row = _core.clearing_range(clearing)
+    if row is None:
         return None
-    number = int(clearing[:4])
-    for row in _clearing_ranges():
-        if row.start <= number <= row.end:
-            return row
-    return None
+    start, end, iban_id, bic, bank, account_type, check, iban_method, min_length, length = row
+    return ClearingRange(
+        start=start,
+        end=end,
+        iban_id=iban_id,
+        bic=bic,
+        bank=bank,
+        account_type=account_type,
+        check=check,
+        iban_method=iban_method,
+        min_length=min_length,
+        length=length,
+    )
 
 
 def bank_for_clearing(clearing: str) -> str | None:
@@ -141,18 +113,6 @@ def bank_for_clearing(clearing: str) -> str | None:
     """
     row = clearing_range(clearing)
     return None if row is None else row.bank
-
-
-def _account_check(row: ClearingRange, clearing4: str, account: str) -> bool:
-    if row.account_type == "Type1":
-        payload = clearing4[1:] if row.check == "Comment1" else clearing4
-        return mod11(payload + account)
-    if row.check == "Comment2":
-        return mod11(account)
-    return luhn(account)
-
-
-_ACCOUNT_LABELS = re.compile(r"(?i)\b(?:kontonummer|kontonr|konto|nr)\b\.?:?")
 
 
 def validate_bank_account(candidate: str) -> Verdict | None:
@@ -169,33 +129,10 @@ def validate_bank_account(candidate: str) -> Verdict | None:
     :returns: a verdict whose ``normalized`` is the 4-digit clearing number followed by the
         account zero-padded to its full length, or ``None``.
     """
-    # "1274, konto 0235305" and "clearingnr 1274 kontonr 0235305" name the parts in words.
-    candidate = " ".join(_ACCOUNT_LABELS.sub(" ", candidate).split())
-    if not _ACCOUNT.fullmatch(candidate) or not candidate.isascii():
-        return None
-    digits = "".join(char for char in candidate if char.isdigit())
-    clearing_length = 5 if digits.startswith(_SWEDBANK_FIVE_DIGIT) else 4
-    clearing, account = digits[:clearing_length], digits[clearing_length:]
-    row = clearing_range(clearing)
-    if row is None or not row.min_length <= len(account) <= row.length:
-        return None
-    if clearing_length == 5 and not luhn(clearing):
-        return None
-    clearing4 = clearing[:4]
-    padded = account.zfill(row.length)
-    if not _account_check(row, clearing4, padded):
-        return None
-    full = len(account) == row.length or clearing_length == 5
-    flags: set[str] = set()
-    if clearing4 in _PERSONKONTO_CLEARINGS and parse_identity_number(padded) is not None:
-        flags.add("personnummer_account")
-    normalized = clearing4 + padded
-    if normalized in _TEST_ACCOUNTS:
-        flags.add("test_identity")
-    return Verdict(
-        normalized=normalized,
-        strength=Strength.MEDIUM if full else Strength.LOW,
-        flags=frozenset(flags),
+    # The personkonto check reads the account as a personnummer, whose century depends on today.
+    today = date.today()
+    return Verdict.from_core(
+        _core.validate_bank_account(candidate, today.year, today.month, today.day)
     )
 
 
@@ -209,15 +146,7 @@ def validate_bankgiro(candidate: str) -> Verdict | None:
     :returns: a verdict whose ``normalized`` is the digits without fixed-width zero padding,
         or ``None``.
     """
-    if not _BANKGIRO.fullmatch(candidate):
-        return None
-    digits = candidate.replace("-", "")
-    if len(digits) == 8 and digits.startswith("0"):
-        digits = digits[1:]  # zero-padded to fixed width in payment files
-    if digits.startswith("0") or not luhn(digits):
-        return None
-    flags = frozenset({"test_identity"}) if digits in _TEST_BANKGIRO else frozenset()
-    return Verdict(normalized=digits, strength=Strength.LOW, flags=flags)
+    return Verdict.from_core(_core.validate_bankgiro(candidate))
 
 
 def validate_plusgiro(candidate: str) -> Verdict | None:
@@ -229,11 +158,4 @@ def validate_plusgiro(candidate: str) -> Verdict | None:
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the digits, or ``None``.
     """
-    match = _PLUSGIRO.fullmatch(candidate)
-    if match is None:
-        return None
-    digits = match["body"].replace(" ", "") + match["check"]
-    if not 2 <= len(digits) <= 8 or digits.startswith("0") or not luhn(digits):
-        return None
-    flags = frozenset({"test_identity"}) if digits in _TEST_PLUSGIRO else frozenset()
-    return Verdict(normalized=digits, strength=Strength.LOW, flags=flags)
+    return Verdict.from_core(_core.validate_plusgiro(candidate))

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from piiscan._core import CoreVerdict
 
 
 class Strength(enum.IntEnum):
@@ -32,6 +36,22 @@ class Verdict:
     normalized: str
     strength: Strength | None = None
     flags: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_core(cls, raw: CoreVerdict) -> Verdict | None:
+        """The verdict a validator of the compiled core returned, or ``None`` for a rejection.
+
+        :param raw: ``(normalized, strength, flags)`` from :mod:`piiscan._core`, the strength
+            as the integer value of :class:`Strength`.
+        """
+        if raw is None:
+            return None
+        normalized, strength, flags = raw
+        return cls(
+            normalized=normalized,
+            strength=None if strength is None else Strength(strength),
+            flags=flags,
+        )
 
 
 Validator = Callable[[str], "Verdict | None"]

@@ -23,25 +23,18 @@ Example::
     >>> validate_organisationsnummer("SE556016068001").normalized
     '5560160680'
 
+The rules run in the compiled core (``core/src/validators/organisationsnummer.rs``); this
+module is its typed Python face.
+
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import re
-
-from piiscan.validators.base import Strength, Verdict
-from piiscan.validators.checksums import luhn
+from piiscan import _core
+from piiscan.validators.base import Verdict
 
 __all__ = ["is_organisationsnummer", "parse_vat_number", "validate_organisationsnummer"]
-
-_TEN = r"(?P<head>[0-9]{6})(?P<sep>-?)(?P<tail>[0-9]{4})"
-_PLAIN = re.compile(r"(?P<prefix>16)?" + _TEN)
-_VAT = re.compile(r"SE ?(?P<head>[0-9]{6})(?P<sep>[- ]?)(?P<tail>[0-9]{4}) ?01")
-_GROUP_DIGITS = frozenset("12356789")
-
-# Published fictitious organisations (Skatteverket's Navet test certificate, "Kommun A").
-_TEST_NUMBERS = frozenset({"2021004748"})
 
 
 def is_organisationsnummer(digits10: str) -> bool:
@@ -49,14 +42,7 @@ def is_organisationsnummer(digits10: str) -> bool:
 
     :param digits10: exactly ten digits, no separator.
     """
-    return (
-        len(digits10) == 10
-        and digits10.isascii()
-        and digits10.isdigit()
-        and digits10[0] in _GROUP_DIGITS
-        and digits10[2] >= "2"
-        and luhn(digits10)
-    )
+    return _core.is_organisationsnummer(digits10)
 
 
 def parse_vat_number(candidate: str) -> str | None:
@@ -68,11 +54,7 @@ def parse_vat_number(candidate: str) -> str | None:
     :param candidate: the matched text, e.g. ``"SE556016068001"``.
     :returns: the ten digits, or ``None``.
     """
-    match = _VAT.fullmatch(candidate)
-    if match is None:
-        return None
-    digits = match["head"] + match["tail"]
-    return digits if luhn(digits) else None
+    return _core.parse_vat_number(candidate)
 
 
 def validate_organisationsnummer(candidate: str) -> Verdict | None:
@@ -80,22 +62,10 @@ def validate_organisationsnummer(candidate: str) -> Verdict | None:
 
     Strength: the VAT form HIGH (the ``SE``/``01`` frame is specific); the dashed or the
     ``16``-prefixed form MEDIUM; a bare ten-digit run LOW (7 % of random ten-digit strings
-    pass). Flag ``test_identity`` for published fictitious organisations.
+    pass). Flag ``test_identity`` for published fictitious organisations (Skatteverket's
+    Navet test certificate, "Kommun A").
 
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the ten digits, or ``None``.
     """
-    vat = _VAT.fullmatch(candidate)
-    if vat is not None:
-        digits = vat["head"] + vat["tail"]
-        strength = Strength.HIGH
-    else:
-        plain = _PLAIN.fullmatch(candidate)
-        if plain is None:
-            return None
-        digits = plain["head"] + plain["tail"]
-        strength = Strength.MEDIUM if plain["prefix"] or plain["sep"] else Strength.LOW
-    if not is_organisationsnummer(digits):
-        return None
-    flags = frozenset({"test_identity"}) if digits in _TEST_NUMBERS else frozenset()
-    return Verdict(normalized=digits, strength=strength, flags=flags)
+    return Verdict.from_core(_core.validate_organisationsnummer(candidate))

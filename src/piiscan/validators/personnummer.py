@@ -31,20 +31,20 @@ Example::
     >>> validate_personnummer("19850601-2387").normalized
     '198506012387'
 
+The rules run in the compiled core (``core/src/validators/personnummer.rs``, which also holds
+the Skatteverket test lists); this module is its typed Python face.
+
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
-from typing import Literal
+from typing import Literal, cast
 
-from piiscan.validators.base import Strength, Verdict
-from piiscan.validators.checksums import luhn
+from piiscan import _core
+from piiscan.validators.base import Verdict
 
 __all__ = [
     "IdentityNumber",
@@ -54,11 +54,6 @@ __all__ = [
     "validate_samordningsnummer",
 ]
 
-_SHAPE = re.compile(
-    r"(?P<century>[0-9]{2})?(?P<yy>[0-9]{2})(?P<mm>[0-9]{2})(?P<dd>[0-9]{2})"
-    r"(?P<sep>[-+ ]?)(?P<serial>[0-9]{3})(?P<check>[0-9])"
-)
-_CENTURIES = frozenset({"18", "19", "20"})
 _DAY_OFFSET = 60  # samordningsnummer: day of birth + 60
 
 Kind = Literal["personnummer", "samordningsnummer"]
@@ -92,13 +87,6 @@ class IdentityNumber:
         return self.digits12[4:6] == "00" or self.digits12[6:8] == str(_DAY_OFFSET)
 
 
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
 def parse_identity_number(candidate: str, *, today: date | None = None) -> IdentityNumber | None:
     """Parse a personnummer or samordningsnummer as written in text.
 
@@ -107,106 +95,28 @@ def parse_identity_number(candidate: str, *, today: date | None = None) -> Ident
         defaults to :meth:`datetime.date.today`.
     :returns: the parsed number, or ``None`` when ``candidate`` is not a valid one.
     """
-    match = _SHAPE.fullmatch(candidate)
-    if match is None:
-        return None
-    century, yy, mm, dd, separator, serial, check = match.group(
-        "century", "yy", "mm", "dd", "sep", "serial", "check"
-    )
-    if serial == "000" or not luhn(yy + mm + dd + serial + check):
-        return None
     ref = today or date.today()
-    if century is not None:
-        if century not in _CENTURIES:
-            return None
-        year = int(century + yy)
-    else:
-        year = ref.year - (ref.year - int(yy)) % 100
-        if separator == "+":
-            year -= 100
-    month, day_field = int(mm), int(dd)
-    if 1 <= day_field <= 31:
-        kind: Kind = "personnummer"
-        day = day_field
-    elif _DAY_OFFSET <= day_field <= _DAY_OFFSET + 31:
-        kind = "samordningsnummer"
-        day = day_field - _DAY_OFFSET
-    else:
+    parsed = _core.parse_identity_number(candidate, ref.year, ref.month, ref.day)
+    if parsed is None:
         return None
-    if month > 12 or (month == 0 and kind == "personnummer"):
-        return None
-
-    birth_date: date | None = None
-    impossible = False
-    if month == 0 or day == 0:
-        # Unknown parts: only what is known can lie in the future.
-        if (year, month) > (ref.year, ref.month if month else 0):
-            return None
-    elif day > _days_in_month(year, month):
-        if kind == "personnummer":
-            return None
-        impossible = True
-        if (year, month) > (ref.year, ref.month):
-            return None
-    else:
-        birth_date = date(year, month, day)
-        if birth_date > ref:
-            return None
+    digits12, kind, birth, impossible, separator, explicit_century = parsed
     return IdentityNumber(
-        digits12=f"{year:04d}{mm}{dd}{serial}{check}",
-        kind=kind,
-        birth_date=birth_date,
+        digits12=digits12,
+        kind=cast(Kind, kind),
+        birth_date=None if birth is None else date(*birth),
         impossible_date=impossible,
         separator=separator,
-        explicit_century=century is not None,
+        explicit_century=explicit_century,
     )
-
-
-@functools.cache
-def _skatteverket_test_numbers() -> frozenset[str]:
-    data = resources.files("piiscan") / "data"
-    numbers: set[str] = set()
-    for name in ("skatteverket_testpersonnummer.txt", "skatteverket_testsamordningsnummer.txt"):
-        text = (data / name).read_text(encoding="ascii")
-        numbers.update(line.strip() for line in text.splitlines() if line.strip())
-    return frozenset(numbers)
 
 
 def is_skatteverket_test_number(digits12: str) -> bool:
     """True when ``digits12`` is in Skatteverket's published test personnummer or
-    samordningsnummer (bundled open data, CC0; the lists are read once on first use).
+    samordningsnummer (bundled open data, CC0, compiled into the core).
 
     :param digits12: the 12-digit form ``CCYYMMDDNNNC``.
     """
-    return digits12 in _skatteverket_test_numbers()
-
-
-def _strength(identity: IdentityNumber) -> Strength:
-    if identity.impossible_date or identity.separator == " ":
-        return Strength.LOW
-    if identity.explicit_century:
-        strength = Strength.HIGH
-    elif identity.separator:
-        strength = Strength.MEDIUM
-    else:
-        # About 0.75 % of random 10-digit strings pass, and mobile numbers of people born
-        # 2000-09 look the same: a bare 10-digit run proves little on its own.
-        return Strength.LOW
-    if identity.kind == "samordningsnummer" and identity.partial_date:
-        # Month 00 / day 60 removes part of the date check, so the form proves less.
-        return min(strength, Strength.MEDIUM)
-    return strength
-
-
-def _verdict(identity: IdentityNumber) -> Verdict:
-    flags: set[str] = set()
-    if identity.impossible_date:
-        flags.add("impossible_date")
-    if is_skatteverket_test_number(identity.digits12):
-        flags.add("test_identity")
-    return Verdict(
-        normalized=identity.digits12, strength=_strength(identity), flags=frozenset(flags)
-    )
+    return _core.is_skatteverket_test_number(digits12)
 
 
 def validate_personnummer(candidate: str, *, today: date | None = None) -> Verdict | None:
@@ -219,10 +129,8 @@ def validate_personnummer(candidate: str, *, today: date | None = None) -> Verdi
     :param today: reference date for century inference (tests); defaults to today.
     :returns: a verdict whose ``normalized`` is ``CCYYMMDDNNNC``, or ``None``.
     """
-    identity = parse_identity_number(candidate, today=today)
-    if identity is None or identity.kind != "personnummer":
-        return None
-    return _verdict(identity)
+    ref = today or date.today()
+    return Verdict.from_core(_core.validate_personnummer(candidate, ref.year, ref.month, ref.day))
 
 
 def validate_samordningsnummer(candidate: str, *, today: date | None = None) -> Verdict | None:
@@ -236,7 +144,7 @@ def validate_samordningsnummer(candidate: str, *, today: date | None = None) -> 
     :param today: reference date for century inference (tests); defaults to today.
     :returns: a verdict whose ``normalized`` is ``CCYYMMDDNNNC``, or ``None``.
     """
-    identity = parse_identity_number(candidate, today=today)
-    if identity is None or identity.kind != "samordningsnummer":
-        return None
-    return _verdict(identity)
+    ref = today or date.today()
+    return Verdict.from_core(
+        _core.validate_samordningsnummer(candidate, ref.year, ref.month, ref.day)
+    )

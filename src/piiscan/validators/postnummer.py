@@ -16,32 +16,18 @@ Example::
     >>> validate_postnummer("SE-114 55").normalized
     '11455'
 
+The rules run in the compiled core (``core/src/validators/postnummer.rs``); this module is its typed
+Python face.
+
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import re
-from importlib import resources
-
-from piiscan.validators.base import Strength, Verdict
+from piiscan import _core
+from piiscan.validators.base import Verdict
 
 __all__ = ["is_known_postort", "postort_for", "validate_postnummer"]
-
-_SHAPE = re.compile(r"(?:SE-|S-)?(?P<head>[1-9][0-9]{2})[ \u00a0]?(?P<tail>[0-9]{2})")
-
-
-@functools.cache
-def _gazetteer() -> dict[str, str]:
-    text = (resources.files("piiscan") / "data" / "postnummer.csv").read_text("utf-8")
-    return {row["postal_code"]: row["locality"] for row in csv.DictReader(text.splitlines())}
-
-
-@functools.cache
-def _postorter() -> frozenset[str]:
-    return frozenset(name.casefold() for name in _gazetteer().values())
 
 
 def postort_for(postnummer5: str) -> str | None:
@@ -49,7 +35,7 @@ def postort_for(postnummer5: str) -> str | None:
 
     :param postnummer5: the five digits, no space.
     """
-    return _gazetteer().get(postnummer5)
+    return _core.postort_for(postnummer5)
 
 
 def is_known_postort(name: str) -> bool:
@@ -57,7 +43,7 @@ def is_known_postort(name: str) -> bool:
 
     :param name: e.g. ``"STOCKHOLM"`` or ``"Göteborg"``.
     """
-    return " ".join(name.split()).casefold() in _postorter()
+    return _core.is_known_postort(name)
 
 
 def validate_postnummer(candidate: str) -> Verdict | None:
@@ -69,9 +55,4 @@ def validate_postnummer(candidate: str) -> Verdict | None:
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the five digits, or ``None``.
     """
-    match = _SHAPE.fullmatch(candidate)
-    if match is None:
-        return None
-    digits = match["head"] + match["tail"]
-    strength = Strength.MEDIUM if digits in _gazetteer() else Strength.LOW
-    return Verdict(normalized=digits, strength=strength)
+    return Verdict.from_core(_core.validate_postnummer(candidate))

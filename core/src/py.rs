@@ -1,0 +1,288 @@
+//! The Python face of the core, `piiscan._core`: thin wrappers that convert arguments and
+//! results and nothing else. The rules live in the plain Rust modules.
+//!
+//! A verdict crosses as `(normalized, strength, flags)`: the strength as the integer value of
+//! `piiscan.validators.Strength` and the flags as a `frozenset` of names; the Python wrappers
+//! build their `Verdict` from it. Nothing here formats an input into an error message.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyFrozenSet;
+
+use crate::checksums;
+use crate::validators::personnummer::{self, Date};
+use crate::validators::{bank, card, organisationsnummer, postnummer};
+use crate::verdict::Verdict;
+
+/// What a validator hands to Python: `(normalized, strength, flags)` or `None`.
+type PyVerdict<'py> = Option<(String, Option<u8>, Bound<'py, PyFrozenSet>)>;
+
+fn to_python(py: Python<'_>, verdict: Option<Verdict>) -> PyResult<PyVerdict<'_>> {
+    let Some(verdict) = verdict else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = verdict.flags.iter().map(|flag| flag.name()).collect();
+    let flags = PyFrozenSet::new(py, &names)?;
+    Ok(Some((
+        verdict.normalized,
+        verdict.strength.map(|strength| strength as u8),
+        flags,
+    )))
+}
+
+fn date(year: i32, month: u32, day: u32) -> Date {
+    Date { year, month, day }
+}
+
+fn not_digits() -> PyErr {
+    PyValueError::new_err("expected only the digits 0-9")
+}
+
+/// True when `digits` (only 0-9) passes the Luhn check, the check digit last.
+#[pyfunction]
+fn luhn(digits: &str) -> bool {
+    checksums::luhn(digits)
+}
+
+/// The digit that, appended to `payload` (only 0-9), makes it pass `luhn`.
+#[pyfunction]
+fn luhn_check_digit(payload: &str) -> PyResult<String> {
+    checksums::luhn_check_digit(payload)
+        .map(String::from)
+        .ok_or_else(not_digits)
+}
+
+/// True when the weighted sum is 0 mod 11 (weights 1, 2, ... 10 from the right).
+#[pyfunction]
+fn mod11(digits: &str) -> bool {
+    checksums::mod11(digits)
+}
+
+/// The digit that completes `payload` for `mod11`, or `None` when no digit can.
+#[pyfunction]
+fn mod11_check_digit(payload: &str) -> PyResult<Option<String>> {
+    if !payload.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(not_digits());
+    }
+    Ok(checksums::mod11_check_digit(payload).map(String::from))
+}
+
+/// True when `alnum` (digits and letters, IBAN order) is 1 mod 97.
+#[pyfunction]
+fn mod97(alnum: &str) -> PyResult<bool> {
+    checksums::mod97(alnum)
+        .ok_or_else(|| PyValueError::new_err("expected digits and letters A-Z only"))
+}
+
+/// The two digits that, appended to `payload`, make it pass `mod97`.
+#[pyfunction]
+fn mod97_check_digits(payload: &str) -> PyResult<String> {
+    checksums::mod97_check_digits(payload)
+        .ok_or_else(|| PyValueError::new_err("expected digits and letters A-Z only"))
+}
+
+/// A parsed identity number as `(digits12, kind, birth_date, impossible_date, separator,
+/// explicit_century)`, `birth_date` as `(year, month, day)` or `None`.
+type PyIdentity = (
+    String,
+    &'static str,
+    Option<(i32, u32, u32)>,
+    bool,
+    &'static str,
+    bool,
+);
+
+/// Parse a personnummer or samordningsnummer against the reference date `year-month-day`.
+#[pyfunction]
+fn parse_identity_number(candidate: &str, year: i32, month: u32, day: u32) -> Option<PyIdentity> {
+    personnummer::parse_identity_number(candidate, date(year, month, day)).map(|identity| {
+        (
+            identity.digits12,
+            identity.kind.name(),
+            identity
+                .birth_date
+                .map(|birth| (birth.year, birth.month, birth.day)),
+            identity.impossible_date,
+            identity.separator,
+            identity.explicit_century,
+        )
+    })
+}
+
+/// Validate a personnummer against the reference date `year-month-day`.
+#[pyfunction]
+fn validate_personnummer<'py>(
+    py: Python<'py>,
+    candidate: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+) -> PyResult<PyVerdict<'py>> {
+    to_python(
+        py,
+        personnummer::validate_personnummer(candidate, date(year, month, day)),
+    )
+}
+
+/// Validate a samordningsnummer against the reference date `year-month-day`.
+#[pyfunction]
+fn validate_samordningsnummer<'py>(
+    py: Python<'py>,
+    candidate: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+) -> PyResult<PyVerdict<'py>> {
+    to_python(
+        py,
+        personnummer::validate_samordningsnummer(candidate, date(year, month, day)),
+    )
+}
+
+/// True when `digits12` is one of Skatteverket's published test numbers.
+#[pyfunction]
+fn is_skatteverket_test_number(digits12: &str) -> bool {
+    personnummer::is_skatteverket_test_number(digits12)
+}
+
+/// True when ten digits satisfy the organisationsnummer rules.
+#[pyfunction]
+fn is_organisationsnummer(digits10: &str) -> bool {
+    organisationsnummer::is_organisationsnummer(digits10)
+}
+
+/// The ten digits inside a Swedish VAT number, if their Luhn holds.
+#[pyfunction]
+fn parse_vat_number(candidate: &str) -> Option<String> {
+    organisationsnummer::parse_vat_number(candidate)
+}
+
+/// Validate an organisationsnummer in any of its written forms.
+#[pyfunction]
+fn validate_organisationsnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(
+        py,
+        organisationsnummer::validate_organisationsnummer(candidate),
+    )
+}
+
+/// The card brand whose IIN range and lengths fit `digits`.
+#[pyfunction]
+fn card_brand(digits: &str) -> Option<&'static str> {
+    card::card_brand(digits)
+}
+
+/// Validate a payment card number.
+#[pyfunction]
+fn validate_card<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, card::validate_card(candidate))
+}
+
+/// A clearing range as `(start, end, iban_id, bic, bank, account_type, check, iban_method,
+/// min_length, length)`.
+type PyClearingRange = (
+    u32,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+);
+
+/// The clearing range a clearing number (four or five digits) belongs to.
+#[pyfunction]
+fn clearing_range(clearing: &str) -> Option<PyClearingRange> {
+    bank::clearing_range(clearing).map(|row| {
+        (
+            row.start,
+            row.end,
+            row.iban_id,
+            row.bic,
+            row.bank,
+            row.account_type,
+            row.check,
+            row.iban_method,
+            row.min_length,
+            row.length,
+        )
+    })
+}
+
+/// Validate a bank account (clearing + account) against the reference date `year-month-day`
+/// (a Nordea personkonto is checked for a personnummer).
+#[pyfunction]
+fn validate_bank_account<'py>(
+    py: Python<'py>,
+    candidate: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+) -> PyResult<PyVerdict<'py>> {
+    to_python(
+        py,
+        bank::validate_bank_account(candidate, date(year, month, day)),
+    )
+}
+
+/// Validate a bankgiro number.
+#[pyfunction]
+fn validate_bankgiro<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, bank::validate_bankgiro(candidate))
+}
+
+/// Validate a plusgiro number.
+#[pyfunction]
+fn validate_plusgiro<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, bank::validate_plusgiro(candidate))
+}
+
+/// The postort of a five-digit postal code, as spelled in the gazetteer.
+#[pyfunction]
+fn postort_for(postnummer5: &str) -> Option<&'static str> {
+    postnummer::postort_for(postnummer5)
+}
+
+/// True when `name` is a postort in the gazetteer, ignoring case and surrounding space.
+#[pyfunction]
+fn is_known_postort(name: &str) -> bool {
+    postnummer::is_known_postort(name)
+}
+
+/// Validate a Swedish postal code.
+#[pyfunction]
+fn validate_postnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, postnummer::validate_postnummer(candidate))
+}
+
+/// piiscan's compiled core.
+#[pymodule]
+#[pyo3(name = "_core")]
+fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(luhn, module)?)?;
+    module.add_function(wrap_pyfunction!(luhn_check_digit, module)?)?;
+    module.add_function(wrap_pyfunction!(mod11, module)?)?;
+    module.add_function(wrap_pyfunction!(mod11_check_digit, module)?)?;
+    module.add_function(wrap_pyfunction!(mod97, module)?)?;
+    module.add_function(wrap_pyfunction!(mod97_check_digits, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_identity_number, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_personnummer, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_samordningsnummer, module)?)?;
+    module.add_function(wrap_pyfunction!(is_skatteverket_test_number, module)?)?;
+    module.add_function(wrap_pyfunction!(is_organisationsnummer, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_vat_number, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_organisationsnummer, module)?)?;
+    module.add_function(wrap_pyfunction!(card_brand, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_card, module)?)?;
+    module.add_function(wrap_pyfunction!(clearing_range, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_bank_account, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_bankgiro, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_plusgiro, module)?)?;
+    module.add_function(wrap_pyfunction!(postort_for, module)?)?;
+    module.add_function(wrap_pyfunction!(is_known_postort, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_postnummer, module)?)?;
+    Ok(())
+}

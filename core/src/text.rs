@@ -1,0 +1,50 @@
+//! Small text helpers that reproduce what Python's `str` methods do, so that a rule ported
+//! from Python reads the same input the same way.
+
+/// White space as Python's `str.split()` and `str.isspace()` see it: Unicode White_Space plus
+/// the four ASCII information separators (U+001C-U+001F).
+pub fn is_python_space(character: char) -> bool {
+    character.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&character)
+}
+
+/// `" ".join(text.split())`: words separated by single spaces, no space at either end.
+pub fn collapse_spaces(text: &str) -> String {
+    text.split(is_python_space)
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Caseless form close to Python's `str.casefold()`: full lower-casing plus the foldings
+/// where casefold and lower differ for Latin and Greek script (`ß`/`ẞ` to `ss`, long `ſ` to
+/// `s`, final sigma to `σ`). Enough for place names; not a complete Unicode case fold.
+pub fn casefold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            'ß' | 'ẞ' => folded.push_str("ss"),
+            'ſ' => folded.push('s'),
+            'ς' | 'Σ' => folded.push('σ'),
+            _ => folded.extend(character.to_lowercase()),
+        }
+    }
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapses_like_python_split() {
+        assert_eq!(collapse_spaces("  a\u{a0}\u{1f}b\n c "), "a b c");
+        assert_eq!(collapse_spaces(""), "");
+    }
+
+    #[test]
+    fn folds_case() {
+        assert_eq!(casefold("GÖTEBORG"), "göteborg");
+        assert_eq!(casefold("Straße"), "strasse");
+        assert_eq!(casefold("ΟΔΟΣ"), "οδοσ");
+    }
+}

@@ -1,0 +1,10 @@
+//! The built-in validators, one copy each; `piiscan.validators` wraps them.
+//!
+//! Each `validate_*` function receives the exact text a pattern matched and returns `None`
+//! when it is not a valid identifier of that kind, otherwise a [`crate::verdict::Verdict`].
+
+pub mod bank;
+pub mod card;
+pub mod organisationsnummer;
+pub mod personnummer;
+pub mod postnummer;
