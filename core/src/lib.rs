@@ -1,13 +1,15 @@
-//! piiscan's compiled core: the built-in validators for Swedish identifiers (and, as the core
-//! grows, the one-pass matcher), exposed to Python as `piiscan._core`.
+//! piiscan's compiled core, exposed to Python as `piiscan._core`: the built-in validators for
+//! Swedish identifiers ([`validators`], [`checksums`]) and a linear-time matcher for the
+//! catalogue's patterns ([`matcher`], not yet used by the engine).
 //!
-//! Everything except [`py`] is plain Rust that knows nothing of Python, so `cargo test` builds
+//! Everything except the `py` module is plain Rust that knows nothing of Python, so `cargo test` builds
 //! and runs it without an interpreter; the binding is compiled only with the `python` feature,
 //! which maturin turns on.
 
 #![forbid(unsafe_code)]
 
 pub mod checksums;
+pub mod matcher;
 pub mod text;
 pub mod validators;
 pub mod verdict;

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyFrozenSet;
 
 use crate::checksums;
+use crate::matcher::{CharOffsets, PatternSpec};
 use crate::validators::personnummer::{self, Date};
 use crate::validators::{bank, card, organisationsnummer, postnummer};
 use crate::verdict::Verdict;
@@ -258,6 +259,67 @@ fn validate_postnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerd
     to_python(py, postnummer::validate_postnummer(candidate))
 }
 
+/// One pattern as Python hands it over: `(regex, not_after, not_before)`.
+type PyPattern = (String, Option<String>, Vec<Vec<String>>);
+
+/// The patterns of a catalogue's recognizers, compiled once into linear-time matchers.
+///
+/// Built from `[(patterns, ignore_case), ...]`; `find(text)` returns
+/// `(recognizer, pattern, start, end)` for every match, offsets in characters. Not yet used by
+/// the engine: the Python patterns still decide what is found.
+#[pyclass(name = "CompiledPatterns", module = "piiscan._core", frozen)]
+struct PyCompiledPatterns {
+    inner: crate::matcher::CompiledPatterns,
+}
+
+#[pymethods]
+impl PyCompiledPatterns {
+    #[new]
+    fn new(recognizers: Vec<(Vec<PyPattern>, bool)>) -> PyResult<Self> {
+        let specs: Vec<(Vec<PatternSpec>, bool)> = recognizers
+            .into_iter()
+            .map(|(patterns, ignore_case)| {
+                let patterns = patterns
+                    .into_iter()
+                    .map(|(regex, not_after, not_before)| PatternSpec {
+                        regex,
+                        not_after,
+                        not_before,
+                    })
+                    .collect();
+                (patterns, ignore_case)
+            })
+            .collect();
+        crate::matcher::CompiledPatterns::new(&specs)
+            .map(|inner| PyCompiledPatterns { inner })
+            .map_err(|error| PyValueError::new_err(error.to_string()))
+    }
+
+    /// `(recognizer, pattern, start, end)` of every match in `text`, in character offsets.
+    fn find(&self, py: Python<'_>, text: &str) -> Vec<(usize, usize, usize, usize)> {
+        py.detach(|| {
+            let mut candidates = self.inner.find_all(text);
+            candidates.sort_by_key(|candidate| candidate.found.start);
+            let mut offsets = CharOffsets::new(text);
+            candidates
+                .into_iter()
+                .map(|candidate| {
+                    let start = offsets.at(candidate.found.start);
+                    (
+                        candidate.recognizer,
+                        candidate.found.pattern,
+                        start,
+                        start
+                            + text[candidate.found.start..candidate.found.end]
+                                .chars()
+                                .count(),
+                    )
+                })
+                .collect()
+        })
+    }
+}
+
 /// piiscan's compiled core.
 #[pymodule]
 #[pyo3(name = "_core")]
@@ -284,5 +346,6 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(postort_for, module)?)?;
     module.add_function(wrap_pyfunction!(is_known_postort, module)?)?;
     module.add_function(wrap_pyfunction!(validate_postnummer, module)?)?;
+    module.add_class::<PyCompiledPatterns>()?;
     Ok(())
 }

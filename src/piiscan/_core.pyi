@@ -35,3 +35,17 @@ def validate_plusgiro(candidate: str) -> CoreVerdict: ...
 def postort_for(postnummer5: str) -> str | None: ...
 def is_known_postort(name: str) -> bool: ...
 def validate_postnummer(candidate: str) -> CoreVerdict: ...
+
+class CompiledPatterns:
+    """Recognizers' patterns compiled into linear-time matchers (``core/src/matcher.rs``).
+
+    :param recognizers: ``[(patterns, ignore_case), ...]``, each pattern
+        ``(regex, not_after, not_before)`` as :class:`piiscan.engine.compiled.CorePattern`.
+    :raises ValueError: when a pattern is outside the core's subset.
+    """
+
+    def __init__(
+        self, recognizers: list[tuple[list[tuple[str, str | None, list[list[str]]]], bool]]
+    ) -> None: ...
+    def find(self, text: str) -> list[tuple[int, int, int, int]]:
+        """``(recognizer, pattern, start, end)`` of every match, in character offsets."""

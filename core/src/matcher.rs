@@ -1,0 +1,539 @@
+//! Candidate matching for catalogue recognizers, linear in the length of the text.
+//!
+//! The catalogue's patterns are written for Python's backtracking `regex` module, with the
+//! boundaries of a match as lookarounds: `(?<![\d\p{L}-])` (not after a digit, letter or
+//! dash) before, `(?!\d)` after. The Rust regex engine has no lookaround and runs in linear
+//! time; here the boundaries are declared fields of a [`PatternSpec`] instead, and
+//! [`RecognizerMatcher`] finds the same matches as Python's `finditer` over the alternation of
+//! a recognizer's patterns (strongest first, as `piiscan.engine.recognizers` builds it):
+//!
+//! * `not_after` (the class of the character that must not precede a match) becomes one
+//!   consumed character before the pattern, `[^class]`, so a match's real start is one
+//!   character after where the regex engine says it starts; a match at the very start of the
+//!   text, where no character precedes, is tried first on its own (`\A`).
+//! * `not_before` (what must not follow a match: one or more classes in sequence, as in
+//!   `(?![\d.,:]\d)`) becomes a consumed tail that matches exactly the texts that do not begin
+//!   with the sequence (`\z|[^A]|A(?:\z|[^B])`). Leftmost-first semantics try the pattern's
+//!   ways of matching in the order a backtracking engine does, so the first that the tail
+//!   accepts is the one Python reports (a lookahead that fails makes Python backtrack into a
+//!   shorter match, and this finds that shorter match too).
+//!
+//! Each pattern is searched on its own and the matches are merged as an alternation chooses:
+//! the leftmost real start wins, at one start the first pattern in order.
+//!
+//! The pattern language the core accepts is therefore the Rust `regex` syntax (the common
+//! subset with Python's: classes, `\d`, `\w`, `\p{L}`, repetition, groups, `(?i:...)`), without
+//! lookaround or back-references; a pattern that needs more stays on the Python path. Where
+//! the two engines read the same syntax differently (Python's `$` also matches before a final
+//! newline; the exact members of `\w` and `\s`), the core follows Rust; over the built-in
+//! catalogue and the labelled corpus both find the same matches. A pattern the core compiles
+//! runs in time linear in the text, whatever it is (an organisation's `(\d|\d\d)+$`
+//! included).
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+/// Compiled programs may grow this large: Unicode classes such as `\p{L}` are big, and the
+/// alternation of a recognizer's patterns with their boundaries several times bigger.
+const SIZE_LIMIT: usize = 64 << 20;
+
+/// One catalogue pattern with its boundaries declared instead of written as lookarounds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatternSpec {
+    /// The pattern without its boundaries, in the linear-time subset.
+    pub regex: String,
+    /// The body of the character class that must not come right before a match
+    /// (`\d\p{L}-` for `(?<![\d\p{L}-])`), or `None`.
+    pub not_after: Option<String>,
+    /// Sequences of class bodies that must not come right after a match: `[["\d"]]` for
+    /// `(?!\d)`, `[["\d.,:", "\d"], ["-", "\d"]]` for `(?![\d.,:]\d)(?!-\d)`.
+    pub not_before: Vec<Vec<String>>,
+}
+
+/// Why a recognizer's patterns could not be compiled into the core.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CompileError {
+    /// The regex engine refused a pattern (syntax outside the subset, or too large).
+    Regex(String),
+    /// The `not_before` sequences mix lengths or end in different classes, a combination the
+    /// tail construction does not cover.
+    UnsupportedBoundary,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::Regex(reason) => write!(formatter, "{reason}"),
+            CompileError::UnsupportedBoundary => {
+                formatter.write_str("lookahead sequences of mixed length or final class")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// A match of one recognizer: which of its patterns matched and where, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatternMatch {
+    /// Index of the pattern in the order given to [`RecognizerMatcher::new`].
+    pub pattern: usize,
+    /// Span of the match, or of its `value` group when the pattern has one that took part.
+    pub start: usize,
+    pub end: usize,
+}
+
+fn class_union(bodies: &[&str]) -> String {
+    bodies.iter().map(|body| format!("[{body}]")).collect()
+}
+
+/// A consumed tail that matches exactly where none of `sequences` follows.
+fn tail(sequences: &[Vec<String>]) -> Result<String, CompileError> {
+    if sequences.is_empty() {
+        return Ok(String::new());
+    }
+    let length = sequences[0].len();
+    if sequences.iter().any(|sequence| sequence.len() != length) {
+        return Err(CompileError::UnsupportedBoundary);
+    }
+    let firsts: Vec<&str> = sequences
+        .iter()
+        .map(|sequence| sequence[0].as_str())
+        .collect();
+    let first = class_union(&firsts);
+    match length {
+        1 => Ok(format!(r"(?:\z|[^{first}])")),
+        2 => {
+            let second = &sequences[0][1];
+            if sequences.iter().any(|sequence| &sequence[1] != second) {
+                return Err(CompileError::UnsupportedBoundary);
+            }
+            Ok(format!(r"(?:\z|[^{first}]|[{first}](?:\z|[^{second}]))"))
+        }
+        _ => Err(CompileError::UnsupportedBoundary),
+    }
+}
+
+fn compile(pattern: &str, ignore_case: bool) -> Result<Regex, CompileError> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(ignore_case)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|error| CompileError::Regex(error.to_string()))
+}
+
+/// One pattern with its boundaries, compiled twice (see the module documentation).
+#[derive(Clone, Debug)]
+struct BoundedPattern {
+    /// The pattern where no character precedes it: tried once, at the start of the text.
+    at_text_start: Regex,
+    /// The pattern consuming the one character before its real start.
+    after_a_character: Regex,
+    /// Capture index of the `value` group, when the pattern has one.
+    value_group: Option<usize>,
+}
+
+/// Capture index of the group around the pattern proper (group 0 is the whole match).
+const FOUND: usize = 1;
+
+impl BoundedPattern {
+    fn new(pattern: &PatternSpec, ignore_case: bool) -> Result<Self, CompileError> {
+        let core = format!("({})", pattern.regex);
+        let tail = tail(&pattern.not_before)?;
+        let before = match &pattern.not_after {
+            Some(class) => format!("[^{class}]"),
+            None => "(?s:.)".to_owned(),
+        };
+        let at_text_start = compile(&format!(r"\A{core}{tail}"), ignore_case)?;
+        let after_a_character = compile(&format!("{before}{core}{tail}"), ignore_case)?;
+        let value_group = after_a_character
+            .capture_names()
+            .position(|name| name == Some("value"));
+        Ok(BoundedPattern {
+            at_text_start,
+            after_a_character,
+            value_group,
+        })
+    }
+
+    /// The first match whose real start is `position` or later: the span to report and the
+    /// span of the pattern proper (where the next search continues).
+    fn next_at(&self, text: &str, position: usize) -> Option<(Span, Span)> {
+        let captures = if position == 0 {
+            self.at_text_start
+                .captures(text)
+                .or_else(|| self.after_a_character.captures(text))
+        } else {
+            // Search from the character before `position`: it is consumed as the boundary.
+            let from = text[..position]
+                .char_indices()
+                .next_back()
+                .map_or(0, |(index, _)| index);
+            self.after_a_character.captures_at(text, from)
+        }?;
+        let found = captures.get(FOUND)?;
+        let reported = self
+            .value_group
+            .and_then(|group| captures.get(group))
+            .unwrap_or(found);
+        Some((
+            Span {
+                start: reported.start(),
+                end: reported.end(),
+            },
+            Span {
+                start: found.start(),
+                end: found.end(),
+            },
+        ))
+    }
+}
+
+/// A byte range of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// The patterns of one recognizer, found as Python finds matches of their alternation.
+///
+/// Each pattern is searched on its own (small regexes keep the lazy DFA fast) and the results
+/// are merged the way an alternation chooses: the leftmost real start wins, and at one start
+/// the first pattern in order; the search then continues after the winner.
+#[derive(Clone, Debug)]
+pub struct RecognizerMatcher {
+    patterns: Vec<BoundedPattern>,
+    /// The alternation with tails but no boundary before: it matches wherever a real match
+    /// can start, so it tells cheaply whether the recognizer can match at all.
+    unbounded: String,
+}
+
+impl RecognizerMatcher {
+    /// Compile `patterns` (strongest first, like the Python alternation).
+    pub fn new(patterns: &[PatternSpec], ignore_case: bool) -> Result<Self, CompileError> {
+        let compiled = patterns
+            .iter()
+            .map(|pattern| BoundedPattern::new(pattern, ignore_case))
+            .collect::<Result<Vec<_>, _>>()?;
+        let unbounded = patterns
+            .iter()
+            .map(|pattern| {
+                Ok(format!(
+                    "(?:{}){}",
+                    pattern.regex,
+                    tail(&pattern.not_before)?
+                ))
+            })
+            .collect::<Result<Vec<_>, CompileError>>()?
+            .join("|");
+        Ok(RecognizerMatcher {
+            patterns: compiled,
+            unbounded,
+        })
+    }
+
+    /// Every match in `text`, left to right, without overlaps, as Python's `finditer` finds
+    /// them over the whole text with the patterns joined in one alternation.
+    pub fn find_all(&self, text: &str) -> Vec<PatternMatch> {
+        let mut found = Vec::new();
+        // The next match of each pattern from `position` on; `None` once it has no more.
+        let mut next: Vec<Option<(Span, Span)>> = self
+            .patterns
+            .iter()
+            .map(|pattern| pattern.next_at(text, 0))
+            .collect();
+        let mut position = 0;
+        loop {
+            let winner = next
+                .iter()
+                .enumerate()
+                .filter_map(|(index, candidate)| candidate.map(|(_, whole)| (whole.start, index)))
+                .min();
+            let Some((_, pattern)) = winner else {
+                break;
+            };
+            let Some((reported, whole)) = next[pattern] else {
+                break;
+            };
+            if reported.start != reported.end {
+                found.push(PatternMatch {
+                    pattern,
+                    start: reported.start,
+                    end: reported.end,
+                });
+            }
+            // The search continues after the match; an empty one still moves on a character.
+            position = if whole.end > position {
+                whole.end
+            } else {
+                text[position..]
+                    .chars()
+                    .next()
+                    .map_or(text.len() + 1, |character| position + character.len_utf8())
+            };
+            if position > text.len() {
+                break;
+            }
+            for (index, candidate) in next.iter_mut().enumerate() {
+                if candidate.is_some_and(|(_, whole)| whole.start < position) {
+                    *candidate = self.patterns[index].next_at(text, position);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The recognizers of a catalogue compiled together: one pass of a [`RegexSet`] over a text
+/// (each recognizer's patterns without the boundary before them) tells which of them can
+/// match at all, and only those search it.
+#[derive(Clone, Debug)]
+pub struct CompiledPatterns {
+    recognizers: Vec<RecognizerMatcher>,
+    can_match: RegexSet,
+}
+
+/// A match of a recognizer in a [`CompiledPatterns`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// Index of the recognizer in the order given to [`CompiledPatterns::new`].
+    pub recognizer: usize,
+    pub found: PatternMatch,
+}
+
+impl CompiledPatterns {
+    /// Compile every recognizer's patterns: `(patterns, ignore_case)` each.
+    pub fn new(recognizers: &[(Vec<PatternSpec>, bool)]) -> Result<Self, CompileError> {
+        let compiled = recognizers
+            .iter()
+            .map(|(patterns, ignore_case)| RecognizerMatcher::new(patterns, *ignore_case))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tests = compiled
+            .iter()
+            .zip(recognizers)
+            .map(|(matcher, (_, ignore_case))| {
+                let flags = if *ignore_case { "(?i)" } else { "" };
+                format!("{flags}(?:{})", matcher.unbounded)
+            });
+        let can_match = RegexSetBuilder::new(tests)
+            .size_limit(SIZE_LIMIT)
+            .dfa_size_limit(SIZE_LIMIT)
+            .build()
+            .map_err(|error| CompileError::Regex(error.to_string()))?;
+        Ok(CompiledPatterns {
+            recognizers: compiled,
+            can_match,
+        })
+    }
+
+    /// Every recognizer's matches in `text`, recognizer by recognizer, each left to right.
+    pub fn find_all(&self, text: &str) -> Vec<Candidate> {
+        let mut candidates = Vec::new();
+        for recognizer in self.can_match.matches(text).iter() {
+            candidates.extend(
+                self.recognizers[recognizer]
+                    .find_all(text)
+                    .into_iter()
+                    .map(|found| Candidate { recognizer, found }),
+            );
+        }
+        candidates
+    }
+}
+
+/// Converts byte offsets of one text into character offsets (what Python's `str` indexes),
+/// for offsets given in ascending order.
+pub struct CharOffsets<'a> {
+    text: &'a str,
+    /// In ASCII text a byte offset is the character offset.
+    ascii: bool,
+    byte: usize,
+    character: usize,
+}
+
+impl<'a> CharOffsets<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CharOffsets {
+            text,
+            ascii: text.is_ascii(),
+            byte: 0,
+            character: 0,
+        }
+    }
+
+    /// The character offset of byte offset `byte`, which must not be below the previous one
+    /// asked for (an earlier offset restarts the count from the beginning).
+    pub fn at(&mut self, byte: usize) -> usize {
+        if self.ascii {
+            return byte;
+        }
+        if byte < self.byte {
+            self.byte = 0;
+            self.character = 0;
+        }
+        let end = byte.min(self.text.len());
+        if let Some(between) = self.text.get(self.byte..end) {
+            self.character += between.chars().count();
+            self.byte = end;
+        }
+        self.character
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(regex: &str, not_after: Option<&str>, not_before: &[&[&str]]) -> PatternSpec {
+        PatternSpec {
+            regex: regex.to_owned(),
+            not_after: not_after.map(str::to_owned),
+            not_before: not_before
+                .iter()
+                .map(|sequence| sequence.iter().map(|class| (*class).to_owned()).collect())
+                .collect(),
+        }
+    }
+
+    fn spans<'t>(matcher: &RecognizerMatcher, text: &'t str) -> Vec<(usize, &'t str)> {
+        matcher
+            .find_all(text)
+            .into_iter()
+            .map(|found| (found.pattern, &text[found.start..found.end]))
+            .collect()
+    }
+
+    #[test]
+    fn boundaries_before_and_after() {
+        // (?<![\d\p{L}-])\d{2}(?:0[1-9]|1[0-2])\d{2}-\d{4}(?!\d)
+        let matcher = RecognizerMatcher::new(
+            &[spec(
+                r"\d{2}(?:0[1-9]|1[0-2])\d{2}-\d{4}",
+                Some(r"\d\p{L}-"),
+                &[&[r"\d"]],
+            )],
+            false,
+        )
+        .expect("compiles");
+        assert_eq!(spans(&matcher, "850601-2387"), [(0, "850601-2387")]);
+        assert_eq!(spans(&matcher, "pnr 850601-2387."), [(0, "850601-2387")]);
+        assert!(spans(&matcher, "x850601-2387").is_empty());
+        assert!(spans(&matcher, "1850601-2387").is_empty());
+        assert!(spans(&matcher, "850601-23870").is_empty());
+        assert_eq!(
+            spans(&matcher, "850601-2387 850601-2387"),
+            [(0, "850601-2387"), (0, "850601-2387")]
+        );
+        assert_eq!(spans(&matcher, "å850601-2387 ä 850601-2387").len(), 1);
+    }
+
+    #[test]
+    fn a_failing_lookahead_backtracks_into_a_shorter_match() {
+        // (?:[ -]\d{2,3}){0,3}(?![\d.,:]\d)(?!-\d): "08-123 45 67-8" is cut to "08-123 45",
+        // as Python's regex module cuts it.
+        let matcher = RecognizerMatcher::new(
+            &[spec(
+                r"0\d{1,3}-\d{2,8}(?:[ -]\d{2,3}){0,3}",
+                Some(r"\d\p{L}+.-"),
+                &[&[r"\d.,:", r"\d"], &["-", r"\d"]],
+            )],
+            false,
+        )
+        .expect("compiles");
+        assert_eq!(spans(&matcher, "08-123 45 67-8"), [(0, "08-123 45")]);
+        assert_eq!(spans(&matcher, "08-123 45 67.5"), [(0, "08-123 45")]);
+        assert_eq!(spans(&matcher, "08-123 45 67-89"), [(0, "08-123 45 67-89")]);
+        assert_eq!(spans(&matcher, "08-123 45 67"), [(0, "08-123 45 67")]);
+    }
+
+    #[test]
+    fn alternatives_in_order_at_each_start() {
+        let matcher = RecognizerMatcher::new(
+            &[
+                spec(r"\d{4}-\d{4}", Some(r"\d"), &[&[r"\d"]]),
+                spec(r"\d{3}-\d{4}", Some(r"\d"), &[&[r"\d"]]),
+            ],
+            false,
+        )
+        .expect("compiles");
+        assert_eq!(
+            spans(&matcher, "991-2346 5402-9681"),
+            [(1, "991-2346"), (0, "5402-9681")]
+        );
+    }
+
+    #[test]
+    fn groups_inside_a_pattern_do_not_confuse_which_pattern_matched() {
+        let matcher = RecognizerMatcher::new(
+            &[
+                spec(r"(a)(b)x", None, &[]),
+                spec(r"c", None, &[]),
+                spec(r"d", None, &[]),
+            ],
+            false,
+        )
+        .expect("compiles");
+        assert_eq!(spans(&matcher, "abx c d"), [(0, "abx"), (1, "c"), (2, "d")]);
+    }
+
+    #[test]
+    fn a_value_group_is_what_is_reported() {
+        let matcher = RecognizerMatcher::new(
+            &[spec(
+                r"(?i:clearing)\s*(?P<value>\d{4}-\d{7})",
+                None,
+                &[&[r"\d-"]],
+            )],
+            false,
+        )
+        .expect("compiles");
+        assert_eq!(
+            spans(&matcher, "Clearing 1274-0235305"),
+            [(0, "1274-0235305")]
+        );
+    }
+
+    #[test]
+    fn catastrophic_patterns_run_in_linear_time() {
+        // Under backtracking, `(\d|\d\d)+$` on a run of digits followed by a letter takes
+        // exponential time; here it is one linear pass.
+        let matcher =
+            RecognizerMatcher::new(&[spec(r"(\d|\d\d)+$", None, &[])], false).expect("compiles");
+        let text = format!("{}x", "1".repeat(200_000));
+        assert!(matcher.find_all(&text).is_empty());
+        assert_eq!(matcher.find_all(&"1".repeat(200_000)).len(), 1);
+    }
+
+    #[test]
+    fn lookaround_is_refused() {
+        let refused = RecognizerMatcher::new(&[spec(r"(?<!\d)\d+", None, &[])], false);
+        assert!(matches!(refused, Err(CompileError::Regex(_))));
+        let mixed = RecognizerMatcher::new(&[spec(r"\d", None, &[&[r"\d"], &["-", r"\d"]])], false);
+        assert_eq!(mixed.err(), Some(CompileError::UnsupportedBoundary));
+    }
+
+    #[test]
+    fn the_prefilter_skips_recognizers_that_cannot_match() {
+        let patterns = CompiledPatterns::new(&[
+            (vec![spec(r"\d{4}", Some(r"\d"), &[&[r"\d"]])], false),
+            (vec![spec(r"[\w.]+@[\w.]+", None, &[])], false),
+        ])
+        .expect("compiles");
+        let found = patterns.find_all("ring 1234 eller skriv till a@b.se");
+        let recognizers: Vec<usize> = found.iter().map(|c| c.recognizer).collect();
+        assert_eq!(recognizers, [0, 1]);
+        assert!(patterns.find_all("bara prosa här").is_empty());
+    }
+
+    #[test]
+    fn character_offsets() {
+        let text = "åäö 850601-2387 ü";
+        let mut offsets = CharOffsets::new(text);
+        let start = text.find('8').expect("present");
+        assert_eq!(offsets.at(start), 4);
+        assert_eq!(offsets.at(start + 11), 15);
+        assert_eq!(offsets.at(0), 0);
+        assert_eq!(CharOffsets::new("abc").at(2), 2);
+    }
+}

@@ -1,0 +1,202 @@
+"""The catalogue's patterns compiled into the core's linear-time matcher.
+
+The catalogue writes a match's boundaries as lookarounds, which Python's backtracking
+``regex`` module understands and the core's regex engine does not. :func:`split_boundaries`
+turns them into declared fields: a leading ``(?<!C)`` with ``C`` one character class becomes
+``not_after`` (the class the character before a match must not be in), trailing ``(?!S)``
+groups with ``S`` a short sequence of classes become ``not_before``. The core finds exactly
+the matches Python's ``finditer`` finds over the whole text (``core/src/matcher.rs`` explains
+how); :func:`compile_catalogue` compiles every recognizer whose patterns fit and names the
+ones that do not (lookaround inside a pattern, back-references), which stay on the Python path.
+
+The engine does not use this yet: ``tests/engine/test_compiled.py`` holds the core's matches
+against the Python patterns' over the corpus while the engine still runs the Python patterns
+in candidate windows.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from piiscan import _core
+from piiscan.catalogue import RecognizerSpec
+
+__all__ = [
+    "CompiledCatalogue",
+    "CorePattern",
+    "compile_catalogue",
+    "split_boundaries",
+    "strongest_first",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorePattern:
+    """A pattern in the core's subset, its boundaries declared.
+
+    :param regex: the pattern without its boundary lookarounds.
+    :param not_after: the body of the class the character before a match must not be in.
+    :param not_before: sequences of class bodies that must not follow a match.
+    """
+
+    regex: str
+    not_after: str | None = None
+    not_before: tuple[tuple[str, ...], ...] = ()
+
+
+def _top_level_groups(pattern: str) -> list[tuple[int, int]] | None:
+    """``(start, end)`` of every parenthesised group at depth 0, ``None`` if unbalanced."""
+    groups: list[tuple[int, int]] = []
+    depth, opened, index, in_class = 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            # A "]" right after "[" or "[^" is a literal member, not the end of the class.
+            index += 1
+            if pattern.startswith("^", index):
+                index += 1
+            if pattern.startswith("]", index):
+                index += 1
+            continue
+        elif char == "(":
+            if depth == 0:
+                opened = index
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                groups.append((opened, index + 1))
+        index += 1
+    return groups if depth == 0 and not in_class else None
+
+
+# One single-character atom of a lookaround: a (non-negated) class, \p{..}, an escape, a literal.
+_ATOM = re.compile(
+    r"\[(?!\^)(?:\\.|[^\]\\])(?:\\.|[^\]\\])*\]"
+    r"|\\[pP]\{\w+\}|\\.|[^\\()\[\]{}|*+?.^$]"
+)
+
+
+def _class_bodies(sequence: str) -> tuple[str, ...] | None:
+    """The class bodies of a sequence of single-character atoms, ``None`` if it is more."""
+    bodies = []
+    position = 0
+    while position < len(sequence):
+        atom = _ATOM.match(sequence, position)
+        if atom is None:
+            return None
+        text = atom.group()
+        if text.startswith("["):
+            bodies.append(text[1:-1])
+        elif text.startswith("\\"):
+            bodies.append(text)
+        else:
+            bodies.append(re.escape(text))
+        position = atom.end()
+    return tuple(bodies) if bodies else None
+
+
+def split_boundaries(pattern: str) -> CorePattern | None:
+    """``pattern`` with a leading ``(?<!C)`` and trailing ``(?!S)`` groups as declared fields.
+
+    :returns: ``None`` when a boundary is not a class (or a short sequence of classes); the
+        rest of the pattern is not checked here, the core refuses what it cannot compile.
+    """
+    groups = _top_level_groups(pattern)
+    if groups is None:
+        return None
+    start, end = 0, len(pattern)
+    not_after = None
+    if groups and groups[0][0] == 0 and pattern.startswith("(?<!"):
+        bodies = _class_bodies(pattern[4 : groups[0][1] - 1])
+        if bodies is None or len(bodies) != 1:
+            return None
+        not_after = bodies[0]
+        start = groups[0][1]
+    not_before: list[tuple[str, ...]] = []
+    for group_start, group_end in reversed(groups):
+        if group_end != end or group_start < start or not pattern.startswith("(?!", group_start):
+            break
+        bodies = _class_bodies(pattern[group_start + 3 : group_end - 1])
+        if bodies is None:
+            return None
+        not_before.insert(0, bodies)
+        end = group_start
+    return CorePattern(regex=pattern[start:end], not_after=not_after, not_before=tuple(not_before))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCatalogue:
+    """The recognizers the core compiled, in the order of ``matcher``'s indexes.
+
+    :param matcher: the core's compiled patterns; ``find(text)`` returns
+        ``(recognizer, pattern, start, end)`` with ``pattern`` an index into the recognizer's
+        patterns ordered strongest first, as the engine's alternation orders them.
+    :param compiled: the specs of the compiled recognizers.
+    :param python_only: ids of pattern recognizers the core cannot compile.
+    """
+
+    matcher: _core.CompiledPatterns
+    compiled: tuple[RecognizerSpec, ...]
+    python_only: tuple[str, ...]
+
+
+def strongest_first(spec: RecognizerSpec) -> list[str]:
+    """A recognizer's pattern texts in the order the engine's alternation tries them."""
+    return [p.regex for p in sorted(spec.patterns, key=lambda p: -p.strength)]
+
+
+def _core_form(
+    spec: RecognizerSpec,
+) -> tuple[list[tuple[str, str | None, list[list[str]]]], bool] | None:
+    split = [split_boundaries(regex) for regex in strongest_first(spec)]
+    if any(pattern is None for pattern in split):
+        return None
+    patterns = [
+        (p.regex, p.not_after, [list(sequence) for sequence in p.not_before])
+        for p in split
+        if p is not None
+    ]
+    return patterns, spec.ignore_case
+
+
+def compile_catalogue(specs: Iterable[RecognizerSpec]) -> CompiledCatalogue:
+    """Compile every pattern recognizer of ``specs`` that fits the core's subset.
+
+    :param specs: the catalogue, e.g. ``load_registry().specs``.
+    """
+    compiled: list[RecognizerSpec] = []
+    forms: list[tuple[list[tuple[str, str | None, list[list[str]]]], bool]] = []
+    python_only: list[str] = []
+    for spec in specs:
+        if not spec.patterns:
+            continue
+        form = _core_form(spec)
+        if form is not None:
+            try:
+                _core.CompiledPatterns([form])
+            except ValueError:
+                form = None
+        if form is None:
+            python_only.append(spec.id)
+            continue
+        compiled.append(spec)
+        forms.append(form)
+    return CompiledCatalogue(
+        matcher=_core.CompiledPatterns(forms),
+        compiled=tuple(compiled),
+        python_only=tuple(python_only),
+    )
