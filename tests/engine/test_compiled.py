@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from piiscan import _core
 from piiscan.catalogue import RecognizerSpec
@@ -94,6 +96,20 @@ def test_core_finds_what_python_finds(catalogue: CompiledCatalogue) -> None:
         if core != python:
             differences.append(number)
     assert differences == []
+
+
+# What identifiers are written with, and what their boundaries test: digits of two scripts,
+# separators, letters (one multi-byte), "@" and the letters of "SE", "konto" and "clearing".
+_WRITTEN = st.text(
+    alphabet=st.sampled_from(list("0123456789012389 -+.,:/()@\nSEacklnortuxå٣_")),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_WRITTEN)
+def test_core_finds_what_python_finds_in_any_text(catalogue: CompiledCatalogue, text: str) -> None:
+    assert _core_matches(catalogue, text) == _python(catalogue.compiled, text)
 
 
 @pytest.mark.parametrize(
