@@ -49,9 +49,12 @@ class Verdict:
         normalized, strength, flags = raw
         return cls(
             normalized=normalized,
-            strength=None if strength is None else Strength(strength),
+            strength=None if strength is None else _STRENGTH_BY_VALUE[strength],
             flags=flags,
         )
 
+
+# Strength by its integer value, as the core returns it: indexing beats the enum's lookup.
+_STRENGTH_BY_VALUE = {strength.value: strength for strength in Strength}
 
 Validator = Callable[[str], "Verdict | None"]
