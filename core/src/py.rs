@@ -14,6 +14,8 @@ use crate::matcher::{CharOffsets, PatternSpec};
 use crate::validators::personnummer::{self, Date};
 use crate::validators::{bank, card, organisationsnummer, postnummer};
 use crate::verdict::Verdict;
+// Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
+use crate::validators::{birth_date, identity_document, ip, vehicle};
 
 /// What a validator hands to Python: `(normalized, strength, flags)` or `None`.
 type PyVerdict<'py> = Option<(String, Option<u8>, Bound<'py, PyFrozenSet>)>;
@@ -259,6 +261,50 @@ fn validate_postnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerd
     to_python(py, postnummer::validate_postnummer(candidate))
 }
 
+// Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
+
+/// Validate an IP address (IPv4 or IPv6).
+#[pyfunction]
+fn validate_ip_address<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, ip::validate_ip_address(candidate))
+}
+
+/// Validate the client address of a web server log line.
+#[pyfunction]
+fn validate_ip_address_logged<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, ip::validate_ip_address_logged(candidate))
+}
+
+/// Validate a date of birth against the reference date `year-month-day`.
+#[pyfunction]
+fn validate_birth_date<'py>(
+    py: Python<'py>,
+    candidate: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+) -> PyResult<PyVerdict<'py>> {
+    to_python(
+        py,
+        birth_date::validate_birth_date(candidate, date(year, month, day)),
+    )
+}
+
+/// Validate a Swedish vehicle registration number.
+#[pyfunction]
+fn validate_vehicle_registration<'py>(
+    py: Python<'py>,
+    candidate: &str,
+) -> PyResult<PyVerdict<'py>> {
+    to_python(py, vehicle::validate_vehicle_registration(candidate))
+}
+
+/// Validate a Swedish passport or national identity card number.
+#[pyfunction]
+fn validate_identity_document<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, identity_document::validate_identity_document(candidate))
+}
+
 /// One pattern as Python hands it over: `(regex, not_after, not_before)`.
 type PyPattern = (String, Option<String>, Vec<Vec<String>>);
 
@@ -347,5 +393,11 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_known_postort, module)?)?;
     module.add_function(wrap_pyfunction!(validate_postnummer, module)?)?;
     module.add_class::<PyCompiledPatterns>()?;
+    // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
+    module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_ip_address_logged, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_birth_date, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_vehicle_registration, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_identity_document, module)?)?;
     Ok(())
 }

@@ -94,13 +94,17 @@ def _builtin_validators() -> dict[str, Validator]:
     from piiscan.validators import address as address_mod
     from piiscan.validators import (
         bank,
+        birth_date,
         card,
         email,
         iban,
+        identity_document,
+        ip,
         organisationsnummer,
         personnummer,
         phone,
         postnummer,
+        vehicle,
     )
 
     return {
@@ -116,4 +120,9 @@ def _builtin_validators() -> dict[str, Validator]:
         "phone": phone.validate_phone,
         "email": email.validate_email,
         "address": address_mod.validate_address,
+        "ip_address": ip.validate_ip_address,
+        "ip_address_logged": ip.validate_ip_address_logged,
+        "birth_date": birth_date.validate_birth_date,
+        "vehicle_registration": vehicle.validate_vehicle_registration,
+        "identity_document": identity_document.validate_identity_document,
     }

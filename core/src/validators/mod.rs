@@ -8,3 +8,8 @@ pub mod card;
 pub mod organisationsnummer;
 pub mod personnummer;
 pub mod postnummer;
+// Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
+pub mod birth_date;
+pub mod identity_document;
+pub mod ip;
+pub mod vehicle;
