@@ -12,6 +12,10 @@
 //! Python 3.11's `ipaddress` counts as not global (IANA's special-purpose registries), plus
 //! multicast.
 //!
+//! An IPv4 address written with four single digits (`3.2.1.4`) is low as well, whatever its
+//! range: that shape is far more often a section or version number than a client's address
+//! (and the few such global addresses are public resolvers such as `8.8.8.8`, not people's).
+//!
 //! The normalised value is the address in canonical text form (RFC 5952 for IPv6) without its
 //! zone; an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 address it maps, the same
 //! host written the other way.
@@ -138,11 +142,25 @@ pub fn parse_address(candidate: &str) -> Option<ParsedAddress> {
 /// A global address keeps the pattern's strength; a special-range one is low.
 pub fn validate_ip_address(candidate: &str) -> Option<Verdict> {
     let parsed = parse_address(candidate)?;
+    let weak = parsed.special || looks_like_a_section_number(candidate);
     Some(Verdict {
         normalized: parsed.canonical,
-        strength: parsed.special.then_some(Strength::Low),
+        strength: weak.then_some(Strength::Low),
         flags: Vec::new(),
     })
+}
+
+/// Four single digits between dots (`3.2.1.4`): a section, step or version number's shape.
+pub fn looks_like_a_section_number(candidate: &str) -> bool {
+    let bytes = candidate.as_bytes();
+    bytes.len() == 7
+        && bytes.iter().enumerate().all(|(at, &byte)| {
+            if at % 2 == 0 {
+                byte.is_ascii_digit()
+            } else {
+                byte == b'.'
+            }
+        })
 }
 
 /// Validate the client address of a web server log line (its first field, or a
@@ -170,7 +188,7 @@ mod tests {
     fn global_addresses_keep_the_pattern_strength() {
         for (written, canonical) in [
             ("81.2.69.160", "81.2.69.160"),
-            ("8.8.8.8", "8.8.8.8"),
+            ("8.8.4.40", "8.8.4.40"),
             ("223.255.255.254", "223.255.255.254"),
             (
                 "2a00:1450:4001:0814:0000:0000:0000:200e",
@@ -206,6 +224,8 @@ mod tests {
             ("fd12:3456:789a::1", "fd12:3456:789a::1"),
             ("ff02::fb", "ff02::fb"),
             ("::ffff:192.168.0.1", "192.168.0.1"),
+            ("3.2.1.4", "3.2.1.4"),
+            ("8.8.8.8", "8.8.8.8"),
         ] {
             assert_eq!(
                 read(written),
