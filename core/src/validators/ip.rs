@@ -7,7 +7,8 @@
 //!
 //! Strength: an address of the global unicast space is left at the pattern's strength; one
 //! that cannot be a person's address on the internet (private, loopback, link-local,
-//! documentation, shared, benchmarking, multicast, reserved, unspecified) is low, so it needs
+//! documentation, shared, benchmarking, multicast, reserved, unspecified, outside IPv6's
+//! `2000::/3`) is low, so it needs
 //! a context word (`ip`, `klient`, `remote_addr`) to be reported. The special ranges are those
 //! Python 3.11's `ipaddress` counts as not global (IANA's special-purpose registries), plus
 //! multicast.
@@ -44,7 +45,8 @@ const SPECIAL_V4: &[([u8; 4], u8)] = &[
     ([255, 255, 255, 255], 32), // limited broadcast
 ];
 
-/// `(network, prefix length)` of the IPv6 ranges that are not global unicast.
+/// `(network, prefix length)` of the ranges inside `2000::/3` that are not global unicast, and
+/// those outside it that Python's `ipaddress` names (kept for the record).
 const SPECIAL_V6: &[(u128, u8)] = &[
     (0, 128),                                        // unspecified
     (1, 128),                                        // loopback
@@ -86,11 +88,16 @@ pub fn is_special_v4(address: Ipv4Addr) -> bool {
 }
 
 /// True when an IPv6 address is outside the global unicast space.
+///
+/// Global unicast is `2000::/3`; everything outside it is special-purpose or reserved by
+/// the IETF (what Python's `ipaddress` calls `is_reserved`), which also keeps short
+/// hex-word forms in prose (`a::b`, `dead::beef`) low.
 pub fn is_special_v6(address: Ipv6Addr) -> bool {
     let bits = u128::from(address);
-    SPECIAL_V6
-        .iter()
-        .any(|&(network, prefix)| in_v6(bits, network, prefix))
+    bits >> 125 != 0b001
+        || SPECIAL_V6
+            .iter()
+            .any(|&(network, prefix)| in_v6(bits, network, prefix))
 }
 
 /// A parsed address: canonical text (no zone) and whether it is in a special range.
@@ -223,6 +230,8 @@ mod tests {
             ("fe80::1%eth0", "fe80::1"),
             ("fd12:3456:789a::1", "fd12:3456:789a::1"),
             ("ff02::fb", "ff02::fb"),
+            ("a::b", "a::b"),
+            ("dead::beef", "dead::beef"),
             ("::ffff:192.168.0.1", "192.168.0.1"),
             ("3.2.1.4", "3.2.1.4"),
             ("8.8.8.8", "8.8.8.8"),

@@ -14,7 +14,9 @@ Strength: a global unicast address keeps the pattern's strength; a private, loop
 link-local, documentation, shared (CGNAT), benchmarking, multicast, reserved or unspecified
 one is LOW, reported only when a context word says it is someone's (``ip``, ``klient``,
 ``remote_addr``). The ranges are those Python 3.11's ``ipaddress`` counts as not global,
-plus multicast.
+plus multicast and IPv6 outside ``2000::/3`` (reserved). Four single-digit octets
+(``3.2.1.4``) are LOW too: a section or version number's shape far more often than a
+client's address.
 
 The normalised value (the input to keyed hashing) is the canonical text (RFC 5952 for IPv6,
 no zone); an IPv4-mapped address normalises to the IPv4 address it maps, so a lookup by
