@@ -6,8 +6,8 @@ Used by ``accuracy.py`` and ``throughput.py`` so both measure the same thing:
 - ``RecognizerRegistry(supported_languages=["sv"])`` holding only
   presidio's own ``SePersonnummerRecognizer`` and ``SeOrganisationsnummerRecognizer``
   (disabled by default in presidio, enabled here), ``PhoneRecognizer`` with region ``SE`` and
-  Swedish context words, an offline ``EmailRecognizer``, ``IbanRecognizer`` and
-  ``CreditCardRecognizer``, all for language ``sv``;
+  Swedish context words, an offline ``EmailRecognizer``, ``IbanRecognizer``,
+  ``CreditCardRecognizer`` and ``IpRecognizer``, all for language ``sv``;
 - ``default_score_threshold`` left at presidio's default (0), as a user would.
 
 ``EmailRecognizer.validate_result`` calls ``tldextract``, which fetches the Public Suffix List
@@ -24,6 +24,7 @@ from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
     IbanRecognizer,
+    IpRecognizer,
     PhoneRecognizer,
     SeOrganisationsnummerRecognizer,
     SePersonnummerRecognizer,
@@ -52,6 +53,7 @@ PRESIDIO_ENTITIES = (
     "EMAIL_ADDRESS",
     "IBAN_CODE",
     "CREDIT_CARD",
+    "IP_ADDRESS",
 )
 
 
@@ -76,6 +78,7 @@ def build_presidio() -> AnalyzerEngine:
             OfflineEmailRecognizer(supported_language="sv"),
             IbanRecognizer(supported_language="sv"),
             CreditCardRecognizer(supported_language="sv"),
+            IpRecognizer(supported_language="sv"),
         ],
         supported_languages=["sv"],
     )
@@ -88,6 +91,7 @@ def describe() -> str:
     return (
         "presidio-analyzer: NoOpNlpEngine(sv); SePersonnummerRecognizer, "
         "SeOrganisationsnummerRecognizer, PhoneRecognizer(regions=SE, sv context), "
-        "EmailRecognizer (offline tldextract), IbanRecognizer, CreditCardRecognizer; "
+        "EmailRecognizer (offline tldextract), IbanRecognizer, CreditCardRecognizer, "
+        "IpRecognizer; "
         "default_score_threshold=0"
     )

@@ -486,6 +486,14 @@ def _identifier_option(kind: str, help_text: str) -> Callable[[_F], _F]:
 @_identifier_option("iban", "IBAN")
 @_identifier_option("name", "Full name; case, spacing and accents ignored")
 @_identifier_option("address", "Postal address, e.g. 'Storgatan 1, 111 22 Stockholm'")
+@_identifier_option("ip", "IP address, IPv4 or IPv6; a place it alone matches is only possible")
+@click.option(
+    "--date-of-birth",
+    "date_of_birth",
+    multiple=True,
+    help="Date of birth, e.g. 1985-06-01; only searched beside --name, places it matches are "
+    "only possible (repeatable).",
+)
 @click.option(
     "--from-file",
     "request_file",

@@ -75,6 +75,18 @@ def _mask_words(text: str) -> str:
     return re.sub(r"(?<=\w)\w", "*", text)
 
 
+def _mask_ip(text: str) -> str:
+    # The first octet or group says which network; the rest would say which host.
+    separator = ":" if ":" in text else "."
+    head, _, rest = text.partition(separator)
+    return head + separator + re.sub(r"[0-9A-Fa-f]", "*", rest)
+
+
+def _mask_date(text: str) -> str:
+    # A birth date identifies with a name: nothing of it stays but its shape.
+    return _mask_words(_star_digits(text))
+
+
 _MASKERS: dict[str, Callable[[str], str]] = {
     "SE_PERSONNUMMER": _mask_identity_number,
     "SE_SAMORDNINGSNUMMER": _mask_identity_number,
@@ -88,4 +100,6 @@ _MASKERS: dict[str, Callable[[str], str]] = {
     "SE_BANK_ACCOUNT": _keep_last_digits(2, keep_prefix_chars=4),
     "SE_ADDRESS": _mask_words,
     "PERSON": _mask_words,
+    "IP_ADDRESS": _mask_ip,
+    "DATE_OF_BIRTH": _mask_date,
 }

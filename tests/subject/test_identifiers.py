@@ -101,3 +101,67 @@ def test_invalid_identifiers_name_the_option_never_the_value(
 def test_repr_hides_values() -> None:
     identifiers = SubjectIdentifiers(personnummer=["19121212-1212"], email=["a@exempel.se"])
     assert repr(identifiers) == "SubjectIdentifiers(personnummer=1, email=1)"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"ip": ["81.2.69.160"]}, [("ip", "81.*.**.***", True, "")]),
+        ({"ip": ["2A00:1450:4001:0814::200E"]}, [("ip", "2A00:****:****:****::****", True, "")]),
+        ({"name": ["Tolvan Tolvansson"], "date_of_birth": ["1 juni 1985"]},
+         [("name", "T***** T*********", True, ""),
+          ("date_of_birth", "* j*** ****", True, "")]),
+        ({"personnummer": ["19850601-2387"], "name": ["Anna Andersson"]},
+         [("personnummer", "19850601-****", True, ""),
+          ("personnummer", "850601+****", False, "other_century"),
+          ("name", "A*** A********", True, ""),
+          ("date_of_birth", "****-**-**", False, "birth_date")]),
+    ],
+    ids=["ipv4", "ipv6", "name-and-birth-date", "birth-date-of-personnummer"],
+)  # fmt: skip
+def test_ip_and_birth_date_readings(
+    given: dict[str, list[str]], expected: list[tuple[str, str, bool, str]]
+) -> None:
+    assert keys_of(**given) == expected
+
+
+def test_ip_and_birth_date_keys_are_the_recognizers() -> None:
+    import piiscan
+
+    text = "Anna Andersson, född 1 juni 1985, loggade in från ::ffff:81.2.69.160"
+    stored = {f.entity_type: KEYER.value_key(f.normalized) for f in piiscan.scan_text(text)}
+    keys = search_keys(
+        SubjectIdentifiers(name=["Anna Andersson"], date_of_birth=["1985-06-01"], ip=["81.2.69.160"]),
+        KEYER,
+        today=TODAY,
+    )
+    by_kind = {k.kind: k.value_key for k in keys}
+    assert by_kind["date_of_birth"] == stored["DATE_OF_BIRTH"]
+    assert by_kind["ip"] == stored["IP_ADDRESS"]
+    assert by_kind["name"] == stored["PERSON"]
+
+
+def test_a_birth_date_is_only_searched_beside_a_name() -> None:
+    with pytest.raises(ConfigError, match="--date-of-birth .* beside a --name"):
+        keys_of(date_of_birth=["1985-06-01"])
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        ({"ip": ["256.1.1.1"]}, "--ip"),
+        ({"ip": ["v1.2.3.4"]}, "--ip"),
+        ({"name": ["Anna Andersson"], "date_of_birth": ["1985-02-30"]}, "--date-of-birth"),
+        ({"name": ["Anna Andersson"], "date_of_birth": ["2099-01-01"]}, "--date-of-birth"),
+    ],
+    ids=["ip-octet", "ip-version", "dob-impossible", "dob-future"],
+)
+def test_invalid_ip_or_birth_date_names_the_option(
+    given: dict[str, list[str]], option: str
+) -> None:
+    with pytest.raises(ConfigError, match=option) as caught:
+        keys_of(**given)
+    for values in given.values():
+        for value in values:
+            if value != "Anna Andersson":
+                assert value not in str(caught.value)

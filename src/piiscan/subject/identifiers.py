@@ -14,6 +14,13 @@ Some values are read more than one way, and a lookup must not silently miss eith
 * A sole trader's organisationsnummer is their personnummer: it is also looked up as one.
 * An address may be found whole or as its street line alone (the postal line is shared by a
   whole town and is never looked up by itself).
+* A date of birth is shared by thousands of people: it is searched only beside a name (a
+  ``date_of_birth`` without a ``name`` is refused), and a place where nothing but a birth
+  date matched is not listed. Given a personnummer and a name, the birth date the
+  personnummer holds is searched too, as a second reading (``birth_date``), so places that
+  hold the name and the birth date are listed as possible.
+* An IP address may be shared (a household, an office behind NAT): a place matched by one
+  alone is possible, never confirmed.
 """
 
 from __future__ import annotations
@@ -29,13 +36,16 @@ from piiscan.keys import Keyer
 from piiscan.masking import mask
 from piiscan.names.normalize import name_value_form
 from piiscan.validators.address import validate_address
+from piiscan.validators.birth_date import validate_birth_date
 from piiscan.validators.email import validate_email
 from piiscan.validators.iban import validate_iban
+from piiscan.validators.ip import validate_ip_address
 from piiscan.validators.organisationsnummer import validate_organisationsnummer
 from piiscan.validators.personnummer import validate_personnummer, validate_samordningsnummer
 from piiscan.validators.phone import validate_phone
 
 __all__ = [
+    "HELPER_KINDS",
     "IDENTIFIER_KINDS",
     "STRONG_KINDS",
     "IdentifierKind",
@@ -53,6 +63,8 @@ IdentifierKind = Literal[
     "iban",
     "name",
     "address",
+    "ip",
+    "date_of_birth",
 ]
 
 #: Every kind, in the order reports list them.
@@ -74,7 +86,12 @@ _ENTITY_OF: Final[dict[IdentifierKind, str]] = {
     "iban": "IBAN_CODE",
     "name": "PERSON",
     "address": "SE_ADDRESS",
+    "ip": "IP_ADDRESS",
+    "date_of_birth": "DATE_OF_BIRTH",
 }
+
+#: Kinds searched only beside another identifier: a place where only they matched is dropped.
+HELPER_KINDS: Final[frozenset[IdentifierKind]] = frozenset({"date_of_birth"})
 
 _IDENTITY_DIGITS = re.compile(r"(?:\d{2})?(\d{6})[-+ ]?(\d{4})")
 
@@ -95,6 +112,8 @@ class SubjectIdentifiers:
     iban: Sequence[str] = ()
     name: Sequence[str] = ()
     address: Sequence[str] = ()
+    ip: Sequence[str] = ()
+    date_of_birth: Sequence[str] = ()
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{kind}={len(values)}" for kind, values in self.items() if values)
@@ -142,6 +161,8 @@ def search_keys(
     :raises ConfigError: when an identifier is not valid; the message names the option, never
         the value.
     """
+    if identifiers.date_of_birth and not identifiers.name:
+        raise ConfigError("a --date-of-birth is only searched beside a --name")
     keys: dict[str, SearchKey] = {}
     for kind, values in identifiers.items():
         for raw in values:
@@ -156,13 +177,27 @@ def search_keys(
                         certain=reading.certain,
                         reason=reading.reason,
                     )
+    if identifiers.name:
+        for reading in _birth_dates(identifiers, today):
+            key = keyer.value_key(reading.normalized)
+            keys.setdefault(
+                key,
+                SearchKey(
+                    kind="date_of_birth",
+                    value_key=key,
+                    masked=mask("DATE_OF_BIRTH", reading.written),
+                    certain=False,
+                    reason=reading.reason,
+                ),
+            )
     return tuple(keys.values())
 
 
 def _invalid(kind: IdentifierKind) -> ConfigError:
-    option = "--" + kind
-    article = "an" if kind in {"email", "iban", "organisationsnummer", "address"} else "a"
-    return ConfigError(f"{article} {option} value is not a valid {kind.replace('_', ' ')}")
+    option = "--" + kind.replace("_", "-")
+    article = "an" if kind in {"email", "iban", "organisationsnummer", "address", "ip"} else "a"
+    what = {"ip": "IP address"}.get(kind, kind.replace("_", " "))
+    return ConfigError(f"{article} {option} value is not a valid {what}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +243,11 @@ def _readings(kind: IdentifierKind, raw: str, today: date | None) -> Iterable[_R
         street_verdict = validate_address(street) if street else None
         if street_verdict is not None and street_verdict.normalized != verdict.normalized:
             yield _Reading(street_verdict.normalized, street, False, "street_line")
+    elif kind == "date_of_birth":
+        verdict = validate_birth_date(raw, today=today)
+        if verdict is None:
+            raise _invalid(kind)
+        yield _Reading(verdict.normalized, raw)
     else:
         verdict = _SIMPLE_VALIDATORS[kind](raw)
         if verdict is None:
@@ -219,7 +259,22 @@ _SIMPLE_VALIDATORS: Final = {
     "email": validate_email,
     "phone": validate_phone,
     "iban": validate_iban,
+    "ip": validate_ip_address,
 }
+
+
+def _birth_dates(identifiers: SubjectIdentifiers, today: date | None) -> Iterator[_Reading]:
+    """The birth dates the personnummer given hold, as second readings.
+
+    Only personnummer: a samordningsnummer's date may be unknown (day 60, month 00).
+    """
+    for raw in identifiers.personnummer:
+        verdict = validate_personnummer(raw.strip(), today=today)
+        if verdict is None:
+            continue  # _readings has already refused it
+        digits = verdict.normalized
+        iso = f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+        yield _Reading(iso, iso, False, "birth_date")
 
 
 def _other_centuries(

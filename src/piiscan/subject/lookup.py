@@ -25,6 +25,7 @@ from piiscan.inventory import Inventory, ScanInfo
 from piiscan.inventory.audit import LookupRecord, append_lookup
 from piiscan.keys import Keyer
 from piiscan.subject.identifiers import (
+    HELPER_KINDS,
     IDENTIFIER_KINDS,
     STRONG_KINDS,
     IdentifierKind,
@@ -120,7 +121,7 @@ def lookup_subject(
     if isinstance(request, SubjectIdentifiers):
         request = SubjectRequest(identifiers=request)
     if request.identifiers.is_empty():
-        options = ", ".join(f"--{kind}" for kind in IDENTIFIER_KINDS)
+        options = ", ".join(f"--{kind.replace('_', '-')}" for kind in IDENTIFIER_KINDS)
         raise ConfigError(f"give at least one identifier ({options}) or --from-file")
     scans = inventory.scans()
     inventory.check_fingerprint(keyer.fingerprint, scans=scans)
@@ -128,6 +129,12 @@ def lookup_subject(
     by_key = {key.value_key: key for key in keys}
     searched = _searched_scans(scans, scan_id)
     places = _current_places(inventory, searched, by_key)
+    # A birth date is shared by thousands: a place where nothing else matched is not theirs.
+    places = {
+        place_id: gathered
+        for place_id, gathered in places.items()
+        if any(by_key[key].kind not in HELPER_KINDS for key in gathered.keys)
+    }
     _add_history(inventory, scans, searched, by_key, places)
     _count_others(inventory, searched, by_key, places)
     modified, gaps = _objects(inventory, searched, places)

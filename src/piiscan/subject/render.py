@@ -92,6 +92,8 @@ _LABELS: Final[Mapping[Language, Mapping[str, str]]] = {
         "kind_iban": "IBAN",
         "kind_name": "Namn",
         "kind_address": "Adress",
+        "kind_ip": "IP-adress",
+        "kind_date_of_birth": "Födelsedatum",
         "status_error": "fel vid läsning",
         "status_encrypted": "krypterad",
         "status_timed_out": "tidsgränsen nåddes",
@@ -115,6 +117,9 @@ _LABELS: Final[Mapping[Language, Mapping[str, str]]] = {
         "why_street_line": "bara gatuadressen, utan postnummer och ort",
         "why_only_name": "bara namnet stämde",
         "why_only_address": "bara adressen stämde",
+        "why_only_ip": "bara IP-adressen stämde (den kan delas av flera)",
+        "why_only_date_of_birth": "födelsedatumet stämde, inget identitetsnummer",
+        "why_birth_date": "födelsedatumet i personnumret",
     },
     "en": {
         "extract_title": "Register extract",
@@ -182,6 +187,8 @@ _LABELS: Final[Mapping[Language, Mapping[str, str]]] = {
         "kind_iban": "IBAN",
         "kind_name": "Name",
         "kind_address": "Address",
+        "kind_ip": "IP address",
+        "kind_date_of_birth": "Date of birth",
         "status_error": "read error",
         "status_encrypted": "encrypted",
         "status_timed_out": "time limit reached",
@@ -205,6 +212,9 @@ _LABELS: Final[Mapping[Language, Mapping[str, str]]] = {
         "why_street_line": "the street line alone, without postcode and town",
         "why_only_name": "only the name matched",
         "why_only_address": "only the address matched",
+        "why_only_ip": "only the IP address matched (it may be shared)",
+        "why_only_date_of_birth": "the date of birth matched, no identity number",
+        "why_birth_date": "the birth date in the personnummer",
     },
 }
 

@@ -53,6 +53,9 @@ CATEGORY_OF_ENTITY: Final[Mapping[str, str]] = {
     "SE_PLUSGIRO": "bank_data",
     "SE_BANK_ACCOUNT": "bank_data",
     "IP_ADDRESS": "technical_data",
+    "DATE_OF_BIRTH": "identity_number",
+    "SE_PASSPORT_NUMBER": "identity_number",
+    "SE_ID_CARD_NUMBER": "identity_number",
 }
 
 
