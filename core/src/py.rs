@@ -269,12 +269,6 @@ fn validate_ip_address<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerd
     to_python(py, ip::validate_ip_address(candidate))
 }
 
-/// Validate the client address of a web server log line.
-#[pyfunction]
-fn validate_ip_address_logged<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, ip::validate_ip_address_logged(candidate))
-}
-
 /// Validate a date of birth against the reference date `year-month-day`.
 #[pyfunction]
 fn validate_birth_date<'py>(
@@ -395,7 +389,6 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyCompiledPatterns>()?;
     // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
     module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;
-    module.add_function(wrap_pyfunction!(validate_ip_address_logged, module)?)?;
     module.add_function(wrap_pyfunction!(validate_birth_date, module)?)?;
     module.add_function(wrap_pyfunction!(validate_vehicle_registration, module)?)?;
     module.add_function(wrap_pyfunction!(validate_identity_document, module)?)?;

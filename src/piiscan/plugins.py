@@ -121,7 +121,6 @@ def _builtin_validators() -> dict[str, Validator]:
         "email": email.validate_email,
         "address": address_mod.validate_address,
         "ip_address": ip.validate_ip_address,
-        "ip_address_logged": ip.validate_ip_address_logged,
         "birth_date": birth_date.validate_birth_date,
         "vehicle_registration": vehicle.validate_vehicle_registration,
         "identity_document": identity_document.validate_identity_document,

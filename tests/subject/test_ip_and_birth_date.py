@@ -6,8 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from piiscan.api import scan
+from piiscan.cli import cli, main
 from piiscan.config import ScanConfig
 from piiscan.inventory import Inventory
 from piiscan.keys import Keyer, load_or_create_key
@@ -23,16 +25,21 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inventory, Keyer]:
+def share(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("subject-more")
     root = base / "share"
     root.mkdir()
     for name, text in FILES.items():
         (root / name).write_text(text, encoding="utf-8")
     key_file = base / "key"
-    keyer = load_or_create_key(key_file)
+    load_or_create_key(key_file)
     scan(ScanConfig(roots=(str(root),), inventory=base / "inventory", workers=1, key_file=key_file))
-    return Inventory(base / "inventory"), keyer
+    return base
+
+
+@pytest.fixture(scope="module")
+def scanned(share: Path) -> tuple[Inventory, Keyer]:
+    return Inventory(share / "inventory"), load_or_create_key(share / "key", create=False)
 
 
 def _places(scanned: tuple[Inventory, Keyer], **given: list[str]) -> dict[str, tuple[str, ...]]:
@@ -61,3 +68,46 @@ def test_a_personnummer_also_finds_its_birth_date_beside_the_name(
     assert found["numbered.txt"] == ("confirmed",)
     assert found["personal.txt"] == ("possible", "birth_date", "only_date_of_birth", "only_name")
     assert "stranger.txt" not in found
+
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--ip", "81.2.69.160"], '"only_ip"'),
+        (["--name", "Tolvan Tolvansson", "--date-of-birth", "2012-12-12"], '"only_date_of_birth"'),
+    ],
+    ids=["ip", "name-and-birth-date"],
+)
+def test_subject_command(share: Path, args: list[str], says: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["subject", "--inventory", str(share / "inventory"), *args],
+        env={"PIISCAN_KEY_FILE": str(share / "key")},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert says in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--date-of-birth", "2012-12-12"], "--date-of-birth is only searched beside a --name"),
+        (["--ip", "999.1.1.1"], "--ip value is not a valid IP address"),
+    ],
+    ids=["birth-date-alone", "bad-ip"],
+)
+def test_subject_command_refuses_in_one_line(
+    share: Path,
+    args: list[str],
+    says: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PIISCAN_KEY_FILE", str(share / "key"))
+    with pytest.raises(SystemExit) as exited:
+        main(["subject", "--inventory", str(share / "inventory"), *args])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert says in err
+    assert "999.1.1.1" not in err

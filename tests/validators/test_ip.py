@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from piiscan.validators.base import Strength
-from piiscan.validators.ip import validate_ip_address, validate_ip_address_logged
+from piiscan.validators.ip import validate_ip_address
 
 # Ranges whose "global" status Python's ipaddress changed between 3.11 and 3.13 (IANA
 # registry updates); the tier test does not hold the core to one Python's reading of them.
@@ -99,12 +99,6 @@ def test_valid_addresses(written: str, normalized: str, strength: Strength | Non
 )
 def test_invalid_addresses(written: str) -> None:
     assert validate_ip_address(written) is None
-    assert validate_ip_address_logged(written) is None
-
-
-def test_logged_addresses_are_one_tier_up() -> None:
-    assert validate_ip_address_logged("81.2.69.160").strength is Strength.HIGH  # type: ignore[union-attr]
-    assert validate_ip_address_logged("10.1.2.3").strength is Strength.MEDIUM  # type: ignore[union-attr]
 
 
 @given(st.ip_addresses(v=4))

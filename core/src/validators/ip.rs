@@ -170,19 +170,6 @@ pub fn looks_like_a_section_number(candidate: &str) -> bool {
         })
 }
 
-/// Validate the client address of a web server log line (its first field, or a
-/// `remote_addr`/`client_ip` key): high for a global address, medium for a special one (an
-/// internal network's client is still someone's machine).
-pub fn validate_ip_address_logged(candidate: &str) -> Option<Verdict> {
-    let parsed = parse_address(candidate)?;
-    let strength = if parsed.special {
-        Strength::Medium
-    } else {
-        Strength::High
-    };
-    Some(Verdict::new(parsed.canonical, strength, Vec::new()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,13 +255,5 @@ mod tests {
         ] {
             assert_eq!(read(rejected), None, "{rejected:?}");
         }
-    }
-
-    #[test]
-    fn logged_client_addresses_are_strong() {
-        let strength = |candidate| validate_ip_address_logged(candidate).and_then(|v| v.strength);
-        assert_eq!(strength("81.2.69.160"), Some(Strength::High));
-        assert_eq!(strength("10.1.2.3"), Some(Strength::Medium));
-        assert_eq!(strength("300.1.2.3"), None);
     }
 }

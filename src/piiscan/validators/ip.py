@@ -38,7 +38,7 @@ from __future__ import annotations
 from piiscan import _core
 from piiscan.validators.base import Verdict
 
-__all__ = ["validate_ip_address", "validate_ip_address_logged"]
+__all__ = ["validate_ip_address"]
 
 
 def validate_ip_address(candidate: str) -> Verdict | None:
@@ -51,14 +51,3 @@ def validate_ip_address(candidate: str) -> Verdict | None:
     """
     return Verdict.from_core(_core.validate_ip_address(candidate))
 
-
-def validate_ip_address_logged(candidate: str) -> Verdict | None:
-    """Validate the client address of a web server log line (first field, JSON key).
-
-    Strength: HIGH for a global address, MEDIUM for a special-range one (an internal
-    network's client is still a person's machine).
-
-    :param candidate: the matched text.
-    :returns: a verdict whose ``normalized`` is the canonical address, or ``None``.
-    """
-    return Verdict.from_core(_core.validate_ip_address_logged(candidate))
