@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import importlib.util
+import ipaddress
 import itertools
 import json
 import re
@@ -76,7 +77,10 @@ def _of(etype: str) -> list[tuple[dict, dict]]:
 
 def test_shape_of_the_corpus() -> None:
     kinds = Counter(d["kind"] for d in DOCS)
-    assert set(kinds) == {"email", "crm", "invoice", "hr", "csv", "sql", "log"}
+    assert set(kinds) == {
+        "email", "crm", "invoice", "hr", "csv", "sql", "log",
+        "weblog", "hr_dob", "hr_csv", "vehicle_csv", "fleet", "travel",
+    }  # fmt: skip
     assert min(kinds.values()) >= 40
     assert len({d["id"] for d in DOCS}) == len(DOCS)
     types = Counter(e["type"] for _, e in ENTITIES)
@@ -93,8 +97,12 @@ def test_shape_of_the_corpus() -> None:
         "SE_PLUSGIRO",
         "SE_BANK_ACCOUNT",
         "PERSON",
+        "IP_ADDRESS",
+        "DATE_OF_BIRTH",
+        "SE_VEHICLE_REGISTRATION",
     ):
         assert types[etype] >= 50, etype
+    assert types["SE_PASSPORT_NUMBER"] + types["SE_ID_CARD_NUMBER"] >= 50
 
 
 def test_spans_are_trimmed_in_bounds_and_disjoint() -> None:
@@ -232,3 +240,18 @@ def test_personnummer_dates_are_real() -> None:
     for doc, ent in _of("SE_PERSONNUMMER"):
         n = _twelve(_span(doc, ent))
         datetime.date(int(n[:4]), int(n[4:6]), int(n[6:8]))
+
+
+def test_ip_addresses_birth_dates_and_plates_are_what_they_say() -> None:
+    """IP addresses parse (global ones, or private ones in a client's context), birth dates
+    are real past dates, plates avoid the letters and combinations never issued."""
+    for doc, ent in _of("IP_ADDRESS"):
+        address = ipaddress.ip_address(_span(doc, ent))
+        assert address.is_global or ent["hard"], (doc["id"], ent)
+    for _, ent in _of("DATE_OF_BIRTH"):
+        assert ent["form"] in {"iso", "compact", "yymmdd", "dmy_slash", "dmy_dot", "month_sv",
+                               "month_en"}  # fmt: skip
+    for doc, ent in _of("SE_VEHICLE_REGISTRATION"):
+        plate = _span(doc, ent).replace(" ", "").replace("-", "")
+        assert re.fullmatch(r"[A-HJ-PR-UW-Z]{3}\d\d[\dA-HJ-NPR-UW-Z]", plate), plate
+        assert plate[:3] not in GEN.BARRED_PLATES

@@ -131,7 +131,9 @@ def test_ip_and_birth_date_keys_are_the_recognizers() -> None:
     text = "Anna Andersson, född 1 juni 1985, loggade in från ::ffff:81.2.69.160"
     stored = {f.entity_type: KEYER.value_key(f.normalized) for f in piiscan.scan_text(text)}
     keys = search_keys(
-        SubjectIdentifiers(name=["Anna Andersson"], date_of_birth=["1985-06-01"], ip=["81.2.69.160"]),
+        SubjectIdentifiers(
+            name=["Anna Andersson"], date_of_birth=["1985-06-01"], ip=["81.2.69.160"]
+        ),
         KEYER,
         today=TODAY,
     )
@@ -142,7 +144,7 @@ def test_ip_and_birth_date_keys_are_the_recognizers() -> None:
 
 
 def test_a_birth_date_is_only_searched_beside_a_name() -> None:
-    with pytest.raises(ConfigError, match="--date-of-birth .* beside a --name"):
+    with pytest.raises(ConfigError, match=r"--date-of-birth .* beside a --name"):
         keys_of(date_of_birth=["1985-06-01"])
 
 

@@ -49,9 +49,7 @@ def _places(scanned: tuple[Inventory, Keyer], **given: list[str]) -> dict[str, t
 
 
 def test_an_ip_address_makes_a_place_possible(scanned: tuple[Inventory, Keyer]) -> None:
-    assert _places(scanned, ip=["::ffff:81.2.69.160"]) == {
-        "access.log": ("possible", "only_ip")
-    }
+    assert _places(scanned, ip=["::ffff:81.2.69.160"]) == {"access.log": ("possible", "only_ip")}
 
 
 def test_a_birth_date_counts_only_beside_the_name(scanned: tuple[Inventory, Keyer]) -> None:
@@ -68,7 +66,6 @@ def test_a_personnummer_also_finds_its_birth_date_beside_the_name(
     assert found["numbered.txt"] == ("confirmed",)
     assert found["personal.txt"] == ("possible", "birth_date", "only_date_of_birth", "only_name")
     assert "stranger.txt" not in found
-
 
 
 @pytest.mark.parametrize(

@@ -50,4 +50,3 @@ def validate_ip_address(candidate: str) -> Verdict | None:
     :returns: a verdict whose ``normalized`` is the canonical address, or ``None``.
     """
     return Verdict.from_core(_core.validate_ip_address(candidate))
-
