@@ -150,3 +150,17 @@ def test_the_core_compiles_every_new_pattern() -> None:
     compiled = compile_catalogue(specs)
     assert compiled.python_only == ()
     assert {s.entity for s in compiled.compiled} == NEW
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Inloggning från 81.2.69.160", "81.*.**.***"),
+        ("klient 2a00:1450:4001:814::200e", "2a00:****:****:***::****"),
+        ("Anna Andersson, född 1985-06-01", "****-**-**"),
+        ("Erik Svensson f. 1 juni 1985", "* j*** ****"),
+    ],
+)
+def test_masks_keep_no_host_and_no_date(engine, text: str, masked: str) -> None:  # type: ignore[no-untyped-def]
+    wanted = {"IP_ADDRESS", "DATE_OF_BIRTH"}
+    assert [f.masked for f in engine.analyze(text) if f.entity_type in wanted] == [masked]
