@@ -67,3 +67,52 @@ def test_child_and_empty_key() -> None:
     assert Locator.of(("slide", "3")).child("notes").render() == "slide=3/notes"
     with pytest.raises(ValueError, match="needs a key"):
         Locator((("", "x"),))
+
+
+# Names as they come: sheet names, archive member names, JSON keys and Message-IDs drawn from
+# an alphabet heavy in what the grammar uses, quotes, '!' (the old sheet separator) and '%'.
+_HOSTILE = st.text(alphabet=st.sampled_from('!/=%"\'<>@.:[]$ \n\tåäö19-aZ'), min_size=1)
+
+
+@given(sheet=_HOSTILE, row=st.integers(1, 1_048_576))
+def test_sheet_names_round_trip(sheet: str, row: int) -> None:
+    rendered = join([("sheet", sheet), ("cell", f"B{row}")])
+    assert Locator.parse(rendered).steps == (("sheet", sheet), ("cell", f"B{row}"))
+
+
+@given(member=_HOSTILE, inner=_HOSTILE)
+def test_member_and_attachment_names_round_trip(member: str, inner: str) -> None:
+    locator = Locator.of(("part", "2"), ("attachment", member), ("name", inner), "name")
+    assert Locator.parse(locator.render()) == locator
+
+
+@given(keys=st.lists(_HOSTILE, min_size=1, max_size=4))
+def test_json_paths_round_trip(keys: list[str]) -> None:
+    import json
+
+    path = "$" + "".join("[" + json.dumps(key, ensure_ascii=False) + "]" for key in keys)
+    rendered = join([("line", "3"), path])
+    assert Locator.parse(rendered).steps == (("line", "3"), (path, None))
+
+
+@given(local=_HOSTILE, domain=_HOSTILE)
+def test_message_ids_round_trip(local: str, domain: str) -> None:
+    message_id = f"<{local}@{domain}>"
+    rendered = join([("message", message_id), ("part", "1.2"), ("header", "Subject")])
+    assert rendered.count("/") == 2
+    assert Locator.parse(rendered).steps[0] == ("message", message_id)
+
+
+@pytest.mark.parametrize(
+    ("steps", "masks", "rendered"),
+    [
+        ([("sheet", "19121212-1212"), ("cell", "A2")], {"19121212-1212": "19121212-****"},
+         "sheet=19121212-****/cell=A2"),
+        ([("sheet", "Lön 19121212-1212/2019"), "name"], {"19121212-1212": "19121212-****"},
+         "sheet=Lön 19121212-****%2F2019/name"),
+        (['$["Anna Andersson"]'], {"Anna Andersson": "A*** A*******"}, '$["A*** A*******"]'),
+        ([("row", "4"), ("column", "Namn")], {"Anna": "A***"}, "row=4/column=Namn"),
+    ],
+)  # fmt: skip
+def test_replace_names(steps: list, masks: dict[str, str], rendered: str) -> None:
+    assert Locator.of(*steps).replace_names(masks).render() == rendered

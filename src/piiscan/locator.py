@@ -14,9 +14,9 @@ Message-ID or dump row key survives the trip: ``%`` becomes ``%25``, ``/`` ``%2F
 plain names reads as it always did. :meth:`Locator.parse` is the exact inverse.
 
 The member chain of a container is not part of a locator: it is the ``member`` column.
-
-Extractors still build their locators as text; moving them onto this value (and the member
-chain out of archive members' locators, an output change) is the next step.
+Every extractor builds its locators with this value. Names taken from the content (a sheet
+name, a column name, a JSON key) are values like any other; where one holds personal data the
+scan driver masks it (:meth:`Locator.replace_names`, :mod:`piiscan.scan.names`).
 
 .. versionadded:: 0.1
 """
@@ -24,7 +24,7 @@ chain out of archive members' locators, an output change) is the next step.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["Locator", "Step", "join"]
@@ -89,6 +89,29 @@ class Locator:
         if not text:
             return cls()
         return cls(tuple(_parse_step(part) for part in text.split("/")))
+
+    def replace_names(self, masks: Mapping[str, str]) -> Locator:
+        """This locator with every occurrence of each name in ``masks`` replaced by its mask,
+        in step keys and values alike (longest names first).
+
+        >>> Locator.of(("sheet", "19121212-1212"), ("cell", "A2")).replace_names(
+        ...     {"19121212-1212": "19121212-****"}).render()
+        'sheet=19121212-****/cell=A2'
+        """
+        names = sorted(masks, key=len, reverse=True)
+
+        def replace(text: str) -> str:
+            for name in names:
+                if name in text:
+                    text = text.replace(name, masks[name])
+            return text
+
+        return Locator(
+            tuple(
+                (replace(key), None if value is None else replace(value))
+                for key, value in self.steps
+            )
+        )
 
     def __str__(self) -> str:
         return self.render()

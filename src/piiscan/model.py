@@ -40,15 +40,20 @@ class Segment:
     """A piece of decoded text from one object, with where it came from.
 
     :param text: the decoded text.
-    :param locator: where in the object the text is, e.g. ``page=2``, ``sheet=Kunder!B3``,
+    :param locator: where in the object the text is, rendered by
+        :class:`piiscan.locator.Locator`, e.g. ``page=2``, ``sheet=Kunder/cell=B3``,
         ``row=4/column=Personnummer``; empty for a whole plain-text file.
     :param context: words from outside the text that count like words next to a match
         (a column name, a mail header name, a JSON key).
+    :param names: names taken from the content that appear in ``locator`` (a sheet, column
+        or table name, an XML element name, a JSON key); the scan driver masks each one that
+        holds a finding (:mod:`piiscan.scan.names`).
     """
 
     text: str
     locator: str = ""
     context: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,7 +121,8 @@ class FindingRecord:
 
 
 RECORD_STEPS: tuple[str, ...] = ("message=", "part=")
-"""Member names that are locator steps (a mail message, an attachment), not archive paths."""
+"""Member names that are locator steps (a mail message, an attachment), not archive paths
+(:func:`piiscan.scan.names.name_segments` reads an attachment's file name from them)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,29 +144,6 @@ class ObjectRef:
     def member(self) -> str:
         """The member chain as one string, ``!/``-joined as in jar URLs; empty for a file."""
         return "!/".join(self.members)
-
-    @property
-    def locator_prefix(self) -> str:
-        """Where findings of this object sit, as the first steps of their locators.
-
-        Archive members are one ``member=`` step, ``!/``-joined (``member=a.zip!/b.docx``). A
-        member named by :data:`RECORD_STEPS` (a mailbox's message, a message's attachment) is
-        a path of locator steps of its own and is shown as it is:
-        ``member=Post.zip!/kund.mbox/message=<id>/part=2/attachment=cv.docx``.
-        """
-        steps: list[str] = []
-        archive: list[str] = []
-        for name in self.members:
-            if name.startswith(RECORD_STEPS):
-                if archive:
-                    steps.append("member=" + "!/".join(archive))
-                    archive = []
-                steps.append(name)
-            else:
-                archive.append(name)
-        if archive:
-            steps.append("member=" + "!/".join(archive))
-        return "/".join(steps)
 
     def child(self, name: str) -> ObjectRef:
         """The reference of a member ``name`` inside this object."""

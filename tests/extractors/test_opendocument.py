@@ -70,8 +70,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         ("p=4", "Efter tabellen"),
         ("header/p=0", "Handläggare bertil@exempel.se"),
         ("footer/p=0", "Sidfot"),
-        ("properties/creator", "Anna Andersson"),
-        ("properties/initial-creator", "Bertil Berg"),
+        ("properties=creator", "Anna Andersson"),
+        ("properties=initial-creator", "Bertil Berg"),
     ],
 )
 def test_planted_values_at_locators(planted: dict[str, str], locator: str, value: str) -> None:

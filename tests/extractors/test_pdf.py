@@ -55,8 +55,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     [
         ("page=1", "Sökande: Åsa Öberg, 850601-2387\nTelefon 070-174 06 05"),
         ("page=3", "asa@exempel.se"),
-        ("properties/author", "Anna Andersson"),
-        ("properties/title", "850601-2387"),
+        ("properties=author", "Anna Andersson"),
+        ("properties=title", "850601-2387"),
     ],
 )
 def test_planted_values_at_locators(planted: dict[str, str], locator: str, value: str) -> None:
@@ -134,7 +134,7 @@ def test_thirdparty_two_column() -> None:
     found = _segments(THIRDPARTY / "textract_pdf_two_column.pdf")
     assert [loc for loc in found if loc.startswith("page=")] == [f"page={n}" for n in range(1, 7)]
     assert "mentorship" in found["page=1"]
-    assert found["properties/author"] == "R. Dean Malmgren"
+    assert found["properties=author"] == "R. Dean Malmgren"
 
 
 def test_text_limit(tmp_path: Path) -> None:
@@ -165,6 +165,6 @@ def test_a_broken_page_loses_only_itself(tmp_path: Path) -> None:
         "page=1": "Sökande 19121212-1212",
         "page=3": "Handläggare 19850601-2387",
     }
-    assert "properties/title" in pages  # the properties are read before the error
+    assert "properties=title" in pages  # the properties are read before the error
     assert isinstance(error, PartialError)
     assert (str(error), error.status) == ("1 PDF page of 3 not loaded (page 2)", "partial")

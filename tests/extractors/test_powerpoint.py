@@ -69,7 +69,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         ("slide=2/shape=Tabell/row=0/cell=1", "Personnummer"),
         ("slide=2/shape=Tabell/row=1/cell=1", "201212121212"),
         ("slide=2/notes", "Ring 19850601-2387 i morgon"),
-        ("properties/creator", "Anna Andersson"),
+        ("properties=creator", "Anna Andersson"),
     ],
 )
 def test_planted_values_at_locators(planted: dict[str, str], locator: str, value: str) -> None:
@@ -86,7 +86,7 @@ def test_empty_slide_yields_nothing(planted: dict[str, str]) -> None:
         ("slide=1/shape=Table 3/row=1/cell=2", "Row 2 Col 3"),
         ("slide=1/shape=Text Box 1/p=0", "Here is a text box"),
         ("slide=1/shape=Rectangle 5/p=0", "This is a footnote."),
-        ("properties/creator", "Michael McCandless"),
+        ("properties=creator", "Michael McCandless"),
     ],
 )
 def test_thirdparty_sample(locator: str, value: str) -> None:

@@ -58,8 +58,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         ("part=header1/p=0", "bertil@exempel.se"),
         ("part=footer1/p=0", "070-174 06 05"),
         ("part=comments/p=0", "19850601-2387"),
-        ("properties/creator", "Anna Andersson"),
-        ("properties/lastModifiedBy", "Bertil Berg"),
+        ("properties=creator", "Anna Andersson"),
+        ("properties=lastModifiedBy", "Bertil Berg"),
     ],
 )
 def test_planted_values_at_locators(planted: dict[str, str], locator: str, value: str) -> None:
@@ -75,7 +75,7 @@ def test_planted_values_at_locators(planted: dict[str, str], locator: str, value
         ("tika_testWORD_various.docx", "part=footnotes/p=2", "This is a footnote."),
         ("tika_testWORD_various.docx", "part=document/table=0/row=1/cell=2", "Row 2 Col 3"),
         ("tika_testWORD_various.docx", "part=document/link=0", "http://tika.apache.org/"),
-        ("tika_testWORD_various.docx", "properties/creator", "Michael McCandless"),
+        ("tika_testWORD_various.docx", "properties=creator", "Michael McCandless"),
     ],
 )
 def test_thirdparty_samples(name: str, locator: str, value: str) -> None:

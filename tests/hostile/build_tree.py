@@ -10,8 +10,12 @@ Run it as a script to look at the tree::
     python tests/hostile/build_tree.py /tmp/hostile [--scale 10]
 
 :data:`EXPECTED` says what a scan must make of each file: its status, and a piece of its reason.
-File names never hold an identifier here: names as data is a separate piece of work, and a
-name is stored as it is.
+
+Names are data: some file, folder and member names hold :data:`NAME_PERSONNUMMER`. Paths are
+stored as they are (a person must act on them), so its raw forms may appear in the ``path``
+and ``member`` columns and nowhere else; they must be findings (locator ``name``). Names from
+inside files (a sheet name, a Parquet column, an XML element, a JSON key) hold
+:data:`PERSONNUMMER` and must be masked wherever the tool writes them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 from reportlab.pdfgen import canvas
 
 # Fictional identifiers, and every raw form of them that must never appear where the tool
@@ -41,6 +48,10 @@ RAW_FORMS = (
 )  # fmt: skip
 
 LINE = f"Kund {PERSONNUMMER}, mobil {PHONE}, e-post {EMAIL}\n"
+
+# A test personnummer that only file, folder and member names hold: stored as it is in paths.
+NAME_PERSONNUMMER = "19900101-2385"
+NAME_FORMS = ("19900101-2385", "199001012385", "9001012385", "900101-2385")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +168,43 @@ def utf16_without_bom(scale: int) -> bytes:
     return (LINE * 20 * scale).encode("utf-16-le")
 
 
+def sheet_named_with_a_personnummer(scale: int) -> bytes:
+    """A sheet named with a personnummer: every row's locator carries the sheet name."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = PERSONNUMMER
+    for row in range(50 * scale):
+        sheet.append([f"Kund {row}", EMAIL])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def parquet_column_named_with_a_personnummer(scale: int) -> bytes:
+    table = pa.table({PERSONNUMMER: [f"rad {n}" for n in range(10 * scale)], "e-post": [EMAIL] * (10 * scale)})
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return out.getvalue()
+
+
+def xml_element_named_with_a_personnummer(scale: int) -> bytes:
+    tag = f"kund-{PERSONNUMMER}"
+    return f"<kunder><{tag} id='{PERSONNUMMER}'>{LINE}</{tag}></kunder>".encode()
+
+
+def json_key_named_with_a_personnummer(scale: int) -> bytes:
+    return json.dumps({"kunder": {f"Kund {PERSONNUMMER}": {"e-post": EMAIL}}}).encode()
+
+
+def file_named_with_a_personnummer(scale: int) -> bytes:
+    return b"Inget annat i den här filen.\n"
+
+
+def zip_with_a_member_named_with_a_personnummer(scale: int) -> bytes:
+    return _zip({f"personer/{NAME_PERSONNUMMER}.txt": b"Inget annat.\n"})
+
+
 def binary_noise(scale: int) -> bytes:
     return bytes((n * 7919) % 251 for n in range(64 * 1024))
 
@@ -196,6 +244,20 @@ FILES: dict[str, tuple[Builder, Expected]] = {
     "kunder.csv": (csv_with_an_oversized_record, Expected("partial", "row 3", True)),
     "utf16.txt": (utf16_without_bom, Expected("ok", findings=True)),
     "brus.bin": (binary_noise, Expected("unsupported", "")),
+    # Names are data.
+    "blad.xlsx": (sheet_named_with_a_personnummer, Expected("ok", findings=True)),
+    "kolumn.parquet": (parquet_column_named_with_a_personnummer, Expected("ok", findings=True)),
+    "element.xml": (xml_element_named_with_a_personnummer, Expected("ok", findings=True)),
+    "nyckel.json": (json_key_named_with_a_personnummer, Expected("ok", findings=True)),
+    f"arenden/{NAME_PERSONNUMMER}/{NAME_PERSONNUMMER}.txt": (
+        file_named_with_a_personnummer,
+        Expected("ok", findings=True),
+    ),
+    "personer.zip": (zip_with_a_member_named_with_a_personnummer, Expected("ok")),
+    f"personer.zip!/personer/{NAME_PERSONNUMMER}.txt": (
+        zip_with_a_member_named_with_a_personnummer,
+        Expected("ok", findings=True),
+    ),
 }
 """Path in the tree (``!/`` before a member chain) → its builder and what a scan (with the
 default limits, ``--scale 1``) must make of it."""
@@ -212,6 +274,7 @@ def build_tree(root: Path, *, scale: int = 1) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, (builder, _) in FILES.items():
         if "!/" not in name:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(builder(scale))
     if hasattr(os, "mkfifo"):
         os.mkfifo(root / "ror")

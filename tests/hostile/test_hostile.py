@@ -11,6 +11,8 @@ pool, whose rows must agree.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -21,7 +23,15 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.hostile.build_tree import FILES, RAW_FORMS, SPECIAL, Expected, build_tree
+from tests.hostile.build_tree import (
+    FILES,
+    NAME_FORMS,
+    NAME_PERSONNUMMER,
+    RAW_FORMS,
+    SPECIAL,
+    Expected,
+    build_tree,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -137,11 +147,36 @@ def test_nothing_is_written_outside_the_inventory(scanned: Scan) -> None:
     assert [path for path in OUTSIDE if path.exists()] == []
 
 
+# Paths are stored and shown as they are: names from the tree may appear in these fields only.
+PATH_FIELDS = ("path", "member")
+
+
+def _without_paths(command: str, text: str) -> str:
+    """What a command printed, the path and member fields of its rows left out."""
+    if command.startswith(("objects", "findings")):
+        if command.endswith("jsonl"):
+            rows = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        elif command.endswith(" json"):
+            rows = json.loads(text)
+        else:
+            rows = list(csv.DictReader(io.StringIO(text)))
+        return json.dumps(
+            [{k: v for k, v in row.items() if k not in PATH_FIELDS} for row in rows],
+            ensure_ascii=False,
+        )
+    return text
+
+
 def test_no_raw_identifier_in_what_the_tool_prints(scanned: Scan) -> None:
     leaks = {
         name: [form for form in RAW_FORMS if form in text] for name, text in scanned.outputs.items()
     }
     assert {name: forms for name, forms in leaks.items() if forms} == {}
+    names = {
+        command: [form for form in NAME_FORMS if form in _without_paths(command, text)]
+        for command, text in scanned.outputs.items()
+    }
+    assert {command: forms for command, forms in names.items() if forms} == {}
     assert "piiscan: debug: " in scanned.outputs["scan stderr"]  # the log was at its most verbose
 
 
@@ -151,8 +186,46 @@ def test_no_raw_identifier_in_the_inventory(scanned: Scan) -> None:
     for path in files:
         data = path.read_bytes()
         assert [form for form in RAW_FORMS if form.encode() in data] == [], path
-        cells = json.dumps(pq.read_table(path).to_pylist(), default=str, ensure_ascii=False)
+        rows = pq.read_table(path).to_pylist()
+        cells = json.dumps(rows, default=str, ensure_ascii=False)
         assert [form for form in RAW_FORMS if form in cells] == [], path
+        # A name from the tree is in the path and member columns only (paths stay as they are).
+        others = [{k: v for k, v in row.items() if k not in PATH_FIELDS} for row in rows]
+        cells = json.dumps(others, default=str, ensure_ascii=False)
+        assert [form for form in NAME_FORMS if form in cells] == [], path
+
+
+def _findings(scan: Scan) -> list[dict[str, object]]:
+    return [json.loads(line) for line in scan.outputs["findings jsonl"].splitlines()]
+
+
+def test_names_are_findings(scanned: Scan) -> None:
+    masked = NAME_PERSONNUMMER[:9] + "****"
+    places = {
+        (str(f["path"]), str(f["member"]), str(f["locator"]))
+        for f in _findings(scanned)
+        if f["masked"] == masked
+    }
+    named = f"arenden/{NAME_PERSONNUMMER}/{NAME_PERSONNUMMER}.txt"
+    assert (named, "", "name") in places  # the file's name
+    assert (named, "", "folder=2") in places  # the folder it is in
+    assert ("personer.zip", f"personer/{NAME_PERSONNUMMER}.txt", "name") in places  # a member
+
+
+@pytest.mark.parametrize(
+    ("path", "prefix"),
+    [
+        ("blad.xlsx", "sheet=19121212-****/"),
+        ("kolumn.parquet", ""),
+        ("element.xml", "kunder/"),
+        ("nyckel.json", "$.kunder"),
+    ],
+)
+def test_content_names_are_masked_in_every_locator(scanned: Scan, path: str, prefix: str) -> None:
+    findings = [f for f in _findings(scanned) if f["path"] == path]
+    assert findings
+    assert [f["locator"] for f in findings if not str(f["locator"]).startswith(prefix)] == []
+    assert "19121212-****" in {f["masked"] for f in findings}  # the name itself is a finding
 
 
 def test_a_worker_pool_makes_the_same_rows(scanned: Scan, pooled: Scan) -> None:

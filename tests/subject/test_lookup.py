@@ -218,6 +218,22 @@ def test_record_of_a_locator(locator: str, record: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("member", "locator", "record"),
+    [
+        ("2019/arende.docx", "part=document/p=1", ""),
+        ("message=<a%2Fb@x>", "header=From", "message=<a%2Fb@x>"),
+        ("message=#3!/part=2/attachment=kund.docx", "part=document/p=3",
+         "message=#3/attachment=kund.docx"),
+        ("Post.zip!/kund.mbox!/message=<x@y>", "part=1", "message=<x@y>"),
+        ("", "message=<x@y>/part=2/attachment=a.pdf/page=1", "message=<x@y>/attachment=a.pdf"),
+    ],
+)  # fmt: skip
+def test_record_of_a_member(member: str, locator: str, record: str) -> None:
+    """A mailbox's messages and a message's attachments are members, not locator steps."""
+    assert record_of(locator, member) == record
+
+
+@pytest.mark.parametrize(
     ("path", "record", "system"),
     [
         ("HR/a.docx", "", "file_share"),

@@ -92,8 +92,9 @@ class Blob:
 class Member:
     """A child object found inside a container.
 
-    :param name: the member's path inside the container (``2019/arende.docx``), shown in
-        locators as ``member=...``.
+    :param name: the member's path inside the container (``2019/arende.docx``), a step of
+        the ``member`` column (never part of a locator); its name is scanned too
+        (:mod:`piiscan.scan.names`).
     """
 
     name: str

@@ -31,6 +31,7 @@ from lxml import etree
 
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
+from piiscan.locator import Step, join
 from piiscan.model import Segment
 
 _BLOCKS = frozenset(
@@ -254,4 +255,8 @@ def extract_html(blob: Blob, limits: Limits) -> Iterator[Item]:
     found.sort(key=lambda item: item[0])
     found.extend(_attributes(root))
     for line, suffix, text in found:
-        yield Segment(text=text, locator=f"line={line}{suffix}")
+        # The suffix is a bare step of the extractor's own (``@href``, ``comment``).
+        steps: list[Step | str] = [("line", str(line))]
+        if suffix:
+            steps.append(suffix[1:])
+        yield Segment(text=text, locator=join(steps))

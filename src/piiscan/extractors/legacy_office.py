@@ -36,6 +36,7 @@ from pathlib import Path, PurePath
 from piiscan.errors import EncryptedError, ExtractionError, TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office, ole_kind
+from piiscan.locator import join
 from piiscan.model import Segment
 
 TIMEOUT_SECONDS = 120.0
@@ -104,7 +105,7 @@ def run_converter(command: Sequence[str], path: Path, limits: Limits) -> tuple[i
 def _lines(text: str) -> Iterator[Segment]:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            yield Segment(text=line, locator=f"line={number}")
+            yield Segment(text=line, locator=join([("line", str(number))]))
 
 
 def extract_doc(blob: Blob, limits: Limits) -> Iterator[Item]:

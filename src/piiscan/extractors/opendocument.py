@@ -15,7 +15,7 @@ Locators (0-based counters)::
     p=4/annotation=0/p=0        a comment on paragraph 4
     p=4/link=0                  a hyperlink target in paragraph 4
     header/p=0, footer/p=0      page headers and footers (all page styles)
-    properties/creator          a document property
+    properties=creator          a document property
 
 A password-protected package raises :class:`~piiscan.errors.EncryptedError`.
 
@@ -34,6 +34,7 @@ from lxml import etree
 from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.word import open_zip, parse_zip_xml
+from piiscan.locator import Locator, join
 from piiscan.model import Segment
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -88,7 +89,7 @@ _PROPERTIES = (
 class _Text:
     """A piece of text found by the walk; ``direct`` when it is a paragraph of the container."""
 
-    locator: str
+    locator: Locator
     text: str
     direct: bool
 
@@ -120,13 +121,13 @@ def _inline(
 
 
 def _blocks(
-    container: etree._Element, prefix: str, paragraphs: Iterator[int], tables: Iterator[int]
+    container: etree._Element, prefix: Locator, paragraphs: Iterator[int], tables: Iterator[int]
 ) -> Iterator[_Text]:
     """Walk block content: paragraphs and headings, tables, and everything that wraps them."""
     for child in container:
         tag = child.tag
         if tag in _P:
-            locator = f"{prefix}p={next(paragraphs)}"
+            locator = prefix.child(("p", str(next(paragraphs))))
             out: list[str] = []
             nested: list[tuple[str, etree._Element]] = []
             links: list[str] = []
@@ -135,15 +136,15 @@ def _blocks(
             if text.strip():
                 yield _Text(locator, text, True)
             for k, target in enumerate(links):
-                yield _Text(f"{locator}/link={k}", target, False)
+                yield _Text(locator.child(("link", str(k))), target, False)
             counters: dict[str, Iterator[int]] = {}
             for kind, box in nested:
                 number = next(counters.setdefault(kind, itertools.count()))
-                inner_prefix = f"{locator}/{kind}={number}/"
+                inner_prefix = locator.child((kind, str(number)))
                 for inner in _blocks(box, inner_prefix, itertools.count(), itertools.count()):
                     yield _Text(inner.locator, inner.text, False)
         elif tag == _TABLE:
-            yield from _table(child, f"{prefix}table={next(tables)}")
+            yield from _table(child, prefix.child(("table", str(next(tables)))))
         elif isinstance(tag, str):
             yield from _blocks(child, prefix, paragraphs, tables)
 
@@ -164,16 +165,16 @@ def _repeat(el: etree._Element, attribute: str) -> int:
         return 1
 
 
-def _table(table: etree._Element, locator: str) -> Iterator[_Text]:
+def _table(table: etree._Element, locator: Locator) -> Iterator[_Text]:
     """One segment per non-empty cell; repeated rows and columns keep the indices right."""
     r = 0
     for row in _descendants(table, frozenset({_ROW})):
         c = 0
         for cell in _descendants(row, _CELLS):
-            cell_locator = f"{locator}/row={r}/cell={c}"
+            cell_locator = locator.child(("row", str(r)), ("cell", str(c)))
             direct: list[_Text] = []
             nested: list[_Text] = []
-            for item in _blocks(cell, f"{cell_locator}/", itertools.count(), itertools.count()):
+            for item in _blocks(cell, cell_locator, itertools.count(), itertools.count()):
                 (direct if item.direct else nested).append(item)
             text = "\n".join(item.text for item in direct)
             if text.strip():
@@ -196,7 +197,7 @@ def _content(archive: zipfile.ZipFile, limits: Limits) -> Iterator[_Text]:
     body = content.find(_q(OFFICE, "body"))
     if body is None:
         raise ExtractionError("damaged document: no document body")
-    yield from _blocks(body, "", itertools.count(), itertools.count())
+    yield from _blocks(body, Locator(), itertools.count(), itertools.count())
 
 
 def _headers_footers(archive: zipfile.ZipFile, limits: Limits) -> Iterator[_Text]:
@@ -209,7 +210,7 @@ def _headers_footers(archive: zipfile.ZipFile, limits: Limits) -> Iterator[_Text
         for page in pages:
             for part in page:
                 if part.tag in {_q(STYLE, name) for name in locals_}:
-                    yield from _blocks(part, f"{label}/", paragraphs, tables)
+                    yield from _blocks(part, Locator.of(label), paragraphs, tables)
 
 
 def _properties(archive: zipfile.ZipFile, limits: Limits) -> Iterator[Segment]:
@@ -220,7 +221,7 @@ def _properties(archive: zipfile.ZipFile, limits: Limits) -> Iterator[Segment]:
         values = [(el.text or "").strip() for el in meta.iter(_q(namespace, local))]
         text = ", ".join(value for value in values if value)
         if text:
-            yield Segment(text=text, locator=f"properties/{name}")
+            yield Segment(text=text, locator=join([("properties", name)]))
 
 
 def extract_odt(blob: Blob, limits: Limits) -> Iterator[Item]:
@@ -242,5 +243,5 @@ def extract_odt(blob: Blob, limits: Limits) -> Iterator[Item]:
             used += len(item.text)
             if used > limits.max_text_chars:
                 raise TooLargeError("extracted text exceeds the text limit")
-            yield Segment(text=item.text, locator=item.locator)
+            yield Segment(text=item.text, locator=item.locator.render())
         yield from _properties(archive, limits)

@@ -3,8 +3,9 @@
 Only top-level text and integer columns are read (a personnummer is often stored as an
 ``int64``); string, large string, string view and dictionary-encoded string columns count as
 text. Every non-null, non-blank value is a segment with locator ``row=N/column=Name``
-(``N`` 1-based across the whole file) and ``context=(column name,)``. Nested, binary,
-floating-point, decimal and temporal columns are skipped.
+(``N`` 1-based across the whole file) and ``context=(column name,)``; each scanned column's
+name is a segment too, located ``column=Name/name``, and is masked in every locator where it
+holds a finding. Nested, binary, floating-point, decimal and temporal columns are skipped.
 
 .. versionadded:: 0.1
 """
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
+from piiscan.locator import join
 from piiscan.model import Segment
 
 __all__ = ["extract_parquet", "scanned_columns"]
@@ -55,6 +57,11 @@ def extract_parquet(blob: Blob, limits: Limits) -> Iterator[Segment]:
             if not columns:
                 return
             row = 0
+            # Column names are the writer's choice: escaped once, masked by the driver.
+            steps = {name: join([("column", name)]) for name in columns}
+            for name in columns:  # names are data: a column name is scanned too
+                if name.strip():
+                    yield Segment(text=name, locator=f"{steps[name]}/name", names=(name,))
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
                 values = [batch.column(name).to_pylist() for name in columns]
                 for offset in range(batch.num_rows):
@@ -70,8 +77,9 @@ def extract_parquet(blob: Blob, limits: Limits) -> Iterator[Segment]:
                             raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
                         yield Segment(
                             text=text,
-                            locator=f"row={row + offset + 1}/column={name}",
+                            locator=f"row={row + offset + 1}/{steps[name]}",
                             context=(name,),
+                            names=(name,),
                         )
                 row += batch.num_rows
         except (pa.ArrowException, OSError) as error:

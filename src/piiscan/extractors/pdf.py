@@ -1,7 +1,7 @@
 """PDF documents via pypdfium2 (Google's PDFium): the text layer, page by page.
 
 One segment per page with text, locator ``page=N`` (1-based, as a PDF viewer numbers pages),
-then the personal document properties (``properties/author``, ``properties/title``, ...).
+then the personal document properties (``properties=author``, ``properties=title``, ...).
 
 What is not read: text inside images (scanned pages need OCR, out of scope), form-field values
 and annotations (comments).
@@ -37,6 +37,7 @@ from piiscan.errors import (
     TooLargeError,
 )
 from piiscan.extractors.base import Blob, Item, Limits
+from piiscan.locator import join
 from piiscan.model import Segment
 
 # Info-dictionary keys worth scanning: names and free text people type, not producer software.
@@ -98,7 +99,7 @@ def extract_pdf(blob: Blob, limits: Limits) -> Iterator[Item]:
             used += len(text)
             if used > limits.max_text_chars:
                 raise TooLargeError("extracted text exceeds the text limit")
-            yield Segment(text=text, locator=f"page={index + 1}")
+            yield Segment(text=text, locator=join([("page", str(index + 1))]))
         if lost and len(lost) == pages:
             raise ExtractionError("damaged PDF: no page could be loaded")
         if used == 0 and not lost:
@@ -107,7 +108,7 @@ def extract_pdf(blob: Blob, limits: Limits) -> Iterator[Item]:
         for key in _PROPERTIES:
             value = metadata.get(key, "").strip()
             if value:
-                yield Segment(text=value, locator=f"properties/{key.lower()}")
+                yield Segment(text=value, locator=join([("properties", key.lower())]))
         if lost:
             shown = ", ".join(map(str, lost[:_LOST_SHOWN]))
             more = f" and {len(lost) - _LOST_SHOWN} more" if len(lost) > _LOST_SHOWN else ""

@@ -11,7 +11,11 @@ Locators (slides are numbered from 1 as PowerPoint shows them; paragraphs from 0
     slide=3/shape=Group 5/shape=TextBox 2/p=0    a shape inside a group
     slide=3/shape=Table 1/row=1/cell=2           a table cell
     slide=3/notes                                the speaker notes
-    properties/creator                           a core property
+    properties=creator                           a core property
+
+Shape names are the author's (PowerPoint names them ``TextBox 2``, but anyone can rename one);
+they are listed in :attr:`~piiscan.model.Segment.names`, so one that holds personal data is
+masked in the locator.
 
 Every member of the package is checked against the size limits before python-pptx loads it, as
 python-pptx reads the whole package into memory.
@@ -31,20 +35,22 @@ from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office
 from piiscan.extractors.word import core_properties, open_zip
+from piiscan.locator import Locator, join
 from piiscan.model import Segment
 
 
-def _paragraphs(text_frame: Any, locator: str) -> Iterator[Segment]:
+def _paragraphs(text_frame: Any, locator: Locator, names: tuple[str, ...]) -> Iterator[Segment]:
     for i, paragraph in enumerate(text_frame.paragraphs):
         # python-pptx renders a soft line break (a:br) as a vertical tab.
         text = paragraph.text.replace("\v", "\n")
+        here = locator.child(("p", str(i)))
         if text.strip():
-            yield Segment(text=text, locator=f"{locator}/p={i}")
+            yield Segment(text=text, locator=here.render(), names=names)
         # Link targets are not part of the text, and mailto: links name people.
         for run in paragraph.runs:
             address = _link_address(run)
             if address:
-                yield Segment(text=address, locator=f"{locator}/p={i}/link")
+                yield Segment(text=address, locator=here.child("link").render(), names=names)
 
 
 def _link_address(run: Any) -> str:
@@ -56,31 +62,35 @@ def _link_address(run: Any) -> str:
         return ""
 
 
-def _shapes(shapes: Iterable[Any], prefix: str) -> Iterator[Segment]:
+def _shapes(shapes: Iterable[Any], prefix: Locator, names: tuple[str, ...]) -> Iterator[Segment]:
     """Text of shapes, recursing into groups."""
     for shape in shapes:
-        locator = f"{prefix}/shape={shape.name}"
+        name = str(shape.name)
+        locator = prefix.child(("shape", name))
+        shape_names = (*names, name)
         if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
-            yield from _shapes(shape.shapes, locator)
+            yield from _shapes(shape.shapes, locator, shape_names)
             continue
         if shape.has_text_frame:
-            yield from _paragraphs(shape.text_frame, locator)
+            yield from _paragraphs(shape.text_frame, locator, shape_names)
         if getattr(shape, "has_table", False) and shape.has_table:
             for r, row in enumerate(shape.table.rows):
                 for c, cell in enumerate(row.cells):
                     text = cell.text.replace("\v", "\n")
                     if text.strip():
-                        yield Segment(text=text, locator=f"{locator}/row={r}/cell={c}")
+                        place = locator.child(("row", str(r)), ("cell", str(c)))
+                        yield Segment(text=text, locator=place.render(), names=shape_names)
 
 
 def _slide(slide: Any, number: int) -> list[Segment]:
     """All segments of one slide, notes last."""
-    segments = list(_shapes(slide.shapes, f"slide={number}"))
+    segments = list(_shapes(slide.shapes, Locator.of(("slide", str(number))), ()))
     if slide.has_notes_slide:
         frame = slide.notes_slide.notes_text_frame
         notes = frame.text.replace("\v", "\n") if frame is not None else ""
         if notes.strip():
-            segments.append(Segment(text=notes, locator=f"slide={number}/notes"))
+            locator = join([("slide", str(number)), "notes"])
+            segments.append(Segment(text=notes, locator=locator))
     return segments
 
 

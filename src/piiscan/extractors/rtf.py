@@ -21,6 +21,7 @@ from striprtf.striprtf import rtf_to_text
 
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
+from piiscan.locator import join
 from piiscan.model import Segment
 
 _ANSICPG = re.compile(rb"\\ansicpg(\d+)")
@@ -122,4 +123,4 @@ def extract_rtf(blob: Blob, limits: Limits) -> Iterator[Item]:
         raise TooLargeError("extracted text exceeds the text limit")
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            yield Segment(text=line, locator=f"line={number}")
+            yield Segment(text=line, locator=join([("line", str(number))]))

@@ -14,7 +14,11 @@ segments too.
 Numbers are formatted as a person would type them: ``198506012387``, not ``198506012387.0``.
 Booleans and dates are skipped: they are not text a recognizer reads.
 
-Locators are ``sheet=<name>!<cell>`` in A1 notation, e.g. ``sheet=Kunder!B3``.
+Locators are ``sheet=<name>/cell=<cell>`` in A1 notation, e.g. ``sheet=Kunder/cell=B3``
+(:class:`~piiscan.locator.Locator` escapes a ``/``, ``=`` or ``%`` in a sheet name). A sheet's
+name is scanned too, as a segment located ``sheet=<name>/name``; the sheet name is listed in
+every segment's :attr:`~piiscan.model.Segment.names`, so a sheet named with a personnummer is
+masked in every locator of the sheet.
 
 .. versionadded:: 0.1
 """
@@ -34,6 +38,7 @@ import python_calamine
 from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office
+from piiscan.locator import Locator
 from piiscan.model import Segment
 
 # Formats openpyxl can read when calamine fails.
@@ -93,9 +98,16 @@ def is_header_row(values: Iterable[object]) -> bool:
 def sheet_segments(sheet: str, rows: Iterable[Row]) -> Iterator[Segment]:
     """Turn the rows of one sheet into cell segments, with header context where there is one.
 
-    :param sheet: the sheet's name, used in the locator.
+    :param sheet: the sheet's name, used in the locator (and scanned: the first segment is
+        the name itself, located ``sheet=<name>/name``).
     :param rows: the sheet's rows, top to bottom.
     """
+    names = (sheet,)
+    sheet_step = Locator.of(("sheet", sheet))
+    if sheet.strip():
+        yield Segment(text=sheet, locator=sheet_step.child("name").render(), names=names)
+    # An A1 reference needs no escaping: the cell step is appended to the rendered sheet step.
+    cell_prefix = sheet_step.child(("cell", "")).render()
     headers: dict[int, str] | None = None
     for r, first_column, values in rows:
         cells = [(first_column + i, text) for i, v in enumerate(values) if (text := cell_text(v))]
@@ -110,8 +122,9 @@ def sheet_segments(sheet: str, rows: Iterable[Row]) -> Iterator[Segment]:
             header = context.get(c)
             yield Segment(
                 text=text,
-                locator=f"sheet={sheet}!{column_letter(c)}{r + 1}",
+                locator=f"{cell_prefix}{column_letter(c)}{r + 1}",
                 context=(header,) if header else (),
+                names=names,
             )
 
 

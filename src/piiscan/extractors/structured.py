@@ -11,14 +11,22 @@ yielded as a segment of its own so it is scanned. ``context`` is ``(last key,)``
 NDJSON (:func:`extract_ndjson`) streams line by line; the locator is ``line=N/$.path`` with
 ``N`` 1-based. A line that is not valid JSON is yielded whole as text with ``line=N``.
 
+The ``$`` path is one locator step (a ``/``, ``=`` or ``%`` in a key escaped by
+:class:`~piiscan.locator.Locator`). Keys shown in a path are names, and names are data: each
+distinct one is scanned once, as a segment located at the key with ``/name`` added, and the
+scan driver masks a key that holds a finding in every locator.
+
 XML (:func:`extract_xml`) streams with :func:`lxml.etree.iterparse` with entity
 resolution, DTD loading and network access off and ``huge_tree`` off: external entities are
 never read and internal ones are not expanded (libxml2 refuses entity amplification, which
 becomes :class:`~piiscan.errors.TooLargeError`, as does nesting deeper than libxml2's
 256 levels). Element text, text between child elements
-and attribute values become segments. The locator is the element path,
-``/kunder/kund[3]/personnummer``, with 1-based positions among same-named siblings written
+and attribute values become segments. The locator is the element path, one step per element,
+``kunder/kund[3]/personnummer``, with 1-based positions among same-named siblings written
 only from the second on (``kund`` is the first ``kund``), and ``/@name`` for an attribute.
+Element and attribute names are data too: each distinct one is scanned once, as a segment
+located at its first element with ``/name`` added, and is masked in every locator where it
+holds a finding.
 Namespace prefixes are kept in paths as written; ``context`` is ``(local name,)`` of the
 element or attribute.
 Finished elements are cleared and removed, so memory stays flat on long files.
@@ -40,6 +48,7 @@ from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.text import decode_text, iter_lines, read_text
 from piiscan.extractors.word import xml_limit_error
+from piiscan.locator import Locator, join
 from piiscan.model import Segment
 
 __all__ = ["extract_json", "extract_ndjson", "extract_xml", "json_segments"]
@@ -64,32 +73,50 @@ def json_segments(value: Any, *, prefix: str = "") -> Iterator[Segment]:
     """The segments of a parsed JSON value, in document order.
 
     :param value: what :func:`json.loads` returned.
-    :param prefix: put before each ``$`` path (``line=3/`` for NDJSON).
+    :param prefix: a rendered locator put before each ``$`` path, ``/`` included
+        (``line=3/`` for NDJSON).
     """
+    seen: set[str] = set()
     # An explicit stack: nesting depth is the document's choice, not ours.
-    stack: list[tuple[str, str, Any]] = [("$", "", value)]
+    # (path, key, node, the keys the path is made of)
+    stack: list[tuple[str, str, Any, tuple[str, ...]]] = [("$", "", value, ())]
     while stack:
-        path, key, node = stack.pop()
+        path, key, node, names = stack.pop()
         context = (key,) if key else ()
         if isinstance(node, dict):
-            children: list[tuple[str, str, Any]] = []
+            children: list[tuple[str, str, Any, tuple[str, ...]]] = []
             for index, (name, child) in enumerate(node.items()):
                 step = _key_step(name, index)
                 if step.startswith("[#") and name.strip():
-                    children.append((path + step, "", name))
-                    children.append((path + step, "", child))
+                    children.append((path + step, "", name, names))
+                    children.append((path + step, "", child, names))
                 else:
-                    children.append((path + step, name, child))
+                    child_names = (*names, name)
+                    if name not in seen and name.strip():
+                        # Names are data: a key shown in locators is scanned once.
+                        seen.add(name)
+                        children.append((path + step, "", _KeyName(name), child_names))
+                    children.append((path + step, name, child, child_names))
             stack.extend(reversed(children))
         elif isinstance(node, list):
             stack.extend(
-                (f"{path}[{index}]", key, child) for index, child in reversed(list(enumerate(node)))
+                (f"{path}[{index}]", key, child, names)
+                for index, child in reversed(list(enumerate(node)))
             )
+        elif isinstance(node, _KeyName):
+            yield Segment(text=node.name, locator=prefix + join([path, "name"]), names=names)
         elif isinstance(node, str):
             if node.strip():
-                yield Segment(text=node, locator=prefix + path, context=context)
+                yield Segment(text=node, locator=prefix + join([path]), context=context, names=names)
         elif isinstance(node, int | float) and not isinstance(node, bool):
-            yield Segment(text=str(node), locator=prefix + path, context=context)
+            yield Segment(text=str(node), locator=prefix + join([path]), context=context, names=names)
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyName:
+    """A JSON key to be scanned as text (a node of its own on the walk's stack)."""
+
+    name: str
 
 
 def extract_json(blob: Blob, limits: Limits) -> Iterator[Segment]:
@@ -132,16 +159,18 @@ def extract_ndjson(blob: Blob, limits: Limits) -> Iterator[Segment]:
         try:
             value = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
-            yield Segment(text=line.rstrip("\r\n"), locator=f"line={number}")
+            yield Segment(text=line.rstrip("\r\n"), locator=join([("line", str(number))]))
             continue
-        yield from json_segments(value, prefix=f"line={number}/")
+        yield from json_segments(value, prefix=join([("line", str(number))]) + "/")
 
 
 @dataclass(slots=True)
 class _Open:
-    """An element being parsed: its path and how many children of each name it has."""
+    """An element being parsed: its path (rendered), the element names the path is made of, and
+    how many children of each name it has."""
 
     path: str
+    names: tuple[str, ...]
     children: dict[str, int] = field(default_factory=dict)
 
 
@@ -150,20 +179,26 @@ def _name(qualified: str, prefix: str | None) -> str:
     return f"{prefix}:{local}" if prefix else local
 
 
-def _xml_segments(element: Any, path: str) -> Iterator[Segment]:
+def _xml_segments(element: Any, current: _Open, seen: set[str]) -> Iterator[Segment]:
     """Attributes, text and the remaining child tails of a finished element."""
     name = etree.QName(element.tag).localname
+    path, names = current.path, current.names
     for attribute, value in element.attrib.items():
+        attribute_name = _name(attribute, None)
+        locator = f"{path}/{Locator.of('@' + attribute_name).render()}"
+        attribute_names = (*names, attribute_name)
+        if attribute_name not in seen:  # names are data: scanned once per document
+            seen.add(attribute_name)
+            yield Segment(text=attribute_name, locator=f"{locator}/name", names=attribute_names)
         if value.strip():
-            attribute_name = _name(attribute, None)
             yield Segment(
-                text=value, locator=f"{path}/@{attribute_name}", context=(attribute_name,)
+                text=value, locator=locator, context=(attribute_name,), names=attribute_names
             )
     if element.text and element.text.strip():
-        yield Segment(text=element.text, locator=path, context=(name,))
+        yield Segment(text=element.text, locator=path, context=(name,), names=names)
     for child in element:
         if child.tail and child.tail.strip():
-            yield Segment(text=child.tail, locator=path, context=(name,))
+            yield Segment(text=child.tail, locator=path, context=(name,), names=names)
 
 
 def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
@@ -175,6 +210,7 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """
     total = 0
     open_elements: list[_Open] = []
+    seen: set[str] = set()
     with blob.opener() as stream:
         events = etree.iterparse(
             stream,
@@ -190,15 +226,23 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                     name = _name(element.tag, element.prefix)
                     parent = open_elements[-1] if open_elements else None
                     if parent is None:
-                        path = f"/{name}"
+                        step, names = name, (name,)
+                        path = Locator.of(step).render()
                     else:
                         count = parent.children.get(name, 0) + 1
                         parent.children[name] = count
-                        path = f"{parent.path}/{name}" + (f"[{count}]" if count > 1 else "")
-                    open_elements.append(_Open(path=path))
+                        step = name + (f"[{count}]" if count > 1 else "")
+                        names = (*parent.names, name)
+                        path = f"{parent.path}/{Locator.of(step).render()}"
+                    current = _Open(path=path, names=names)
+                    if name not in seen:  # names are data: an element name is scanned once
+                        seen.add(name)
+                        total += len(name)
+                        yield Segment(text=name, locator=f"{path}/name", names=names)
+                    open_elements.append(current)
                     continue
                 current = open_elements.pop()
-                for segment in _xml_segments(element, current.path):
+                for segment in _xml_segments(element, current, seen):
                     total += len(segment.text)
                     if total > limits.max_text_chars:
                         raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
@@ -213,7 +257,10 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                 while (previous := element.getprevious()) is not None:
                     if previous.tail and previous.tail.strip():
                         yield Segment(
-                            text=previous.tail, locator=parent_path, context=(parent_name,)
+                            text=previous.tail,
+                            locator=parent_path,
+                            context=(parent_name,),
+                            names=open_elements[-1].names,
                         )
                     del parent_element[0]
         except etree.XMLSyntaxError as error:

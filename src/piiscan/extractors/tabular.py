@@ -14,7 +14,9 @@ records; only the first 64 KB are held at once to guess the dialect and the head
 - Every non-empty cell becomes a segment, header cells included (so a misjudged header
   loses nothing). Locator ``row=N/column=C``: ``N`` is the 1-based record number in the
   file, the header being row 1, as a spreadsheet program shows it; ``C`` is the header name,
-  or the 1-based column number when there is no header or the header cell is empty.
+  or the 1-based column number when there is no header or the header cell is empty
+  (:class:`~piiscan.locator.Locator` escapes it; a header name holding a finding is masked
+  in every locator by the scan driver, see :attr:`~piiscan.model.Segment.names`).
   With a header, ``context`` is ``(column name,)``.
 - A record that cannot be read (a field over the :mod:`csv` field size limit of 131,072
   characters, or a malformed record) is passed over, and reading goes on with the next
@@ -34,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from piiscan.errors import ExtractionError, PartialError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.text import iter_lines, read_text
+from piiscan.locator import join
 from piiscan.model import Segment
 
 __all__ = ["extract_delimited", "guess_dialect", "looks_like_header"]
@@ -186,6 +189,8 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     sniff_text = sample if len(head) == 1 else "".join(head[:-1])
     dialect = guess_dialect(sniff_text)
     names: list[str] = []
+    # The rendered ``column=`` step of each column index, escaped once (names hold anything).
+    column_steps: dict[int, str] = {}
     total = 0
     row_number = 0
     lost: list[tuple[int, str]] = []
@@ -198,6 +203,7 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
         row_number += 1
         if row_number == 1 and header:
             names = [cell.strip() for cell in row]
+            column_steps.clear()
         for index, cell in enumerate(row):
             if not cell.strip():
                 continue
@@ -208,10 +214,14 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
             column = name or str(index + 1)
             # A header cell is not data of its own column: "Namn" under "Namn" is no name.
             is_header = header and row_number == 1
+            step = column_steps.get(index)
+            if step is None:
+                step = column_steps[index] = join([("column", column)])
             yield Segment(
                 text=cell,
-                locator=f"row={row_number}/column={column}",
+                locator=f"row={row_number}/{step}",
                 context=(name,) if name and not is_header else (),
+                names=(name,) if name else (),
             )
     if lost and len(lost) == row_number:
         raise ExtractionError(f"malformed CSV, no record readable ({_lost_rows(lost)})")

@@ -38,6 +38,7 @@ import chardet
 
 from piiscan.errors import TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits
+from piiscan.locator import join
 from piiscan.model import Segment
 
 __all__ = [
@@ -369,7 +370,7 @@ def extract_text(blob: Blob, limits: Limits) -> Iterator[Segment]:
         while len(buffer) > size:
             end = _cut(buffer, size)
             chunked = True
-            yield Segment(text=buffer[:end], locator=f"line={buffer_line}")
+            yield Segment(text=buffer[:end], locator=join([("line", str(buffer_line))]))
             start = _next_start(buffer, end, overlap)
             buffer_line += buffer.count("\n", 0, start)
             fresh = end - start
@@ -379,4 +380,4 @@ def extract_text(blob: Blob, limits: Limits) -> Iterator[Segment]:
     if not chunked:
         yield Segment(text=buffer)
     else:
-        yield Segment(text=buffer, locator=f"line={buffer_line}")
+        yield Segment(text=buffer, locator=join([("line", str(buffer_line))]))

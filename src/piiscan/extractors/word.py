@@ -19,7 +19,7 @@ Locators::
     part=document/p=3/textbox=0/p=1          a paragraph in a text box anchored in paragraph 3
     part=header1/p=0, part=comments/p=0      other parts, paragraphs counted over the part
     part=document/link=0                     an external hyperlink target
-    properties/creator                       a core property
+    properties=creator                       a core property
 
 XML is parsed with entity resolution and network access off; parts larger than
 :attr:`~piiscan.extractors.base.Limits.max_member_bytes` or compressed suspiciously well raise
@@ -42,6 +42,7 @@ from lxml import etree
 from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office
+from piiscan.locator import Locator, join
 from piiscan.model import Segment
 
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -185,7 +186,7 @@ def _inline(el: etree._Element, w: _Names, out: list[str], boxes: list[etree._El
 class _Text:
     """A piece of text found by the walk; ``direct`` when it is a paragraph of the container."""
 
-    locator: str
+    locator: Locator
     text: str
     direct: bool
 
@@ -193,7 +194,7 @@ class _Text:
 def _blocks(
     container: etree._Element,
     w: _Names,
-    prefix: str,
+    prefix: Locator,
     paragraphs: Iterator[int],
     tables: Iterator[int],
 ) -> Iterator[_Text]:
@@ -201,7 +202,7 @@ def _blocks(
     for child in container:
         tag = child.tag
         if tag == w.p:
-            locator = f"{prefix}p={next(paragraphs)}"
+            locator = prefix.child(("p", str(next(paragraphs))))
             out: list[str] = []
             boxes: list[etree._Element] = []
             _inline(child, w, out, boxes)
@@ -210,11 +211,11 @@ def _blocks(
                 yield _Text(locator, text, True)
             for k, box in enumerate(boxes):
                 for inner in _blocks(
-                    box, w, f"{locator}/textbox={k}/", itertools.count(), itertools.count()
+                    box, w, locator.child(("textbox", str(k))), itertools.count(), itertools.count()
                 ):
                     yield _Text(inner.locator, inner.text, False)
         elif tag == w.tbl:
-            yield from _table(child, w, f"{prefix}table={next(tables)}")
+            yield from _table(child, w, prefix.child(("table", str(next(tables)))))
         elif tag == FALLBACK or not isinstance(tag, str):
             continue
         else:
@@ -231,14 +232,14 @@ def _children(el: etree._Element, tag: str, stop: str) -> Iterator[etree._Elemen
             yield from _children(child, tag, stop)
 
 
-def _table(tbl: etree._Element, w: _Names, locator: str) -> Iterator[_Text]:
+def _table(tbl: etree._Element, w: _Names, locator: Locator) -> Iterator[_Text]:
     """One segment per non-empty cell; nested tables and text boxes keep their own locators."""
     for r, row in enumerate(_children(tbl, w.tr, w.tbl)):
         for c, cell in enumerate(_children(row, w.tc, w.tbl)):
-            cell_locator = f"{locator}/row={r}/cell={c}"
+            cell_locator = locator.child(("row", str(r)), ("cell", str(c)))
             direct: list[_Text] = []
             nested: list[_Text] = []
-            for item in _blocks(cell, w, f"{cell_locator}/", itertools.count(), itertools.count()):
+            for item in _blocks(cell, w, cell_locator, itertools.count(), itertools.count()):
                 (direct if item.direct else nested).append(item)
             text = "\n".join(item.text for item in direct)
             if text.strip():
@@ -277,7 +278,7 @@ def core_properties(archive: zipfile.ZipFile, limits: Limits) -> Iterator[Segmen
     values = {etree.QName(el).localname: (el.text or "").strip() for el in root}
     for name in _CORE_PROPERTIES:
         if values.get(name):
-            yield Segment(text=values[name], locator=f"properties/{name}")
+            yield Segment(text=values[name], locator=join([("properties", name)]))
 
 
 def extract_docx(blob: Blob, limits: Limits) -> Iterator[Item]:
@@ -300,12 +301,13 @@ def extract_docx(blob: Blob, limits: Limits) -> Iterator[Item]:
             root = parse_zip_xml(archive, part, limits)
             w = _Names.of(etree.QName(root).namespace or "")
             label = part.removeprefix("word/").removesuffix(".xml")
-            items = _blocks(root, w, f"part={label}/", itertools.count(), itertools.count())
+            part_step = Locator.of(("part", label))
+            items = _blocks(root, w, part_step, itertools.count(), itertools.count())
             for item in items:
                 used += len(item.text)
                 if used > limits.max_text_chars:
                     raise TooLargeError("extracted text exceeds the text limit")
-                yield Segment(text=item.text, locator=item.locator)
+                yield Segment(text=item.text, locator=item.locator.render())
             for k, target in enumerate(_links(archive, part, limits)):
-                yield Segment(text=target, locator=f"part={label}/link={k}")
+                yield Segment(text=target, locator=part_step.child(("link", str(k))).render())
         yield from core_properties(archive, limits)

@@ -143,7 +143,10 @@ OBJECTS_SCHEMA: Final = pa.schema(
 
 #: One row per finding. There is no column for the value itself.
 #:
-#: - ``locator``: where in the object (``page=2``, ``sheet=Kunder!B3``); empty for plain text.
+#: - ``locator``: where in the object (``page=2``, ``sheet=Kunder/cell=B3``), steps rendered by
+#:   :class:`piiscan.locator.Locator`; empty for plain text. The member chain is not part of it
+#:   (it is ``member``). ``name`` and ``folder=N`` locate a finding in the object's own name or
+#:   a folder of its path; names from the content (a sheet name) are masked where they hold one.
 #: - ``value_key``: HMAC-SHA256 hex of the normalised value (:meth:`piiscan.keys.Keyer.value_key`).
 #: - ``masked``: a preview that does not identify anyone (``121212-****``).
 #: - ``start``, ``end``: character offsets in the decoded text of the segment.

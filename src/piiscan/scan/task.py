@@ -36,6 +36,7 @@ from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.keys import Keyer
 from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
 from piiscan.plugins import load_registry
+from piiscan.scan.names import NameMasks, as_read, name_segments
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots
 from piiscan.sources import Source
 
@@ -314,8 +315,18 @@ def _scan_blob(
     status, reason, media_type = Status.OK, "", ""
     timed_out = False
     content_hash = ""
-    member_prefix = ref.locator_prefix
+    # Names are data: the object's own names are scanned first, even when its content
+    # cannot be read (piiscan.scan.names). The member chain is the ``member`` column, not
+    # part of the locator.
+    names = NameMasks(context.engine.analyze)
     try:
+        for segment, findings in zip(
+            named := name_segments(ref), context.engine.analyze_batch(named), strict=True
+        ):
+            records.extend(
+                FindingRecord.from_finding(finding, locator=segment.locator, keyer=context.keyer)
+                for finding in findings
+            )
         content_hash = _content_hash(blob, context.keyer)
         if blob.size == 0:
             raise NoTextError("empty file")
@@ -325,10 +336,10 @@ def _scan_blob(
                 child = ref.child(item.name)
                 _scan_blob(item.blob, child, item.blob.size, item.mtime, context, results)
                 continue
-            locator = "/".join(part for part in (member_prefix, item.locator) if part)
+            locator = names.locator(item)
             records.extend(
                 FindingRecord.from_finding(finding, locator=locator, keyer=context.keyer)
-                for finding in context.engine.analyze_segment(item)
+                for finding in context.engine.analyze_segment(as_read(item))
             )
     except ExtractionError as exc:
         status, reason = Status(exc.status), str(exc)

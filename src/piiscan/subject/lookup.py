@@ -24,6 +24,7 @@ from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory, ScanInfo
 from piiscan.inventory.audit import LookupRecord, append_lookup
 from piiscan.keys import Keyer
+from piiscan.model import RECORD_STEPS
 from piiscan.subject.identifiers import (
     HELPER_KINDS,
     IDENTIFIER_KINDS,
@@ -63,13 +64,19 @@ _DATABASE_SUFFIXES: Final = (".sql", ".dump", ".sqlite", ".sqlite3", ".db", ".ba
 PlaceId = tuple[str, str, str, str]  # root, path, member, record
 
 
-def record_of(locator: str) -> str:
-    """The record a locator points into: a message (and attachment) or a table row.
+def record_of(locator: str, member: str = "") -> str:
+    """The record a finding points into: a message (and attachment) or a table row.
 
     ``message=<a@b>/part=1.2`` gives ``message=<a@b>``; ``table=public.kunder/column=pnr/
     row=id:4711`` gives ``table=public.kunder/row=id:4711``; a cell of a CSV file gives ``""``
     (its place is the file).
+
+    :param locator: the finding's locator.
+    :param member: the object's member chain; a mailbox's message and a message's attachment
+        are members (``message=<a@b>``, ``part=2/attachment=cv.docx``) and count here too.
     """
+    records = [name for name in member.split("!/") if name.startswith(RECORD_STEPS)]
+    locator = "/".join(part for part in (*records, locator) if part)
     message = _MESSAGE.search(locator)
     if message:
         attachment = _ATTACHMENT.search(locator, message.end())
@@ -279,7 +286,7 @@ def _current_places(
     ):
         if root not in roots_of[scan_id]:
             continue
-        gathered = places[(root, path, member, record_of(locator))]
+        gathered = places[(root, path, member, record_of(locator, member))]
         gathered.keys.add(value_key)
         gathered.by_key[value_key] = by_key[value_key]
         gathered.entity_types.add(entity)
@@ -315,7 +322,7 @@ def _add_history(
     for scan_id, root, path, member, locator in _rows(
         table, ("scan_id", "root", "path", "member", "locator")
     ):
-        gathered = places.get((root, path, member, record_of(locator)))
+        gathered = places.get((root, path, member, record_of(locator, member)))
         if gathered is not None and root in history[scan_id].roots:
             gathered.seen.add(history[scan_id].started)
 
@@ -340,7 +347,7 @@ def _count_others(
         table, ("scan_id", "root", "path", "member", "locator", "value_key")
     ):
         if root in roots_of[scan_id] and value_key not in by_key:
-            counts[(root, path, member, record_of(locator))] += 1
+            counts[(root, path, member, record_of(locator, member))] += 1
     for place_id, count in counts.items():
         if place_id in places:
             places[place_id].others = count

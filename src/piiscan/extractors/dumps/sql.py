@@ -13,6 +13,7 @@ A value is ``None`` for SQL NULL, :data:`BINARY` for encoded bytes (never scanne
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Final, Literal
 
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Limits
+from piiscan.locator import join
 from piiscan.model import Segment
 
 __all__ = [
@@ -299,15 +301,18 @@ def row_segments(
     # Columns a dump does not name (no DDL, no column list) go by their 1-based position.
     names = [*columns, *(str(i) for i in range(len(columns) + 1, len(row) + 1))]
     by_column = dict(zip(names, row, strict=False))
-    key = row_key(table, by_column, row_number)
-    base = f"table={_escape(table.name)}"
+    row_step = join([("row", row_key(table, by_column, row_number))])
+    base = _step("table", table.name)
     for index, (column, value) in enumerate(zip(names, row, strict=False)):
         if not isinstance(value, str) or not value.strip() or column in table.binary:
             continue
         yield Segment(
             text=value,
-            locator=f"{base}/column={_escape(column)}/row={key}",
+            locator=f"{base}/{_step('column', column)}/{row_step}",
             context=(column,) if index < len(columns) else (),
+            # Table and column names are the database's: masked by the driver where they
+            # hold personal data.
+            names=(table.name, column, *table.key),
         )
 
 
@@ -316,13 +321,14 @@ def row_key(table: TableShape, by_column: dict[str, SqlValue], row_number: int) 
     if table.key and all(isinstance(by_column.get(c), str) for c in table.key):
         values = [str(by_column[c]) for c in table.key]
         if all(re.fullmatch(r"-?\d+", v) for v in values):
-            return ",".join(f"{_escape(c)}:{v}" for c, v in zip(table.key, values, strict=True))
+            return ",".join(f"{c}:{v}" for c, v in zip(table.key, values, strict=True))
     return str(row_number)
 
 
-def _escape(name: str) -> str:
-    """A name inside a locator step: ``%`` and ``/`` percent-encoded, so steps stay apart."""
-    return name.replace("%", "%25").replace("/", "%2F")
+@functools.lru_cache(maxsize=4096)
+def _step(key: str, name: str) -> str:
+    """One rendered locator step (a dump names the same tables and columns row after row)."""
+    return join([(key, name)])
 
 
 class TextBudget:

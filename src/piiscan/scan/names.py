@@ -1,0 +1,194 @@
+"""Names are data: the names of files, folders and members are scanned, and the content names in
+locators are masked where they hold a finding.
+
+A file called ``19121212-1212.txt``, a folder named after an employee or an archive member
+``personer/19900101-0017.txt`` say something about a person as plainly as the text inside.
+:func:`name_segments` turns an object's names into segments the driver scans like any other
+text:
+
+- a file: its name (locator ``name``) and each folder of its path below the root
+  (``folder=1`` is the outermost); the path itself stays in the ``path`` column as it is,
+  because a person must be able to find the file;
+- an archive member: its name and the folders of its path inside the archive, the same way;
+- a mail attachment (a member named ``part=2/attachment=kund.docx``): the attachment's file
+  name (``name``). Mail subjects are headers and are scanned with the message.
+
+Extractors put *content names* into locators: a sheet name, a column or table name, an XML
+element name, a JSON key. They list them in :attr:`~piiscan.model.Segment.names`; a
+:class:`NameMasks` (one per object) analyses each distinct name once and, where a name holds a
+finding, puts the finding's masked preview in its place in every locator that carries it. Every
+row of a sheet named ``19121212-1212`` is then located ``sheet=191212-****/cell=A2``. The
+name's own finding is recorded where the extractor yields the name as a segment (a sheet's
+``sheet=…/name``, a CSV header cell, a JSON key that looks like data).
+
+.. versionadded:: 0.2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from pathlib import PurePosixPath
+
+from piiscan.locator import Locator
+from piiscan.model import RECORD_STEPS, Finding, ObjectRef, Segment
+
+__all__ = ["NameMasks", "as_read", "is_name", "mask_spans", "name_segments", "readable_name"]
+
+# A name is short; longer "names" (a member path gone wrong) are cut before analysis.
+_MAX_NAME_CHARS = 1024
+
+# Names glue words together where text would not: ``p19121212_1212``, ``kund19121212-1212``.
+_UNDERSCORE = re.compile(r"_")
+_GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def readable_name(name: str) -> tuple[str, list[int]]:
+    """A name as the engine should read it, and where each of its characters came from.
+
+    An underscore is read as a ``-`` between digits (``19121212_1212``) and as a space
+    elsewhere, and a space is put where letters and digits meet (``p19121212`` reads
+    ``p 19121212``), so an identifier glued into a name is still found.
+
+    :returns: the text, and for each of its characters the index in ``name`` it stands for
+        (an added space stands for the character after it), plus ``len(name)`` at the end.
+    """
+    text: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(name):
+        if index and _GLUED.match(name, index):
+            text.append(" ")
+            origin.append(index)
+        if char == "_":
+            between_digits = 0 < index < len(name) - 1 and name[index - 1].isdigit()
+            char = "-" if between_digits and name[index + 1].isdigit() else " "
+        text.append(char)
+        origin.append(index)
+    origin.append(len(name))
+    return "".join(text), origin
+
+
+def is_name(segment: Segment) -> bool:
+    """Whether a segment is a name (its locator is ``name`` or ends with the ``name`` step)."""
+    return segment.locator == "name" or segment.locator.endswith("/name")
+
+
+def as_read(segment: Segment) -> Segment:
+    """A name segment with its text made readable (:func:`readable_name`); others as they are.
+
+    The findings of a name are then located in the readable text.
+    """
+    if not is_name(segment):
+        return segment
+    text, _ = readable_name(segment.text)
+    return segment if text == segment.text else dataclasses.replace(segment, text=text)
+
+
+def name_segments(ref: ObjectRef) -> list[Segment]:
+    """The segments of the names an object has: its own and its folders' (see the module),
+    their text made readable (:func:`readable_name`).
+
+    :param ref: the object; a file scans its path below the root, a member its name inside
+        the container around it.
+    """
+    if not ref.members:
+        segments = _path_segments(ref.path)
+    elif ref.members[-1].startswith(RECORD_STEPS):
+        segments = _attachment_segments(ref.members[-1])
+    else:
+        segments = _path_segments(ref.members[-1])
+    return [
+        dataclasses.replace(segment, text=readable_name(segment.text)[0]) for segment in segments
+    ]
+
+
+def _path_segments(path: str) -> list[Segment]:
+    parts = [part for part in PurePosixPath(path).parts if part not in ("/", ".", "..")]
+    segments = [
+        Segment(text=part[:_MAX_NAME_CHARS], locator=Locator.of(("folder", str(depth))).render())
+        for depth, part in enumerate(parts[:-1], start=1)
+        if part.strip()
+    ]
+    if parts and parts[-1].strip():
+        segments.append(Segment(text=parts[-1][:_MAX_NAME_CHARS], locator="name"))
+    return segments
+
+
+def _attachment_segments(name: str) -> list[Segment]:
+    try:
+        steps = Locator.parse(name).steps
+    except ValueError:
+        return []
+    names = [value for key, value in steps if key == "attachment" and value and value.strip()]
+    return [Segment(text=names[-1][:_MAX_NAME_CHARS], locator="name")] if names else []
+
+
+def mask_spans(text: str, findings: Sequence[Finding]) -> str:
+    """``text`` with each finding's span replaced by its masked preview.
+
+    :param findings: findings in ``text`` (offsets into it); overlapping ones are skipped.
+    """
+    out: list[str] = []
+    at = 0
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if finding.start < at:
+            continue
+        out.append(text[at : finding.start])
+        out.append(finding.masked)
+        at = finding.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _mask_origin(name: str, findings: Sequence[Finding], origin: list[int]) -> str:
+    """``name`` with each finding (in its readable text) replaced by its masked preview."""
+    moved = [
+        dataclasses.replace(f, start=origin[f.start], end=origin[f.end - 1] + 1) for f in findings
+    ]
+    return mask_spans(name, moved)
+
+
+class NameMasks:
+    """Masks the content names of one object's locators (see the module).
+
+    :param analyze: the engine's ``analyze`` (text in, findings out).
+    """
+
+    __slots__ = ("_analyze", "_masks")
+
+    def __init__(self, analyze: Callable[[str], list[Finding]]) -> None:
+        self._analyze = analyze
+        # name -> its masked form, or None when it holds no finding.
+        self._masks: dict[str, str | None] = {}
+
+    def mask(self, name: str) -> str | None:
+        """The masked form of ``name``, or ``None`` when it holds no finding."""
+        if name in self._masks:
+            return self._masks[name]
+        masked = None
+        if name.strip():
+            text, origin = readable_name(name[:_MAX_NAME_CHARS])
+            findings = self._analyze(text)
+            if findings:
+                masked = _mask_origin(name, findings, origin)
+        if masked is not None and masked == name:
+            masked = None
+        self._masks[name] = masked
+        return masked
+
+    def locator(self, segment: Segment) -> str:
+        """The segment's locator, every content name that holds a finding masked."""
+        if not segment.names:
+            return segment.locator
+        masks = {name: masked for name in segment.names if (masked := self.mask(name))}
+        if not masks:
+            return segment.locator
+        try:
+            locator = Locator.parse(segment.locator)
+        except ValueError:  # not built by Locator: mask the text as it stands
+            text = segment.locator
+            for name in sorted(masks, key=len, reverse=True):
+                text = text.replace(name, masks[name])
+            return text
+        return locator.replace_names(masks).render()

@@ -1,0 +1,149 @@
+"""Names are data: file, folder, member and sheet names are scanned, and content names in
+locators are masked where they hold a finding (the member chain is not in the locator)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from piiscan.config import ScanConfig
+from piiscan.keys import Keyer
+from piiscan.model import Finding, ObjectRef, Segment
+from piiscan.scan.names import NameMasks, mask_spans, name_segments
+from piiscan.scan.plan import Credentials, ObjectHandle, open_roots, plan
+from piiscan.scan.task import TaskContext, WorkerSetup, scan_object
+
+# Skatteverket's test personnummer, one per kind of name.
+IN_FILE_NAME = "19900101-2385"
+IN_MEMBER_NAME = "19850601-2387"
+IN_SHEET_NAME = "19121212-1212"
+RAW = (IN_FILE_NAME, IN_MEMBER_NAME, IN_SHEET_NAME)
+SHEET_ROWS = 40
+
+
+@pytest.mark.parametrize(
+    ("members", "path", "expected"),
+    [
+        ((), "a.txt", [("a.txt", "name")]),
+        ((), "Anna/2019/a.txt", [("Anna", "folder=1"), ("2019", "folder=2"), ("a.txt", "name")]),
+        (("personer/x.txt",), "p.zip", [("personer", "folder=1"), ("x.txt", "name")]),
+        (("part=2/attachment=cv anna.docx",), "m.eml", [("cv anna.docx", "name")]),
+        (("message=<a%2Fb@x>",), "k.mbox", []),
+        (("message=#3", "part=2"), "k.mbox", []),
+    ],
+)  # fmt: skip
+def test_name_segments(members: tuple[str, ...], path: str, expected: list[tuple[str, str]]) -> None:
+    ref = ObjectRef(root="r", path=path, members=members)
+    assert [(s.text, s.locator) for s in name_segments(ref)] == expected
+
+
+def _finding(start: int, end: int, masked: str) -> Finding:
+    return Finding(entity_type="X", start=start, end=end, score=1.0, masked=masked, recognizer="x")
+
+
+def test_mask_spans() -> None:
+    text = "Lön 19121212-1212 och 19850601-2387"
+    findings = [_finding(22, 35, "19850601-****"), _finding(4, 17, "19121212-****")]
+    assert mask_spans(text, findings) == "Lön 19121212-**** och 19850601-****"
+
+
+def test_name_masks_analyse_each_name_once() -> None:
+    calls: list[str] = []
+
+    def analyze(text: str) -> list[Finding]:
+        calls.append(text)
+        return [_finding(0, 13, "19121212-****")] if text.startswith(IN_SHEET_NAME) else []
+
+    masks = NameMasks(analyze)
+    for row in range(1, 4):
+        segment = Segment(
+            text="x", locator=f"sheet={IN_SHEET_NAME}/cell=A{row}", names=(IN_SHEET_NAME,)
+        )
+        assert masks.locator(segment) == f"sheet=19121212-****/cell=A{row}"
+    clean = Segment(text="x", locator="sheet=Kunder/cell=A1", names=("Kunder",))
+    assert masks.locator(clean) == "sheet=Kunder/cell=A1"
+    assert calls == [IN_SHEET_NAME, "Kunder"]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _workbook(path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = IN_SHEET_NAME
+    sheet.append(["Kundnummer", "E-post"])
+    for row in range(SHEET_ROWS):
+        sheet.append([row, f"kund{row}@exempel.se"])
+    workbook.save(path)
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> list[Any]:
+    base = tmp_path_factory.mktemp("names")
+    root = base / "root"
+    (root / "arenden").mkdir(parents=True)
+    (root / "arenden" / f"{IN_FILE_NAME}.txt").write_text("Inget här.\n", encoding="utf-8")
+    (root / "arkiv.zip").write_bytes(_zip({f"personer/{IN_MEMBER_NAME}.txt": b"Inget.\n"}))
+    _workbook(root / "blad.xlsx")
+    config = ScanConfig(roots=(str(root),), inventory=base / "inv")
+    setup = WorkerSetup(config=config, keyer=Keyer(key=bytes(range(32))))
+    context = TaskContext.build(setup, engine=engine)
+    handles = [i for i in plan(open_roots(config, Credentials())) if isinstance(i, ObjectHandle)]
+    return [result for handle in handles for result in scan_object(handle, context)]
+
+
+def _found(results: list[Any], path: str, member: str = "") -> list[Any]:
+    [result] = [r for r in results if r.ref.path == path and r.ref.member == member]
+    return [f for f in result.findings if f.entity_type == "SE_PERSONNUMMER"]
+
+
+def test_a_personnummer_in_a_file_name_is_a_finding(scanned: list[Any]) -> None:
+    [finding] = _found(scanned, f"arenden/{IN_FILE_NAME}.txt")
+    assert (finding.locator, finding.masked) == ("name", "19900101-****")
+
+
+def test_a_personnummer_in_a_member_name_is_a_finding(scanned: list[Any]) -> None:
+    [finding] = _found(scanned, "arkiv.zip", f"personer/{IN_MEMBER_NAME}.txt")
+    assert (finding.locator, finding.masked) == ("name", "19850601-****")
+
+
+def test_a_personnummer_in_a_sheet_name_is_a_finding_and_masked_everywhere(
+    scanned: list[Any],
+) -> None:
+    [result] = [r for r in scanned if r.ref.path == "blad.xlsx"]
+    [finding] = _found(scanned, "blad.xlsx")
+    assert (finding.locator, finding.masked) == ("sheet=19121212-****/name", "19121212-****")
+    locators = [f.locator for f in result.findings]
+    assert len(locators) == SHEET_ROWS + 1  # an e-mail address on every row, and the name
+    assert all(locator.startswith("sheet=19121212-****/") for locator in locators)
+
+
+def test_no_locator_holds_a_raw_name_or_the_member_chain(scanned: list[Any]) -> None:
+    locators = [f.locator for result in scanned for f in result.findings]
+    assert [loc for loc in locators if any(raw in loc for raw in RAW)] == []
+    assert [loc for loc in locators if "member=" in loc] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("p19121212_1212", "p19121212-****"),  # an XML element name, glued and underscored
+        ("19121212_1212", "19121212-****"),
+        ("Lön 19121212-1212", "Lön 19121212-****"),
+        ("Blad1", None),
+    ],
+)
+def test_glued_identifiers_in_names_are_masked(engine: Any, name: str, masked: str | None) -> None:
+    assert NameMasks(engine.analyze).mask(name) == masked
