@@ -473,9 +473,14 @@ def test_scan_of_a_mailbox_finds_attachments_and_nothing_in_encoded_data(tmp_pat
     assert len(blobs) == 8
     assert all(objects[key]["status"] == "unsupported" for key in blobs)
 
-    assert not [f for f in findings if "blob" in f["locator"] or "part=7" in f["locator"]]
+    def where(finding: dict[str, str]) -> str:
+        """Member chain and locator as one path of steps (the member is not in the locator)."""
+        return "/".join(part for part in (finding["member"].replace("!/", "/"),
+                                          finding["locator"]) if part)  # fmt: skip
+
+    assert not [f for f in findings if "blob" in where(f) or "part=7" in where(f)]
     for path in ("kund.eml", "kundtjanst.mbox"):
-        mine = {(f["locator"], f["entity_type"]) for f in findings if f["path"] == path}
+        mine = {(where(f), f["entity_type"]) for f in findings if f["path"] == path}
         docx_at = "message=<4711.kund@exempel.se>/part=2/attachment=kund åäö.docx/part=document"
         assert (f"{docx_at}/p=1", "PHONE_NUMBER") in mine
         assert (f"{docx_at}/p=0", "PERSON") in mine
@@ -484,7 +489,7 @@ def test_scan_of_a_mailbox_finds_attachments_and_nothing_in_encoded_data(tmp_pat
         assert (f"{at}/header=From", "EMAIL_ADDRESS") in mine
         assert (f"{at}/part=1.1", "SE_PERSONNUMMER") in mine
         assert (f"{at}/part=3/header=From", "PERSON") in mine
-        records = {record_of(f["locator"]) for f in findings if f["path"] == path}
+        records = {record_of(f["locator"], f["member"]) for f in findings if f["path"] == path}
         assert records == {at, f"{at}/attachment=kund åäö.docx"}
     persons = [f for f in findings if f["entity_type"] == "PERSON"]
     assert {f["masked"][:1] for f in persons} <= set("ABGKLT")  # no PERSON out of base64

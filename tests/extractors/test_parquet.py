@@ -39,6 +39,11 @@ def test_scanned_columns() -> None:
 def test_values_with_row_and_column() -> None:
     blob = Blob.from_bytes("k.parquet", _parquet(TABLE))
     assert [(s.text, s.locator, s.context) for s in extract_parquet(blob, Limits())] == [
+        # Names are data: each column's name first.
+        ("namn", "column=namn/name", ()),
+        ("personnummer", "column=personnummer/name", ()),
+        ("ort", "column=ort/name", ()),
+        ("epost", "column=epost/name", ()),
         ("Åsa Öberg", "row=1/column=namn", ("namn",)),
         ("198506012387", "row=1/column=personnummer", ("personnummer",)),
         ("Göteborg", "row=1/column=ort", ("ort",)),
@@ -53,7 +58,7 @@ def test_row_numbers_run_across_batches_and_row_groups() -> None:
     rows = 40_000
     table = pa.table({"nr": [f"n{n}" for n in range(1, rows + 1)]})
     blob = Blob.from_bytes("big.parquet", _parquet(table, row_group_size=7_000))
-    segments = list(extract_parquet(blob, Limits()))
+    segments = list(extract_parquet(blob, Limits()))[1:]  # after the column's name
     assert len(segments) == rows
     assert all(s.locator == f"row={s.text[1:]}/column=nr" for s in segments)
 

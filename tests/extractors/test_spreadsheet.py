@@ -21,6 +21,7 @@ from piiscan.extractors.spreadsheet import (
     extract_spreadsheet,
     is_header_row,
 )
+from piiscan.locator import Locator
 from piiscan.model import Segment
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
@@ -38,16 +39,19 @@ CELLS: dict[tuple[int, int], object] = {
     (4, 3): "bertil@exempel.se",
 }
 EXPECTED = {
-    "sheet=Kunder!B3": ("Namn", ()),
-    "sheet=Kunder!C3": ("Personnummer", ()),
-    "sheet=Kunder!D3": ("Telefon", ()),
-    "sheet=Kunder!B4": ("Anna Andersson", ("Namn",)),
-    "sheet=Kunder!B5": ("Bertil Berg", ("Namn",)),
-    "sheet=Kunder!C4": ("850601-2387", ("Personnummer",)),
-    "sheet=Kunder!D4": ("070-174 06 05", ("Telefon",)),
-    "sheet=Kunder!C5": ("198506012387", ("Personnummer",)),
-    "sheet=Kunder!D5": ("bertil@exempel.se", ("Telefon",)),
-    "sheet=Dolt!A1": ("201212121212", ()),
+    "sheet=Kunder/cell=B3": ("Namn", ()),
+    "sheet=Kunder/cell=C3": ("Personnummer", ()),
+    "sheet=Kunder/cell=D3": ("Telefon", ()),
+    "sheet=Kunder/cell=B4": ("Anna Andersson", ("Namn",)),
+    "sheet=Kunder/cell=B5": ("Bertil Berg", ("Namn",)),
+    "sheet=Kunder/cell=C4": ("850601-2387", ("Personnummer",)),
+    "sheet=Kunder/cell=D4": ("070-174 06 05", ("Telefon",)),
+    "sheet=Kunder/cell=C5": ("198506012387", ("Personnummer",)),
+    "sheet=Kunder/cell=D5": ("bertil@exempel.se", ("Telefon",)),
+    "sheet=Dolt/cell=A1": ("201212121212", ()),
+    # Names are data: each sheet's name is a segment of its own.
+    "sheet=Kunder/name": ("Kunder", ()),
+    "sheet=Dolt/name": ("Dolt", ()),
 }
 
 
@@ -163,9 +167,9 @@ def test_password_protected_workbook() -> None:
 @pytest.mark.parametrize(
     ("name", "locator", "value"),
     [
-        ("tika_testEXCEL.xls", "sheet=Feuil1!A1", "Sample Excel Worksheet"),
-        ("textract_xls_standardized_text.xls", "sheet=Sheet1!A1", "the"),
-        ("textract_ods_standardized_text.ods", "sheet=Sheet1!A1", "the"),
+        ("tika_testEXCEL.xls", "sheet=Feuil1/cell=A1", "Sample Excel Worksheet"),
+        ("textract_xls_standardized_text.xls", "sheet=Sheet1/cell=A1", "the"),
+        ("textract_ods_standardized_text.ods", "sheet=Sheet1/cell=A1", "the"),
     ],
 )
 def test_thirdparty_samples(name: str, locator: str, value: str) -> None:
@@ -173,7 +177,25 @@ def test_thirdparty_samples(name: str, locator: str, value: str) -> None:
 
 
 def test_excel_95_reads_without_error() -> None:
-    assert _segments(THIRDPARTY / "tika_testEXCEL_95.xls") == {}
+    cells = _segments(THIRDPARTY / "tika_testEXCEL_95.xls")
+    assert {locator for locator in cells if not locator.endswith("/name")} == set()
+
+
+@pytest.mark.parametrize("title", ["Lön=2019!", "a=b!c", "100%", "Kund \"A\" 'B'"])
+def test_sheet_names_with_separators_round_trip(title: str, tmp_path: Path) -> None:
+    path = tmp_path / "blad.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    sheet["B3"] = "Anna Andersson"
+    workbook.save(path)
+    cells = _segments(path)
+    assert sorted(Locator.parse(locator).steps for locator in cells) == [
+        (("sheet", title), ("cell", "B3")),
+        (("sheet", title), ("name", None)),
+    ]
+    assert {segment.names for segment in cells.values()} == {(title,)}
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods", ".xlsb"])

@@ -10,6 +10,7 @@ from lxml import etree
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Extractor, Limits
 from piiscan.extractors.structured import extract_json, extract_ndjson, extract_xml
+from piiscan.locator import Locator
 
 KUNDER = {
     "kunder": [
@@ -27,7 +28,20 @@ KUNDER = {
 
 
 def _triples(segments: object) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(s.text, s.locator, s.context) for s in segments]  # type: ignore[attr-defined]
+    """Text, locator and context of each segment that is not a name (see ``test_*_names``)."""
+    return [
+        (s.text, s.locator, s.context)
+        for s in segments  # type: ignore[attr-defined]
+        if not s.locator.endswith("/name")
+    ]
+
+
+def _names(segments: object) -> list[tuple[str, str]]:
+    return [
+        (s.text, s.locator)
+        for s in segments  # type: ignore[attr-defined]
+        if s.locator.endswith("/name")
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
@@ -44,6 +58,32 @@ def test_json_leaves_with_paths(encoding: str) -> None:
         ("19850601-2387", "$[#2]", ()),
         ("asa@exempel.se", '$[#2]["e-post"]', ("e-post",)),
     ]
+
+
+def test_json_keys_are_names() -> None:
+    """Each key shown in a path is scanned once; values list the keys of their path."""
+    data = json.dumps(KUNDER, ensure_ascii=False).encode()
+    segments = list(extract_json(Blob.from_bytes("k.json", data), Limits()))
+    assert _names(segments) == [
+        ("kunder", "$.kunder/name"),
+        ("namn", "$.kunder[0].namn/name"),
+        ("personnummer", "$.kunder[0].personnummer/name"),
+        ("aktiv", "$.kunder[0].aktiv/name"),
+        ("telefon", "$.kunder[1].telefon/name"),
+        ("adress", "$.kunder[1].adress/name"),
+        ("för namn", '$["för namn"]/name'),
+        ("e-post", '$[#2]["e-post"]/name'),
+    ]
+    by_text = {s.text: s for s in segments if not s.locator.endswith("/name")}
+    assert by_text["Åsa Öberg"].names == ("kunder", "namn")
+    assert by_text["asa@exempel.se"].names == ("e-post",)  # a data-like key is no name
+
+
+def test_json_keys_with_separators_round_trip() -> None:
+    data = json.dumps({"a/b=c%": "x"}).encode()
+    [value] = _triples(extract_json(Blob.from_bytes("k.json", data), Limits()))
+    assert value[1] == '$["a%2Fb%3Dc%25"]'
+    assert Locator.parse(value[1]).steps == (('$["a/b=c%"]', None),)
 
 
 DEEP = 100_000
@@ -122,17 +162,17 @@ def test_xml_text_and_attributes(encoding: str) -> None:
     blob = Blob.from_bytes("k.xml", _kunder_xml(encoding))
     assert sorted(_triples(extract_xml(blob, Limits()))) == sorted(
         [
-            ("1", "/kunder/kund/@id", ("id",)),
-            ("Åsa Öberg", "/kunder/kund/namn", ("namn",)),
-            ("850601-2387", "/kunder/kund/personnummer", ("personnummer",)),
-            ("070-174 06 05", "/kunder/kund/k:telefon", ("telefon",)),
-            ("2", "/kunder/kund[2]/@id", ("id",)),
-            ("Bo Ek", "/kunder/kund[2]/namn", ("namn",)),
-            ("19850601-2387", "/kunder/kund[2]/personnummer", ("personnummer",)),
-            ("070-174 06 05", "/kunder/kund[2]/k:telefon", ("telefon",)),
-            ("Ring ", "/kunder/notering", ("notering",)),
-            ("Åsa", "/kunder/notering/b", ("b",)),
-            (" på 070-174 06 05", "/kunder/notering", ("notering",)),
+            ("1", "kunder/kund/@id", ("id",)),
+            ("Åsa Öberg", "kunder/kund/namn", ("namn",)),
+            ("850601-2387", "kunder/kund/personnummer", ("personnummer",)),
+            ("070-174 06 05", "kunder/kund/k:telefon", ("telefon",)),
+            ("2", "kunder/kund[2]/@id", ("id",)),
+            ("Bo Ek", "kunder/kund[2]/namn", ("namn",)),
+            ("19850601-2387", "kunder/kund[2]/personnummer", ("personnummer",)),
+            ("070-174 06 05", "kunder/kund[2]/k:telefon", ("telefon",)),
+            ("Ring ", "kunder/notering", ("notering",)),
+            ("Åsa", "kunder/notering/b", ("b",)),
+            (" på 070-174 06 05", "kunder/notering", ("notering",)),
         ]
     )
 
@@ -140,9 +180,10 @@ def test_xml_text_and_attributes(encoding: str) -> None:
 def test_xml_many_records_keep_positions() -> None:
     body = "".join(f"<kund><nr>{n}</nr></kund>" for n in range(1, 3001))
     data = f"<kunder>{body}</kunder>".encode()
-    segments = list(extract_xml(Blob.from_bytes("k.xml", data), Limits()))
+    extracted = extract_xml(Blob.from_bytes("k.xml", data), Limits())
+    segments = [s for s in extracted if not s.locator.endswith("/name")]
     assert len(segments) == 3000
-    assert segments[-1].locator == "/kunder/kund[3000]/nr"
+    assert segments[-1].locator == "kunder/kund[3000]/nr"
     assert segments[-1].text == "3000"
 
 
@@ -176,8 +217,21 @@ def test_xml_entities_are_neither_expanded_nor_fetched() -> None:
  <!ENTITY fil SYSTEM "file:///etc/hostname">
 ]>
 <d>Hej &namn; och &fil; slut</d>""".encode()
-    texts = [s.text for s in extract_xml(Blob.from_bytes("e.xml", data), Limits())]
+    texts = [t for t, _, _ in _triples(extract_xml(Blob.from_bytes("e.xml", data), Limits()))]
     assert texts == ["Hej ", " och ", " slut"]
+
+
+def test_xml_names() -> None:
+    data = b"<kunder><kund-19121212-1212 id='1'>x</kund-19121212-1212><kund id='2'/></kunder>"
+    segments = list(extract_xml(Blob.from_bytes("k.xml", data), Limits()))
+    assert _names(segments) == [
+        ("kunder", "kunder/name"),
+        ("kund-19121212-1212", "kunder/kund-19121212-1212/name"),
+        ("id", "kunder/kund-19121212-1212/@id/name"),
+        ("kund", "kunder/kund/name"),
+    ]
+    [text] = [s for s in segments if s.text == "x"]
+    assert text.names == ("kunder", "kund-19121212-1212")
 
 
 def test_malformed_xml() -> None:
