@@ -77,7 +77,10 @@ CASES: list[tuple[str, str, bytes, str, list[tuple[str, str]]]] = [
         "a.parquet",
         _parquet(),
         "application/x-parquet",
-        [("personnummer", "column=personnummer/name"), ("850601-2387", "row=1/column=personnummer")],
+        [
+            ("personnummer", "column=personnummer/name"),
+            ("850601-2387", "row=1/column=personnummer"),
+        ],
     ),
     (
         "sql-dump",

@@ -182,7 +182,8 @@ def sheet_named_with_a_personnummer(scale: int) -> bytes:
 
 
 def parquet_column_named_with_a_personnummer(scale: int) -> bytes:
-    table = pa.table({PERSONNUMMER: [f"rad {n}" for n in range(10 * scale)], "e-post": [EMAIL] * (10 * scale)})
+    rows = 10 * scale
+    table = pa.table({PERSONNUMMER: [f"rad {n}" for n in range(rows)], "e-post": [EMAIL] * rows})
     out = io.BytesIO()
     pq.write_table(table, out)
     return out.getvalue()
@@ -198,7 +199,7 @@ def json_key_named_with_a_personnummer(scale: int) -> bytes:
 
 
 def file_named_with_a_personnummer(scale: int) -> bytes:
-    return b"Inget annat i den här filen.\n"
+    return "Inget annat i den här filen.\n".encode()
 
 
 def zip_with_a_member_named_with_a_personnummer(scale: int) -> bytes:

@@ -37,7 +37,9 @@ SHEET_ROWS = 40
         (("message=#3", "part=2"), "k.mbox", []),
     ],
 )  # fmt: skip
-def test_name_segments(members: tuple[str, ...], path: str, expected: list[tuple[str, str]]) -> None:
+def test_name_segments(
+    members: tuple[str, ...], path: str, expected: list[tuple[str, str]]
+) -> None:
     ref = ObjectRef(root="r", path=path, members=members)
     assert [(s.text, s.locator) for s in name_segments(ref)] == expected
 

@@ -107,9 +107,13 @@ def json_segments(value: Any, *, prefix: str = "") -> Iterator[Segment]:
             yield Segment(text=node.name, locator=prefix + join([path, "name"]), names=names)
         elif isinstance(node, str):
             if node.strip():
-                yield Segment(text=node, locator=prefix + join([path]), context=context, names=names)
+                yield Segment(
+                    text=node, locator=prefix + join([path]), context=context, names=names
+                )
         elif isinstance(node, int | float) and not isinstance(node, bool):
-            yield Segment(text=str(node), locator=prefix + join([path]), context=context, names=names)
+            yield Segment(
+                text=str(node), locator=prefix + join([path]), context=context, names=names
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +229,10 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                 if event == "start":
                     name = _name(element.tag, element.prefix)
                     parent = open_elements[-1] if open_elements else None
+                    names: tuple[str, ...]
                     if parent is None:
-                        step, names = name, (name,)
-                        path = Locator.of(step).render()
+                        names = (name,)
+                        path = Locator.of(name).render()
                     else:
                         count = parent.children.get(name, 0) + 1
                         parent.children[name] = count
