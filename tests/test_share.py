@@ -240,8 +240,12 @@ def test_planted_identifier_in_golden(planted: dict) -> None:
         and f["masked"] == planted["masked"]
     ]
     if planted["locator"] is not None:
-        candidates = [f for f in candidates if f["locator"] == planted["locator"]]
-    assert candidates, f"not found: {planted['masked']} at {planted['locator']}"
+        candidates = [
+            f
+            for f in candidates
+            if (f["member"], f["locator"]) == (planted["member"], planted["locator"])
+        ]
+    assert candidates, f"not found: {planted['masked']} at {planted['member']} {planted['locator']}"
 
 
 def test_known_misses_and_false_positives_are_current() -> None:

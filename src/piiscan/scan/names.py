@@ -177,18 +177,35 @@ class NameMasks:
         self._masks[name] = masked
         return masked
 
+    def _masks_of(self, segment: Segment) -> dict[str, str]:
+        return {name: masked for name in segment.names if (masked := self.mask(name))}
+
     def locator(self, segment: Segment) -> str:
         """The segment's locator, every content name that holds a finding masked."""
         if not segment.names:
             return segment.locator
-        masks = {name: masked for name in segment.names if (masked := self.mask(name))}
+        masks = self._masks_of(segment)
         if not masks:
             return segment.locator
         try:
             locator = Locator.parse(segment.locator)
         except ValueError:  # not built by Locator: mask the text as it stands
-            text = segment.locator
-            for name in sorted(masks, key=len, reverse=True):
-                text = text.replace(name, masks[name])
-            return text
+            return _replace(segment.locator, masks)
         return locator.replace_names(masks).render()
+
+    def finding(self, finding: Finding, segment: Segment) -> Finding:
+        """``finding`` of ``segment``, a content name in its ``context`` masked (the context
+        is the column or element name that raised its score)."""
+        if not finding.context or not segment.names:
+            return finding
+        masks = self._masks_of(segment)
+        context = _replace(finding.context, masks) if masks else finding.context
+        return (
+            finding if context == finding.context else dataclasses.replace(finding, context=context)
+        )
+
+
+def _replace(text: str, masks: dict[str, str]) -> str:
+    for name in sorted(masks, key=len, reverse=True):
+        text = text.replace(name, masks[name])
+    return text

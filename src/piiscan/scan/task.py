@@ -338,7 +338,9 @@ def _scan_blob(
                 continue
             locator = names.locator(item)
             records.extend(
-                FindingRecord.from_finding(finding, locator=locator, keyer=context.keyer)
+                FindingRecord.from_finding(
+                    names.finding(finding, item), locator=locator, keyer=context.keyer
+                )
                 for finding in context.engine.analyze_segment(as_read(item))
             )
     except ExtractionError as exc:
