@@ -4,8 +4,11 @@
 A finding in a mail is located by steps joined with ``/``, outermost first::
 
     message=<20240301.4711@exempel.se>/part=1.2
-    message=<20240301.4711@exempel.se>/part=2/attachment=kund.docx/part=document/p=3
     message=#17/header=From
+
+A mailbox's messages and a message's attachments are members: their steps are in the
+``member`` column (``message=<20240301.4711@exempel.se>!/part=2/attachment=kund.docx``) and the
+locator goes on inside them (``part=document/p=3``).
 
 Steps are rendered by :mod:`piiscan.locator`, the one place that escapes locator values:
 ``%``, ``/``, ``=`` and control characters are percent-encoded in every value, so a locator
