@@ -24,10 +24,12 @@ from piiscan.extractors.dumps.sql import (
     parse_create_table,
     parse_tuples,
     row_key,
+    row_segments,
     unquote_name,
 )
 from piiscan.inventory import Inventory
 from piiscan.keys import Keyer, load_or_create_key
+from piiscan.locator import Locator
 from piiscan.model import Segment
 from piiscan.subject import SubjectIdentifiers, lookup_subject
 from piiscan.validators.email import validate_email
@@ -270,3 +272,23 @@ def test_unquote_name(written: str, name: str) -> None:
 def test_row_key(key: tuple[str, ...], values: dict[str, object], expected: str) -> None:
     table = TableShape(name="t", columns=tuple(values), key=key)
     assert row_key(table, values, 17) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "key"),
+    [("public.kunder", "pnr", ("id",)), ("a/b", "c=d%", ("x/y",)), ("kund 19121212-1212", "k", ())],
+)
+def test_row_locators_round_trip_and_name_their_names(
+    table: str, column: str, key: tuple[str, ...]
+) -> None:
+    """Table and column names hold anything: escaped in the locator, listed for masking."""
+    shape = TableShape(name=table, columns=(*key, column), key=key)
+    values = [*("4711" for _ in key), "x"]
+    [*_, segment] = row_segments(shape, shape.columns, 17, values)
+    row = f"{key[0]}:4711" if key else "17"
+    assert Locator.parse(segment.locator).steps == (
+        ("table", table),
+        ("column", column),
+        ("row", row),
+    )
+    assert segment.names == (table, column, *key)
