@@ -70,7 +70,7 @@ CASES: list[tuple[str, str, bytes, str, list[tuple[str, str]]]] = [
         "a.xml",
         b"<k><pnr>850601-2387</pnr></k>",
         "application/xml",
-        [("k", "k/name"), ("pnr", "k/pnr/name"), ("850601-2387", "k/pnr")],
+        [("k", "k/name()"), ("pnr", "k/pnr/name()"), ("850601-2387", "k/pnr")],
     ),
     (
         "parquet",

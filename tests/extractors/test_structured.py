@@ -32,7 +32,7 @@ def _triples(segments: object) -> list[tuple[str, str, tuple[str, ...]]]:
     return [
         (s.text, s.locator, s.context)
         for s in segments  # type: ignore[attr-defined]
-        if not s.locator.endswith("/name")
+        if not s.locator.endswith(("/name", "/name()"))
     ]
 
 
@@ -40,7 +40,7 @@ def _names(segments: object) -> list[tuple[str, str]]:
     return [
         (s.text, s.locator)
         for s in segments  # type: ignore[attr-defined]
-        if s.locator.endswith("/name")
+        if s.locator.endswith(("/name", "/name()"))
     ]
 
 
@@ -181,7 +181,7 @@ def test_xml_many_records_keep_positions() -> None:
     body = "".join(f"<kund><nr>{n}</nr></kund>" for n in range(1, 3001))
     data = f"<kunder>{body}</kunder>".encode()
     extracted = extract_xml(Blob.from_bytes("k.xml", data), Limits())
-    segments = [s for s in extracted if not s.locator.endswith("/name")]
+    segments = [s for s in extracted if not s.locator.endswith("/name()")]
     assert len(segments) == 3000
     assert segments[-1].locator == "kunder/kund[3000]/nr"
     assert segments[-1].text == "3000"
@@ -225,13 +225,23 @@ def test_xml_names() -> None:
     data = b"<kunder><kund-19121212-1212 id='1'>x</kund-19121212-1212><kund id='2'/></kunder>"
     segments = list(extract_xml(Blob.from_bytes("k.xml", data), Limits()))
     assert _names(segments) == [
-        ("kunder", "kunder/name"),
-        ("kund-19121212-1212", "kunder/kund-19121212-1212/name"),
-        ("id", "kunder/kund-19121212-1212/@id/name"),
-        ("kund", "kunder/kund/name"),
+        ("kunder", "kunder/name()"),
+        ("kund-19121212-1212", "kunder/kund-19121212-1212/name()"),
+        ("id", "kunder/kund-19121212-1212/@id/name()"),
+        ("kund", "kunder/kund/name()"),
     ]
     [text] = [s for s in segments if s.text == "x"]
     assert text.names == ("kunder", "kund-19121212-1212")
+
+
+def test_an_element_called_name_is_not_taken_for_a_name() -> None:
+    data = b"<kunder><name>Anna Andersson</name></kunder>"
+    segments = list(extract_xml(Blob.from_bytes("k.xml", data), Limits()))
+    assert [(s.text, s.locator) for s in segments] == [
+        ("kunder", "kunder/name()"),
+        ("name", "kunder/name/name()"),
+        ("Anna Andersson", "kunder/name"),
+    ]
 
 
 def test_malformed_xml() -> None:

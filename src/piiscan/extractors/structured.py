@@ -25,8 +25,8 @@ and attribute values become segments. The locator is the element path, one step 
 ``kunder/kund[3]/personnummer``, with 1-based positions among same-named siblings written
 only from the second on (``kund`` is the first ``kund``), and ``/@name`` for an attribute.
 Element and attribute names are data too: each distinct one is scanned once, as a segment
-located at its first element with ``/name`` added, and is masked in every locator where it
-holds a finding.
+located at its first element with ``/name()`` added (XPath's name function: a step no element
+can have), and is masked in every locator where it holds a finding.
 Namespace prefixes are kept in paths as written; ``context`` is ``(local name,)`` of the
 element or attribute.
 Finished elements are cleared and removed, so memory stays flat on long files.
@@ -193,7 +193,7 @@ def _xml_segments(element: Any, current: _Open, seen: set[str]) -> Iterator[Segm
         attribute_names = (*names, attribute_name)
         if attribute_name not in seen:  # names are data: scanned once per document
             seen.add(attribute_name)
-            yield Segment(text=attribute_name, locator=f"{locator}/name", names=attribute_names)
+            yield Segment(text=attribute_name, locator=f"{locator}/name()", names=attribute_names)
         if value.strip():
             yield Segment(
                 text=value, locator=locator, context=(attribute_name,), names=attribute_names
@@ -243,7 +243,7 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                     if name not in seen:  # names are data: an element name is scanned once
                         seen.add(name)
                         total += len(name)
-                        yield Segment(text=name, locator=f"{path}/name", names=names)
+                        yield Segment(text=name, locator=f"{path}/name()", names=names)
                     open_elements.append(current)
                     continue
                 current = open_elements.pop()

@@ -70,8 +70,9 @@ def readable_name(name: str) -> tuple[str, list[int]]:
 
 
 def is_name(segment: Segment) -> bool:
-    """Whether a segment is a name (its locator is ``name`` or ends with the ``name`` step)."""
-    return segment.locator == "name" or segment.locator.endswith("/name")
+    """Whether a segment is a name: its text is one of the content names of its locator (a
+    sheet's ``sheet=Kunder/name``, an XML element's ``kunder/name()``)."""
+    return bool(segment.names) and segment.text in segment.names
 
 
 def as_read(segment: Segment) -> Segment:
