@@ -14,7 +14,7 @@ import pytest
 from piiscan.config import ScanConfig
 from piiscan.keys import Keyer
 from piiscan.model import Finding, ObjectRef, Segment
-from piiscan.scan.names import NameMasks, mask_spans, name_segments
+from piiscan.scan.names import NameMasks, mask_spans, name_segments, scan_names
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots, plan
 from piiscan.scan.task import TaskContext, WorkerSetup, scan_object
 
@@ -149,3 +149,20 @@ def test_no_locator_holds_a_raw_name_or_the_member_chain(scanned: list[Any]) -> 
 )
 def test_glued_identifiers_in_names_are_masked(engine: Any, name: str, masked: str | None) -> None:
     assert NameMasks(engine.analyze).mask(name) == masked
+
+
+def test_folder_names_are_analysed_once_per_process(engine: Any) -> None:
+    seen: list[str] = []
+
+    class Counting:
+        def analyze_batch(self, segments: list[Segment]) -> list[list[Finding]]:
+            seen.extend(s.text for s in segments)
+            return engine.analyze_batch(segments)
+
+    counting = Counting()
+    refs = [ObjectRef(root="r", path=f"{IN_FILE_NAME}/HR/fil{n}.txt") for n in range(3)]
+    results = [scan_names(ref, counting) for ref in refs]  # type: ignore[arg-type]
+    assert seen == [IN_FILE_NAME, "HR", "fil 0.txt", "fil 1.txt", "fil 2.txt"]  # read as names
+    for found in results:
+        [(segment, [finding])] = [(s, f) for s, f in found if f]
+        assert (segment.locator, finding.masked) == ("folder=1", "19900101-****")

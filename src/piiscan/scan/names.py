@@ -30,11 +30,23 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from piiscan.locator import Locator
 from piiscan.model import RECORD_STEPS, Finding, ObjectRef, Segment
 
-__all__ = ["NameMasks", "as_read", "is_name", "mask_spans", "name_segments", "readable_name"]
+if TYPE_CHECKING:
+    from piiscan.engine import Engine
+
+__all__ = [
+    "NameMasks",
+    "as_read",
+    "is_name",
+    "mask_spans",
+    "name_segments",
+    "readable_name",
+    "scan_names",
+]
 
 # A name is short; longer "names" (a member path gone wrong) are cut before analysis.
 _MAX_NAME_CHARS = 1024
@@ -102,6 +114,42 @@ def name_segments(ref: ObjectRef) -> list[Segment]:
     return [
         dataclasses.replace(segment, text=readable_name(segment.text)[0]) for segment in segments
     ]
+
+
+# Every file in a folder scans the folder's name again; its findings are kept per process
+# (for the one engine the process uses), up to this many folder names.
+_FOLDER_CACHE_SIZE = 4096
+_folder_cache: dict[str, list[Finding]] = {}
+_folder_cache_engine: list[Engine] = []
+
+
+def scan_names(ref: ObjectRef, engine: Engine) -> list[tuple[Segment, list[Finding]]]:
+    """The name segments of ``ref`` (:func:`name_segments`) with their findings.
+
+    Folder names repeat from file to file: their findings are remembered per process.
+    """
+    if not _folder_cache_engine or _folder_cache_engine[0] is not engine:
+        _folder_cache.clear()
+        _folder_cache_engine[:] = [engine]
+    segments = name_segments(ref)
+    todo = [s for s in segments if not _is_folder(s) or s.text not in _folder_cache]
+    found = dict(zip((id(s) for s in todo), engine.analyze_batch(todo), strict=True))
+    out: list[tuple[Segment, list[Finding]]] = []
+    for segment in segments:
+        if id(segment) in found:
+            findings = found[id(segment)]
+            if _is_folder(segment):
+                if len(_folder_cache) >= _FOLDER_CACHE_SIZE:
+                    _folder_cache.clear()
+                _folder_cache[segment.text] = findings
+        else:
+            findings = _folder_cache[segment.text]
+        out.append((segment, findings))
+    return out
+
+
+def _is_folder(segment: Segment) -> bool:
+    return segment.locator.startswith("folder=")
 
 
 def _path_segments(path: str) -> list[Segment]:

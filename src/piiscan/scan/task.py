@@ -36,7 +36,7 @@ from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.keys import Keyer
 from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
 from piiscan.plugins import load_registry
-from piiscan.scan.names import NameMasks, as_read, name_segments
+from piiscan.scan.names import NameMasks, as_read, scan_names
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots
 from piiscan.sources import Source
 
@@ -320,9 +320,7 @@ def _scan_blob(
     # part of the locator.
     names = NameMasks(context.engine.analyze)
     try:
-        for segment, findings in zip(
-            named := name_segments(ref), context.engine.analyze_batch(named), strict=True
-        ):
+        for segment, findings in scan_names(ref, context.engine):
             records.extend(
                 FindingRecord.from_finding(finding, locator=segment.locator, keyer=context.keyer)
                 for finding in findings
