@@ -142,8 +142,9 @@ def scan_names(ref: ObjectRef, engine: Engine) -> list[tuple[Segment, list[Findi
                 if len(_folder_cache) >= _FOLDER_CACHE_SIZE:
                     _folder_cache.clear()
                 _folder_cache[segment.text] = findings
-        else:
-            findings = _folder_cache[segment.text]
+        else:  # another thread may have cleared the cache since (Dask runs tasks in threads)
+            cached = _folder_cache.get(segment.text)
+            findings = cached if cached is not None else engine.analyze_batch([segment])[0]
         out.append((segment, findings))
     return out
 
