@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Locator", "Step", "join"]
+__all__ = ["Locator", "Step", "escape", "join"]
 
 Step = tuple[str, str | None]
 """One step: a key, and a value or ``None`` for a bare key (``notes`` in ``slide=3/notes``)."""
@@ -38,6 +38,15 @@ _ESCAPED = re.compile(r"%([0-9A-F]{2})")
 
 def _escape(text: str) -> str:
     return _MUST_ESCAPE.sub(lambda match: f"%{ord(match.group()):02X}", text)
+
+
+def escape(text: str) -> str:
+    """``text`` as it appears inside a rendered locator (a step's key or value).
+
+    >>> escape("Lön/2019=a")
+    'Lön%2F2019%3Da'
+    """
+    return _escape(text)
 
 
 def _unescape(text: str) -> str:

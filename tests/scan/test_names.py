@@ -10,9 +10,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from piiscan.config import ScanConfig
 from piiscan.keys import Keyer
+from piiscan.locator import Locator, join
 from piiscan.model import Finding, ObjectRef, Segment
 from piiscan.scan.names import NameMasks, mask_spans, name_segments, scan_names
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots, plan
@@ -166,3 +169,21 @@ def test_folder_names_are_analysed_once_per_process(engine: Any) -> None:
     for found in results:
         [(segment, [finding])] = [(s, f) for s, f in found if f]
         assert (segment.locator, finding.masked) == ("folder=1", "19900101-****")
+
+
+@given(sheet=st.text(alphabet=st.sampled_from("!/=%\"' åä9-"), max_size=12))
+def test_masking_the_rendered_text_is_masking_the_steps(sheet: str) -> None:
+    """The driver masks a name in the rendered locator; that is masking it in every step."""
+    name = f"{sheet}{IN_SHEET_NAME}{sheet}"
+
+    def analyze(text: str) -> list[Finding]:
+        at = text.find(IN_SHEET_NAME)
+        return [_finding(at, at + 13, "19121212-****")] if at >= 0 else []
+
+    masks = NameMasks(analyze)
+    masked = masks.mask(name)
+    assert masked is not None
+    assert IN_SHEET_NAME not in masked
+    segment = Segment(text="x", locator=join([("sheet", name), ("cell", "A1")]), names=(name,))
+    expected = Locator.parse(segment.locator).replace_names({name: masked}).render()
+    assert masks.locator(segment) == expected

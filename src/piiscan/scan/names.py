@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from piiscan.locator import Locator
+from piiscan.locator import Locator, escape
 from piiscan.model import RECORD_STEPS, Finding, ObjectRef, Segment
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ def name_segments(ref: ObjectRef) -> list[Segment]:
 # Every file in a folder scans the folder's name again; its findings are kept per process
 # (for the one engine the process uses), up to this many folder names.
 _FOLDER_CACHE_SIZE = 4096
+_NAMES_CACHE_SIZE = 4096
 _folder_cache: dict[str, list[Finding]] = {}
 _folder_cache_engine: list[Engine] = []
 
@@ -199,18 +200,29 @@ def _mask_origin(name: str, findings: Sequence[Finding], origin: list[int]) -> s
     return mask_spans(name, moved)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Masks:
+    """The masks among one segment's names: raw, and escaped as in a rendered locator
+    (longest first)."""
+
+    raw: dict[str, str]
+    escaped: tuple[tuple[str, str], ...]
+
+
 class NameMasks:
     """Masks the content names of one object's locators (see the module).
 
     :param analyze: the engine's ``analyze`` (text in, findings out).
     """
 
-    __slots__ = ("_analyze", "_masks")
+    __slots__ = ("_analyze", "_by_names", "_masks")
 
     def __init__(self, analyze: Callable[[str], list[Finding]]) -> None:
         self._analyze = analyze
         # name -> its masked form, or None when it holds no finding.
         self._masks: dict[str, str | None] = {}
+        # a segment's names -> the masks among them.
+        self._by_names: dict[tuple[str, ...], _Masks] = {}
 
     def mask(self, name: str) -> str | None:
         """The masked form of ``name``, or ``None`` when it holds no finding."""
@@ -227,28 +239,36 @@ class NameMasks:
         self._masks[name] = masked
         return masked
 
-    def _masks_of(self, segment: Segment) -> dict[str, str]:
-        return {name: masked for name in segment.names if (masked := self.mask(name))}
+    def _masks_of(self, segment: Segment) -> _Masks:
+        masks = self._by_names.get(segment.names)
+        if masks is None:
+            raw = {name: masked for name in segment.names if (masked := self.mask(name))}
+            ordered = sorted(raw, key=len, reverse=True)
+            masks = _Masks(raw, tuple((escape(name), escape(raw[name])) for name in ordered))
+            # The same names come with every cell of a sheet: remember them (bounded).
+            if len(self._by_names) >= _NAMES_CACHE_SIZE:
+                self._by_names.clear()
+            self._by_names[segment.names] = masks
+        return masks
 
     def locator(self, segment: Segment) -> str:
         """The segment's locator, every content name that holds a finding masked."""
         if not segment.names:
             return segment.locator
         masks = self._masks_of(segment)
-        if not masks:
-            return segment.locator
-        try:
-            locator = Locator.parse(segment.locator)
-        except ValueError:  # not built by Locator: mask the text as it stands
-            return _replace(segment.locator, masks)
-        return locator.replace_names(masks).render()
+        # Every key and value of a rendered locator is escaped the same way, so a name is
+        # replaced in the rendered text (what Locator.replace_names does on the steps).
+        text = segment.locator
+        for name, masked in masks.escaped:
+            text = text.replace(name, masked)
+        return text
 
     def finding(self, finding: Finding, segment: Segment) -> Finding:
         """``finding`` of ``segment``, a content name in its ``context`` masked (the context
         is the column or element name that raised its score)."""
         if not finding.context or not segment.names:
             return finding
-        masks = self._masks_of(segment)
+        masks = self._masks_of(segment).raw
         context = _replace(finding.context, masks) if masks else finding.context
         return (
             finding if context == finding.context else dataclasses.replace(finding, context=context)
