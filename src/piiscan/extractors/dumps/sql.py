@@ -21,7 +21,7 @@ from typing import Final, Literal
 
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Limits
-from piiscan.locator import join
+from piiscan.locator import escape, join
 from piiscan.model import Segment
 
 __all__ = [
@@ -301,18 +301,18 @@ def row_segments(
     # Columns a dump does not name (no DDL, no column list) go by their 1-based position.
     names = [*columns, *(str(i) for i in range(len(columns) + 1, len(row) + 1))]
     by_column = dict(zip(names, row, strict=False))
-    row_step = join([("row", row_key(table, by_column, row_number))])
-    base = _step("table", table.name)
+    # Steps rendered as Locator renders them, without building one per value (a dump is
+    # millions of values): key=escaped value, joined by "/".
+    row_step = "row=" + escape(row_key(table, by_column, row_number))
     for index, (column, value) in enumerate(zip(names, row, strict=False)):
         if not isinstance(value, str) or not value.strip() or column in table.binary:
             continue
+        prefix, content_names = _column_place(table.name, column, table.key)
         yield Segment(
             text=value,
-            locator=f"{base}/{_step('column', column)}/{row_step}",
+            locator=prefix + row_step,
             context=(column,) if index < len(columns) else (),
-            # Table and column names are the database's: masked by the driver where they
-            # hold personal data.
-            names=(table.name, column, *table.key),
+            names=content_names,
         )
 
 
@@ -326,9 +326,11 @@ def row_key(table: TableShape, by_column: dict[str, SqlValue], row_number: int) 
 
 
 @functools.lru_cache(maxsize=4096)
-def _step(key: str, name: str) -> str:
-    """One rendered locator step (a dump names the same tables and columns row after row)."""
-    return join([(key, name)])
+def _column_place(table: str, column: str, key: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """``table=…/column=…/`` rendered, and the names in a value's locator: table and column
+    names are the database's, masked by the driver where they hold personal data. A dump
+    names the same tables and columns row after row, hence the cache."""
+    return join([("table", table), ("column", column)]) + "/", (table, column, *key)
 
 
 class TextBudget:
