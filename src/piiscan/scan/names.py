@@ -17,9 +17,15 @@ Extractors put *content names* into locators: a sheet name, a column or table na
 element name, a JSON key. They list them in :attr:`~piiscan.model.Segment.names`; a
 :class:`NameMasks` (one per object) analyses each distinct name once and, where a name holds a
 finding, puts the finding's masked preview in its place in every locator that carries it. Every
-row of a sheet named ``19121212-1212`` is then located ``sheet=191212-****/cell=A2``. The
-name's own finding is recorded where the extractor yields the name as a segment (a sheet's
-``sheet=…/name``, a CSV header cell, a JSON key that looks like data).
+row of a sheet named ``19121212-1212`` is then located ``sheet=19121212-****/cell=A2``, and a
+finding's ``context`` (the column or element name that raised its score) is masked the same
+way. The name's own finding is recorded where the extractor yields the name as a segment: a
+sheet's ``sheet=…/name``, a Parquet column's ``column=…/name``, an XML element's or
+attribute's ``…/name()``, a JSON key's ``$.…/name``, a CSV header cell.
+
+Names are read as names (:func:`readable_name`): an underscore or a letter glued to digits
+does not hide an identifier. A folder's findings are remembered per process
+(:func:`scan_names`), since every file in it has the same folder.
 
 .. versionadded:: 0.2
 """
@@ -52,7 +58,6 @@ __all__ = [
 _MAX_NAME_CHARS = 1024
 
 # Names glue words together where text would not: ``p19121212_1212``, ``kund19121212-1212``.
-_UNDERSCORE = re.compile(r"_")
 _GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
