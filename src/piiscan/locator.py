@@ -3,7 +3,7 @@
 A locator is a path of steps joined by ``/``. A step is ``key=value`` or a bare ``key``::
 
     page=2
-    sheet=Kunder!B3
+    sheet=Kunder/cell=B3
     row=4/column=Personnummer
     slide=3/notes
     message=<20191104.1234@exempel.se>/part=1.2/attachment=kund.docx
@@ -76,8 +76,8 @@ class Locator:
     def of(cls, *steps: Step | str) -> Locator:
         """A locator from steps, a bare key given as a plain string.
 
-        >>> Locator.of(("sheet", "Kunder!B3")).render()
-        'sheet=Kunder!B3'
+        >>> Locator.of(("sheet", "Lön/2019"), ("cell", "B3")).render()
+        'sheet=Lön%2F2019/cell=B3'
         """
         return cls(tuple((step, None) if isinstance(step, str) else step for step in steps))
 
