@@ -4,6 +4,7 @@ locators are masked where they hold a finding (the member chain is not in the lo
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,21 @@ def test_masking_the_rendered_text_is_masking_the_steps(sheet: str) -> None:
     segment = Segment(text="x", locator=join([("sheet", name), ("cell", "A1")]), names=(name,))
     expected = Locator.parse(segment.locator).replace_names({name: masked}).render()
     assert masks.locator(segment) == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_an_object_that_cannot_be_opened_keeps_the_findings_in_its_name(
+    tmp_path: Path, engine: Any
+) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    path = root / f"{IN_FILE_NAME}.txt"
+    path.write_text("Inget.\n", encoding="utf-8")
+    config = ScanConfig(roots=(str(root),), inventory=tmp_path / "inv")
+    setup = WorkerSetup(config=config, keyer=Keyer(key=bytes(range(32))))
+    [handle] = [i for i in plan(open_roots(config, Credentials())) if isinstance(i, ObjectHandle)]
+    path.unlink()
+    os.mkfifo(path)  # swapped for a FIFO after the walk: refused, never opened
+    [row] = scan_object(handle, TaskContext.build(setup, engine=engine))
+    assert row.status == "skipped"
+    assert [(f.locator, f.masked) for f in row.findings] == [("name", "19900101-****")]

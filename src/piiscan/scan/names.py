@@ -13,6 +13,9 @@ text:
 - a mail attachment (a member named ``part=2/attachment=kund.docx``): the attachment's file
   name (``name``). Mail subjects are headers and are scanned with the message.
 
+An object that cannot be opened or read still gets the findings of its names; objects the walk
+passes over without handing them to a task (excluded, too large, special files) do not.
+
 Extractors put *content names* into locators: a sheet name, a column or table name, an XML
 element name, a JSON key. They list them in :attr:`~piiscan.model.Segment.names`; a
 :class:`NameMasks` (one per object) analyses each distinct name once and, where a name holds a

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import signal
 import threading
 import time
@@ -278,11 +279,11 @@ def scan_object(handle: ObjectHandle, context: TaskContext) -> list[ObjectResult
     try:
         blob = context.source(handle.root_index).open(handle.source_path)
     except ExtractionError as exc:
-        return [failed(ref, size, mtime, exc.status, str(exc))]
+        return [_named(failed(ref, size, mtime, exc.status, str(exc)), context)]
     except SourceError as exc:  # the root cannot be reached from here (SMB logon refused)
-        return [failed(ref, size, mtime, Status.ERROR, str(exc))]
-    except OSError as exc:
-        return [failed(ref, size, mtime, Status.ERROR, _os_reason(exc))]
+        return [_named(failed(ref, size, mtime, Status.ERROR, str(exc)), context)]
+    except OSError as exc:  # permission denied: the name is still data
+        return [_named(failed(ref, size, mtime, Status.ERROR, _os_reason(exc)), context)]
     results: list[ObjectResult] = []
     try:
         with _time_limit(context.limits.max_object_seconds):
@@ -320,11 +321,7 @@ def _scan_blob(
     # part of the locator.
     names = NameMasks(context.engine.analyze)
     try:
-        for segment, findings in scan_names(ref, context.engine):
-            records.extend(
-                FindingRecord.from_finding(finding, locator=segment.locator, keyer=context.keyer)
-                for finding in findings
-            )
+        records.extend(_name_records(ref, context))
         content_hash = _content_hash(blob, context.keyer)
         if blob.size == 0:
             raise NoTextError("empty file")
@@ -368,6 +365,24 @@ def _scan_blob(
     )
     if timed_out and ref.members:
         raise ObjectTimeout  # the time is up for the containers around this member too
+
+
+def _name_records(ref: ObjectRef, context: TaskContext) -> list[FindingRecord]:
+    """The findings in the object's own names (piiscan.scan.names)."""
+    return [
+        FindingRecord.from_finding(finding, locator=segment.locator, keyer=context.keyer)
+        for segment, findings in scan_names(ref, context.engine)
+        for finding in findings
+    ]
+
+
+def _named(result: ObjectResult, context: TaskContext) -> ObjectResult:
+    """The row of an object that could not be opened, with the findings in its names."""
+    try:
+        records = _name_records(result.ref, context)
+    except Exception:  # the row says why the object failed; its names are a bonus
+        return result
+    return dataclasses.replace(result, findings=tuple(records)) if records else result
 
 
 def _content_hash(blob: Blob, keyer: Keyer) -> str:
