@@ -13,6 +13,7 @@ use crate::checksums;
 use crate::matcher::{CharOffsets, PatternSpec};
 use crate::validators::personnummer::{self, Date};
 use crate::validators::{bank, card, organisationsnummer, postnummer};
+use crate::validators::{email, iban, phone};
 use crate::verdict::Verdict;
 // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
 use crate::validators::{birth_date, identity_document, ip, vehicle};
@@ -299,6 +300,59 @@ fn validate_identity_document<'py>(py: Python<'py>, candidate: &str) -> PyResult
     to_python(py, identity_document::validate_identity_document(candidate))
 }
 
+/// Validate an IBAN of any country.
+#[pyfunction]
+fn validate_iban<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, iban::validate_iban(candidate))
+}
+
+/// Validate a telephone number: `(True, None)` when its shape is one the core leaves to
+/// phonenumbers (parentheses, another country), else `(False, verdict or None)`.
+#[pyfunction]
+fn validate_phone<'py>(py: Python<'py>, candidate: &str) -> PyResult<(bool, PyVerdict<'py>)> {
+    match phone::validate_phone(candidate) {
+        phone::Phone::Elsewhere => Ok((true, None)),
+        phone::Phone::Rejected => Ok((false, None)),
+        phone::Phone::Valid(verdict) => Ok((false, to_python(py, Some(verdict))?)),
+    }
+}
+
+/// The `phonenumbers.PhoneNumberType` value of a Swedish national significant number.
+#[pyfunction]
+fn swedish_phone_type(national: &str) -> u8 {
+    phone::swedish_type(national) as u8
+}
+
+/// The length of a Swedish national significant number's area code (0 when none).
+#[pyfunction]
+fn swedish_ndc_length(national: &str) -> usize {
+    phone::swedish_ndc_length(national)
+}
+
+/// True when an E.164 number lies in a PTS series reserved for fiction.
+#[pyfunction]
+fn is_pts_fictional(e164: &str) -> bool {
+    phone::is_pts_fictional(e164)
+}
+
+/// Validate an e-mail address with the offline top-level-domain list.
+#[pyfunction]
+fn validate_email<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, email::validate_email(candidate))
+}
+
+/// True when `label` is a delegated top-level domain (U-label or `xn--` A-label).
+#[pyfunction]
+fn is_top_level_domain(label: &str) -> bool {
+    email::is_top_level_domain(label)
+}
+
+/// The top-level domains the core knows, as the package's data file lists them.
+#[pyfunction]
+fn top_level_domains() -> Vec<&'static str> {
+    email::top_level_domain_list()
+}
+
 /// One pattern as Python hands it over: `(regex, not_after, not_before)`.
 type PyPattern = (String, Option<String>, Vec<Vec<String>>);
 
@@ -386,6 +440,14 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(postort_for, module)?)?;
     module.add_function(wrap_pyfunction!(is_known_postort, module)?)?;
     module.add_function(wrap_pyfunction!(validate_postnummer, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_iban, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_phone, module)?)?;
+    module.add_function(wrap_pyfunction!(swedish_phone_type, module)?)?;
+    module.add_function(wrap_pyfunction!(swedish_ndc_length, module)?)?;
+    module.add_function(wrap_pyfunction!(is_pts_fictional, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_email, module)?)?;
+    module.add_function(wrap_pyfunction!(is_top_level_domain, module)?)?;
+    module.add_function(wrap_pyfunction!(top_level_domains, module)?)?;
     module.add_class::<PyCompiledPatterns>()?;
     // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
     module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;

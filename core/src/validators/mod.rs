@@ -5,8 +5,11 @@
 
 pub mod bank;
 pub mod card;
+pub mod email;
+pub mod iban;
 pub mod organisationsnummer;
 pub mod personnummer;
+pub mod phone;
 pub mod postnummer;
 // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
 pub mod birth_date;

@@ -10,10 +10,14 @@ What it rejects and why: a last label that is not a top-level domain (``file.txt
 ``name@host``), quoted local parts and IP-literal domains (no one writes personal addresses
 so, and they make the matcher slow and loose).
 
-Top-level domains come from the Public Suffix List snapshot bundled with ``tldextract``, read
-fully offline (no suffix-list URLs, no cache directory), so this never touches the network.
+Top-level domains come from ``piiscan/data/top_level_domains.txt`` (the Public Suffix List
+snapshot bundled with ``tldextract`` 5.4.0, see ``data/SOURCES.md``), compiled into the core,
+so this never touches the network.
 The RFC 2606 reserved names (``example.com``/``.net``/``.org`` and the TLDs ``.test``,
 ``.example``, ``.invalid``, ``.localhost``) are accepted with the flag ``reserved_domain``.
+
+The rules run in the compiled core (``core/src/validators/email.rs``); this module is its typed
+Python face.
 
 Example::
 
@@ -25,34 +29,18 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
-from piiscan.validators.base import Strength, Verdict
+from piiscan import _core
+from piiscan.validators.base import Verdict
 
 __all__ = ["is_top_level_domain", "validate_email"]
-
-_ATEXT = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-"
-)
-_RESERVED_TLDS = frozenset({"test", "example", "invalid", "localhost"})
-_RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 
 
 @functools.cache
 def _top_level_domains() -> frozenset[str]:
-    # Imported here: tldextract pulls in requests, which the other validators do not need.
-    import tldextract
-
-    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-    tlds: set[str] = set()
-    for suffix in extractor.tlds:
-        label = suffix.rsplit(".", 1)[-1].casefold()
-        tlds.add(label)
-        # A label the IDNA 2003 codec cannot encode keeps only its U-label form.
-        with contextlib.suppress(UnicodeError):
-            tlds.add(label.encode("idna").decode("ascii"))
-    return frozenset(tlds)
+    """The top-level domains the core knows (case-folded U-labels and ``xn--`` A-labels)."""
+    return frozenset(_core.top_level_domains())
 
 
 def is_top_level_domain(label: str) -> bool:
@@ -60,23 +48,7 @@ def is_top_level_domain(label: str) -> bool:
 
     :param label: e.g. ``"se"``, ``"SE"``, ``"xn--p1ai"``.
     """
-    return label.casefold() in _top_level_domains()
-
-
-def _is_local_part(local: str) -> bool:
-    if not 1 <= len(local) <= 64 or local.startswith(".") or local.endswith("."):
-        return False
-    if ".." in local:
-        return False
-    return all(
-        char in _ATEXT or char == "." or (ord(char) > 127 and char.isalnum()) for char in local
-    )
-
-
-def _is_label(label: str) -> bool:
-    if not 1 <= len(label) <= 63 or label.startswith("-") or label.endswith("-"):
-        return False
-    return all(char == "-" or char.isalnum() for char in label)
+    return _core.is_top_level_domain(label)
 
 
 def validate_email(candidate: str) -> Verdict | None:
@@ -88,19 +60,4 @@ def validate_email(candidate: str) -> Verdict | None:
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the lower-cased address, or ``None``.
     """
-    local, at, domain = candidate.rpartition("@")
-    if not at or not _is_local_part(local):
-        return None
-    labels = domain.split(".")
-    if len(domain) > 253 or len(labels) < 2 or not all(_is_label(label) for label in labels):
-        return None
-    normalized = candidate.lower()
-    lower_domain = domain.lower()
-    tld = labels[-1].casefold()
-    reserved = tld in _RESERVED_TLDS or any(
-        lower_domain == name or lower_domain.endswith("." + name) for name in _RESERVED_DOMAINS
-    )
-    if not reserved and (tld.isdigit() or not is_top_level_domain(tld)):
-        return None
-    flags = frozenset({"reserved_domain"}) if reserved else frozenset()
-    return Verdict(normalized=normalized, strength=Strength.MEDIUM, flags=flags)
+    return Verdict.from_core(_core.validate_email(candidate))
