@@ -10,6 +10,7 @@
 
 pub mod checksums;
 pub mod matcher;
+pub mod names;
 pub mod text;
 pub mod validators;
 pub mod verdict;

@@ -353,6 +353,77 @@ fn top_level_domains() -> Vec<&'static str> {
     email::top_level_domain_list()
 }
 
+/// The hot part of the person-name scan (`crate::names`), built once from the gazetteer and
+/// the rules' word lists, all case-folded.
+#[pyclass(name = "NameRules", module = "piiscan._core", frozen)]
+struct PyNameRules {
+    inner: crate::names::NameRules,
+}
+
+/// A run of name tokens as `(start, end, kind)`, offsets in characters.
+type PyRun = Vec<(usize, usize, &'static str)>;
+
+#[pymethods]
+impl PyNameRules {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        first_names: std::collections::HashMap<String, u64>,
+        surnames: Vec<String>,
+        homographs: Vec<String>,
+        places: Vec<String>,
+        surname_suffixes: Vec<String>,
+        street_endings: Vec<String>,
+        field_labels: Vec<String>,
+        closings: Vec<String>,
+        closing_words: Vec<String>,
+        greetings: Vec<String>,
+        titles: Vec<String>,
+        abbreviated_titles: Vec<String>,
+    ) -> PyResult<Self> {
+        let set = |words: Vec<String>| words.into_iter().collect();
+        let lists = crate::names::WordLists {
+            first_names,
+            surnames: set(surnames),
+            homographs: set(homographs),
+            places: set(places),
+            surname_suffixes,
+            street_endings,
+            field_labels: set(field_labels),
+            closings: set(closings),
+            closing_words: set(closing_words),
+            greetings: set(greetings),
+            titles: set(titles),
+            abbreviated_titles: set(abbreviated_titles),
+        };
+        crate::names::NameRules::new(lists)
+            .map(|inner| PyNameRules { inner })
+            .map_err(|error| PyValueError::new_err(error.to_string()))
+    }
+
+    /// `(runs, triggers)`: the runs of `text` that may hold a name candidate, as lists of
+    /// `(start, end, kind)`, and the `(start, end)` of the words inside sentences that may
+    /// send their sentence to the model.
+    fn scan(&self, py: Python<'_>, text: &str) -> (Vec<PyRun>, Vec<(usize, usize)>) {
+        py.detach(|| {
+            let (groups, triggers) = self.inner.scan(text);
+            let groups = groups
+                .into_iter()
+                .map(|run| {
+                    run.into_iter()
+                        .map(|token| (token.start, token.end, token.kind.name()))
+                        .collect()
+                })
+                .collect();
+            let triggers = triggers
+                .into_iter()
+                .map(|token| (token.start, token.end))
+                .collect();
+            (groups, triggers)
+        })
+    }
+}
+
 /// One pattern as Python hands it over: `(regex, not_after, not_before)`.
 type PyPattern = (String, Option<String>, Vec<Vec<String>>);
 
@@ -448,6 +519,7 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate_email, module)?)?;
     module.add_function(wrap_pyfunction!(is_top_level_domain, module)?)?;
     module.add_function(wrap_pyfunction!(top_level_domains, module)?)?;
+    module.add_class::<PyNameRules>()?;
     module.add_class::<PyCompiledPatterns>()?;
     // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
     module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;

@@ -61,3 +61,23 @@ class CompiledPatterns:
     ) -> None: ...
     def find(self, text: str) -> list[tuple[int, int, int, int]]:
         """``(recognizer, pattern, start, end)`` of every match, in character offsets."""
+
+class NameRules:
+    """The hot part of the person-name scan, built once from case-folded word lists."""
+
+    def __init__(
+        self,
+        first_names: dict[str, int],
+        surnames: list[str],
+        homographs: list[str],
+        places: list[str],
+        surname_suffixes: list[str],
+        street_endings: list[str],
+        field_labels: list[str],
+        closings: list[str],
+        closing_words: list[str],
+        greetings: list[str],
+        titles: list[str],
+        abbreviated_titles: list[str],
+    ) -> None: ...
+    def scan(self, text: str) -> tuple[list[list[tuple[int, int, str]]], list[tuple[int, int]]]: ...

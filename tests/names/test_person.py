@@ -67,6 +67,33 @@ def test_homographs(engine: Engine, text: str, expected: list[str]) -> None:
     assert people(engine, text) == expected
 
 
+# The model's span once ran on into the address after a name; the name stops before it.
+NAME_THEN_ADDRESS = [
+    ("Hej,\nVidarebefordrar från Magnus Quapp <mq@exempel.se> nedan.", ["Magnus Quapp"]),
+    ("Skrivet av Maja Al-Hassan <maja@exempel.se>", ["Maja Al-Hassan"]),
+    ("Mvh\nTolvan Tolvansson <tolvan@exempel.se>", ["Tolvan Tolvansson"]),
+    ("Till: Xu Li <xu.li@exempel.se>, Anna Berg <anna.berg@exempel.se>", ["Xu Li", "Anna Berg"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), NAME_THEN_ADDRESS, ids=[t[0][:30] for t in NAME_THEN_ADDRESS]
+)
+def test_a_name_before_an_address_stops_before_it(
+    engine: Engine, text: str, expected: list[str]
+) -> None:
+    assert people(engine, text) == expected
+    emails = [f for f in engine.analyze(text) if f.entity_type == "EMAIL_ADDRESS"]
+    assert len(emails) == len(expected)
+
+
+@pytest.mark.parametrize(
+    "text", ["Kund: Tolvan Tolvansson", "Kund:\tTolvan Tolvansson", "Kund: Tolvan Tolvansson\n"]
+)
+def test_kund_is_a_field_label(engine: Engine, text: str) -> None:
+    assert people(engine, text) == ["Tolvan Tolvansson"]
+
+
 @pytest.mark.parametrize("text", load_spec(YAML).examples_valid)
 def test_yaml_valid_examples(engine: Engine, text: str) -> None:
     assert people(engine, text)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from piiscan.names import Evidence, bundled_gazetteer, find_candidates, model_windows, rules
 from piiscan.names.combine import _may_trigger
-from piiscan.names.rules import NameScan, runs, token_runs, tokens
+from piiscan.names.rules import CoreScan, NameScan, runs, token_runs, tokens
 
 PROSE = "det här är en mening utan namn som bara fyller ut texten. " * 12
 
@@ -54,6 +54,19 @@ def _same_as_all_tokens(text: str) -> None:
     assert got == want
     assert model_windows(text, got, gaz) == model_windows(text, want, gaz, toks)
     assert token_runs(text) == runs(text, toks)
+    _core_same_as_all_tokens(text)
+
+
+def _core_same_as_all_tokens(text: str) -> None:
+    """The compiled core's scan gives what the rules read off every token."""
+    gaz = bundled_gazetteer()
+    toks = tokens(text)
+    core = CoreScan(text, gaz)
+    want = find_candidates(text, gaz, toks)
+    assert find_candidates(text, gaz, scan=core) == want
+    assert model_windows(text, want, gaz, scan=core) == model_windows(text, want, gaz, toks)
+    all_runs = token_runs(text)
+    assert all(run in all_runs for run in core.groups)
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
@@ -95,6 +108,19 @@ def test_scan_gives_what_all_tokens_give_on_any_mix(
     text = "".join(word + gap for word, gap in parts)
     with mock.patch.object(rules, "SMALL_TEXT", small):
         _same_as_all_tokens(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"AaBbÅåÖöZzKkµ.-‐ \t\u00a0\n:,!?/=(1'", "af ", "von ", "del ", "Hej ", "Mvh\n"]
+        ),
+        max_size=60,
+    )
+)
+def test_core_scan_gives_what_all_tokens_give_on_any_text(pieces: list[str]) -> None:
+    _core_same_as_all_tokens("".join(pieces))
 
 
 def test_quiet_words_are_never_names_nor_triggers() -> None:

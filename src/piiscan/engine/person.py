@@ -61,7 +61,7 @@ from piiscan.names.combine import (
 )
 from piiscan.names.gazetteer import Gazetteer, bundled_gazetteer
 from piiscan.names.normalize import name_value_form
-from piiscan.names.rules import NameScan, find_candidates, is_name_column
+from piiscan.names.rules import CoreScan, find_candidates, is_name_column
 from piiscan.plugins import Registry
 from piiscan.validators.base import Strength
 
@@ -186,7 +186,7 @@ class PersonRecognizer(SpecRecognizer):
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         """PERSON spans of ``text``, with strength tiers as scores."""
-        scan = NameScan(text)  # one pass over the text, shared by the rules and the windows
+        scan = CoreScan(text, self.gazetteer)  # one pass in the core, for rules and windows
         candidates = find_candidates(text, self.gazetteer, scan=scan)
         if self.model is None:
             spans = candidates_only(candidates)

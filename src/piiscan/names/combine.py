@@ -29,6 +29,8 @@ import regex
 
 from piiscan.names.gazetteer import Gazetteer
 from piiscan.names.rules import (
+    STREET_ENDINGS,
+    CoreScan,
     Evidence,
     NameCandidate,
     NameScan,
@@ -50,9 +52,7 @@ _ORG_AHEAD = regex.compile(
     r"^[\p{L}& \t-]*?(?<![\p{L}])(?:AB|HB|KB|Aktiebolag|ekonomisk förening|ideell förening)"
     r"(?![\p{L}])"
 )
-_STREET = regex.compile(
-    r"(?:gatan|vägen|gränd|gränden|torget|stigen|backen|allén|leden|kajen|platsen|gata|väg)$"
-)
+_STREET = regex.compile("(?:" + "|".join(sorted(STREET_ENDINGS, key=len, reverse=True)) + ")$")
 _ORG_WORD = regex.compile(
     r"(?:verket|styrelsen|myndigheten|kommun|kommunen|regionen|inspektionen|kassan|byrån"
     r"|bolaget|banken|förbundet|partiet|rådet|nämnden|institutet|universitetet|högskolan"
@@ -93,7 +93,11 @@ def combine(
 
     :param model_spans: entities of every label the model found in the windows it read.
     """
-    people = [s for s in model_spans if s.label in PERSON_LABELS]
+    people = [
+        trimmed
+        for s in model_spans
+        if s.label in PERSON_LABELS and (trimmed := _name_part(text, s)) is not None
+    ]
     others = [s for s in model_spans if s.label not in PERSON_LABELS]
     used: set[int] = set()
     out: list[PersonSpan] = []
@@ -144,6 +148,31 @@ def combine(
             )
         )
     return _dedupe(out)
+
+
+# A person's name holds none of these; the model's span sometimes runs on into what follows
+# the name (``Magnus Quapp <mq@exempel.se``, ``Maja Al-Hassan <``).
+_NOT_IN_NAME = regex.compile(r"[<>@\[\](){}|;:/\\\d\n\t]")
+_AROUND_NAME = " \u00a0,.-–"
+
+
+def _name_part(text: str, span: ModelSpan) -> ModelSpan | None:
+    """The model's span up to the first character no name holds, without the spaces and
+    punctuation around it; ``None`` when nothing is left."""
+    end = span.end
+    cut = _NOT_IN_NAME.search(text, span.start, end)
+    if cut is not None:
+        end = cut.start()
+    start = span.start
+    while end > start and text[end - 1] in _AROUND_NAME:
+        end -= 1
+    while start < end and text[start] in _AROUND_NAME:
+        start += 1
+    if start >= end:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return ModelSpan(start=start, end=end, label=span.label)
 
 
 def candidates_only(candidates: Sequence[NameCandidate]) -> list[PersonSpan]:
@@ -207,7 +236,7 @@ def model_windows(
     gaz: Gazetteer,
     toks: Sequence[Token] | None = None,
     *,
-    scan: NameScan | None = None,
+    scan: NameScan | CoreScan | None = None,
 ) -> list[tuple[int, int]]:
     """The sentences (or lines) where the model can matter.
 
@@ -219,8 +248,9 @@ def model_windows(
     model.
 
     :param toks: the tokens to use (``tokens(text)`` gives the same windows as none).
-    :param scan: ``NameScan(text)`` when the caller has one already; without ``toks`` only
-        the words a scan flags are read, which gives the same windows as all of them.
+    :param scan: a :class:`~piiscan.names.rules.CoreScan` (the default) or ``NameScan`` of
+        ``text`` when the caller has one already; without ``toks`` only the words a scan flags
+        are read, which gives the same windows as all of them.
     """
     strong = [(c.start, c.end) for c in candidates if c.strength >= Strength.HIGH]
     triggers = [
@@ -235,9 +265,10 @@ def model_windows(
     ]
     strong_starts = [s for s, _ in strong]
     if toks is None:
-        toks = (scan or NameScan(text)).tokens(
-            lambda word: _may_trigger(word, gaz), quiet_words(gaz)
-        )
+        if isinstance(scan, NameScan):
+            toks = scan.tokens(lambda word: _may_trigger(word, gaz), quiet_words(gaz))
+        else:
+            toks = (scan if scan is not None else CoreScan(text, gaz)).triggers
     for tok in toks:
         if tok.kind != "word" or is_sentence_initial(text, tok.start):
             continue

@@ -48,7 +48,8 @@ from typing import NamedTuple
 
 import regex
 
-from piiscan.names.gazetteer import Gazetteer
+from piiscan import _core
+from piiscan.names.gazetteer import SURNAME_SUFFIXES, Gazetteer
 from piiscan.validators.base import Strength
 
 PARTICLES = frozenset({"af", "von", "de", "van", "der", "den", "da", "di", "del", "la", "le"})
@@ -108,7 +109,7 @@ _FIELD_LABELS = frozenset(
         "kopia", "cc", "from", "to", "underskrift", "undertecknad", "avsändare", "mottagare",
         "beställare", "hyresgäst", "anställd", "medarbetare", "chef", "ordförande",
         "sekreterare", "god man", "ombud", "intygas av", "justeras", "justerare",
-        "närvarande", "deltagare", "kontaktperson hos kund", "projektledare",
+        "närvarande", "deltagare", "kontaktperson hos kund", "projektledare", "kund",
     }
 )  # fmt: skip
 _TITLES = frozenset(
@@ -137,6 +138,11 @@ _COMPANY_REST = regex.compile(
     r"(?:AB|HB|KB|(?i:aktiebolag|handelsbolag|kommanditbolag|ekonomisk[ \t]förening"
     r"|ideell[ \t]förening))(?![\p{L}\d])"
 )
+STREET_ENDINGS = (
+    "gatan", "vägen", "gränd", "gränden", "torget", "stigen", "backen", "allén", "leden",
+    "kajen", "platsen", "gata", "väg",
+)  # fmt: skip
+"""Endings of a street name: a capitalised word ending so never sends a sentence to the model."""
 _SENTENCE_START = frozenset(".!?:;|\t\n\r")
 _OPENERS = frozenset(" \u00a0\"'«»”“(–-•*>")
 _CONTEXT_WORDS = _CLOSING_WORDS | _GREETINGS | _TITLES
@@ -822,6 +828,56 @@ class NameScan:
             self._runs.insert(i, run)
 
 
+@functools.cache
+def core_rules(gaz: Gazetteer) -> _core.NameRules:
+    """The compiled core's name scan for ``gaz`` and the word lists of this module, built
+    once per gazetteer."""
+    return _core.NameRules(
+        dict(gaz.first_names),
+        sorted(gaz.surnames),
+        sorted(gaz.homographs),
+        sorted(gaz.places),
+        list(SURNAME_SUFFIXES),
+        list(STREET_ENDINGS),
+        sorted(_FIELD_LABELS),
+        sorted(_CLOSINGS),
+        sorted(_CLOSING_WORDS),
+        sorted(_GREETINGS),
+        sorted(_TITLES),
+        sorted(_ABBREVIATED_TITLES),
+    )
+
+
+class CoreScan:
+    """The name tokens of one text as the compiled core reads them, in one pass.
+
+    The core tokenizes the whole text, keeps the runs that may hold a candidate (a word that
+    may name someone wherever it stands, or a token in a strong position, and the first run)
+    and the words inside sentences that may send their sentence to the model: what the
+    rules would read off every token (``tests/names/test_scan.py`` checks that), at a
+    fraction of :class:`NameScan`'s cost.
+
+    :param text: the text.
+    :param gaz: the gazetteer the rules use.
+    """
+
+    __slots__ = ("groups", "text", "triggers")
+
+    def __init__(self, text: str, gaz: Gazetteer) -> None:
+        self.text = text
+        raw_groups, raw_triggers = core_rules(gaz).scan(text)
+        make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
+        self.groups: list[list[Token]] = [
+            [make(Token, (at, end, text[at:end], kind)) for at, end, kind in run]
+            for run in raw_groups
+        ]
+        """The runs that may hold a name candidate, in text order."""
+        self.triggers: list[Token] = [
+            make(Token, (at, end, text[at:end], "word")) for at, end in raw_triggers
+        ]
+        """Word tokens inside a sentence that are no homograph, place or street name."""
+
+
 def _goes_on(text: str, end: int, piece: str) -> bool:
     """The word ``piece`` ending at ``end`` goes on with lower-case letters there."""
     return (
@@ -914,23 +970,24 @@ def find_candidates(
     gaz: Gazetteer,
     toks: Sequence[Token] | None = None,
     *,
-    scan: NameScan | None = None,
+    scan: NameScan | CoreScan | None = None,
 ) -> list[NameCandidate]:
     """Every name candidate in ``text``, in text order.
 
     :param toks: the tokens to use (``tokens(text)`` gives the same candidates as none).
-    :param scan: ``NameScan(text)`` when the caller has one already; without ``toks`` only
-        the runs a scan flags are read, which gives the same candidates as all of them.
+    :param scan: a :class:`CoreScan` (the default) or :class:`NameScan` of ``text`` when the
+        caller has one already; without ``toks`` only the runs a scan flags are read, which
+        gives the same candidates as all of them.
 
     Candidates with ``gazetteer_hit=False`` and :attr:`Strength.LOW` are capitalised words
     in a name position that only outside evidence (a model, a column name) can confirm.
     """
     if toks is not None:
         groups = runs(text, toks)
+    elif isinstance(scan, NameScan):
+        groups = scan.groups(lambda piece: _may_name(piece, gaz), quiet_words(gaz))
     else:
-        groups = (scan or NameScan(text)).groups(
-            lambda piece: _may_name(piece, gaz), quiet_words(gaz)
-        )
+        groups = (scan if scan is not None else CoreScan(text, gaz)).groups
     out: list[NameCandidate] = []
     whole = text.strip()
     for group in groups:
