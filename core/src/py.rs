@@ -424,6 +424,13 @@ impl PyNameRules {
     }
 }
 
+/// Panic in Rust, on purpose: the tests prove that a panic in the core reaches Python as an
+/// exception (`pyo3_runtime.PanicException`) and the scan as an `error` row, not an abort.
+#[pyfunction]
+fn _panic_for_tests() {
+    panic!("a panic raised on purpose by piiscan._core._panic_for_tests");
+}
+
 /// One pattern as Python hands it over: `(regex, not_after, not_before)`.
 type PyPattern = (String, Option<String>, Vec<Vec<String>>);
 
@@ -520,6 +527,7 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_top_level_domain, module)?)?;
     module.add_function(wrap_pyfunction!(top_level_domains, module)?)?;
     module.add_class::<PyNameRules>()?;
+    module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;
     module.add_class::<PyCompiledPatterns>()?;
     // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
     module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;

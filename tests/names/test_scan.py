@@ -123,6 +123,13 @@ def test_core_scan_gives_what_all_tokens_give_on_any_text(pieces: list[str]) -> 
     _core_same_as_all_tokens("".join(pieces))
 
 
+@pytest.mark.parametrize(
+    "text", ["Hej Anna Andersson \ud800 och Zorbo Quapp.", "\udc80Mvh\nZorbo", PROSE + "Per \ud800"]
+)
+def test_core_scan_reads_text_with_a_lone_surrogate_in_python(text: str) -> None:
+    _core_same_as_all_tokens(text)
+
+
 def test_quiet_words_are_never_names_nor_triggers() -> None:
     gaz = bundled_gazetteer()
     quiet = rules.quiet_words(gaz)

@@ -865,7 +865,11 @@ class CoreScan:
 
     def __init__(self, text: str, gaz: Gazetteer) -> None:
         self.text = text
-        raw_groups, raw_triggers = core_rules(gaz).scan(text)
+        try:
+            raw_groups, raw_triggers = core_rules(gaz).scan(text)
+        except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape): read here
+            self._read_in_python(gaz)
+            return
         make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
         self.groups: list[list[Token]] = [
             [make(Token, (at, end, text[at:end], kind)) for at, end, kind in run]
@@ -876,6 +880,16 @@ class CoreScan:
             make(Token, (at, end, text[at:end], "word")) for at, end in raw_triggers
         ]
         """Word tokens inside a sentence that are no homograph, place or street name."""
+
+    def _read_in_python(self, gaz: Gazetteer) -> None:
+        """What the core would find, read by :class:`NameScan` (text the core cannot take)."""
+        from piiscan.names.combine import _may_trigger  # combine imports this module
+
+        scan = NameScan(self.text)
+        quiet = quiet_words(gaz)
+        self.groups = scan.groups(lambda piece: _may_name(piece, gaz), quiet)
+        words = scan.tokens(lambda word: _may_trigger(word, gaz), quiet)
+        self.triggers = [t for t in words if not is_sentence_initial(self.text, t.start)]
 
 
 def _goes_on(text: str, end: int, piece: str) -> bool:

@@ -48,7 +48,10 @@ def is_top_level_domain(label: str) -> bool:
 
     :param label: e.g. ``"se"``, ``"SE"``, ``"xn--p1ai"``.
     """
-    return _core.is_top_level_domain(label)
+    try:
+        return _core.is_top_level_domain(label)
+    except UnicodeEncodeError:
+        return False
 
 
 def validate_email(candidate: str) -> Verdict | None:
@@ -60,4 +63,8 @@ def validate_email(candidate: str) -> Verdict | None:
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the lower-cased address, or ``None``.
     """
-    return Verdict.from_core(_core.validate_email(candidate))
+    try:
+        raw = _core.validate_email(candidate)
+    except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape) is in none
+        return None
+    return Verdict.from_core(raw)

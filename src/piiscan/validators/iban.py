@@ -39,4 +39,8 @@ def validate_iban(candidate: str) -> Verdict | None:
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the compact upper-case IBAN, or ``None``.
     """
-    return Verdict.from_core(_core.validate_iban(candidate))
+    try:
+        raw = _core.validate_iban(candidate)
+    except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape) is in none
+        return None
+    return Verdict.from_core(raw)

@@ -80,7 +80,10 @@ def validate_phone(candidate: str) -> Verdict | None:
     :param candidate: the matched text.
     :returns: a verdict whose ``normalized`` is the E.164 form (``+46701740605``), or ``None``.
     """
-    elsewhere, raw = _core.validate_phone(candidate)
+    try:
+        elsewhere, raw = _core.validate_phone(candidate)
+    except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape) is in none
+        return None
     if not elsewhere:
         return Verdict.from_core(raw)
     # The core checked the shape; parentheses and other countries need phonenumbers.
