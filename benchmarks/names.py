@@ -271,6 +271,40 @@ def throughput(size_mb: float, repeat: int) -> None:
     gaz = bundled_gazetteer()
     shown = sum(e - s for d in docs for s, e in model_windows(d, find_candidates(d, gaz), gaz))
     print(f"  share of characters shown to the model: {shown / max(1, sum(map(len, docs))):.1%}")
+    rules_cost(docs, size, repeat)
+
+
+def rules_cost(docs: Sequence[str], size: float, repeat: int) -> None:
+    """ms/MB of the name rules and model windows (no model) per document, with the capitals
+    read by the Python ``NameScan`` and by the core's ``CoreScan``, in the same run; each
+    run starts with the rules' look-up caches cleared (cold)."""
+    from piiscan.names import bundled_gazetteer, find_candidates, model_windows, rules
+    from piiscan.names.combine import _may_trigger
+
+    gaz = bundled_gazetteer()
+    rules.core_rules(gaz)  # built once per engine, outside the timing
+    rules.quiet_words(gaz)
+    scans: tuple[tuple[str, Callable[[str], rules.NameScan | rules.CoreScan]], ...] = (
+        ("Python NameScan", rules.NameScan),
+        ("core CoreScan", lambda doc: rules.CoreScan(doc, gaz)),
+    )
+    best: dict[str, float] = {}
+    for label, make in scans:
+        best[label] = float("inf")
+        for _ in range(repeat):
+            for cached in (rules._classify, rules._key_flags, rules._may_name):
+                cached.cache_clear()
+            _may_trigger.cache_clear()
+            started = time.perf_counter()
+            for doc in docs:
+                scan = make(doc)
+                model_windows(doc, find_candidates(doc, gaz, scan=scan), gaz, scan=scan)
+            best[label] = min(best[label], time.perf_counter() - started)
+    python, core = best["Python NameScan"], best["core CoreScan"]
+    print(
+        f"  name rules + model windows, cold, per doc: Python NameScan {python / size * 1e3:.0f}"
+        f" ms/MB, core CoreScan {core / size * 1e3:.0f} ms/MB ({python / core:.1f}x)"
+    )
 
 
 def model_facts() -> None:
