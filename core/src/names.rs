@@ -214,40 +214,71 @@ impl NameRules {
             .all(|part| part.chars().count() >= 4 && self.surname_shape.is_match(part))
     }
 
-    fn is_homograph(&self, word: &str) -> bool {
-        self.lists.homographs.contains(&casefold(word))
-    }
-
-    fn is_place(&self, word: &str) -> bool {
-        self.lists.places.contains(&casefold(word))
-    }
-
     /// `rules._may_name`: a token that is `word` can give a candidate wherever it stands.
     pub fn may_name(&self, word: &str) -> bool {
-        if word.ends_with('.') {
-            return true; // an initial
+        self.word_facts(word).may_name
+    }
+
+    /// What the scan asks about a word, from one case fold of it.
+    fn word_facts(&self, word: &str) -> WordFacts {
+        let lists = &self.lists;
+        let key = casefold(word);
+        let bearers = |key: &str| -> u64 {
+            if let Some(&bearers) = lists.first_names.get(key) {
+                return bearers;
+            }
+            if !key.contains('-') {
+                return 0;
+            }
+            let mut least = u64::MAX;
+            for part in key.split('-') {
+                match lists.first_names.get(part) {
+                    Some(&bearers) if bearers > 0 => least = least.min(bearers),
+                    _ => return 0,
+                }
+            }
+            least
+        };
+        let known_surname = |key: &str| {
+            lists.surnames.contains(key)
+                || (key.contains('-') && key.split('-').all(|part| lists.surnames.contains(part)))
+        };
+        let homograph = lists.homographs.contains(&key);
+        let place = lists.places.contains(&key);
+        let may_trigger = !(homograph || place || self.street.is_match(word));
+        let may_name = if word.ends_with('.') {
+            true // an initial
+        } else {
+            let mut first = bearers(&key);
+            let mut surname = known_surname(&key);
+            let mut genitive = false;
+            // The case fold of "s" is "s", so the stem's key is the key less its last letter.
+            if first == 0 && !surname && word.ends_with('s') && word.chars().count() > 3 {
+                let stem = &key[..key.len() - 1];
+                first = bearers(stem);
+                surname = known_surname(stem);
+                genitive = first > 0 || surname;
+            }
+            if first > 0 && !genitive {
+                true
+            } else {
+                let homograph = homograph
+                    || key
+                        .split('-')
+                        .next()
+                        .is_some_and(|part| lists.homographs.contains(part));
+                (surname || self.is_surname_shaped(word)) && !homograph && !place
+            }
+        };
+        WordFacts {
+            may_name,
+            may_trigger,
         }
-        let mut first = self.first_name_bearers(word);
-        let mut surname = self.is_known_surname(word);
-        let mut genitive = false;
-        if first == 0 && !surname && word.ends_with('s') && word.chars().count() > 3 {
-            let stem = &word[..word.len() - 1];
-            first = self.first_name_bearers(stem);
-            surname = self.is_known_surname(stem);
-            genitive = first > 0 || surname;
-        }
-        if first > 0 && !genitive {
-            return true;
-        }
-        let shaped = self.is_surname_shaped(word);
-        let homograph =
-            self.is_homograph(word) || self.is_homograph(word.split('-').next().unwrap_or(word));
-        (surname || shaped) && !homograph && !self.is_place(word)
     }
 
     /// `combine._may_trigger`: no homograph, place or street name.
     pub fn may_trigger(&self, word: &str) -> bool {
-        !(self.is_homograph(word) || self.is_place(word) || self.street.is_match(word))
+        self.word_facts(word).may_trigger
     }
 
     /// `rules._context_strength`: the strong position `chars[start]` stands in, looking back
@@ -335,6 +366,8 @@ impl NameRules {
         let chars: Vec<char> = text.chars().collect();
         let mut groups = Vec::new();
         let mut triggers = Vec::new();
+        // Words recur within a text (and a text is read once): ask about each word once.
+        let mut seen: HashMap<String, WordFacts> = HashMap::new();
         let mut word = String::new();
         for (index, run) in token_runs(&chars).into_iter().enumerate() {
             let mut keep = index == 0;
@@ -344,15 +377,21 @@ impl NameRules {
                 }
                 word.clear();
                 word.extend(&chars[token.start..token.end]);
-                if !keep
-                    && (self.may_name(&word)
-                        || self.context_strength(&chars, token.start).is_some())
+                let facts = match seen.get(word.as_str()) {
+                    Some(facts) => *facts,
+                    None => {
+                        let facts = self.word_facts(&word);
+                        seen.insert(word.clone(), facts);
+                        facts
+                    }
+                };
+                if !keep && (facts.may_name || self.context_strength(&chars, token.start).is_some())
                 {
                     keep = true;
                 }
                 if token.kind == Kind::Word
+                    && facts.may_trigger
                     && !is_sentence_initial(&chars, token.start)
-                    && self.may_trigger(&word)
                 {
                     triggers.push(*token);
                 }
@@ -363,6 +402,13 @@ impl NameRules {
         }
         (groups, triggers)
     }
+}
+
+/// The answers about one word the scan needs.
+#[derive(Clone, Copy)]
+struct WordFacts {
+    may_name: bool,
+    may_trigger: bool,
 }
 
 /// `rules.is_sentence_initial`: `chars[start]` begins the text, a line, a sentence or a
