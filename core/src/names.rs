@@ -432,13 +432,13 @@ fn token_at(chars: &[char], at: usize) -> Option<(usize, Kind)> {
         return None;
     }
     let free = |end: usize| end == n || !is_letter_or_digit(chars[end]);
-    let mut ends: Vec<usize> = Vec::new();
     if at + 1 < n && is_lower(chars[at + 1]) {
         let mut p = at + 1;
         while p < n && is_lower(chars[p]) {
             p += 1;
         }
-        ends.push(p);
+        // The longest form not glued to what follows (the regex engine backtracks to it).
+        let mut best = free(p).then_some(p);
         while p + 2 < n
             && (chars[p] == '-' || chars[p] == '‐')
             && is_upper(chars[p + 1])
@@ -448,13 +448,11 @@ fn token_at(chars: &[char], at: usize) -> Option<(usize, Kind)> {
             while p < n && is_lower(chars[p]) {
                 p += 1;
             }
-            ends.push(p);
+            if free(p) {
+                best = Some(p);
+            }
         }
-        return ends
-            .into_iter()
-            .rev()
-            .find(|&end| free(end))
-            .map(|end| (end, Kind::Word));
+        return best.map(|end| (end, Kind::Word));
     }
     if at + 1 < n && chars[at + 1] == '.' {
         let mut p = at + 2;

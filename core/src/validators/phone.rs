@@ -294,10 +294,10 @@ mod tests {
             ("+46 70 174 06 05", Some(("+46701740605", true, true))),
             ("0046 70 174 06 05", Some(("+46701740605", true, true))),
             ("08-465 004 00", Some(("+46846500400", true, true))),
-            ("0980-31 92 00", Some(("+4698031920 0", true, true))),
+            ("0980-31 92 00", Some(("+46980319200", true, true))),
             ("031-390 06 00", Some(("+46313900600", true, true))),
             ("0313900600", Some(("+46313900600", false, true))),
-            ("090619-2380", Some(("+4690619238 0", false, false))),
+            ("090619-2380", Some(("+46906192380", false, false))),
             ("08-123 456 78", Some(("+46812345678", true, false))),
             ("0712345678", None),
             ("701740605", None),
@@ -306,8 +306,7 @@ mod tests {
             ("+", None),
         ];
         for (candidate, expected) in table {
-            let expected =
-                expected.map(|(e164, medium, test)| (e164.replace(' ', ""), medium, test));
+            let expected = expected.map(|(e164, medium, test)| (e164.to_string(), medium, test));
             let got = match validate_phone(candidate) {
                 Phone::Valid(verdict) => Some((
                     verdict.normalized.clone(),
@@ -339,15 +338,14 @@ mod tests {
             ("701740605", 2, Kind::Mobile),
             ("846500400", 1, Kind::FixedLine),
             ("313900600", 2, Kind::FixedLine),
-            ("98031920 0", 3, Kind::FixedLine),
+            ("980319200", 3, Kind::FixedLine),
             ("201234567", 2, Kind::TollFree),
             ("771234567", 2, Kind::SharedCost),
             ("12", 0, Kind::Unknown),
         ];
         for (national, ndc, kind) in table {
-            let national = national.replace(' ', "");
-            assert_eq!(swedish_ndc_length(&national), *ndc, "{national}");
-            assert_eq!(swedish_type(&national), *kind, "{national}");
+            assert_eq!(swedish_ndc_length(national), *ndc, "{national}");
+            assert_eq!(swedish_type(national), *kind, "{national}");
         }
     }
 
