@@ -18,6 +18,8 @@ from piiscan.validators.base import Strength
 # text, expected (span text, minimum strength) of candidates at MEDIUM or above
 CANDIDATES = [
     ("Kontakta Anna Andersson i morgon.", [("Anna Andersson", Strength.HIGH)]),
+    ("Namn: Sofie Borg\nPers.nr: 19121212-1212", [("Sofie Borg", Strength.HIGH)]),
+    ("Pers.nr och Org.nr anges.", []),
     ("Per Andersson kommer.", [("Per Andersson", Strength.HIGH)]),
     ("Mötet leds av Anna-Karin af Klint.", [("Anna-Karin af Klint", Strength.HIGH)]),
     ("Mötet leds av Per Olof Hansson.", [("Per Olof Hansson", Strength.HIGH)]),

@@ -1053,6 +1053,12 @@ def _with_context(
         return None
     if evidence in _ONE_WORD_EVIDENCE and _COMPANY_REST.match(text, end) is not None:
         return None
+    if (
+        evidence in _ONE_WORD_EVIDENCE
+        and text.startswith(".", end)
+        and text[end + 1 : end + 2].islower()
+    ):
+        return None  # an abbreviation: "Pers.nr", "Org.nr", "Tel.nr"
     context = _context_strength(text, start)
     if context is not None:
         if context in (Evidence.SIGNATURE, Evidence.FIELD, Evidence.GREETING):
