@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -192,3 +194,15 @@ def test_a_question_with_other_quiet_words_has_every_capital_listed() -> None:
 
     assert scan.tokens(every_word) == NameScan(text).tokens(every_word)
     assert "Umeå" in [t.text for t in scan.tokens(every_word)]
+
+
+def _business_texts() -> list[str]:
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "names" / "business.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_core_scan_gives_what_all_tokens_give_on_the_business_documents() -> None:
+    texts = _business_texts()
+    assert len(texts) > 200
+    for text in texts:
+        _core_same_as_all_tokens(text)
