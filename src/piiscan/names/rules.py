@@ -27,10 +27,14 @@ as ``Siv Lund`` without context) come back with :attr:`Strength.LOW` so a model 
 name can confirm them.
 
 Everything here is pure: text and a :class:`~piiscan.names.gazetteer.Gazetteer` in,
-:class:`NameCandidate` values out. A long text is not tokenized whole: :class:`NameScan`
-finds its capitals in one pass and the rules look closer only where a name can be, with
-the same result as reading every token; the capitals of common sentence starters and of
-places after ``i``, ``på``, ``norra`` ... (:class:`QuietWords`) are not even listed.
+:class:`NameCandidate` values out. The tokens come from the compiled core
+(:class:`CoreScan`, ``core/src/names.rs``): one pass finds every run of capitalised words,
+looks its words up in the gazetteer and reads the cue words before them, and hands over only
+the runs where a name can be, with the same result as reading every token. The Python
+:class:`NameScan` does the same in Python (finding the capitals in one pass and leaving out
+common sentence starters and places after ``i``, ``på``, ``norra`` ..., see
+:class:`QuietWords`); it reads text the core cannot take (a lone surrogate) and is the
+reference the tests compare the core with.
 
 .. versionadded:: 0.1
 """
