@@ -16,9 +16,14 @@ use piiscan_core::text::{casefold, collapse_spaces};
 use piiscan_core::validators::bank::{
     clearing_range, validate_bank_account, validate_bankgiro, validate_plusgiro,
 };
+use piiscan_core::validators::birth_date::{parse_birth_date, validate_birth_date};
 use piiscan_core::validators::card::{card_brand, validate_card};
 use piiscan_core::validators::email::{is_top_level_domain, validate_email};
 use piiscan_core::validators::iban::validate_iban;
+use piiscan_core::validators::identity_document::validate_identity_document;
+use piiscan_core::validators::ip::{
+    looks_like_a_section_number, parse_address, validate_ip_address,
+};
 use piiscan_core::validators::organisationsnummer::{
     parse_vat_number, validate_organisationsnummer,
 };
@@ -27,9 +32,13 @@ use piiscan_core::validators::personnummer::{
 };
 use piiscan_core::validators::phone::{swedish_ndc_length, swedish_type, validate_phone, Phone};
 use piiscan_core::validators::postnummer::{is_known_postort, validate_postnummer};
+use piiscan_core::validators::vehicle::{is_barred, validate_vehicle_registration};
 
-/// Inputs that once failed (none yet) and edge cases worth running every time.
+/// Inputs that once failed and edge cases worth running every time.
 const REGRESSIONS: &[&str] = &[
+    // validate_birth_date sliced bytes inside a character (fixed in birth_date.rs).
+    "\u{1e023}®",
+    "e\u{301}e((",
     "",
     "\u{301}",
     "ſe4550000000058398257466",
@@ -117,6 +126,8 @@ fn validators_hold(text: &str) {
         parse_identity_number(text, today),
         is_top_level_domain(text),
     );
+    let _ = (parse_birth_date(text, today), parse_address(text));
+    let _ = (looks_like_a_section_number(text), is_barred(text));
     let _ = (casefold(text), collapse_spaces(text));
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     let _ = (swedish_type(&digits), swedish_ndc_length(&digits));
@@ -129,6 +140,10 @@ fn validators_hold(text: &str) {
         validate_plusgiro(text),
         validate_bank_account(text, today),
         validate_postnummer(text),
+        validate_ip_address(text),
+        validate_birth_date(text, today),
+        validate_vehicle_registration(text),
+        validate_identity_document(text),
     ]
     .into_iter()
     .flatten()
