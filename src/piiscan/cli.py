@@ -3,7 +3,9 @@
 The only module that imports click and tqdm. Exit statuses: 0 when the command completed (also
 when some objects failed: they are rows in the inventory), 2 for bad usage or configuration,
 3 for a plug-in that cannot be loaded, 4 for an inventory that cannot be read or written (or
-was made with another key), 5 for a scan root that cannot be reached, 130 after Ctrl-C, 143
+was made with another key), 5 for a scan root that cannot be reached, 6 for a scan that
+completed with objects it could not read (only with ``--strict``), 7 when new personal data
+was found since the previous scan (only with ``--fail-on-new``), 130 after Ctrl-C, 143
 after SIGTERM and 129 after SIGHUP (128 + the signal's number; the scan is closed as
 ``interrupted`` and the inventory keeps what was finished).
 """
@@ -20,6 +22,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -31,6 +34,11 @@ from piiscan.errors import ConfigError, PiiscanError
 from piiscan.extractors.base import Limits
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Exit status of a scan that completed with objects it could not read (``--strict``).
+EXIT_UNREADABLE = 6
+#: Exit status when new personal data was found since the previous scan (``--fail-on-new``).
+EXIT_NEW_FINDINGS = 7
 
 _SIZE_SUFFIXES = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 # Help texts show the defaults of the config classes, never a copy of them.
@@ -145,6 +153,48 @@ def _configure_logging(level: str) -> None:
     logger.setLevel(number)
 
 
+class _FileLog(logging.Handler):
+    """Appends piiscan's log records to a file, one line each with a UTC time, escaped like
+    :class:`_StderrLog` (only the message; an exception shows as its type)."""
+
+    def __init__(self, path: Path, level: int) -> None:
+        super().__init__(level=level)
+        self.path = path
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        if record.exc_info and record.exc_info[0] is not None:
+            message += f" ({record.exc_info[0].__name__})"
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        line = _printable(f"{when} piiscan[{os.getpid()}]: {record.levelname.lower()}: {message}")
+        try:
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except OSError:
+            self.handleError(record)
+
+
+def _configure_log_file(path: Path | None, level: str) -> None:
+    """Append the ``piiscan`` logger's records to ``path``: at ``level``, and at ``info`` at
+    least, so the closing line of every scan is there."""
+    logger = logging.getLogger("piiscan")
+    for handler in [h for h in logger.handlers if isinstance(h, _FileLog)]:
+        logger.removeHandler(handler)
+    if path is None:
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    except OSError as error:
+        raise ConfigError(f"cannot open log file {path}: {error.strerror}") from None
+    number = min(logging.getLevelName(level.upper()), logging.INFO)
+    logger.addHandler(_FileLog(path, number))
+    logger.setLevel(min(logger.level or number, number))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="piiscan")
 @click.option(
@@ -155,14 +205,34 @@ def _configure_logging(level: str) -> None:
     show_default=True,
     help="How much piiscan logs on stderr [$PIISCAN_LOG]. Logs never hold a raw value.",
 )
-def cli(log_level: str) -> None:
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PIISCAN_LOG_FILE",
+    help="Also append log records (at least the info line of each scan) to this file, "
+    "created 0600 [$PIISCAN_LOG_FILE].",
+)
+def cli(log_level: str, log_file: Path | None) -> None:
     """Find Swedish personal data and build an inventory of where it lives."""
     _configure_logging(log_level)
+    _configure_log_file(log_file, log_level)
 
 
 @cli.command()
-@click.argument("roots", nargs=-1, required=True)
-@inventory_option
+@click.argument("roots", nargs=-1)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (piiscan.toml): roots, inventory and every setting below; options "
+    "given here win.",
+)
+@click.option(
+    "--inventory",
+    "inventory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Inventory directory (required unless the config file names it).",
+)
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
 )
@@ -209,10 +279,8 @@ def cli(log_level: str) -> None:
 @click.option("--entities", help="Comma-separated entity types to report (default: all).")
 @click.option(
     "--person-model",
-    default=_ENGINE.person_model,
-    show_default=True,
-    help="Names: 'bundled' model, 'none' (rules only, fastest) or an installed spaCy "
-    "pipeline such as sv_core_news_md.",
+    help=f"Names: 'bundled' model, 'none' (rules only, fastest) or an installed spaCy "
+    f"pipeline such as sv_core_news_md [{_ENGINE.person_model}].",
 )
 @recognizers_option
 @click.option("--smb-user", envvar="PIISCAN_SMB_USER", help="SMB user [$PIISCAN_SMB_USER].")
@@ -222,9 +290,22 @@ def cli(log_level: str) -> None:
     help="SMB password; prefer $PIISCAN_SMB_PASSWORD so it stays out of the process list.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Exit {EXIT_UNREADABLE} when objects could not be read (status error, timed_out "
+    "or partial).",
+)
+@click.option(
+    "--fail-on-new",
+    is_flag=True,
+    help=f"Exit {EXIT_NEW_FINDINGS} when the scan found personal data the previous complete "
+    "scan of the same roots did not.",
+)
 def scan(
     roots: tuple[str, ...],
-    inventory: Path,
+    config_file: Path | None,
+    inventory: Path | None,
     workers: int | None,
     key_file: Path | None,
     new_key: bool,
@@ -238,19 +319,27 @@ def scan(
     max_seconds: float | None,
     min_score: float | None,
     entities: str | None,
-    person_model: str,
+    person_model: str | None,
     recognizer_dirs: tuple[Path, ...],
     smb_user: str | None,
     smb_password: str | None,
     quiet: bool,
+    strict: bool,
+    fail_on_new: bool,
 ) -> None:
     """Scan ROOT... (paths or smb://[user@]host[:port]/share/path URLs) into the inventory.
 
     Example: piiscan scan fixtures/share --inventory inventory
+
+    Example: piiscan scan --config /etc/piiscan/piiscan.toml --quiet --fail-on-new
     """
     from piiscan.api import scan as run
+    from piiscan.configfile import ConfigFile, load_config_file
 
-    config = ScanConfig.from_options(
+    settings = load_config_file(config_file) if config_file else ConfigFile(path=Path("."))
+    if config_file is None and not roots:
+        raise click.UsageError("Missing argument 'ROOTS...': name them, or pass --config FILE")
+    config = settings.scan_config(
         roots,
         inventory=inventory,
         workers=workers,
@@ -302,6 +391,33 @@ def scan(
             ),
             err=True,
         )
+    _scan_exit(report, strict=strict, fail_on_new=fail_on_new, quiet=quiet)
+
+
+def _scan_exit(report: Any, *, strict: bool, fail_on_new: bool, quiet: bool) -> None:
+    """Exit with the documented status of a completed scan (0 returns normally)."""
+    status = 0
+    if strict and report.errors:
+        status = EXIT_UNREADABLE
+    if fail_on_new:
+        from piiscan.errors import InventoryError
+        from piiscan.inventory import Inventory
+        from piiscan.inventory.diff import diff_scans
+
+        try:
+            change = diff_scans(Inventory(report.inventory), to_scan=report.scan_id)
+        except InventoryError:
+            if not quiet:
+                click.echo("piiscan: no earlier complete scan of these roots to compare with",
+                           err=True)  # fmt: skip
+        else:
+            if change.new_findings:
+                status = EXIT_NEW_FINDINGS
+                if not quiet:
+                    click.echo(f"piiscan: {change.new_findings} new findings since scan "
+                               f"{change.old.scan_id}", err=True)  # fmt: skip
+    if status:
+        sys.exit(status)
 
 
 def _table_command(table_name: str, help_text: str) -> None:
@@ -320,6 +436,10 @@ def _table_command(table_name: str, help_text: str) -> None:
 
         reader = Inventory(inventory, include_open=include_open)
         table = getattr(reader, table_name)(scan_id)
+        if table_name == "findings":
+            from piiscan.inventory.dismissals import load_dismissals, mark_dismissed
+
+            table = mark_dismissed(table, load_dismissals(inventory))
         _render(rows_as_dicts(table), table.column_names, fmt)
 
 
@@ -661,6 +781,286 @@ def audit(inventory: Path, fmt: str) -> None:
 
     table = read_lookups(inventory)
     _render(rows_as_dicts(table), table.column_names, fmt)
+
+
+# --- Scheduled scans: config file, diff, retention, dismissals, report -----------------------
+
+config_file_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (piiscan.toml); names the inventory when --inventory is not given.",
+)
+optional_inventory_option = click.option(
+    "--inventory",
+    "inventory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Inventory directory [default: the config file's].",
+)
+
+
+def _settings(config_file: Path | None) -> Any:
+    """The config file's settings (an empty one without a file)."""
+    from piiscan.configfile import ConfigFile, load_config_file
+
+    return load_config_file(config_file) if config_file else ConfigFile(path=Path("."))
+
+
+def _inventory_dir(inventory: Path | None, settings: Any) -> Path:
+    chosen: Path | None = inventory or settings.inventory
+    if chosen is None:
+        raise click.UsageError("pass --inventory DIR, or --config FILE that names the inventory")
+    return chosen
+
+
+@cli.group()
+def config() -> None:
+    """Check a config file (piiscan.toml)."""
+
+
+@config.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def config_check(file: Path) -> None:
+    """Validate FILE without scanning: keys, types, values, globs, entity types.
+
+    Example: piiscan config check /etc/piiscan/piiscan.toml
+    """
+    from piiscan.configfile import load_config_file
+    from piiscan.plugins import load_registry
+
+    settings = load_config_file(file)
+    registry = load_registry(settings.scan_options.get("recognizer_dirs", ()))
+    settings.check_entities({spec.entity for spec in registry.specs})
+    click.echo(
+        _printable(
+            f"{file}: ok ({len(settings.roots)} roots, {len(settings.retention)} retention "
+            f"rules, {len(settings.known_values.values)} known values)"
+        )
+    )
+
+
+@cli.command()
+@optional_inventory_option
+@config_file_option
+@click.option("--from", "from_scan", help="The older scan [default: the complete scan before "
+              "--to of the same roots].")  # fmt: skip
+@click.option("--to", "to_scan", help="The newer scan [default: the latest complete scan].")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl", "csv", "json"]), default="text",
+    show_default=True,
+)  # fmt: skip
+@click.option(
+    "--fail-on-new",
+    is_flag=True,
+    help=f"Exit {EXIT_NEW_FINDINGS} when findings were added (dismissed ones aside).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status says.")
+def diff(
+    inventory: Path | None,
+    config_file: Path | None,
+    from_scan: str | None,
+    to_scan: str | None,
+    fmt: str,
+    fail_on_new: bool,
+    quiet: bool,
+) -> None:
+    """Objects and findings added and removed between two scans.
+
+    A finding is (path, member, locator, entity type, value key); moved text is no change.
+
+    Example: piiscan diff --inventory inventory --fail-on-new
+    """
+    from piiscan.inventory import Inventory
+    from piiscan.inventory.diff import DIFF_COLUMNS, diff_scans
+
+    directory = _inventory_dir(inventory, _settings(config_file))
+    change = diff_scans(Inventory(directory), from_scan, to_scan)
+    if not quiet:
+        if fmt == "text":
+            summary = change.summary()
+            click.echo(
+                f"scan {change.old.scan_id} -> {change.new.scan_id}: "
+                f"objects +{summary['objects_added']} -{summary['objects_removed']}, "
+                f"findings +{summary['findings_added']} -{summary['findings_removed']}"
+            )
+            for row in change.rows:
+                sign = "+" if row.change == "added" else "-"
+                where = "!/".join(part for part in (row.path, row.member) if part)
+                if row.kind == "object":
+                    click.echo(_printable(f"{sign} object  {where}"))
+                else:
+                    times = f" x{row.count}" if row.count > 1 else ""
+                    note = " (dismissed)" if row.dismissed else ""
+                    click.echo(_printable(
+                        f"{sign} finding {where} {row.locator} {row.entity_type} "
+                        f"{row.masked}{times}{note}"
+                    ))  # fmt: skip
+        else:
+            _render((row.to_dict() for row in change.rows), DIFF_COLUMNS, fmt)
+    if fail_on_new and change.new_findings:
+        sys.exit(EXIT_NEW_FINDINGS)
+
+
+@cli.command()
+@optional_inventory_option
+@click.option(
+    "--config",
+    "config_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file with the [[retention]] rules.",
+)
+@scan_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl", "csv", "json"]), default="text",
+    show_default=True,
+)  # fmt: skip
+def retention(inventory: Path | None, config_file: Path, scan_id: str | None, fmt: str) -> None:
+    """List the places holding personal data past their retention rule (gallring).
+
+    Counts by entity type and the rule that applies; age is the object's modification time,
+    or the message's date for mail.
+
+    Example: piiscan retention --config piiscan.toml --format csv
+    """
+    from piiscan.inventory import Inventory
+    from piiscan.inventory.retention import retention_candidates
+
+    settings = _settings(config_file)
+    if not settings.retention:
+        raise ConfigError(f"config file {config_file} has no [[retention]] rules")
+    directory = _inventory_dir(inventory, settings)
+    result = retention_candidates(Inventory(directory), settings.retention, scan_id=scan_id)
+    rows = result.rows()
+    if fmt == "text":
+        click.echo(f"scan {result.scan_id}: {len(rows)} places past their retention rule")
+        for row in rows:
+            where = "!/".join(part for part in (row["path"], row["member"]) if part)
+            counts = ", ".join(f"{entity} {count}" for entity, count in row["by_entity"].items())
+            click.echo(_printable(f"  {row['modified'][:10]}  {where}  [{counts}]  {row['rule']}"))
+        if result.undated:
+            click.echo(f"  ({result.undated} places under a rule have no date and are not judged)")
+        return
+    columns = ("root", "path", "member", "modified", "age_days", "findings", "by_entity",
+               "rule", "reason")  # fmt: skip
+    if fmt == "csv":
+        rows = [row | {"by_entity": [f"{k}={v}" for k, v in row["by_entity"].items()]}
+                for row in rows]  # fmt: skip
+    _render(iter(rows), columns, fmt)
+
+
+@cli.command()
+@optional_inventory_option
+@config_file_option
+@click.option("--path", "path", required=True, help="The finding's path, as `findings` shows it.")
+@click.option("--locator", default="", help="The finding's locator (empty for plain text).")
+@click.option("--entity", "entity_type", required=True, help="The entity type, e.g. PHONE_NUMBER.")
+@click.option("--value-key", required=True, help="The finding's value key (64 hex digits).")
+@click.option("--reason", required=True, help="Why it is not personal data.")
+@click.option("--by", "by", help="Who dismisses it [default: the OS user].")
+@click.option("--root", default="", help="Only under this root [default: any root].")
+def dismiss(
+    inventory: Path | None,
+    config_file: Path | None,
+    path: str,
+    locator: str,
+    entity_type: str,
+    value_key: str,
+    reason: str,
+    by: str | None,
+    root: str,
+) -> None:
+    """Mark a finding as a false positive, with a reason and who did it.
+
+    The finding stays in the inventory and is shown as dismissed (findings, diff, report);
+    the dismissal applies to the same value at the same place in every scan.
+
+    Example: piiscan dismiss --inventory inventory --path Ekonomi/faktura.pdf --locator page=1
+    --entity PHONE_NUMBER --value-key 3f2a... --reason "our switchboard"
+    """
+    import getpass
+
+    from piiscan.inventory import Inventory
+    from piiscan.inventory.dismissals import Dismissal, append_dismissal
+
+    directory = _inventory_dir(inventory, _settings(config_file))
+    dismissal = Dismissal(
+        path=path,
+        locator=locator,
+        entity_type=entity_type,
+        value_key=value_key.strip().lower(),
+        reason=reason,
+        by=by or getpass.getuser(),
+        root=root,
+    )
+    reader = Inventory(directory)
+    found = reader.findings_of_scans(
+        [info.scan_id for info in reader.scans()],
+        value_keys=[dismissal.value_key],
+        paths=[path],
+        columns=["root", "locator", "entity_type"],
+    )
+    if not any(
+        row["locator"] == locator and row["entity_type"] == entity_type
+        and (not root or row["root"] == root)
+        for row in found.to_pylist()
+    ):  # fmt: skip
+        raise ConfigError(
+            "no finding with that path, locator, entity type and value key in any scan "
+            "(copy them from `piiscan findings`)"
+        )
+    dismissal_id = append_dismissal(directory, dismissal)
+    click.echo(f"dismissed ({dismissal_id})", err=True)
+
+
+@cli.command()
+@optional_inventory_option
+@config_file_option
+@scan_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html",
+    show_default=True,
+)  # fmt: skip
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (created 0600) instead of standard output.",
+)
+def report(
+    inventory: Path | None,
+    config_file: Path | None,
+    scan_id: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """A report of a scan for people: one self-contained HTML page (or Markdown, JSON).
+
+    Headline figures, findings by entity type, folder and age (charts), change since the
+    previous scan, top locations, unreadable objects and retention candidates (with
+    --config). Values are masked; the page loads nothing from the network.
+
+    Example: piiscan report --config piiscan.toml --out report.html
+    """
+    from piiscan.inventory import Inventory
+    from piiscan.report import build_report, render_report
+
+    settings = _settings(config_file)
+    built = build_report(
+        Inventory(_inventory_dir(inventory, settings)),
+        scan_id=scan_id,
+        rules=settings.retention,
+        title=settings.report.title,
+        top=settings.report.top,
+    )
+    if fmt == "json":
+        text = _json(built.to_dict(), indent=2) + "\n"
+    else:
+        text = render_report(built, "md" if fmt == "md" else "html")
+    if output is None:
+        click.echo(_printable(text, keep="\n\t"), nl=False)
+    else:
+        _write_private(output, text)
 
 
 def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from piiscan.extractors.base import Limits
+from piiscan.known import KnownValues
 from piiscan.sources.select import WalkOptions
 
 _Settings = TypeVar("_Settings", WalkOptions, Limits, "EngineConfig")
@@ -59,6 +60,8 @@ class ScanConfig:
     :param part_objects: the inventory gets a part (a file per table) every this many objects;
         what a killed scan loses is at most the objects since its last part.
     :param part_seconds: ... and at the first object after this many seconds.
+    :param known_values: the organisation's own values (:mod:`piiscan.known`), counted per
+        object instead of reported; keyed with the scan's key when the scan starts.
     """
 
     roots: tuple[str, ...]
@@ -73,6 +76,7 @@ class ScanConfig:
     smb_username: str | None = None
     part_objects: int = 10_000
     part_seconds: float = 60.0
+    known_values: KnownValues = field(default_factory=KnownValues)
 
     @classmethod
     def from_options(

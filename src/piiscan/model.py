@@ -163,3 +163,5 @@ class ObjectResult:
     content_hash: str = ""
     duration: float = field(default=0.0, compare=False)
     findings: tuple[FindingRecord, ...] = ()
+    #: Findings of the organisation's own values (:mod:`piiscan.known`), counted, not kept.
+    known_values: int = 0

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Version of the column layout below. Bump it, and add to :data:`UPGRADES`, on any change.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 #: The shape of a scan id (``20261121T215930Z-3f2a``, or one a caller chose): it names files,
 #: so anything else could reach outside the inventory.
@@ -124,6 +124,8 @@ SCANS_SCHEMA: Final = pa.schema(
 #:   by row, PDF pages by number); the findings of everything else are in ``findings``.
 #:   A status added later is not a column change: readers must accept values they do not know.
 #: - ``findings``: number of findings in the object; ``duration_ms``: time spent on it.
+#: - ``known_values``: findings of the organisation's own values (``[known_values]`` in the
+#:   config file, :mod:`piiscan.known`), counted here instead of being findings (version 2).
 OBJECTS_SCHEMA: Final = pa.schema(
     [
         _required("scan_id", pa.string()),
@@ -138,6 +140,7 @@ OBJECTS_SCHEMA: Final = pa.schema(
         _required("reason", pa.string()),
         _required("findings", pa.int32()),
         _required("duration_ms", pa.float64()),
+        _required("known_values", pa.int32()),
     ]
 )
 
@@ -178,8 +181,18 @@ _SCHEMAS: Final[Mapping[str, pa.Schema]] = MappingProxyType(
 #: An upgrade step: given the table name and a table of version ``n``, return it at ``n + 1``.
 Upgrade = Callable[[str, pa.Table], pa.Table]
 
-#: The upgrade steps, keyed by the version they upgrade *from*. Empty while there is one version.
-UPGRADES: Final[Mapping[int, Upgrade]] = MappingProxyType({})
+
+
+def _add_known_values(name: str, table: pa.Table) -> pa.Table:
+    """Version 1 to 2: ``objects`` gains ``known_values`` (0: no known values were declared)."""
+    if name != "objects" or "known_values" in table.column_names:
+        return table
+    zeros = pa.array([0] * table.num_rows, type=pa.int32())
+    return table.append_column(pa.field("known_values", pa.int32(), nullable=False), zeros)
+
+
+#: The upgrade steps, keyed by the version they upgrade *from*.
+UPGRADES: Final[Mapping[int, Upgrade]] = MappingProxyType({1: _add_known_values})
 
 
 def schema_for(table: TableName, *, key_fingerprint: str) -> pa.Schema:

@@ -378,6 +378,7 @@ class InventoryWriter:
                 "status": str(result.status),
                 "reason": result.reason,
                 "findings": len(result.findings),
+                "known_values": result.known_values,
                 "duration_ms": round(result.duration * 1000.0, 1),
             }
         )

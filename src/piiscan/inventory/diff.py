@@ -1,0 +1,248 @@
+"""What changed between two scans: objects and findings added and removed.
+
+An object is its place, ``(root, path, member)``. A finding is its place in the object and what
+it is: ``(root, path, member, locator, entity_type, value_key)``; its offsets are left out, so
+text moved within a paragraph is no change, while another value at the same place is a removal
+and an addition. Places holding the same finding more than once (a number written twice in one
+plain-text file) are counted, and the difference of the counts is what was added or removed.
+
+By default the newer scan is the latest complete scan and the older one the complete scan before
+it of the same roots; an interrupted scan is never chosen by default, since what it did not
+reach would look deleted. Dismissed findings (:mod:`piiscan.inventory.dismissals`) are kept in
+the result, marked as such, and left out of :attr:`ScanDiff.new_findings`.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from piiscan.errors import InventoryError
+from piiscan.inventory.dismissals import Dismissals, load_dismissals
+from piiscan.inventory.reader import Inventory, ScanInfo
+
+__all__ = ["DIFF_COLUMNS", "DiffRow", "ScanDiff", "choose_scans", "diff_scans"]
+
+Change = Literal["added", "removed"]
+
+_OBJECT_KEY: Final = ("root", "path", "member")
+_FINDING_KEY: Final = ("root", "path", "member", "locator", "entity_type", "value_key")
+
+#: The columns of a diff row, in output order.
+DIFF_COLUMNS: Final = (
+    "change", "kind", "root", "path", "member", "locator", "entity_type", "masked", "value_key",
+    "count", "dismissed",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffRow:
+    """One object or finding added or removed.
+
+    :param change: ``added`` or ``removed``.
+    :param kind: ``object`` or ``finding``.
+    :param locator: empty for an object; ``entity_type``, ``masked`` and ``value_key`` too.
+    :param count: how many more (added) or fewer (removed) such findings the place holds; 1 for
+        an object.
+    :param dismissed: the finding is dismissed as a false positive.
+    """
+
+    change: Change
+    kind: Literal["object", "finding"]
+    root: str
+    path: str
+    member: str
+    locator: str = ""
+    entity_type: str = ""
+    masked: str = ""
+    value_key: str = ""
+    count: int = 1
+    dismissed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe row with the :data:`DIFF_COLUMNS`."""
+        return {column: getattr(self, column) for column in DIFF_COLUMNS}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanDiff:
+    """The changes from scan ``old`` to scan ``new``, objects first, then findings, each sorted
+    by place."""
+
+    old: ScanInfo
+    new: ScanInfo
+    rows: tuple[DiffRow, ...]
+
+    def __iter__(self) -> Iterator[DiffRow]:
+        return iter(self.rows)
+
+    def count(self, change: Change, kind: str, *, dismissed: bool | None = False) -> int:
+        """How many objects or findings were added or removed (findings counted with their
+        multiplicity; ``dismissed=None`` counts dismissed ones too)."""
+        return sum(
+            row.count
+            for row in self.rows
+            if row.change == change
+            and row.kind == kind
+            and (dismissed is None or row.dismissed == dismissed)
+        )
+
+    @property
+    def new_findings(self) -> int:
+        """Findings added and not dismissed: what ``--fail-on-new`` alerts on."""
+        return self.count("added", "finding")
+
+    def by_entity(self, change: Change) -> tuple[tuple[str, int], ...]:
+        """``(entity_type, count)`` of the findings added or removed (dismissed ones left out),
+        largest first."""
+        counts: Counter[str] = Counter()
+        for row in self.rows:
+            if row.kind == "finding" and row.change == change and not row.dismissed:
+                counts[row.entity_type] += row.count
+        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def summary(self) -> dict[str, Any]:
+        """The counts, as JSON-safe data."""
+        return {
+            "from": self.old.scan_id,
+            "to": self.new.scan_id,
+            "objects_added": self.count("added", "object"),
+            "objects_removed": self.count("removed", "object"),
+            "findings_added": self.count("added", "finding"),
+            "findings_removed": self.count("removed", "finding"),
+            "dismissed_added": self.count("added", "finding", dismissed=True),
+            "added_by_entity": dict(self.by_entity("added")),
+            "removed_by_entity": dict(self.by_entity("removed")),
+        }
+
+
+def choose_scans(
+    inventory: Inventory, from_scan: str | None = None, to_scan: str | None = None
+) -> tuple[ScanInfo, ScanInfo]:
+    """The two scans to compare.
+
+    :param from_scan: the older scan; default the complete scan before ``to_scan`` with the
+        same roots.
+    :param to_scan: the newer scan; default the latest complete scan (of ``from_scan``'s
+        roots, when that is given).
+    :raises InventoryError: when a named scan does not exist or no earlier scan fits.
+    """
+    scans = inventory.scans()
+    by_id = {info.scan_id: info for info in scans}
+    for named in (from_scan, to_scan):
+        if named is not None and named not in by_id:
+            raise InventoryError(f"no scan {named!r} in {inventory.directory}")
+    complete = [info for info in scans if info.status == "complete"]
+    if to_scan is not None:
+        new = by_id[to_scan]
+    else:
+        pool = complete
+        if from_scan is not None:
+            old_roots = sorted(by_id[from_scan].roots)
+            pool = [i for i in complete if sorted(i.roots) == old_roots and i.scan_id != from_scan]
+            pool = [i for i in pool if (i.started, i.scan_id) > _order(by_id[from_scan])]
+        if not pool:
+            raise InventoryError(f"no complete scan to compare in {inventory.directory}")
+        new = pool[-1]
+    if from_scan is not None:
+        return by_id[from_scan], new
+    earlier = [
+        info
+        for info in complete
+        if sorted(info.roots) == sorted(new.roots) and _order(info) < _order(new)
+    ]
+    if not earlier:
+        raise InventoryError(
+            f"no complete scan of the same roots before scan {new.scan_id} to compare with "
+            "(pass --from SCAN)"
+        )
+    return earlier[-1], new
+
+
+def _order(info: ScanInfo) -> tuple[Any, str]:
+    return (info.started, info.scan_id)
+
+
+def diff_scans(
+    inventory: Inventory,
+    from_scan: str | None = None,
+    to_scan: str | None = None,
+    *,
+    dismissals: Dismissals | None = None,
+) -> ScanDiff:
+    """The objects and findings added and removed between two scans.
+
+    :param inventory: the inventory both scans are in.
+    :param from_scan: the older scan (see :func:`choose_scans` for the defaults).
+    :param to_scan: the newer scan.
+    :param dismissals: dismissals to mark (default: the inventory's own).
+    :raises InventoryError: when the scans cannot be chosen or read.
+    """
+    old, new = choose_scans(inventory, from_scan, to_scan)
+    if dismissals is None:
+        dismissals = load_dismissals(inventory.directory)
+    rows: list[DiffRow] = []
+    old_objects = _keys(inventory.objects(old.scan_id), _OBJECT_KEY)
+    new_objects = _keys(inventory.objects(new.scan_id), _OBJECT_KEY)
+    for change, keys in (("added", new_objects - old_objects),
+                         ("removed", old_objects - new_objects)):  # fmt: skip
+        rows.extend(
+            DiffRow(change=change, kind="object", root=root, path=path, member=member)  # type: ignore[arg-type]
+            for root, path, member in sorted(keys)
+        )
+    old_findings, masks = _counted(inventory.findings(old.scan_id))
+    new_findings, new_masks = _counted(inventory.findings(new.scan_id))
+    masks.update(new_masks)
+    changes: list[tuple[Change, tuple[str, ...], int]] = []
+    for key in sorted(old_findings.keys() | new_findings.keys()):
+        delta = new_findings.get(key, 0) - old_findings.get(key, 0)
+        if delta:
+            changes.append(("added" if delta > 0 else "removed", key, abs(delta)))
+    for change, key, count in changes:
+        root, path, member, locator, entity_type, value_key = key
+        rows.append(
+            DiffRow(
+                change=change,
+                kind="finding",
+                root=root,
+                path=path,
+                member=member,
+                locator=locator,
+                entity_type=entity_type,
+                masked=masks[key],
+                value_key=value_key,
+                count=count,
+                dismissed=dismissals.matches(root, path, locator, entity_type, value_key),
+            )
+        )
+    return ScanDiff(old=old, new=new, rows=tuple(rows))
+
+
+def _keys(table: pa.Table, columns: tuple[str, ...]) -> set[tuple[str, ...]]:
+    return set(zip(*(table[name].to_pylist() for name in columns), strict=True))
+
+
+def _counted(table: pa.Table) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...], str]]:
+    """Findings counted by :data:`_FINDING_KEY` (grouped in Arrow), with a masked preview of
+    each."""
+    if table.num_rows == 0:
+        return {}, {}
+    grouped = table.group_by(list(_FINDING_KEY)).aggregate(
+        [("masked", "count"), ("masked", "min")]
+    )
+    keys = zip(*(grouped[name].to_pylist() for name in _FINDING_KEY), strict=True)
+    counts = pc.cast(grouped["masked_count"], pa.int64()).to_pylist()
+    masked = grouped["masked_min"].to_pylist()
+    counted: dict[tuple[str, ...], int] = {}
+    masks: dict[tuple[str, ...], str] = {}
+    for key, count, preview in zip(keys, counts, masked, strict=True):
+        counted[key] = count
+        masks[key] = preview
+    return counted, masks
