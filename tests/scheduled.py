@@ -23,7 +23,9 @@ EMAIL = "tolvan.tolvansson@exempel.se"
 ENTITIES = ("SE_PERSONNUMMER", "PHONE_NUMBER", "EMAIL_ADDRESS", "SE_ORGANISATIONSNUMMER")
 
 
-def write_tree(root: Path, files: Mapping[str, str], *, mtimes: Mapping[str, datetime] = {}) -> None:
+def write_tree(
+    root: Path, files: Mapping[str, str], *, mtimes: Mapping[str, datetime] = {}
+) -> None:
     """Write ``files`` (relative path: text) under ``root``, with the modification times given."""
     for relative, text in files.items():
         path = root / relative

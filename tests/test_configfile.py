@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from scheduled import PERSONNUMMER, run, write_tree
 
 from piiscan.configfile import key_lines, load_config_file, parse_size
 from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory
 from piiscan.inventory.retention import Period
-from scheduled import PERSONNUMMER, run, write_tree
 
 REPO = Path(__file__).resolve().parents[1]
+MAIN = [sys.executable, "-c", "from piiscan.cli import main; main()"]
 
 COMPLETE = """\
 # piiscan.toml
@@ -109,16 +110,20 @@ def test_command_line_options_win(tmp_path: Path) -> None:
 
 # Each mistake: the text, the line the error must name, and the key it must name.
 MISTAKES = [
-    ("typo-top", 'inventory = "i"\ninventroy = "x"\n', 2, "inventroy: unknown key; did you mean inventory?"),
+    ("typo-top", 'inventory = "i"\ninventroy = "x"\n', 2,
+     "inventroy: unknown key; did you mean inventory?"),
     ("typo-table", '[scan]\nroots = ["a"]\n\n[limtis]\nmax_depth = 2\n', 4, "limtis: unknown key"),
-    ("typo-scan-key", '[scan]\nroots = ["a"]\nworkerz = 2\n', 3, "scan.workerz: unknown key; did you mean workers?"),
-    ("typo-limit", '[limits]\nmax_depth = 2\nmax_sise = "5M"\n', 3, "limits.max_sise: unknown key; did you mean max_size?"),
+    ("typo-scan-key", '[scan]\nroots = ["a"]\nworkerz = 2\n', 3,
+     "scan.workerz: unknown key; did you mean workers?"),
+    ("typo-limit", '[limits]\nmax_depth = 2\nmax_sise = "5M"\n', 3,
+     "limits.max_sise: unknown key; did you mean max_size?"),
     ("wrong-type", '[scan]\nworkers = "four"\n', 2, "scan.workers: must be a whole number"),
     ("bool-for-number", '[scan]\nworkers = true\n', 2, "scan.workers: must be a whole number"),
     ("out-of-range", '[scan]\nmin_score = 1.5\n', 2, "scan.min_score: must be from 0 to 1"),
     ("bad-size", '[limits]\nmax_size = "lots"\n', 2, "limits.max_size: must be a size"),
     ("bad-glob", '[scan]\nexclude = ["[abc"]\n', 2, "scan.exclude: unclosed '['"),
-    ("roots-not-list", '[scan]\nroots = 3\n', 2, "scan.roots: must be a string or a list of strings"),
+    ("roots-not-list", '[scan]\nroots = 3\n', 2,
+     "scan.roots: must be a string or a list of strings"),
     ("scan-not-table", 'scan = 3\n', 1, "scan: must be a table"),
     ("retention-period", '[[retention]]\nglob = "a/**"\nolder_than = "36 moons"\n', 3,
      "retention[1].older_than: '36 moons' is not a period"),
@@ -150,7 +155,7 @@ def test_mistakes_name_key_and_line(tmp_path: Path, text: str, line: int, messag
 
 def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"not valid TOML: .*line 2"):
-        load_config_file(_write(tmp_path, '[scan]\nworkers = = 2\n'))
+        load_config_file(_write(tmp_path, "[scan]\nworkers = = 2\n"))
 
 
 def test_key_lines_follow_tables_and_arrays_of_tables() -> None:
@@ -190,7 +195,7 @@ def test_config_check_rejects_an_unknown_entity_type_with_its_line(tmp_path: Pat
     path = _write(tmp_path, '[[retention]]\nglob = "a/**"\nolder_than = "1 year"\n'
                             'entities = ["SE_PERSONUMMER"]\n')  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-c", "from piiscan.cli import main; main()", "config", "check", str(path)],
+        [*MAIN, "config", "check", str(path)],
         capture_output=True, text=True, cwd=REPO, check=False,
     )  # fmt: skip
     assert done.returncode == 2
@@ -202,7 +207,7 @@ def test_typo_through_the_entry_point_is_one_line_exit_2(tmp_path: Path) -> None
     path = _write(tmp_path, '[scan]\nroots = ["."]\nexlude = ["a/"]\n')
     for args in (["config", "check", str(path)], ["scan", "--config", str(path)]):
         done = subprocess.run(
-            [sys.executable, "-c", "from piiscan.cli import main; main()", *args], capture_output=True, text=True,
+            [*MAIN, *args], capture_output=True, text=True,
             cwd=REPO, check=False,
         )  # fmt: skip
         assert done.returncode == 2, done.stderr
@@ -216,7 +221,9 @@ def test_typo_through_the_entry_point_is_one_line_exit_2(tmp_path: Path) -> None
 def test_scan_with_config_file(tmp_path: Path) -> None:
     write_tree(tmp_path / "share", {"a.txt": f"Personnummer {PERSONNUMMER}\n",
                                     "Backup/b.txt": f"Personnummer {PERSONNUMMER}\n"})  # fmt: skip
-    path = _write(tmp_path, '''\
+    path = _write(
+        tmp_path,
+        """\
 inventory = "inv"
 key_file = "key"
 [scan]
@@ -225,7 +232,8 @@ workers = 1
 exclude = ["Backup/"]
 person_model = "none"
 new_key = true
-''')
+""",
+    )
     result = run("scan", "--config", str(path), "--quiet")
     assert result.exit_code == 0, result.output
     assert "scan " not in result.output  # quiet: only the notice of the new key file

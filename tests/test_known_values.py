@@ -10,8 +10,8 @@ from scheduled import PERSONNUMMER, PHONE, scan_tree, write_tree
 
 from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory
-from piiscan.known import KnownValues, known_value_keys
 from piiscan.keys import Keyer
+from piiscan.known import KnownValues, known_value_keys
 
 ORGNR = "556016-0680"  # a test organisationsnummer (python-stdnum's test vectors)
 EMAIL = "info@exempel.se"
@@ -50,7 +50,8 @@ def test_value_keys_match_the_engine_normalisation() -> None:
     keyer = Keyer(key=b"k" * 32)
     one = known_value_keys(KnownValues.from_mapping({"phone": ["070-174 06 05"]}), keyer)
     two = known_value_keys(KnownValues.from_mapping({"phone": ["+46 70 174 06 05"]}), keyer)
-    assert one == two and len(one) == 1
+    assert one == two
+    assert len(one) == 1
 
 
 @pytest.mark.parametrize(("mapping", "message"), [
@@ -66,3 +67,22 @@ def test_bad_known_values(mapping: dict, message: str) -> None:
 def test_repr_holds_no_value() -> None:
     known = KnownValues.from_mapping({"organisationsnummer": [ORGNR]})
     assert repr(known) == "KnownValues(1 values)"
+
+
+def test_objects_of_schema_version_1_read_with_no_known_values(tmp_path: Path) -> None:
+    """Inventories written before ``known_values`` existed are read with 0 in it."""
+    import pyarrow.parquet as pq
+
+    from piiscan.inventory.schema import META_SCHEMA_VERSION
+
+    write_tree(tmp_path / "share", {"a.txt": f"Kund {PERSONNUMMER}\n"})
+    scan_tree(tmp_path / "share", tmp_path / "inv", tmp_path / "key")
+    for part in (tmp_path / "inv" / "objects").rglob("part-*.parquet"):
+        table = pq.read_table(part)
+        old = table.drop_columns(["known_values"])
+        metadata = {**(table.schema.metadata or {}), META_SCHEMA_VERSION: b"1"}
+        pq.write_table(old.replace_schema_metadata(metadata), part)
+    rows = Inventory(tmp_path / "inv").objects().to_pylist()
+    assert [(row["path"], row["known_values"], row["findings"]) for row in rows] == [
+        ("a.txt", 0, 1)
+    ]

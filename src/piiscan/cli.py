@@ -29,7 +29,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from piiscan import __version__
-from piiscan.config import EngineConfig, ScanConfig
+from piiscan.config import EngineConfig
 from piiscan.errors import ConfigError, PiiscanError
 from piiscan.extractors.base import Limits
 

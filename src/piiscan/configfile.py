@@ -197,7 +197,9 @@ def load_config_file(path: Path) -> ConfigFile:
 Key = tuple[str | int, ...]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_ASSIGN = re.compile(
+    r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
 
 
 def _key_parts(text: str) -> tuple[str, ...]:
@@ -317,14 +319,14 @@ class _Checker:
                 raise self.fail((*prefix, name), f"unknown key; {hint}")
 
     def table(self, data: Mapping[str, Any], key: Key) -> Mapping[str, Any]:
-        value = data.get(key[-1], {})  # type: ignore[call-overload]
+        value = data.get(str(key[-1]), {})
         if not isinstance(value, Mapping):
             raise self.fail(key, f"must be a table: [{_dotted(key)}]")
         return value
 
     def typed(self, data: Mapping[str, Any], key: Key, kind: type | tuple[type, ...],
               what: str) -> Any:  # fmt: skip
-        value = data.get(key[-1])  # type: ignore[call-overload]
+        value = data.get(str(key[-1]))
         if value is None:
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _types(kind)):
@@ -332,7 +334,7 @@ class _Checker:
         return value
 
     def strings(self, data: Mapping[str, Any], key: Key) -> tuple[str, ...] | None:
-        value = data.get(key[-1])  # type: ignore[call-overload]
+        value = data.get(str(key[-1]))
         if value is None:
             return None
         items = [value] if isinstance(value, str) else value
@@ -450,9 +452,9 @@ class _Checker:
             glob = self.typed(item, (*key, "glob"), str, "a glob (a string)")
             older = self.typed(item, (*key, "older_than"), str, "a period such as '36 months'")
             if not glob:
-                raise self.fail(key, "needs glob = \"...\" (use \"**\" for everything)")
+                raise self.fail(key, 'needs glob = "..." (use "**" for everything)')
             if not older:
-                raise self.fail(key, "needs older_than = \"36 months\" (days, months, years)")
+                raise self.fail(key, 'needs older_than = "36 months" (days, months, years)')
             try:
                 period = Period.parse(older)
             except ConfigError as error:

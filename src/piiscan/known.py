@@ -78,9 +78,8 @@ class KnownValues:
                 )
             for index, value in enumerate(values, 1):
                 if validate(value.strip()) is None:
-                    raise ConfigError(
-                        f"known_values.{kind}: value {index} is not a valid {kind.replace('_', ' ')}"
-                    )
+                    what = kind.replace("_", " ")
+                    raise ConfigError(f"known_values.{kind}: value {index} is not a valid {what}")
                 pairs.append((kind, value.strip()))
         return cls(values=tuple(pairs))
 

@@ -46,7 +46,8 @@ def test_dismiss_round_trip(tmp_path: Path) -> None:
         ("dpo", "vår växel", "faktura.txt", phone["value_key"])
     ]
     files = list((inventory / "dismissals").glob("*.parquet"))
-    assert len(files) == 1 and files[0].stat().st_mode & 0o777 == 0o600
+    assert len(files) == 1
+    assert files[0].stat().st_mode & 0o777 == 0o600
     assert pq.read_schema(files[0]).metadata[b"piiscan.table"] == b"dismissals"
     # It carries over to the next scan of the same value at the same place; a new phone
     # number shows up in the diff as new, the dismissed one would not.

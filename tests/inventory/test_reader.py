@@ -25,6 +25,7 @@ from piiscan.inventory.schema import (
     META_KEY_FINGERPRINT,
     META_SCHEMA_VERSION,
     META_TABLE,
+    UPGRADES,
     upgrade_table,
 )
 from piiscan.model import Status
@@ -299,7 +300,7 @@ def add_errors_column(name: str, table: pa.Table) -> pa.Table:
 
 def test_old_version_upgraded_by_hook(tmp_path: Path) -> None:
     write_v0_inventory(tmp_path)
-    inventory = Inventory(tmp_path, upgrades={0: add_errors_column})
+    inventory = Inventory(tmp_path, upgrades={**UPGRADES, 0: add_errors_column})
     (info,) = inventory.scans()
     assert (info.scan_id, info.errors, info.piiscan_version) == ("v0-scan", 0, "0.0.1")
     assert inventory.summary().objects == 0
@@ -313,7 +314,7 @@ def test_old_version_without_upgrade_refused(tmp_path: Path) -> None:
 
 def test_broken_upgrade_refused(tmp_path: Path) -> None:
     write_v0_inventory(tmp_path)
-    inventory = Inventory(tmp_path, upgrades={0: lambda name, table: table})
+    inventory = Inventory(tmp_path, upgrades={**UPGRADES, 0: lambda name, table: table})
     with pytest.raises(InventoryError, match="does not match the schema"):
         inventory.scans()
 

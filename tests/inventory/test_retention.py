@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from scheduled import EMAIL, PERSONNUMMER, PHONE, run, scan_tree, write_tree
 
 from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory
 from piiscan.inventory.retention import Period, RetentionRule, retention_candidates
-from scheduled import EMAIL, PERSONNUMMER, PHONE, run, scan_tree, write_tree
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 OLD = datetime(2022, 1, 10, tzinfo=UTC)  # 59 months before NOW
@@ -62,7 +62,8 @@ def test_rules_hit_old_places_only(scanned: Path) -> None:
 
 def test_entities_pick_the_rule(scanned: Path) -> None:
     rules = (
-        RetentionRule(glob="Ekonomi/**", older_than=Period(3, "years"), entities=("EMAIL_ADDRESS",)),
+        RetentionRule(glob="Ekonomi/**", older_than=Period(3, "years"),
+                      entities=("EMAIL_ADDRESS",)),
         RetentionRule(glob="Ekonomi/**", older_than=Period(10, "years")),
     )  # fmt: skip
     report = retention_candidates(Inventory(scanned), rules, now=NOW)

@@ -91,16 +91,17 @@ def test_round_trip_rows(inventory_dir: Path, make_writer: WriterFactory) -> Non
         {**common, "path": "Personal/lista.txt", "member": "", "size": 120,
          "mtime": datetime(2023, 11, 14, 22, 13, 20, 250000, tzinfo=UTC),
          "content_hash": "sha256:00", "media_type": "text/plain", "status": "ok", "reason": "",
-         "findings": 1, "duration_ms": 12.5},
+         "findings": 1, "duration_ms": 12.5, "known_values": 0},
         {**common, "path": "arkiv.zip", "member": "2019!/kunder.xlsx", "size": None,
          "mtime": None, "content_hash": "", "media_type": "", "status": "ok", "reason": "",
-         "findings": 1, "duration_ms": 0.0},
+         "findings": 1, "duration_ms": 0.0, "known_values": 0},
         {**common, "path": "trasig.pdf", "member": "", "size": None, "mtime": None,
          "content_hash": "", "media_type": "", "status": "error",
-         "reason": "corrupt PDF: no xref table", "findings": 0, "duration_ms": 0.0},
+         "reason": "corrupt PDF: no xref table", "findings": 0, "duration_ms": 0.0,
+         "known_values": 0},
         {**common, "path": "hemlig.docx", "member": "", "size": None, "mtime": None,
          "content_hash": "", "media_type": "", "status": "encrypted",
-         "reason": "password protected", "findings": 0, "duration_ms": 0.0},
+         "reason": "password protected", "findings": 0, "duration_ms": 0.0, "known_values": 0},
     ]  # fmt: skip
     findings = read(inventory_dir, "findings")
     for row in findings:

@@ -41,8 +41,10 @@ class _Pipe:
         self._read, from_chrome_write = (_high(fd) for fd in os.pipe())
         # The protocol pipe is the browser's fds 3 (commands in) and 4 (replies out); a small
         # Python program puts them there and becomes the browser.
-        placer = (f"import os, sys; os.dup2({to_chrome_read}, 3); "
-                  f"os.dup2({from_chrome_write}, 4); os.execvp(sys.argv[1], sys.argv[1:])")  # fmt: skip
+        placer = (
+            f"import os, sys; os.dup2({to_chrome_read}, 3); os.dup2({from_chrome_write}, 4); "
+            "os.execvp(sys.argv[1], sys.argv[1:])"
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-c", placer, chromium() or "chromium", "--headless", "--no-sandbox",
              "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
@@ -88,7 +90,9 @@ class _Pipe:
         os.close(self._read)
 
 
-def visit(page: Path, profile: Path, expressions: dict[str, str], *, timeout: float = 60) -> PageVisit:
+def visit(
+    page: Path, profile: Path, expressions: dict[str, str], *, timeout: float = 60
+) -> PageVisit:
     """Load ``page`` in a fresh headless Chromium and return its requests and the values of
     ``expressions`` (JavaScript, evaluated after the load event)."""
     pipe = _Pipe(profile)
@@ -106,11 +110,10 @@ def visit(page: Path, profile: Path, expressions: dict[str, str], *, timeout: fl
         # Anything the page starts after its load event (none should) gets a moment too.
         pipe.send("Runtime.evaluate", session, expression="new Promise(r => setTimeout(r, 500))",
                   awaitPromise=True)  # fmt: skip
-        values = {
-            name: pipe.send("Runtime.evaluate", session, expression=code,
-                            returnByValue=True)["result"].get("value")  # fmt: skip
-            for name, code in expressions.items()
-        }
+        values = {}
+        for name, code in expressions.items():
+            reply = pipe.send("Runtime.evaluate", session, expression=code, returnByValue=True)
+            values[name] = reply["result"].get("value")
         requests = tuple(
             event["params"]["request"]["url"]
             for event in pipe.events

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-from report.browser import chromium, visit
 from scheduled import EMAIL, OTHER_PERSONNUMMER, PERSONNUMMER, PHONE, run, scan_tree, write_tree
 
 from piiscan.inventory import Inventory
 from piiscan.inventory.retention import Period, RetentionRule
 from piiscan.report import build_report, render_report
+from report.browser import chromium, visit
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = "<script>alert(1)</script>"
@@ -99,7 +100,7 @@ def test_html_is_escaped_and_self_contained(scanned: Scanned) -> None:
     assert html.count("<svg") == 3
 
     class References(HTMLParser):
-        found: list[str] = []
+        found: ClassVar[list[str]] = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             for name, value in attrs:

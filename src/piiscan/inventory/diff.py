@@ -234,9 +234,7 @@ def _counted(table: pa.Table) -> tuple[dict[tuple[str, ...], int], dict[tuple[st
     each."""
     if table.num_rows == 0:
         return {}, {}
-    grouped = table.group_by(list(_FINDING_KEY)).aggregate(
-        [("masked", "count"), ("masked", "min")]
-    )
+    grouped = table.group_by(list(_FINDING_KEY)).aggregate([("masked", "count"), ("masked", "min")])
     keys = zip(*(grouped[name].to_pylist() for name in _FINDING_KEY), strict=True)
     counts = pc.cast(grouped["masked_count"], pa.int64()).to_pylist()
     masked = grouped["masked_min"].to_pylist()

@@ -109,7 +109,11 @@ class Dismissals:
     def matches(self, root: str, path: str, locator: str, entity_type: str, value_key: str) -> bool:
         """Whether a finding at that place with that value is dismissed."""
         return (root, path, locator, entity_type, value_key) in self.keys or (
-            "", path, locator, entity_type, value_key
+            "",
+            path,
+            locator,
+            entity_type,
+            value_key,
         ) in self.keys
 
 

@@ -182,7 +182,6 @@ _SCHEMAS: Final[Mapping[str, pa.Schema]] = MappingProxyType(
 Upgrade = Callable[[str, pa.Table], pa.Table]
 
 
-
 def _add_known_values(name: str, table: pa.Table) -> pa.Table:
     """Version 1 to 2: ``objects`` gains ``known_values`` (0: no known values were declared)."""
     if name != "objects" or "known_values" in table.column_names:

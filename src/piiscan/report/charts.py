@@ -27,7 +27,11 @@ def _text(value: str) -> str:
 
 
 def _short(label: str) -> str:
-    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    return (
+        label
+        if len(label) <= _LABEL_CHARS
+        else label[: _LABEL_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    )
 
 
 def bar_chart(items: Sequence[tuple[str, int]], *, title: str, colour: str = "#3a6ea5") -> str:

@@ -135,10 +135,15 @@ class InventoryReport:
                 for loc in self.locations
             ],
             "unreadable_objects": [
-                {"root": u.root, "path": u.path, "member": u.member, "status": u.status,
-                 "reason": u.reason}
+                {
+                    "root": u.root,
+                    "path": u.path,
+                    "member": u.member,
+                    "status": u.status,
+                    "reason": u.reason,
+                }
                 for u in self.unreadable
-            ],  # fmt: skip
+            ],
             "retention": (
                 {
                     "rules": [rule.label for rule in self.retention.rules],
@@ -249,8 +254,11 @@ def build_report(
         objects_by_status=_ranked(Counter(statuses)),
         by_entity=_ranked(by_entity),
         by_folder=_ranked(by_folder)[:top],
-        by_age=tuple((label, by_age[label]) for label in
-                     [*(label for label, _ in AGE_BUCKETS), _UNKNOWN_AGE] if label in by_age),  # fmt: skip
+        by_age=tuple(
+            (label, by_age[label])
+            for label in [*(label for label, _ in AGE_BUCKETS), _UNKNOWN_AGE]
+            if label in by_age
+        ),
         locations=tuple(
             Location(
                 root=root,
