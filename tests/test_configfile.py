@@ -243,3 +243,13 @@ new_key = true
     result = run("scan", "--config", str(path), "--inventory", str(tmp_path / "inv2"), "-q")
     assert result.exit_code == 0, result.output
     assert Inventory(tmp_path / "inv2").scans()[0].roots == (str(tmp_path / "share"),)
+
+
+def test_the_readme_example_is_valid(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    start = readme.index("```toml\n# /etc/piiscan/piiscan.toml")
+    example = readme[start + len("```toml\n") : readme.index("```", start + 3)]
+    path = _write(tmp_path, example)
+    result = run("config", "check", str(path))
+    assert result.exit_code == 0, result.output
+    assert "ok (2 roots, 2 retention rules, 4 known values)" in result.output
