@@ -86,3 +86,36 @@ def test_objects_of_schema_version_1_read_with_no_known_values(tmp_path: Path) -
     assert [(row["path"], row["known_values"], row["findings"]) for row in rows] == [
         ("a.txt", 0, 1)
     ]
+
+
+def test_filter_counts_findings_sent_ahead_of_the_object() -> None:
+    """A big object's findings may come in batches before its row: what the filter drops from
+    them is counted in the row when it comes."""
+    from dataclasses import dataclass
+
+    from piiscan.known import KnownValueFilter
+    from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Batch:  # the shape of a batch of findings sent ahead
+        ref: ObjectRef
+        findings: tuple[FindingRecord, ...]
+
+    def record(key: str) -> FindingRecord:
+        return FindingRecord(
+            entity_type="PHONE_NUMBER", locator="", start=0, end=1, score=1.0,
+            masked="070-*** ** 05", value_key=key, recognizer="se.phone@1",
+        )  # fmt: skip
+
+    known, other = "a" * 64, "b" * 64
+    ref = ObjectRef(root="/r", path="a.txt")
+    filter_ = KnownValueFilter(frozenset({known}))
+    batch = filter_.apply(Batch(ref=ref, findings=(record(known), record(other), record(known))))
+    assert [r.value_key for r in batch.findings] == [other]
+    row = filter_.apply(
+        ObjectResult(ref=ref, status=Status.OK, findings=(record(known), record(other)))
+    )
+    assert row.known_values == 3
+    assert [r.value_key for r in row.findings] == [other]
+    untouched = ObjectResult(ref=ObjectRef(root="/r", path="b.txt"), status=Status.OK)
+    assert filter_.apply(untouched) is untouched

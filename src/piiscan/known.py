@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from piiscan.errors import ConfigError
+from piiscan.model import ObjectRef, ObjectResult
 from piiscan.validators.bank import validate_bank_account, validate_bankgiro, validate_plusgiro
 from piiscan.validators.email import validate_email
 from piiscan.validators.iban import validate_iban
@@ -27,10 +28,11 @@ from piiscan.validators.phone import validate_phone
 
 if TYPE_CHECKING:
     from piiscan.keys import Keyer
-    from piiscan.model import ObjectResult
     from piiscan.validators.base import Verdict
 
-__all__ = ["KNOWN_KINDS", "KnownValues", "known_value_keys", "without_known"]
+_Item = TypeVar("_Item")
+
+__all__ = ["KNOWN_KINDS", "KnownValueFilter", "KnownValues", "known_value_keys", "without_known"]
 
 #: The kinds of value an organisation can declare as its own, each with the validator that
 #: normalises it as the recognizer of that entity type does (so the value keys match).
@@ -113,3 +115,40 @@ def without_known(result: ObjectResult, keys: frozenset[str]) -> ObjectResult:
         return result
     dropped = len(result.findings) - len(kept)
     return replace(result, findings=kept, known_values=result.known_values + dropped)
+
+
+class KnownValueFilter:
+    """Drops the findings of known values from what a scan records, and counts them.
+
+    A scan's output is one :class:`~piiscan.model.ObjectResult` per object, possibly preceded
+    by batches of that object's findings sent ahead (anything else with ``ref`` and
+    ``findings``). What is dropped from those batches is added to the count of the object's
+    result when it comes (and taken off the findings it says were sent ahead).
+
+    :param keys: from :func:`known_value_keys`; with none, everything passes unchanged.
+    """
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        self.keys = keys
+        self._dropped_ahead: dict[ObjectRef, int] = {}
+
+    def apply(self, item: _Item) -> _Item:
+        """``item`` without the findings of known values."""
+        if not self.keys:
+            return item
+        if isinstance(item, ObjectResult):
+            ahead = self._dropped_ahead.pop(item.ref, 0)
+            result = without_known(item, self.keys)
+            if not ahead:
+                return result  # type: ignore[return-value]
+            changes: dict[str, Any] = {"known_values": result.known_values + ahead}
+            if hasattr(result, "streamed"):  # findings sent ahead, counted in the row
+                changes["streamed"] = result.streamed - ahead
+            return replace(result, **changes)  # type: ignore[return-value]
+        findings = getattr(item, "findings", ())
+        kept = tuple(record for record in findings if record.value_key not in self.keys)
+        if len(kept) == len(findings):
+            return item
+        ref: ObjectRef = item.ref  # type: ignore[attr-defined]
+        self._dropped_ahead[ref] = self._dropped_ahead.get(ref, 0) + len(findings) - len(kept)
+        return replace(item, findings=kept)  # type: ignore[type-var]

@@ -29,7 +29,7 @@ from piiscan.config import ScanConfig
 from piiscan.errors import ConfigError
 from piiscan.inventory import InventoryWriter, check_inventory_key, new_scan_id
 from piiscan.keys import open_scan_key, save_new_key
-from piiscan.known import known_value_keys, without_known
+from piiscan.known import KnownValueFilter, known_value_keys
 from piiscan.model import ObjectResult
 from piiscan.plugins import load_registry
 from piiscan.scan.executor import InlineRunner, LocalPool, Runner, run_tasks
@@ -149,7 +149,7 @@ def run_scan(
     key = open_scan_key(config.key_file, new_key=config.new_key)
     check_inventory_key(config.inventory, key.keyer.fingerprint)
     keyer = save_new_key(key)
-    known = known_value_keys(config.known_values, keyer)  # counted per object, not findings
+    known = KnownValueFilter(known_value_keys(config.known_values, keyer))  # counted, not kept
     if key.is_new and notice is not None:
         notice(f"created a new key file {key.path}; keep it for later scans and lookups")
     setup = WorkerSetup(config=config, keyer=keyer, credentials=credentials)
@@ -171,7 +171,7 @@ def run_scan(
 
     def record(results: list[ObjectResult]) -> None:
         for result in results:
-            result = without_known(result, known)
+            result = known.apply(result)
             writer.add(result)
             totals.objects += 1
             if not result.ref.members:
