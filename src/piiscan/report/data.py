@@ -19,13 +19,13 @@ from piiscan.inventory.diff import ScanDiff, diff_scans
 from piiscan.inventory.dismissals import dismissed_flags, load_dismissals
 from piiscan.inventory.reader import Inventory, ScanInfo, top_folder
 from piiscan.inventory.retention import RetentionReport, RetentionRule, retention_candidates
+from piiscan.subject.lookup import GAP_STATUSES
 
 __all__ = ["AGE_BUCKETS", "InventoryReport", "Location", "Unreadable", "build_report"]
 
-#: Object statuses that mean the object could not be read (in full): listed with reasons.
-UNREADABLE_STATUSES: Final = frozenset(
-    {"error", "encrypted", "timed_out", "unsupported", "no_text", "partial", "too_large"}
-)
+#: Object statuses that mean the object could not be read (in full): listed with reasons. The
+#: same as the register extract's gaps.
+UNREADABLE_STATUSES: Final = GAP_STATUSES
 
 #: Age buckets of the objects that hold findings: ``(label, up to this many years)``.
 AGE_BUCKETS: Final[tuple[tuple[str, float], ...]] = (
@@ -190,7 +190,9 @@ def build_report(
     resolved = scan_id or inventory.latest_scan_id()
     if resolved is None:
         raise InventoryError(f"no inventory at {inventory.directory}")
-    info = next(i for i in inventory.scans() if i.scan_id == resolved)
+    info = next((i for i in inventory.scans() if i.scan_id == resolved), None)
+    if info is None:
+        raise InventoryError(f"no scan {resolved!r} in {inventory.directory}")
     dismissals = load_dismissals(inventory.directory)
     objects = inventory.objects(resolved)
     findings = inventory.findings(resolved)
