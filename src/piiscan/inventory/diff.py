@@ -189,36 +189,33 @@ def diff_scans(
     if dismissals is None:
         dismissals = load_dismissals(inventory.directory)
     rows: list[DiffRow] = []
-    old_objects = _keys(inventory.objects(old.scan_id), _OBJECT_KEY)
-    new_objects = _keys(inventory.objects(new.scan_id), _OBJECT_KEY)
-    for change, keys in (("added", new_objects - old_objects),
-                         ("removed", old_objects - new_objects)):  # fmt: skip
+    old_objects = inventory.objects(old.scan_id).select(list(_OBJECT_KEY))
+    new_objects = inventory.objects(new.scan_id).select(list(_OBJECT_KEY))
+    for change, (these, others) in (("added", (new_objects, old_objects)),
+                                    ("removed", (old_objects, new_objects))):  # fmt: skip
+        only = these.join(others, keys=list(_OBJECT_KEY), join_type="left anti")
         rows.extend(
             DiffRow(change=change, kind="object", root=root, path=path, member=member)  # type: ignore[arg-type]
-            for root, path, member in sorted(keys)
+            for root, path, member in sorted(_keys(only, _OBJECT_KEY))
         )
-    old_findings, masks = _counted(inventory.findings(old.scan_id))
-    new_findings, new_masks = _counted(inventory.findings(new.scan_id))
-    masks.update(new_masks)
-    changes: list[tuple[Change, tuple[str, ...], int]] = []
-    for key in sorted(old_findings.keys() | new_findings.keys()):
-        delta = new_findings.get(key, 0) - old_findings.get(key, 0)
-        if delta:
-            changes.append(("added" if delta > 0 else "removed", key, abs(delta)))
-    for change, key, count in changes:
+    changed = _changed_findings(
+        inventory.findings_of_scans([old.scan_id], columns=[*_FINDING_KEY, "masked"]),
+        inventory.findings_of_scans([new.scan_id], columns=[*_FINDING_KEY, "masked"]),
+    )
+    for key, delta, masked in changed:
         root, path, member, locator, entity_type, value_key = key
         rows.append(
             DiffRow(
-                change=change,
+                change="added" if delta > 0 else "removed",
                 kind="finding",
                 root=root,
                 path=path,
                 member=member,
                 locator=locator,
                 entity_type=entity_type,
-                masked=masks[key],
+                masked=masked,
                 value_key=value_key,
-                count=count,
+                count=abs(delta),
                 dismissed=dismissals.matches(root, path, locator, entity_type, value_key),
             )
         )
@@ -229,18 +226,25 @@ def _keys(table: pa.Table, columns: tuple[str, ...]) -> set[tuple[str, ...]]:
     return set(zip(*(table[name].to_pylist() for name in columns), strict=True))
 
 
-def _counted(table: pa.Table) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...], str]]:
-    """Findings counted by :data:`_FINDING_KEY` (grouped in Arrow), with a masked preview of
-    each."""
-    if table.num_rows == 0:
-        return {}, {}
+def _grouped(table: pa.Table, suffix: str) -> pa.Table:
+    """Findings counted by :data:`_FINDING_KEY`, with one masked preview of each."""
     grouped = table.group_by(list(_FINDING_KEY)).aggregate([("masked", "count"), ("masked", "min")])
-    keys = zip(*(grouped[name].to_pylist() for name in _FINDING_KEY), strict=True)
-    counts = pc.cast(grouped["masked_count"], pa.int64()).to_pylist()
-    masked = grouped["masked_min"].to_pylist()
-    counted: dict[tuple[str, ...], int] = {}
-    masks: dict[tuple[str, ...], str] = {}
-    for key, count, preview in zip(keys, counts, masked, strict=True):
-        counted[key] = count
-        masks[key] = preview
-    return counted, masks
+    return grouped.select([*_FINDING_KEY, "masked_count", "masked_min"]).rename_columns(
+        [*_FINDING_KEY, f"count_{suffix}", f"masked_{suffix}"]
+    )
+
+
+def _changed_findings(old: pa.Table, new: pa.Table) -> list[tuple[tuple[str, ...], int, str]]:
+    """``(key, new count - old count, masked)`` of every finding key whose count changed,
+    sorted by key. Counting and matching run in Arrow; only the changes become Python."""
+    joined = _grouped(old, "old").join(
+        _grouped(new, "new"), keys=list(_FINDING_KEY), join_type="full outer"
+    )
+    delta = pc.subtract(
+        pc.fill_null(pc.cast(joined["count_new"], pa.int64()), 0),
+        pc.fill_null(pc.cast(joined["count_old"], pa.int64()), 0),
+    )
+    joined = joined.append_column("delta", delta).filter(pc.not_equal(delta, 0))
+    masked = pc.coalesce(joined["masked_new"], joined["masked_old"]).to_pylist()
+    keys = zip(*(joined[name].to_pylist() for name in _FINDING_KEY), strict=True)
+    return sorted(zip(keys, joined["delta"].to_pylist(), masked, strict=True))
