@@ -14,6 +14,7 @@ from piiscan.configfile import key_lines, load_config_file, parse_size
 from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory
 from piiscan.inventory.retention import Period
+from piiscan.plugins import load_registry
 
 REPO = Path(__file__).resolve().parents[1]
 MAIN = [sys.executable, "-c", "from piiscan.cli import main; main()"]
@@ -186,6 +187,7 @@ def test_periods(text: str, expected: Period) -> None:
 
 def test_config_check_command(tmp_path: Path) -> None:
     path = _write(tmp_path, COMPLETE)
+    (tmp_path / "share").mkdir()
     result = run("config", "check", str(path))
     assert result.exit_code == 0, result.output
     assert "ok (2 roots, 2 retention rules, 2 known values)" in result.output
@@ -249,7 +251,20 @@ def test_the_readme_example_is_valid(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text("utf-8")
     start = readme.index("```toml\n# /etc/piiscan/piiscan.toml")
     example = readme[start + len("```toml\n") : readme.index("```", start + 3)]
-    path = _write(tmp_path, example)
+    settings = load_config_file(_write(tmp_path, example))
+    assert (len(settings.roots), len(settings.retention), len(settings.known_values.values)) == (
+        2, 2, 4,
+    )  # fmt: skip
+    registry = load_registry(())
+    settings.check_entities({spec.entity for spec in registry.specs})
+
+
+@pytest.mark.parametrize(("roots", "message"), [
+    ('["finns-inte"]', "line 2: scan.roots: root 1 does not exist: "),
+    ('[".", "ftp://server/share"]', "line 2: scan.roots: root 2: unsupported root URL scheme: ftp://"),
+])  # fmt: skip
+def test_config_check_parses_roots(tmp_path: Path, roots: str, message: str) -> None:
+    path = _write(tmp_path, f"[scan]\nroots = {roots}\n")
     result = run("config", "check", str(path))
-    assert result.exit_code == 0, result.output
-    assert "ok (2 roots, 2 retention rules, 4 known values)" in result.output
+    assert isinstance(result.exception, ConfigError)
+    assert message in str(result.exception)

@@ -821,7 +821,7 @@ def config() -> None:
 @config.command("check")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def config_check(file: Path) -> None:
-    """Validate FILE without scanning: keys, types, values, globs, entity types.
+    """Validate FILE without scanning: keys, types, values, globs, roots, entity types.
 
     Example: piiscan config check /etc/piiscan/piiscan.toml
     """
@@ -829,6 +829,7 @@ def config_check(file: Path) -> None:
     from piiscan.plugins import load_registry
 
     settings = load_config_file(file)
+    settings.check_roots()
     registry = load_registry(settings.scan_options.get("recognizer_dirs", ()))
     settings.check_entities({spec.entity for spec in registry.specs})
     click.echo(

@@ -142,6 +142,25 @@ class ConfigFile:
                     f"unknown entity type {', '.join(unknown)}; known: {', '.join(sorted(known))}",
                 )  # fmt: skip
 
+    def check_roots(self) -> None:
+        """Parse every root as a scan would, without connecting: a local root must exist, a
+        URL must be one a source reads (``smb://``, UNC paths and the other schemes piiscan
+        has).
+
+        :raises ConfigError: naming the line, the key and which root.
+        """
+        from piiscan.sources import WalkOptions, open_source
+
+        for index, root in enumerate(self.roots, 1):
+            try:
+                open_source(root, options=WalkOptions()).close()
+            except ConfigError as error:
+                raise _failure(self.path, self.lines, ("scan", "roots"),
+                               f"root {index}: {error}") from None  # fmt: skip
+            if "://" not in root and not root.startswith("\\\\") and not Path(root).exists():
+                raise _failure(self.path, self.lines, ("scan", "roots"),
+                               f"root {index} does not exist: {root}")  # fmt: skip
+
     def scan_config(
         self,
         roots: Sequence[str] = (),
