@@ -13,7 +13,7 @@ and prints the peak resident memory of the process. Values are generated and key
 throw-away key; nothing here is personal data. A report, not a test: it prints figures and
 exits 0.
 
-    python benchmarks/schedule.py                              # 2 scans x 1,000,000 findings
+    python benchmarks/schedule.py                              # 2 scans x 500,000 findings
     python benchmarks/schedule.py --findings-per-scan 100000   # a quick look
 """
 
@@ -89,7 +89,7 @@ def build(directory: Path, per_scan: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--findings-per-scan", type=int, default=1_000_000)
+    parser.add_argument("--findings-per-scan", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=20261207)
     args = parser.parse_args()
     stamp = OUT / "parameters.json"

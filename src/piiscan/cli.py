@@ -436,11 +436,19 @@ def _table_command(table_name: str, help_text: str) -> None:
 
         reader = Inventory(inventory, include_open=include_open)
         table = getattr(reader, table_name)(scan_id)
-        if table_name == "findings":
-            from piiscan.inventory.dismissals import load_dismissals, mark_dismissed
+        rows: Iterable[dict[str, Any]] = rows_as_dicts(table)
+        columns = list(table.column_names)
+        if table_name == "findings":  # dismissed findings are shown as such (piiscan dismiss)
+            rows, columns = _dismissed_shown(rows, columns, inventory)
+        _render(rows, columns, fmt)
 
-            table = mark_dismissed(table, load_dismissals(inventory))
-        _render(rows_as_dicts(table), table.column_names, fmt)
+
+def _dismissed_shown(
+    rows: Iterable[dict[str, Any]], columns: list[str], inventory: Path
+) -> tuple[Iterable[dict[str, Any]], list[str]]:
+    from piiscan.inventory.dismissals import load_dismissals, with_dismissed
+
+    return with_dismissed(rows, load_dismissals(inventory)), [*columns, "dismissed"]
 
 
 _table_command(

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,6 +37,7 @@ __all__ = [
     "load_dismissals",
     "mark_dismissed",
     "read_dismissals",
+    "with_dismissed",
 ]
 
 DISMISSALS_DIRECTORY: Final = "dismissals"
@@ -198,6 +200,17 @@ def mark_dismissed(findings: pa.Table, dismissals: Dismissals) -> pa.Table:
     return findings.append_column(
         pa.field("dismissed", pa.bool_(), nullable=False), pa.array(flags, type=pa.bool_())
     )
+
+
+def with_dismissed(
+    rows: Iterable[dict[str, Any]], dismissals: Dismissals
+) -> Iterator[dict[str, Any]]:
+    """``findings`` rows (as dicts) with a ``dismissed`` key added, one row at a time."""
+    for row in rows:
+        row["dismissed"] = bool(dismissals) and dismissals.matches(
+            row["root"], row["path"], row["locator"], row["entity_type"], row["value_key"]
+        )
+        yield row
 
 
 def load_dismissals(inventory: Path) -> Dismissals:
