@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
+import pyarrow as pa
+
 from piiscan.errors import ConfigError
 from piiscan.inventory.dismissals import Dismissals, dismissed_flags
 from piiscan.inventory.reader import Inventory
@@ -116,13 +118,18 @@ class RetentionRule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_pattern", GlobPattern.compile(self.glob))
 
-    def covers(self, root: str, path: str, entity_type: str) -> bool:
-        """Whether a finding of ``entity_type`` in ``path`` under ``root`` falls under it."""
+    def covers(self, root: str, path: str, entity_type: str | None) -> bool:
+        """Whether a finding of ``entity_type`` (any, when ``None``) in ``path`` under ``root``
+        falls under it."""
         if self.root and self.root != root:
             return False
-        if self.entities and entity_type not in self.entities:
+        if entity_type is not None and not self.takes(entity_type):
             return False
         return glob_covers(self._pattern, path)
+
+    def takes(self, entity_type: str) -> bool:
+        """Whether the rule covers findings of ``entity_type``."""
+        return not self.entities or entity_type in self.entities
 
     @property
     def label(self) -> str:
@@ -217,19 +224,34 @@ def retention_candidates(
             strict=True,
         )
     }
-    findings = inventory.findings(resolved)
+    # Locator and value key only matter to match dismissals.
+    matched = ["locator", "value_key"] if dismissals else []
+    findings = inventory.findings_of_scans(
+        [resolved], columns=["root", "path", "member", "entity_type", *matched]
+    )
     flags = dismissed_flags(findings, dismissals)
-    columns = [findings[name].to_pylist() for name in ("root", "path", "member", "entity_type")]
+    dismissed = sum(flags)
+    if dismissed:
+        findings = findings.filter(pa.array([not flag for flag in flags], type=pa.bool_()))
+    # Counted in Arrow per place and entity type; the rules are matched once per path.
+    grouped = findings.group_by(
+        ["root", "path", "member", "entity_type"], use_threads=False
+    ).aggregate([("value_key", "count")])
+    names = ("root", "path", "member", "entity_type", "entity_type_count")
+    columns = [grouped[name].to_pylist() for name in names]
     cutoffs = [rule.older_than.before(moment) for rule in rules]
+    covering: dict[tuple[str, str], list[int]] = {}
     # A place can hold findings under two rules (one for some entity types, one for the rest).
     counts: dict[tuple[tuple[str, str, str], int], Counter[str]] = {}
     undated: set[tuple[str, str, str]] = set()
-    dismissed = 0
-    for (root, path, member, entity), flag in zip(zip(*columns, strict=True), flags, strict=True):
-        if flag:
-            dismissed += 1
-            continue
-        index = next((i for i, rule in enumerate(rules) if rule.covers(root, path, entity)), None)
+    for root, path, member, entity, count in zip(*columns, strict=True):
+        candidates_of_path = covering.get((root, path))
+        if candidates_of_path is None:
+            candidates_of_path = [
+                i for i, rule in enumerate(rules) if rule.covers(root, path, None)
+            ]
+            covering[(root, path)] = candidates_of_path
+        index = next((i for i in candidates_of_path if rules[i].takes(entity)), None)
         if index is None:
             continue
         place = (root, path, member)
@@ -238,7 +260,7 @@ def retention_candidates(
             undated.add(place)
             continue
         if modified < cutoffs[index]:
-            counts.setdefault((place, index), Counter())[entity] += 1
+            counts.setdefault((place, index), Counter())[entity] += count
     candidates = []
     for ((root, path, member), index), counter in counts.items():
         modified = times.get((root, path, member)) or times.get((root, path, ""))

@@ -197,18 +197,19 @@ def build_report(
         raise InventoryError(f"no scan {resolved!r} in {inventory.directory}")
     dismissals = load_dismissals(inventory.directory)
     objects = inventory.objects(resolved)
+    # Locator and value key only matter to match dismissals.
+    matched = ["locator", "value_key"] if dismissals else []
     findings = inventory.findings_of_scans(
-        [resolved], columns=["root", "path", "locator", "member", "entity_type", "value_key",
-                             "masked"]
-    )  # fmt: skip
+        [resolved], columns=["root", "path", "member", "entity_type", "masked", *matched]
+    )
     flags = dismissed_flags(findings, dismissals)
     dismissed = sum(flags)
     if dismissed:
         findings = findings.filter(pa.array([not flag for flag in flags], type=pa.bool_()))
     # Counted in Arrow per place and entity type; Python sees one row per such pair.
-    grouped = findings.group_by(["root", "path", "member", "entity_type"]).aggregate(
-        [("masked", "count"), ("masked", "distinct")]
-    )
+    grouped = findings.group_by(
+        ["root", "path", "member", "entity_type"], use_threads=False
+    ).aggregate([("masked", "count"), ("masked", "distinct")])
     place_columns = [objects[name].to_pylist() for name in ("root", "path", "member")]
     times = dict(zip(zip(*place_columns, strict=True), objects["mtime"].to_pylist(), strict=True))
     statuses = objects["status"].to_pylist()
