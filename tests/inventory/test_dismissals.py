@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,6 +14,8 @@ from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory
 from piiscan.inventory.diff import diff_scans
 from piiscan.inventory.dismissals import read_dismissals
+from piiscan.inventory.retention import Period, RetentionRule, retention_candidates
+from piiscan.report import build_report
 
 
 def _findings(inventory: Path) -> list[dict]:
@@ -58,6 +61,14 @@ def test_dismiss_round_trip(tmp_path: Path) -> None:
     assert again[("ny.txt", "PHONE_NUMBER")] is False  # another place: not dismissed
     change = diff_scans(Inventory(inventory))
     assert [(r.path, r.dismissed) for r in change if r.kind == "finding"] == [("ny.txt", False)]
+    # Retention and the report leave it out of their counts, and say so.
+    rule = RetentionRule(glob="**", older_than=Period(0, "days"))
+    kept = retention_candidates(Inventory(inventory), [rule], now=datetime.now(UTC) + timedelta(1))
+    assert kept.dismissed == 1
+    phones = {(c.path, dict(c.by_entity).get("PHONE_NUMBER", 0)) for c in kept.candidates}
+    assert phones == {("faktura.txt", 0), ("ny.txt", 1)}
+    report = build_report(Inventory(inventory)).to_dict()
+    assert (report["findings"], report["dismissed"]) == (2, 1)
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -236,7 +236,7 @@ def retention_candidates(
     # Counted in Arrow per place and entity type; the rules are matched once per path.
     grouped = findings.group_by(
         ["root", "path", "member", "entity_type"], use_threads=False
-    ).aggregate([("value_key", "count")])
+    ).aggregate([("entity_type", "count")])
     names = ("root", "path", "member", "entity_type", "entity_type_count")
     columns = [grouped[name].to_pylist() for name in names]
     cutoffs = [rule.older_than.before(moment) for rule in rules]
