@@ -14,17 +14,13 @@ config; the inventory holds only the count.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from piiscan.errors import ConfigError
 from piiscan.model import ObjectRef, ObjectResult
-from piiscan.validators.bank import validate_bank_account, validate_bankgiro, validate_plusgiro
-from piiscan.validators.email import validate_email
-from piiscan.validators.iban import validate_iban
-from piiscan.validators.organisationsnummer import validate_organisationsnummer
-from piiscan.validators.phone import validate_phone
 
 if TYPE_CHECKING:
     from piiscan.keys import Keyer
@@ -35,16 +31,23 @@ _Item = TypeVar("_Item")
 __all__ = ["KNOWN_KINDS", "KnownValueFilter", "KnownValues", "known_value_keys", "without_known"]
 
 #: The kinds of value an organisation can declare as its own, each with the validator that
-#: normalises it as the recognizer of that entity type does (so the value keys match).
-KNOWN_KINDS: Final[Mapping[str, Callable[[str], Verdict | None]]] = {
-    "organisationsnummer": validate_organisationsnummer,
-    "phone": validate_phone,
-    "email": validate_email,
-    "bankgiro": validate_bankgiro,
-    "plusgiro": validate_plusgiro,
-    "bank_account": validate_bank_account,
-    "iban": validate_iban,
+#: normalises it as the recognizer of that entity type does (so the value keys match). Named,
+#: and imported when a config declares known values: ``import piiscan`` stays light.
+KNOWN_KINDS: Final[Mapping[str, str]] = {
+    "organisationsnummer": "piiscan.validators.organisationsnummer:validate_organisationsnummer",
+    "phone": "piiscan.validators.phone:validate_phone",
+    "email": "piiscan.validators.email:validate_email",
+    "bankgiro": "piiscan.validators.bank:validate_bankgiro",
+    "plusgiro": "piiscan.validators.bank:validate_plusgiro",
+    "bank_account": "piiscan.validators.bank:validate_bank_account",
+    "iban": "piiscan.validators.iban:validate_iban",
 }
+
+
+def _validator(kind: str) -> Callable[[str], Verdict | None]:
+    module, _, name = KNOWN_KINDS[kind].partition(":")
+    validate: Callable[[str], Verdict | None] = getattr(importlib.import_module(module), name)
+    return validate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,12 +75,12 @@ class KnownValues:
         """
         pairs: list[tuple[str, str]] = []
         for kind, values in mapping.items():
-            validate = KNOWN_KINDS.get(kind)
-            if validate is None:
+            if kind not in KNOWN_KINDS:
                 raise ConfigError(
                     f"known_values.{kind}: unknown kind; expected one of "
                     f"{', '.join(sorted(KNOWN_KINDS))}"
                 )
+            validate = _validator(kind)
             for index, value in enumerate(values, 1):
                 if validate(value.strip()) is None:
                     what = kind.replace("_", " ")
@@ -88,7 +91,7 @@ class KnownValues:
     def normalized(self) -> Iterator[str]:
         """Each value's normalised form (what value keys are made of)."""
         for kind, value in self.values:
-            verdict = KNOWN_KINDS[kind](value)
+            verdict = _validator(kind)(value)
             if verdict is not None:
                 yield verdict.normalized
 

@@ -35,7 +35,6 @@ __all__ = [
     "append_dismissal",
     "dismissed_flags",
     "load_dismissals",
-    "mark_dismissed",
     "read_dismissals",
     "with_dismissed",
 ]
@@ -192,14 +191,6 @@ def dismissed_flags(findings: pa.Table, dismissals: Dismissals) -> list[bool]:
         row = tuple(findings[name][index].as_py() for name in columns)
         flags[index] = dismissals.matches(*row)
     return flags
-
-
-def mark_dismissed(findings: pa.Table, dismissals: Dismissals) -> pa.Table:
-    """``findings`` with a boolean ``dismissed`` column appended."""
-    flags = dismissed_flags(findings, dismissals)
-    return findings.append_column(
-        pa.field("dismissed", pa.bool_(), nullable=False), pa.array(flags, type=pa.bool_())
-    )
 
 
 def with_dismissed(
