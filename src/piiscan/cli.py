@@ -1036,12 +1036,18 @@ def dismiss(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file (created 0600) instead of standard output.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["sv", "en"]),
+    help="Language of the page [default: the config file's, else sv].",
+)
 def report(
     inventory: Path | None,
     config_file: Path | None,
     scan_id: str | None,
     fmt: str,
     output: Path | None,
+    lang: str | None,
 ) -> None:
     """A report of a scan for people: one self-contained HTML page (or Markdown, JSON).
 
@@ -1065,7 +1071,10 @@ def report(
     if fmt == "json":
         text = _json(built.to_dict(), indent=2) + "\n"
     else:
-        text = render_report(built, "md" if fmt == "md" else "html")
+        chosen = lang or settings.report.lang
+        text = render_report(
+            built, "md" if fmt == "md" else "html", "en" if chosen == "en" else "sv"
+        )
     if output is None:
         click.echo(_printable(text, keep="\n\t"), nl=False)
     else:

@@ -38,6 +38,7 @@ organisation's rules for what it finds. Read with :mod:`tomllib`.
     [report]
     title = "Personuppgifter på filservern"
     top = 20
+    lang = "sv"                   # or "en"
 
 Every key is optional; ``piiscan scan --config FILE`` takes what the command line does not say
 (an option given on the command line wins; flags such as ``--skip-hidden`` can only turn a
@@ -94,10 +95,12 @@ class ReportSettings:
     :param title: the page's heading.
     :param top: rows in each "top" table (locations, folders) and in the list of unreadable
         objects and retention candidates shown on the page (the JSON has them all).
+    :param lang: ``sv`` or ``en``.
     """
 
     title: str = "Personal data inventory"
     top: int = 20
+    lang: str = "sv"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -316,7 +319,7 @@ _SCAN: Final = (
 )  # fmt: skip
 _LIMITS: Final = ("max_size", "max_depth", "max_ratio", "max_seconds")
 _RETENTION: Final = ("glob", "older_than", "entities", "root", "reason")
-_REPORT: Final = ("title", "top")
+_REPORT: Final = ("title", "top", "lang")
 
 
 class _Checker:
@@ -497,10 +500,14 @@ class _Checker:
         self.known_keys(table, ("report",), _REPORT)
         title = self.typed(table, ("report", "title"), str, "a string")
         top = self.number(table, ("report", "top"), low=1, high=1000, whole=True)
+        lang = self.typed(table, ("report", "lang"), str, "a string")
+        if lang is not None and lang not in ("sv", "en"):
+            raise self.fail(("report", "lang"), "must be 'sv' or 'en'")
         defaults = ReportSettings()
         return ReportSettings(
             title=title if title is not None else defaults.title,
             top=top if top is not None else defaults.top,
+            lang=lang or defaults.lang,
         )
 
 

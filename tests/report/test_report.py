@@ -181,3 +181,20 @@ def test_markdown_and_json(scanned: Scanned) -> None:
     data = json.loads(run("report", "--config", str(scanned.config), "--format", "json").output)
     assert data["title"] == "Personuppgifter på filservern"
     assert len(data["top_locations"]) <= 5
+
+
+def test_languages(scanned: Scanned) -> None:
+    from piiscan.report.labels import LABELS
+
+    assert set(LABELS["sv"]) == set(LABELS["en"])
+    swedish = run("report", "--config", str(scanned.config), "--format", "md").output
+    english = run("report", "--config", str(scanned.config), "--format", "md", "--lang", "en")
+    assert "## Nyckeltal" in swedish
+    assert "| 5–10 år | 6 |" in swedish
+    assert "Kundtjänst/\\*\\* äldre än 36 månader" in swedish
+    assert "## Headline figures" in english.output
+    assert "| 5-10 years | 6 |" in english.output
+    assert "Kundtjänst/\\*\\* older than 36 months" in english.output
+    html = render_report(_report(scanned), "html", "en")  # type: ignore[arg-type]
+    assert '<html lang="en">' in html
+    assert "Findings by age of the object" in html

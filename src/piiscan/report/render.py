@@ -9,6 +9,7 @@ nothing outside itself, so it opens from a mail attachment or a file share, and 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -17,8 +18,12 @@ from markupsafe import Markup
 
 from piiscan.report.charts import bar_chart
 from piiscan.report.data import InventoryReport
+from piiscan.report.labels import LABELS, Language
 
-__all__ = ["render_report"]
+__all__ = ["LANGUAGES", "render_report"]
+
+#: The languages a report is written in.
+LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
@@ -66,25 +71,26 @@ def _environment(markdown: bool) -> jinja2.Environment:
     return environment
 
 
-def _charts(report: InventoryReport) -> dict[str, Markup]:
+def _charts(report: InventoryReport, t: Mapping[str, str]) -> dict[str, Markup]:
     """The SVG charts; :func:`bar_chart` escapes every label, so they are safe markup."""
+    ages = [(t.get(label, label), count) for label, count in report.by_age]
     return {
-        "entity": Markup(bar_chart(report.by_entity, title="Findings by entity type")),
-        "folder": Markup(
-            bar_chart(report.by_folder, title="Findings by top folder", colour="#5b8c5a")
-        ),
-        "age": Markup(
-            bar_chart(report.by_age, title="Findings by age of the object", colour="#a5673a")
-        ),
+        "entity": Markup(bar_chart(report.by_entity, title=t["by_entity"])),
+        "folder": Markup(bar_chart(report.by_folder, title=t["by_folder"], colour="#5b8c5a")),
+        "age": Markup(bar_chart(ages, title=t["by_age"], colour="#a5673a")),
     }
 
 
-def render_report(report: InventoryReport, fmt: Literal["html", "md"]) -> str:
+def render_report(
+    report: InventoryReport, fmt: Literal["html", "md"], lang: Language = "sv"
+) -> str:
     """The report as one self-contained HTML page or as Markdown.
 
     :param report: from :func:`piiscan.report.build_report`.
     :param fmt: ``html`` or ``md``.
+    :param lang: ``sv`` (default, as for the register extract) or ``en``.
     """
+    labels = LABELS[lang]
     template = _environment(fmt == "md").get_template(f"report.{fmt}.j2")
-    charts = _charts(report) if fmt == "html" else {}
-    return template.render(report=report, charts=charts)
+    charts = _charts(report, labels) if fmt == "html" else {}
+    return template.render(report=report, charts=charts, t=labels, lang=lang)
