@@ -69,6 +69,7 @@ def scan(
     progress: ProgressCallback | None = None,
     smb_password: str | None = None,
     notice: NoticeCallback | None = None,
+    imap_password: str | None = None,
 ) -> ScanReport:
     """Scan the roots of ``config`` into a new scan of its inventory.
 
@@ -77,8 +78,15 @@ def scan(
     :param notice: called with one-line messages for the person running the scan (a new key
         file was created).
     :param smb_password: SMB password, kept out of ``config`` so it is never stored.
+    :param imap_password: IMAP password (else ``PIISCAN_IMAP_PASSWORD``), likewise.
     :returns: the scan id and totals.
     """
     from piiscan.scan.session import run_scan
 
-    return run_scan(config, progress=progress, smb_password=smb_password, notice=notice)
+    return run_scan(
+        config,
+        progress=progress,
+        smb_password=smb_password,
+        notice=notice,
+        imap_password=imap_password,
+    )

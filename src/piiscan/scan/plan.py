@@ -28,9 +28,11 @@ class Credentials:
 
     :param smb_password: the SMB password (else the URL's or ``PIISCAN_SMB_PASSWORD``); never
         shown in ``repr`` and never compared.
+    :param imap_password: the IMAP password (else ``PIISCAN_IMAP_PASSWORD``); likewise.
     """
 
     smb_password: str | None = field(default=None, repr=False, compare=False)
+    imap_password: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +70,8 @@ def open_roots(config: ScanConfig, credentials: Credentials) -> list[Source]:
             options=config.walk,
             smb_username=config.smb_username,
             smb_password=credentials.smb_password,
+            imap=config.imap,
+            imap_password=credentials.imap_password,
         )
         for root in config.roots
     ]

@@ -123,19 +123,21 @@ def run_scan(
     progress: ProgressCallback | None = None,
     smb_password: str | None = None,
     notice: NoticeCallback | None = None,
+    imap_password: str | None = None,
 ) -> ScanReport:
     """Scan ``config.roots`` into a new scan of the inventory at ``config.inventory``.
 
     :param progress: called in this process after every object with running totals.
     :param notice: called with one-line messages for the person running the scan.
     :param smb_password: the SMB password, kept out of the config so it is never stored.
+    :param imap_password: the IMAP password, likewise.
     :raises PiiscanError: for bad configuration (missing root, unreadable key file,
         mismatched inventory key); objects that fail are rows, not exceptions.
     :raises KeyboardInterrupt: after closing the inventory as ``interrupted`` (Ctrl-C, or
         :class:`Interrupted` for ``SIGTERM`` and ``SIGHUP``).
     """
     registry = load_registry(config.recognizer_dirs)
-    credentials = Credentials(smb_password=smb_password)
+    credentials = Credentials(smb_password=smb_password, imap_password=imap_password)
     sources = open_roots(config, credentials)  # a malformed root fails before the scan starts
     for root in config.roots:
         if "://" not in root and not root.startswith("\\\\") and not Path(root).exists():
