@@ -289,6 +289,31 @@ def cli(log_level: str, log_file: Path | None) -> None:
     envvar="PIISCAN_SMB_PASSWORD",
     help="SMB password; prefer $PIISCAN_SMB_PASSWORD so it stays out of the process list.",
 )
+@click.option("--imap-user", envvar="PIISCAN_IMAP_USER", help="IMAP user [$PIISCAN_IMAP_USER].")
+@click.option(
+    "--imap-password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File whose first line is the IMAP password [else $PIISCAN_IMAP_PASSWORD].",
+)
+@click.option(
+    "--imap-ca-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="PEM certificates to trust for IMAP servers instead of the system's.",
+)
+@click.option(
+    "--imap-insecure", is_flag=True, help="Do not verify IMAP server certificates (still TLS)."
+)
+@click.option(
+    "--imap-allow-plaintext",
+    is_flag=True,
+    help="Allow imap:// without TLS to a server that is not on this machine.",
+)
+@click.option(
+    "--sample-rows",
+    type=click.IntRange(min=1),
+    help="Survey mode: read about N rows of each table (the first ones and a seeded, "
+    "repeatable spread through the rest) [default: every row].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
     "--strict",
@@ -323,11 +348,18 @@ def scan(
     recognizer_dirs: tuple[Path, ...],
     smb_user: str | None,
     smb_password: str | None,
+    imap_user: str | None,
+    imap_password_file: Path | None,
+    imap_ca_file: Path | None,
+    imap_insecure: bool,
+    imap_allow_plaintext: bool,
+    sample_rows: int | None,
     quiet: bool,
     strict: bool,
     fail_on_new: bool,
 ) -> None:
-    """Scan ROOT... (paths or smb://[user@]host[:port]/share/path URLs) into the inventory.
+    """Scan ROOT... (paths, smb://[user@]host[:port]/share/path or imaps://user@host/INBOX
+    URLs) into the inventory.
 
     Example: piiscan scan fixtures/share --inventory inventory
 
@@ -335,7 +367,15 @@ def scan(
     """
     from piiscan.api import scan as run
     from piiscan.configfile import ConfigFile, load_config_file
+    from piiscan.sources.imap import ImapOptions, read_password_file
 
+    imap_password = read_password_file(imap_password_file) if imap_password_file else None
+    imap = ImapOptions(
+        username=imap_user,
+        ca_file=imap_ca_file,
+        insecure=imap_insecure,
+        allow_plaintext=imap_allow_plaintext,
+    )
     settings = load_config_file(config_file) if config_file else ConfigFile(path=Path("."))
     if config_file is None and not roots:
         raise click.UsageError("Missing argument 'ROOTS...': name them, or pass --config FILE")
@@ -358,6 +398,8 @@ def scan(
         person_model=person_model,
         recognizer_dirs=recognizer_dirs,
         smb_user=smb_user,
+        imap=imap,
+        sample_rows=sample_rows,
     )
     bar = None
     if not quiet and sys.stderr.isatty():
@@ -379,7 +421,13 @@ def scan(
         click.echo(_printable(f"piiscan: {message}"), err=True)
 
     try:
-        report = run(config, progress=on_progress, smb_password=smb_password, notice=on_notice)
+        report = run(
+            config,
+            progress=on_progress,
+            smb_password=smb_password,
+            notice=on_notice,
+            imap_password=imap_password,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -452,6 +500,14 @@ def _dismissed_shown(
 
 
 _table_command(
+    "columns",
+    "Print the column profiles of a scan: per table, column and entity type of every tabular "
+    "source (dumps, SQLite, Parquet, CSV, spreadsheets), the rows scanned and the rows and "
+    "share holding that type. No values.\n\n"
+    "Example: piiscan columns --inventory inventory --format csv",
+)
+
+_table_command(
     "findings",
     "Print the findings of a scan (no raw values: masked previews and value keys).\n\n"
     "Example: piiscan findings --inventory inventory --format csv",
@@ -489,6 +545,18 @@ def summary(inventory: Path, scan_id: str | None, include_open: bool, fmt: str) 
                         {"root": r, "folder": f, "findings": n}
                         for r, f, n in result.findings_by_folder
                     ],
+                    "top_columns": [
+                        {
+                            "path": p,
+                            "member": m,
+                            "table": t,
+                            "column": c,
+                            "entity_type": e,
+                            "rows_matched": k,
+                            "rows_scanned": n,
+                        }
+                        for p, m, t, c, e, k, n in result.top_columns
+                    ],  # fmt: skip
                 },
                 indent=2,
             )
@@ -504,6 +572,14 @@ def summary(inventory: Path, scan_id: str | None, include_open: bool, fmt: str) 
     click.echo("\nfindings by top-level folder:")
     for root, folder, count in result.findings_by_folder:
         click.echo(_printable(f"  {root} :: {folder:<30} {count:>8}"))
+    if result.top_columns:
+        click.echo("\ntop columns (rows holding the type / rows scanned):")
+        for path, member, table, column, entity, matched, scanned in result.top_columns:
+            where = ".".join(part for part in (table, column) if part)
+            inside = f"!/{member}" if member else ""
+            share = 100.0 * matched / scanned if scanned else 0.0
+            click.echo(_printable(f"  {path}{inside} :: {where:<30} {entity:<24} "
+                                  f"{matched:>8}/{scanned:<8} {share:5.1f} %"))  # fmt: skip
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from piiscan.extractors.base import Limits
 from piiscan.known import KnownValues
+from piiscan.sources.imap import ImapOptions
 from piiscan.sources.select import WalkOptions
 
 _Settings = TypeVar("_Settings", WalkOptions, Limits, "EngineConfig")
@@ -57,6 +58,8 @@ class ScanConfig:
     :param recognizer_dirs: an organisation's own catalogue directories.
     :param smb_username: SMB user name (the password comes from the environment or a prompt
         and is never part of the config, so it never reaches the inventory or a config hash).
+    :param imap: how IMAP roots are reached (user, certificates); the password is never
+        part of the config.
     :param part_objects: the inventory gets a part (a file per table) every this many objects;
         what a killed scan loses is at most the objects since its last part.
     :param part_seconds: ... and at the first object after this many seconds.
@@ -74,6 +77,7 @@ class ScanConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
     recognizer_dirs: tuple[Path, ...] = ()
     smb_username: str | None = None
+    imap: ImapOptions = field(default_factory=lambda: ImapOptions())
     part_objects: int = 10_000
     part_seconds: float = 60.0
     known_values: KnownValues = field(default_factory=KnownValues)
@@ -100,6 +104,8 @@ class ScanConfig:
         person_model: str | None = None,
         recognizer_dirs: Sequence[Path] = (),
         smb_user: str | None = None,
+        imap: ImapOptions | None = None,
+        sample_rows: int | None = None,
     ) -> ScanConfig:
         """A config from the options of ``piiscan scan``; ``None`` keeps a setting's default.
 
@@ -127,6 +133,7 @@ class ScanConfig:
             max_depth=max_depth,
             max_expansion_ratio=max_ratio,
             max_object_seconds=max_seconds,
+            sample_rows=sample_rows,
         )
         engine = _with(
             EngineConfig(),
@@ -145,6 +152,7 @@ class ScanConfig:
             engine=engine,
             recognizer_dirs=tuple(recognizer_dirs),
             smb_username=smb_user,
+            imap=imap or ImapOptions(),
         )
 
     def fingerprint(self) -> str:

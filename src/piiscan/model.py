@@ -57,6 +57,81 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TableRows(Segment):
+    """A note a tabular extractor yields after a table's rows: how many it read. No text.
+
+    It is a :class:`Segment` with empty text, so code that reads only segments passes over it;
+    the scan hands it to :class:`piiscan.scan.columns.ColumnCounter`, never to the engine.
+
+    :param table: the table as named in its segments' locators (``public.kunder``; ``""`` for
+        the one table of a Parquet file).
+    :param rows_read: rows read, NULL-only rows included.
+    :param rows_total: rows the table holds, when known (a sample read through, a row count).
+    :param sample_rows: the ``--sample-rows`` asked for, when only a sample was read;
+        ``None`` when every row was read.
+    """
+
+    table: str
+    rows_read: int
+    rows_total: int | None = None
+    sample_rows: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        table: str,
+        rows_read: int,
+        *,
+        rows_total: int | None = None,
+        sample_rows: int | None = None,
+    ) -> TableRows:
+        """The note of ``table``, located ``table=<name>``."""
+        from piiscan.locator import join
+
+        locator = join([("table", table)]) if table else ""
+        return cls(
+            text="",
+            locator=locator,
+            table=table,
+            rows_read=rows_read,
+            rows_total=rows_total,
+            sample_rows=sample_rows,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnProfile:
+    """How many rows of one column of one table hold one entity type (``columns`` table).
+
+    :param table: ``schema.table`` of a dump, a sheet's name, ``""`` for a CSV or Parquet file.
+    :param column: the column's name (a header, else its number or letter).
+    :param entity_type: e.g. ``SE_PERSONNUMMER``.
+    :param rows_scanned: rows of the table read.
+    :param rows_matched: rows whose value in this column held this entity type.
+    :param rows_total: rows the table holds, when known.
+    :param sample_rows: the ``--sample-rows`` asked for, when only a sample was read.
+    """
+
+    table: str
+    column: str
+    entity_type: str
+    rows_scanned: int
+    rows_matched: int
+    rows_total: int | None = None
+    sample_rows: int | None = None
+
+    @property
+    def sampled(self) -> bool:
+        """Whether only a sample of the table was read."""
+        return self.sample_rows is not None
+
+    @property
+    def share_matched(self) -> float:
+        """``rows_matched / rows_scanned`` (0 for no rows)."""
+        return self.rows_matched / self.rows_scanned if self.rows_scanned else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     """One piece of personal data found in a text.
 
@@ -165,3 +240,4 @@ class ObjectResult:
     findings: tuple[FindingRecord, ...] = ()
     #: Findings of the organisation's own values (:mod:`piiscan.known`), counted, not kept.
     known_values: int = 0
+    columns: tuple[ColumnProfile, ...] = ()

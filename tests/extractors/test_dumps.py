@@ -3,9 +3,11 @@ tables, columns and rows; and the SQL pieces underneath, as tables."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,7 +32,7 @@ from piiscan.extractors.dumps.sql import (
 from piiscan.inventory import Inventory
 from piiscan.keys import Keyer, load_or_create_key
 from piiscan.locator import Locator
-from piiscan.model import Segment
+from piiscan.model import Segment, TableRows
 from piiscan.subject import SubjectIdentifiers, lookup_subject
 from piiscan.validators.email import validate_email
 from piiscan.validators.personnummer import validate_personnummer, validate_samordningsnummer
@@ -57,7 +59,8 @@ def normalized(entity: str, value: str) -> str:
 
 def segments(path: Path) -> list[Segment]:
     _, items = extract(Blob.from_path(path), Limits())
-    return [item for item in items if isinstance(item, Segment)]
+    # TableRows notes (a table's row count) are segments without text: not values.
+    return [item for item in items if isinstance(item, Segment) and not isinstance(item, TableRows)]
 
 
 def scan_folder(folder: Path, base: Path) -> tuple[Path, Keyer]:
@@ -292,3 +295,91 @@ def test_row_locators_round_trip_and_name_their_names(
         ("row", row),
     )
     assert segment.names == (table, column, *key)
+
+
+# -- row counts and --sample-rows ---------------------------------------------------------
+
+
+def notes(path: Path, limits: Limits | None = None) -> list[TableRows]:
+    _, items = extract(Blob.from_path(path), limits or Limits())
+    return [item for item in items if isinstance(item, TableRows)]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_each_table_ends_with_its_row_count(name: str) -> None:
+    counted = {note.table: note for note in notes(DUMPS / name)}
+    kunder = "kunder" if name in ("kunder.sqlite", "butik_mariadb.sql") else "public.kunder"
+    if name == "butik_mariadb.sql":
+        kunder = next(t for t in counted if t.endswith("kunder"))
+    note = counted[kunder]
+    assert note.rows_read == note.rows_total >= 3
+    assert note.sample_rows is None
+
+
+def _pg_copy_dump(rows: int) -> bytes:
+    lines = [
+        "CREATE TABLE public.t (\n    id integer NOT NULL,\n    pnr text\n);\n",
+        "COPY public.t (id, pnr) FROM stdin;\n",
+        *(f"{n}\tv{n}\n" for n in range(1, rows + 1)),
+        "\\.\n",
+        "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n",
+    ]
+    return "".join(lines).encode()
+
+
+def _mysql_dump(rows: int) -> bytes:
+    head = "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `pnr` varchar(20),\n  PRIMARY KEY (`id`)\n);\n"
+    inserts = []
+    for start in range(1, rows + 1, 100):  # extended inserts of 100 rows, as mysqldump does
+        values = ",".join(f"({n},'v{n}')" for n in range(start, min(start + 100, rows + 1)))
+        inserts.append(f"INSERT INTO `t` VALUES {values};\n")
+    return (head + "".join(inserts)).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("t.sql", _pg_copy_dump(5000)), ("m.sql", _mysql_dump(5000))],
+    ids=["pg-copy", "mysql-inserts"],
+)
+def test_a_sampled_dump_reads_the_first_rows_and_a_repeatable_spread(
+    name: str, data: bytes
+) -> None:
+    limits = Limits(sample_rows=100)
+
+    def sample() -> tuple[list[int], list[TableRows]]:
+        _, items = extract(Blob.from_bytes(name, data), limits)
+        got = list(items)
+        numbers = [int(s.text[1:]) for s in got if s.text.startswith("v")]
+        return numbers, [item for item in got if isinstance(item, TableRows)]
+
+    numbers, counted = sample()
+    assert counted == [TableRows.of(counted[0].table, 100, rows_total=5000, sample_rows=100)]
+    assert numbers[:50] == list(range(1, 51))
+    spread = numbers[50:]
+    assert len(spread) == 50 and spread == sorted(set(spread)) and spread[0] > 50
+    assert spread[-1] > 2500
+    assert sample()[0] == numbers  # seeded: the same rows every time
+
+
+def test_a_sampled_sqlite_table_seeks_by_rowid(tmp_path: Path) -> None:
+    path = tmp_path / "stor.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, pnr TEXT)")
+        db.execute("CREATE TABLE liten (id INTEGER PRIMARY KEY, pnr TEXT)")
+        db.executemany("INSERT INTO t VALUES (?, ?)", [(n, f"v{n}") for n in range(1, 5001)])
+        db.executemany("INSERT INTO liten VALUES (?, ?)", [(n, f"v{n}") for n in range(1, 4)])
+        db.commit()
+    limits = Limits(sample_rows=100)
+    _, items = extract(Blob.from_path(path), limits)
+    got = list(items)
+    counted = [item for item in got if isinstance(item, TableRows)]
+    assert counted == [
+        TableRows.of("liten", 3, rows_total=3),
+        TableRows.of("t", 100, rows_total=5000, sample_rows=100),
+    ]
+    rows = [s.locator for s in got if s.text.startswith("v") and "table=t/" in s.locator]
+    keys = [int(locator.rsplit(":", 1)[1]) for locator in rows]
+    assert keys[:50] == list(range(1, 51))
+    assert len(keys) == 100 and keys == sorted(set(keys)) and keys[-1] > 2500
+    again = [s.locator for s in extract(Blob.from_path(path), limits)[1] if s.text]
+    assert [s.locator for s in got if s.text] == again

@@ -11,6 +11,7 @@ import pytest
 from piiscan.errors import ExtractionError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.parquet import extract_parquet, scanned_columns
+from piiscan.model import Segment, TableRows
 
 
 def _parquet(table: pa.Table, **options: object) -> bytes:
@@ -38,7 +39,7 @@ def test_scanned_columns() -> None:
 
 def test_values_with_row_and_column() -> None:
     blob = Blob.from_bytes("k.parquet", _parquet(TABLE))
-    assert [(s.text, s.locator, s.context) for s in extract_parquet(blob, Limits())] == [
+    assert [(s.text, s.locator, s.context) for s in _values(blob)] == [
         # Names are data: each column's name first.
         ("namn", "column=namn/name", ()),
         ("personnummer", "column=personnummer/name", ()),
@@ -58,7 +59,7 @@ def test_row_numbers_run_across_batches_and_row_groups() -> None:
     rows = 40_000
     table = pa.table({"nr": [f"n{n}" for n in range(1, rows + 1)]})
     blob = Blob.from_bytes("big.parquet", _parquet(table, row_group_size=7_000))
-    segments = list(extract_parquet(blob, Limits()))[1:]  # after the column's name
+    segments = _values(blob)[1:]  # after the column's name
     assert len(segments) == rows
     assert all(s.locator == f"row={s.text[1:]}/column=nr" for s in segments)
 
@@ -76,3 +77,38 @@ def test_no_text_columns() -> None:
 def test_malformed(data: bytes) -> None:
     with pytest.raises(ExtractionError, match="malformed Parquet"):
         list(extract_parquet(Blob.from_bytes("bad.parquet", data), Limits()))
+
+
+def _values(blob: Blob, limits: Limits | None = None) -> list[Segment]:
+    """The value segments, without the file's TableRows note."""
+    items = extract_parquet(blob, limits or Limits())
+    return [item for item in items if not isinstance(item, TableRows)]
+
+
+def test_the_file_ends_with_its_row_count() -> None:
+    items = list(extract_parquet(Blob.from_bytes("k.parquet", _parquet(TABLE)), Limits()))
+    assert items[-1] == TableRows.of("", 3, rows_total=3)
+
+
+def test_a_sample_is_the_first_rows_and_a_repeatable_spread_by_row_group() -> None:
+    rows = 40_000
+    table = pa.table({"nr": [f"n{n}" for n in range(1, rows + 1)]})
+    blob = Blob.from_bytes("big.parquet", _parquet(table, row_group_size=7_000))
+    limits = Limits(sample_rows=100)
+    items = list(extract_parquet(blob, limits))
+    assert items[-1] == TableRows.of("", 100, rows_total=rows, sample_rows=100)
+    values = [s for s in items[:-1] if s.text[1:].isdigit()]  # not the column's name
+    numbers = [int(s.text[1:]) for s in values]
+    assert numbers[:50] == list(range(1, 51))
+    spread = numbers[50:]
+    assert len(spread) == 50 and spread == sorted(set(spread)) and spread[0] > 50
+    assert spread[-1] > rows // 2  # through the whole file, not just after the head
+    assert all(s.locator == f"row={s.text[1:]}/column=nr" for s in values)
+    assert [s.text for s in _values(blob, limits)] == [s.text for s in items[:-1]]  # seeded
+
+
+def test_a_table_smaller_than_the_sample_is_read_whole() -> None:
+    items = list(
+        extract_parquet(Blob.from_bytes("k.parquet", _parquet(TABLE)), Limits(sample_rows=5))
+    )
+    assert items[-1] == TableRows.of("", 3, rows_total=3)

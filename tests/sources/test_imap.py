@@ -106,14 +106,13 @@ def test_decode_folder_name(raw: str, text: str) -> None:
 
 def test_password_never_shown_nor_pickled(tmp_path: Path) -> None:
     secret = "Hemligt-lösen-42"
-    source = ImapSource.from_url(
-        "imaps://anna@mail.exempel.se/INBOX", password=secret, environ={}
-    )
+    source = ImapSource.from_url("imaps://anna@mail.exempel.se/INBOX", password=secret, environ={})
     assert secret not in repr(source)
     assert secret.encode() not in pickle.dumps(source)
     assert pickle.loads(pickle.dumps(source)).password is None
     env = ImapSource.from_url(
-        "imaps://mail.exempel.se/", environ={"PIISCAN_IMAP_USER": "bo", "PIISCAN_IMAP_PASSWORD": "x"}
+        "imaps://mail.exempel.se/",
+        environ={"PIISCAN_IMAP_USER": "bo", "PIISCAN_IMAP_PASSWORD": "x"},
     )
     assert (env.username, env.password) == ("bo", "x")
     file = tmp_path / "pw"

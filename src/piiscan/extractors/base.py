@@ -39,6 +39,9 @@ class Limits:
     # Wall time for one file with everything inside it; 0 turns the limit off. Ten minutes
     # reads a 512 MB text file at the engine's slowest (about 1 MB/s on dense business text).
     max_object_seconds: float = 600.0
+    # Survey mode: read about this many rows of each table (the first ones and a seeded,
+    # repeatable spread through the rest where the format allows); 0 reads every row.
+    sample_rows: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from piiscan.inventory.layout import Layout
 from piiscan.inventory.reader import Inventory, ScanInfo, Summary, rows_as_dicts, top_folder
 from piiscan.inventory.schema import (
+    COLUMNS_SCHEMA,
     FINDINGS_SCHEMA,
     OBJECTS_SCHEMA,
     SCANS_SCHEMA,
@@ -20,6 +21,7 @@ from piiscan.inventory.schema import (
 from piiscan.inventory.writer import InventoryWriter, check_inventory_key, new_scan_id
 
 __all__ = [
+    "COLUMNS_SCHEMA",
     "FINDINGS_SCHEMA",
     "OBJECTS_SCHEMA",
     "SCANS_SCHEMA",

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from piiscan.errors import InventoryError
 from piiscan.inventory.layout import Layout
 from piiscan.inventory.schema import (
+    COLUMNS_SCHEMA,
     FINDINGS_SCHEMA,
     META_SCHEMA_VERSION,
     OBJECTS_SCHEMA,
@@ -54,9 +55,10 @@ _SCHEMAS: Mapping[str, pa.Schema] = {
     "scans": SCANS_SCHEMA,
     "objects": OBJECTS_SCHEMA,
     "findings": FINDINGS_SCHEMA,
+    "columns": COLUMNS_SCHEMA,
 }
 
-__all__ = ["Inventory", "ScanInfo", "Summary", "rows_as_dicts", "top_folder"]
+__all__ = ["TOP_COLUMNS", "Inventory", "ScanInfo", "Summary", "rows_as_dicts", "top_folder"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +114,9 @@ class Summary:
     :param findings_by_entity: ``(entity_type, count)`` pairs.
     :param findings_by_folder: ``(root, folder, count)`` triples, where ``folder`` is the first
         component of ``path``, or ``"."`` for files directly in the root.
+    :param top_columns: the columns of tabular sources that hold the most rows of one entity
+        type (at most :data:`TOP_COLUMNS`), as ``(path, member, table, column, entity_type,
+        rows_matched, rows_scanned)``, by rows matched, then share.
     """
 
     scan_id: str
@@ -120,6 +125,11 @@ class Summary:
     objects_by_status: tuple[tuple[str, int], ...]
     findings_by_entity: tuple[tuple[str, int], ...]
     findings_by_folder: tuple[tuple[str, str, int], ...]
+    top_columns: tuple[tuple[str, str, str, str, str, int, int], ...] = ()
+
+
+#: How many columns :meth:`Inventory.summary` lists.
+TOP_COLUMNS: Final = 10
 
 
 def top_folder(path: str) -> str:
@@ -205,8 +215,8 @@ class Inventory:
 
     def _parts(self, name: TableName, scan_id: str) -> list[Path]:
         paths = self.layout.parts(name, scan_id)
-        if name == "findings" and paths != [self.layout.legacy_file(name, scan_id)]:
-            # A findings part counts once its objects part is there (renamed second).
+        if name in ("findings", "columns") and paths != [self.layout.legacy_file(name, scan_id)]:
+            # A findings or columns part counts once its objects part is there (renamed last).
             objects = {path.name for path in self.layout.parts("objects", scan_id)}
             paths = [path for path in paths if path.name in objects]
         return paths
@@ -386,6 +396,19 @@ class Inventory:
         # Parts are stored sorted by value key (for lookups); people read them by place.
         return table.sort_by([(column, "ascending") for column in _PLACE_ORDER])
 
+    def columns(self, scan_id: str | None = None) -> pa.Table:
+        """The ``columns`` rows of one scan (column profiles of tabular sources), by place.
+
+        A scan made before piiscan had the table has none: the table is then empty.
+
+        :param scan_id: the scan; the latest when ``None``.
+        :raises InventoryError: if there is no such scan or its files cannot be read.
+        """
+        info = self._info(scan_id)
+        table = self._read_parts("columns", info.scan_id)
+        order = ("root", "path", "member", "table", "column", "entity_type")
+        return table.sort_by([(column, "ascending") for column in order])
+
     def findings_of_scans(
         self,
         scan_ids: Collection[str],
@@ -447,6 +470,14 @@ class Inventory:
                 findings["root"].to_pylist(), findings["path"].to_pylist(), strict=True
             )
         )
+        profiles = self.columns(resolved).to_pylist()
+        profiles.sort(key=lambda row: (-row["rows_matched"], -row["share_matched"], row["path"],
+                                       row["member"], row["table"], row["column"]))  # fmt: skip
+        top = tuple(
+            (row["path"], row["member"], row["table"], row["column"], row["entity_type"],
+             row["rows_matched"], row["rows_scanned"])
+            for row in profiles[:TOP_COLUMNS]
+        )  # fmt: skip
         return Summary(
             scan_id=resolved,
             objects=objects.num_rows,
@@ -459,6 +490,7 @@ class Inventory:
                     by_folder.items(), key=lambda item: (-item[1], item[0])
                 )
             ),
+            top_columns=top,
         )
 
 

@@ -7,7 +7,11 @@ An inventory is a directory with one sub-directory per table (where each file li
       scans/<scan_id>.parquet          one row: what was scanned, when, how, with which key
       objects/<scan_id>/part-*.parquet one row per object visited, also skipped and failed ones
       findings/<scan_id>/part-*.parquet one row per finding; never a raw value
+      columns/<scan_id>/part-*.parquet  one row per (object, table, column, entity type) of
+                                        tabular sources: how many rows hold that type
 
+A table added later is not a version change either: ``columns`` came with piiscan 0.2, and an
+inventory written before it simply has none (readers return an empty table).
 The file layout is not part of the schema version: parts hold the same columns as the single
 files per scan that inventories held before them.
 
@@ -32,6 +36,7 @@ import pyarrow as pa
 from piiscan.errors import InventoryError
 
 __all__ = [
+    "COLUMNS_SCHEMA",
     "FINDINGS_SCHEMA",
     "META_KEY_FINGERPRINT",
     "META_SCHEMA_VERSION",
@@ -62,12 +67,12 @@ META_SCHEMA_VERSION: Final = b"piiscan.schema_version"
 META_KEY_FINGERPRINT: Final = b"piiscan.key_fingerprint"
 META_TABLE: Final = b"piiscan.table"
 
-TableName = Literal["scans", "objects", "findings"]
+TableName = Literal["scans", "objects", "findings", "columns"]
 ScanStatus = Literal["complete", "interrupted"]
 
 #: The tables, in the order the writer renames them into place (``scans`` last: a scan exists
 #: for readers once its ``scans`` file exists).
-TABLES: Final[tuple[TableName, ...]] = ("findings", "objects", "scans")
+TABLES: Final[tuple[TableName, ...]] = ("findings", "columns", "objects", "scans")
 SCAN_STATUSES: Final[tuple[ScanStatus, ...]] = ("complete", "interrupted")
 #: The status in the row a scan writes when it starts (``scans/open/``); the closed row says
 #: ``complete`` or ``interrupted``. A reader that finds only the open row (asked to show open
@@ -174,8 +179,42 @@ FINDINGS_SCHEMA: Final = pa.schema(
     ]
 )
 
+#: One row per (object, table, column, entity type) of a tabular source (dumps, SQLite,
+#: Parquet, CSV, spreadsheets): how much of the column holds that type. No value, no row key.
+#:
+#: - ``root``, ``path``, ``member``: the object, as in ``objects``.
+#: - ``table``: ``schema.table`` in a dump or database, the sheet of a spreadsheet, ``""`` for
+#:   a CSV or Parquet file (one table). ``column``: its name (a header, else its number or
+#:   letter).
+#: - ``rows_scanned``: rows of the table read; ``rows_matched``: rows whose value in the column
+#:   held a finding of ``entity_type``; ``share_matched``: the one over the other (0 to 1).
+#: - ``sampled``: only a sample of the table was read (``--sample-rows``); then
+#:   ``sample_rows`` is the N asked for. ``rows_total``: rows the table holds, when known.
+COLUMNS_SCHEMA: Final = pa.schema(
+    [
+        _required("scan_id", pa.string()),
+        _required("root", pa.string()),
+        _required("path", pa.string()),
+        _required("member", pa.string()),
+        _required("table", pa.string()),
+        _required("column", pa.string()),
+        _required("entity_type", pa.string()),
+        _required("rows_scanned", pa.int64()),
+        _required("rows_matched", pa.int64()),
+        _required("share_matched", pa.float64()),
+        _required("sampled", pa.bool_()),
+        pa.field("sample_rows", pa.int64(), nullable=True),
+        pa.field("rows_total", pa.int64(), nullable=True),
+    ]
+)
+
 _SCHEMAS: Final[Mapping[str, pa.Schema]] = MappingProxyType(
-    {"scans": SCANS_SCHEMA, "objects": OBJECTS_SCHEMA, "findings": FINDINGS_SCHEMA}
+    {
+        "scans": SCANS_SCHEMA,
+        "objects": OBJECTS_SCHEMA,
+        "findings": FINDINGS_SCHEMA,
+        "columns": COLUMNS_SCHEMA,
+    }
 )
 
 #: An upgrade step: given the table name and a table of version ``n``, return it at ``n + 1``.
@@ -197,7 +236,7 @@ UPGRADES: Final[Mapping[int, Upgrade]] = MappingProxyType({1: _add_known_values}
 def schema_for(table: TableName, *, key_fingerprint: str) -> pa.Schema:
     """The schema of ``table`` with the file metadata every inventory file carries.
 
-    :param table: ``scans``, ``objects`` or ``findings``.
+    :param table: ``scans``, ``objects``, ``findings`` or ``columns``.
     :param key_fingerprint: fingerprint of the key behind the value keys.
     """
     return _SCHEMAS[table].with_metadata(

@@ -293,7 +293,9 @@ class InventoryWriter:
         self._part_objects = part_objects
         self._part_seconds = part_seconds
         self._schemas = {name: schema_for(name, key_fingerprint=key_fingerprint) for name in TABLES}
-        self._rows = {name: _Rows(self._schemas[name]) for name in ("objects", "findings")}
+        self._rows = {
+            name: _Rows(self._schemas[name]) for name in ("objects", "findings", "columns")
+        }
         self._objects = 0
         self._findings = 0
         self._errors = 0
@@ -403,6 +405,21 @@ class InventoryWriter:
                     "flags": list(record.flags),
                 }
             )
+        for profile in result.columns:
+            self._rows["columns"].append(
+                {
+                    **where,
+                    "table": profile.table,
+                    "column": profile.column,
+                    "entity_type": profile.entity_type,
+                    "rows_scanned": profile.rows_scanned,
+                    "rows_matched": profile.rows_matched,
+                    "share_matched": profile.share_matched,
+                    "sampled": profile.sampled,
+                    "sample_rows": profile.sample_rows,
+                    "rows_total": profile.rows_total,
+                }
+            )
         if (
             self._rows["objects"].count >= self._part_objects
             or findings.count >= self._row_group_rows
@@ -433,7 +450,7 @@ class InventoryWriter:
     def _write_next_part(self) -> None:
         number = self._parts + 1
         # Findings first: an objects part never names findings that are not on disk.
-        for name in ("findings", "objects"):
+        for name in ("findings", "columns", "objects"):
             table = self._rows[name].take(name)
             row_group_rows = self._row_group_rows
             if name == "findings":
@@ -452,7 +469,10 @@ class InventoryWriter:
         log.debug("part %d of scan %s written: %d objects so far", number, self.scan_id,
                   self._objects)  # fmt: skip
         _sync_directories(
-            [self.layout.part_folder(name, self.scan_id) for name in ("findings", "objects")]
+            [
+                self.layout.part_folder(name, self.scan_id)
+                for name in ("findings", "columns", "objects")
+            ]
         )
 
     def _write_scan_row(self, path: Path, status: str, finished: datetime) -> None:

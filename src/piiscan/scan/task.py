@@ -37,6 +37,7 @@ from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.keys import Keyer
 from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
 from piiscan.plugins import load_registry
+from piiscan.scan.columns import ColumnCounter
 from piiscan.scan.names import NameMasks, as_read, scan_names
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots
 from piiscan.sources import Source
@@ -320,6 +321,7 @@ def _scan_blob(
     # cannot be read (piiscan.scan.names). The member chain is the ``member`` column, not
     # part of the locator.
     names = NameMasks(context.engine.analyze)
+    columns = ColumnCounter()
     try:
         records.extend(_name_records(ref, context))
         content_hash = _content_hash(blob, context.keyer)
@@ -331,12 +333,16 @@ def _scan_blob(
                 child = ref.child(item.name)
                 _scan_blob(item.blob, child, item.blob.size, item.mtime, context, results)
                 continue
+            if columns.note(item):  # a table's row count: no text
+                continue
             locator = names.locator(item)
+            found = list(context.engine.analyze_segment(as_read(item)))
+            columns.add(item, found)
             records.extend(
                 FindingRecord.from_finding(
                     names.finding(finding, item), locator=locator, keyer=context.keyer
                 )
-                for finding in context.engine.analyze_segment(as_read(item))
+                for finding in found
             )
     except ExtractionError as exc:
         status, reason = Status(exc.status), str(exc)
@@ -361,6 +367,7 @@ def _scan_blob(
             content_hash=content_hash,
             duration=time.perf_counter() - started,
             findings=tuple(records),
+            columns=columns.profiles(),
         )
     )
     if timed_out and ref.members:

@@ -87,7 +87,6 @@ def open_source(
         )
     else:
         raise ConfigError(
-            f"unsupported root URL scheme: {scheme.group(1)}:// "
-            "(use smb://, imaps:// or a path)"
+            f"unsupported root URL scheme: {scheme.group(1)}:// (use smb://, imaps:// or a path)"
         )
     return source

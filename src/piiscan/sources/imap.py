@@ -71,7 +71,9 @@ ENV_PASSWORD = "PIISCAN_IMAP_PASSWORD"
 PORTS = {"imaps": 993, "imap": 143}
 TIMEOUT_SECONDS = 60.0
 
-_LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\)\s+(?P<delimiter>"(?:[^"\\]|\\.)*"|NIL)\s+(?P<name>.*)')
+_LIST_LINE = re.compile(
+    rb'\((?P<flags>[^)]*)\)\s+(?P<delimiter>"(?:[^"\\]|\\.)*"|NIL)\s+(?P<name>.*)'
+)
 _SIZE = re.compile(rb"RFC822\.SIZE\s+(\d+)")
 _UID = re.compile(rb"UID\s+(\d+)")
 
@@ -215,7 +217,9 @@ def _encode_folder_name(text: str) -> str:
     def flush() -> None:
         if pending:
             data = "".join(pending).encode("utf-16-be")
-            out.append("&" + base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ",") + "-")
+            out.append(
+                "&" + base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ",") + "-"
+            )
             pending.clear()
 
     for char in text:
@@ -449,8 +453,10 @@ class ImapSource:
         if wanted is None:
             return folders
         for folder in folders:
-            if folder.path == wanted or folder.raw == wanted or (
-                wanted.upper() == "INBOX" and folder.raw.upper() == "INBOX"
+            if (
+                folder.path == wanted
+                or folder.raw == wanted
+                or (wanted.upper() == "INBOX" and folder.raw.upper() == "INBOX")
             ):
                 return [folder]
         raise SourceError(f"root does not exist: no folder {_encode_folder_name(wanted)!r} "

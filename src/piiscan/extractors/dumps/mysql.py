@@ -16,12 +16,12 @@ from typing import Final
 from piiscan.errors import ExtractionError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.dumps.sql import (
+    RowSampler,
     Statements,
     TableShape,
     TextBudget,
     parse_create_table,
     parse_tuples,
-    row_segments,
     shape_of,
     unquote_name,
 )
@@ -44,8 +44,20 @@ def extract_mysql_dump(blob: Blob, limits: Limits) -> Iterator[Segment]:
     :raises ExtractionError: a statement is malformed or the dump ends inside one.
     """
     budget = TextBudget(limits)
+    sampler = RowSampler(limits)
+    try:
+        for segment in _segments(blob, sampler):
+            yield budget.spend(segment)
+    except ExtractionError:
+        for segment in sampler.finish():  # the rows sampled before the failure
+            yield budget.spend(segment)
+        raise
+    for segment in sampler.finish():
+        yield budget.spend(segment)
+
+
+def _segments(blob: Blob, sampler: RowSampler) -> Iterator[Segment]:
     shapes: dict[str, TableShape] = {}
-    rows_seen: dict[str, int] = {}
     statements = Statements("mysql")
     _, pieces = read_text(blob)
     for line in iter_lines(pieces):
@@ -67,8 +79,6 @@ def extract_mysql_dump(blob: Blob, limits: Limits) -> Iterator[Segment]:
         )
         values = statement[insert.end() :].rstrip().removesuffix(";")
         for row in parse_tuples(values, "mysql"):
-            number = rows_seen[name] = rows_seen.get(name, 0) + 1
-            for segment in row_segments(table, columns, number, row):
-                yield budget.spend(segment)
+            yield from sampler.row(table, columns, lambda row=row: row)  # type: ignore[misc]
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")

@@ -30,6 +30,7 @@ from piiscan.errors import ExtractionError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.dumps.sql import (
     BINARY,
+    RowSampler,
     SqlValue,
     Statements,
     TableShape,
@@ -37,7 +38,6 @@ from piiscan.extractors.dumps.sql import (
     key_columns,
     parse_create_table,
     parse_tuples,
-    row_segments,
     shape_of,
     unquote_name,
 )
@@ -140,7 +140,21 @@ def _read_ddl(blob: Blob) -> dict[str, TableShape]:
 
 def _read_data(blob: Blob, shapes: dict[str, TableShape], limits: Limits) -> Iterator[Segment]:
     budget = TextBudget(limits)
-    rows_seen: dict[str, int] = {}
+    sampler = RowSampler(limits)
+    try:
+        for segment in _data_segments(blob, shapes, sampler):
+            yield budget.spend(segment)
+    except ExtractionError:
+        for segment in sampler.finish():  # the rows sampled before the cut
+            yield budget.spend(segment)
+        raise
+    for segment in sampler.finish():
+        yield budget.spend(segment)
+
+
+def _data_segments(
+    blob: Blob, shapes: dict[str, TableShape], sampler: RowSampler
+) -> Iterator[Segment]:
     statements = Statements("standard")
     lines = _lines(blob)
     for line in lines:
@@ -148,8 +162,7 @@ def _read_data(blob: Blob, shapes: dict[str, TableShape], limits: Limits) -> Ite
         if copy is not None:
             table = _shape(shapes, copy.group("name"))
             columns = _columns(copy.group("columns"), table)
-            for segment in _copy_block(lines, table, columns, rows_seen):
-                yield budget.spend(segment)
+            yield from _copy_block(lines, table, columns, sampler)
             continue
         statement = statements.feed(line)
         if statement is None:
@@ -161,9 +174,7 @@ def _read_data(blob: Blob, shapes: dict[str, TableShape], limits: Limits) -> Ite
         columns = _columns(insert.group("columns"), table)
         values = statement[insert.end() :].rstrip().removesuffix(";")
         for row in parse_tuples(values, "standard"):
-            number = rows_seen[table.name] = rows_seen.get(table.name, 0) + 1
-            for segment in row_segments(table, columns, number, row):
-                yield budget.spend(segment)
+            yield from sampler.row(table, columns, lambda row=row: row)  # type: ignore[misc]
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")
 
@@ -180,17 +191,20 @@ def _columns(listed: str | None, table: TableShape) -> tuple[str, ...]:
 
 
 def _copy_block(
-    lines: Iterator[str], table: TableShape, columns: tuple[str, ...], rows_seen: dict[str, int]
+    lines: Iterator[str], table: TableShape, columns: tuple[str, ...], sampler: RowSampler
 ) -> Iterator[Segment]:
+    rows = 0
     for line in lines:
         record = line.rstrip("\n").removesuffix("\r") if line.endswith("\n") else line
         if record == "\\.":
             return
-        number = rows_seen[table.name] = rows_seen.get(table.name, 0) + 1
-        values = [_copy_value(field) for field in record.split("\t")]
-        yield from row_segments(table, columns, number, values)
+        rows += 1
+        # Parsed only when the row is read (every row, unless --sample-rows passes it over).
+        yield from sampler.row(
+            table, columns, lambda record=record: [_copy_value(f) for f in record.split("\t")]
+        )
     raise ExtractionError(f"dump ends inside the data of a table (cut short?) after row "
-                          f"{rows_seen.get(table.name, 0)}")  # fmt: skip
+                          f"{rows} of this block")  # fmt: skip
 
 
 def _copy_value(field: str) -> SqlValue:

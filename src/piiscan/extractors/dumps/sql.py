@@ -14,20 +14,22 @@ A value is ``None`` for SQL NULL, :data:`BINARY` for encoded bytes (never scanne
 from __future__ import annotations
 
 import functools
+import random
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from piiscan.errors import ExtractionError, TooLargeError
 from piiscan.extractors.base import Limits
 from piiscan.locator import escape, join
-from piiscan.model import Segment
+from piiscan.model import Segment, TableRows
 
 __all__ = [
     "BINARY",
     "CreatedTable",
     "Dialect",
+    "RowSampler",
     "SqlValue",
     "Statements",
     "TableShape",
@@ -36,6 +38,7 @@ __all__ = [
     "parse_create_table",
     "parse_tuples",
     "row_segments",
+    "sample_rng",
     "shape_of",
     "unquote_name",
 ]
@@ -427,3 +430,90 @@ def _split_top_level(body: str) -> list[str]:
             start = index + 1
     parts.append(body[start:])
     return parts
+
+
+def sample_rng(table: str) -> random.Random:
+    """The random source of one table's sample: seeded by the table's name, so the same dump
+    gives the same sample on every scan and on every machine."""
+    return random.Random(f"piiscan.sample:{table}")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One table's rows while a dump streams past: how many, and the sample kept so far."""
+
+    rows: int = 0
+    kept: list[tuple[int, TableShape, tuple[str, ...], Sequence[SqlValue]]] = field(
+        default_factory=list
+    )
+    rng: random.Random | None = None
+
+
+class RowSampler:
+    """Which rows of a streamed dump are read, and the row count each table ends with.
+
+    Without ``limits.sample_rows`` every row is read. With ``N``, a table's first ``N // 2``
+    rows are read as they come, and a seeded reservoir (:func:`sample_rng`) keeps a uniform
+    sample of ``N - N // 2`` of the rest, read when the table ends: a spread through the
+    whole table, the same on every scan. A row passed over is never parsed (a COPY line) or
+    turned into segments. Memory holds at most the reservoir's rows.
+
+    When a table ends (:meth:`finish`, or another table starts), a
+    :class:`~piiscan.model.TableRows` note follows its rows.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.size = max(0, limits.sample_rows)
+        self.head = self.size - self.size // 2 if self.size else 0
+        self._tables: dict[str, _Pending] = {}
+        self._current: str | None = None
+
+    def row(
+        self,
+        table: TableShape,
+        columns: tuple[str, ...],
+        values: Callable[[], Sequence[SqlValue]],
+    ) -> Iterator[Segment]:
+        """Offer the next row of ``table``; ``values`` parses it only when it is read."""
+        if self._current != table.name:
+            yield from self._switch(table.name)
+        pending = self._tables.setdefault(table.name, _Pending())
+        pending.rows += 1
+        number = pending.rows
+        if not self.size or number <= self.head:
+            yield from row_segments(table, columns, number, values())
+            return
+        room = self.size - self.head
+        if len(pending.kept) < room:
+            pending.kept.append((number, table, columns, values()))
+            return
+        if pending.rng is None:
+            pending.rng = sample_rng(table.name)
+        slot = pending.rng.randrange(number - self.head)
+        if slot < room:
+            pending.kept[slot] = (number, table, columns, values())
+
+    def _switch(self, name: str | None) -> Iterator[Segment]:
+        previous, self._current = self._current, name
+        if previous is not None and previous != name:
+            yield from self._flush(previous)
+
+    def _flush(self, name: str) -> Iterator[Segment]:
+        pending = self._tables.get(name)
+        if pending is None:
+            return
+        for number, table, columns, values in sorted(pending.kept, key=lambda row: row[0]):
+            yield from row_segments(table, columns, number, values)
+        sampled = bool(self.size) and pending.rows > self.size
+        read = min(pending.rows, self.size) if sampled else pending.rows
+        pending.kept = []
+        yield TableRows.of(
+            name,
+            read,
+            rows_total=pending.rows,
+            sample_rows=self.size if sampled else None,
+        )
+
+    def finish(self) -> Iterator[Segment]:
+        """End the dump: the last table's sampled rows and its note."""
+        yield from self._switch(None)
