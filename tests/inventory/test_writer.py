@@ -39,6 +39,7 @@ def finished_files(scan_id: str = SCAN, parts: int = 1) -> list[str]:
     """The files of a closed scan with ``parts`` parts (none for a scan without objects)."""
     numbered = [f"part-{number:06d}.parquet" for number in range(1, parts + 1)]
     return [
+        *(f"columns/{scan_id}/{name}" for name in numbered),
         *(f"findings/{scan_id}/{name}" for name in numbered),
         *(f"objects/{scan_id}/{name}" for name in numbered),
         f"scans/{scan_id}.parquet",
@@ -187,7 +188,7 @@ def test_parts_while_writing(inventory_dir: Path, make_writer: WriterFactory) ->
         assert writer.parts == 1
         writer.add(result("z.txt", record(PNR)))
         during = all_files(inventory_dir)
-        assert during == [*finished_files(parts=1)[:2], f"scans/open/{SCAN}.parquet"]
+        assert during == [*finished_files(parts=1)[:3], f"scans/open/{SCAN}.parquet"]
         # Readers see the scan only when asked, with the rows of its finished parts.
         with pytest.raises(InventoryError, match="no inventory"):
             Inventory(inventory_dir)
@@ -512,10 +513,12 @@ def test_inventory_is_private_by_default(inventory_dir: Path, make_writer: Write
     }
     assert modes == {
         ".": 0o700,
+        "columns": 0o700,
         "findings": 0o700,
         "objects": 0o700,
         "scans": 0o700,
         "scans/open": 0o700,
+        f"columns/{SCAN}": 0o700,
         f"findings/{SCAN}": 0o700,
         f"objects/{SCAN}": 0o700,
         **dict.fromkeys(finished_files(), 0o600),
