@@ -262,6 +262,14 @@ def test_scan_every_folder_reads_and_marks_nothing(
     paths = {json.loads(line)["path"] for line in objects.output.splitlines()}
     assert paths == {"INBOX/1", "INBOX/2", "Kundtjänst/1", "Arkiv/2019/1"}
     assert PNR not in objects.output
+    # An access request finds the person in the live mailbox, message by message.
+    subject = CliRunner().invoke(
+        cli, ["subject", "--inventory", str(tmp_path / "inventory"), "--personnummer", PNR,
+              "--format", "json"], env={"PIISCAN_KEY_FILE": str(tmp_path / "key")},
+    )  # fmt: skip
+    places = {(p["path"], p["record"], p["system"]) for p in json.loads(subject.output)["places"]}
+    assert ("INBOX/1", f"message={MAIL_ID}", "mailbox") in places
+    assert ("Kundtjänst/1", "message=1.eml", "mailbox") in places
 
 
 @pytest.mark.server
