@@ -556,7 +556,7 @@ def summary(inventory: Path, scan_id: str | None, include_open: bool, fmt: str) 
                             "rows_scanned": n,
                         }
                         for p, m, t, c, e, k, n in result.top_columns
-                    ],  # fmt: skip
+                    ],
                 },
                 indent=2,
             )

@@ -328,7 +328,10 @@ def _pg_copy_dump(rows: int) -> bytes:
 
 
 def _mysql_dump(rows: int) -> bytes:
-    head = "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `pnr` varchar(20),\n  PRIMARY KEY (`id`)\n);\n"
+    head = (
+        "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `pnr` varchar(20),\n"
+        "  PRIMARY KEY (`id`)\n);\n"
+    )
     inserts = []
     for start in range(1, rows + 1, 100):  # extended inserts of 100 rows, as mysqldump does
         values = ",".join(f"({n},'v{n}')" for n in range(start, min(start + 100, rows + 1)))
@@ -356,7 +359,9 @@ def test_a_sampled_dump_reads_the_first_rows_and_a_repeatable_spread(
     assert counted == [TableRows.of(counted[0].table, 100, rows_total=5000, sample_rows=100)]
     assert numbers[:50] == list(range(1, 51))
     spread = numbers[50:]
-    assert len(spread) == 50 and spread == sorted(set(spread)) and spread[0] > 50
+    assert len(spread) == 50
+    assert spread == sorted(set(spread))
+    assert spread[0] > 50
     assert spread[-1] > 2500
     assert sample()[0] == numbers  # seeded: the same rows every time
 
@@ -380,6 +385,8 @@ def test_a_sampled_sqlite_table_seeks_by_rowid(tmp_path: Path) -> None:
     rows = [s.locator for s in got if s.text.startswith("v") and "table=t/" in s.locator]
     keys = [int(locator.rsplit(":", 1)[1]) for locator in rows]
     assert keys[:50] == list(range(1, 51))
-    assert len(keys) == 100 and keys == sorted(set(keys)) and keys[-1] > 2500
+    assert len(keys) == 100
+    assert keys == sorted(set(keys))
+    assert keys[-1] > 2500
     again = [s.locator for s in extract(Blob.from_path(path), limits)[1] if s.text]
     assert [s.locator for s in got if s.text] == again

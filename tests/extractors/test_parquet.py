@@ -101,7 +101,9 @@ def test_a_sample_is_the_first_rows_and_a_repeatable_spread_by_row_group() -> No
     numbers = [int(s.text[1:]) for s in values]
     assert numbers[:50] == list(range(1, 51))
     spread = numbers[50:]
-    assert len(spread) == 50 and spread == sorted(set(spread)) and spread[0] > 50
+    assert len(spread) == 50
+    assert spread == sorted(set(spread))
+    assert spread[0] > 50
     assert spread[-1] > rows // 2  # through the whole file, not just after the head
     assert all(s.locator == f"row={s.text[1:]}/column=nr" for s in values)
     assert [s.text for s in _values(blob, limits)] == [s.text for s in items[:-1]]  # seeded

@@ -67,7 +67,8 @@ def test_a_note_gives_the_rows_read_and_the_sample() -> None:
     assert not counter.note(Segment(text="", locator="table=t"))
     (profile,) = counter.profiles()
     assert (profile.rows_scanned, profile.rows_matched, profile.rows_total) == (100, 2, 5000)
-    assert profile.sampled and profile.sample_rows == 100
+    assert profile.sampled
+    assert profile.sample_rows == 100
 
 
 def test_text_that_is_not_a_table_counts_nothing() -> None:

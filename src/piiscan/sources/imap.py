@@ -35,6 +35,7 @@ message handles; each worker builds its own source for the root and logs in once
 from __future__ import annotations
 
 import base64
+import contextlib
 import imaplib
 import ipaddress
 import os
@@ -324,10 +325,8 @@ class ImapSource:
         client = self._state.pop("client", None)
         self._state.clear()
         if client is not None:
-            try:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 client.logout()
-            except (imaplib.IMAP4.error, OSError):
-                pass
 
     # -- connecting ----------------------------------------------------------------------------
 
@@ -574,10 +573,8 @@ def _login(client: imaplib.IMAP4, user: str, password: str) -> None:
 
 
 def _drop(client: imaplib.IMAP4) -> None:
-    try:
+    with contextlib.suppress(OSError):
         client.shutdown()
-    except OSError:
-        pass
 
 
 def _reason(error: BaseException) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Final
 
 from piiscan.errors import ExtractionError
@@ -79,6 +80,6 @@ def _segments(blob: Blob, sampler: RowSampler) -> Iterator[Segment]:
         )
         values = statement[insert.end() :].rstrip().removesuffix(";")
         for row in parse_tuples(values, "mysql"):
-            yield from sampler.row(table, columns, lambda row=row: row)  # type: ignore[misc]
+            yield from sampler.row(table, columns, partial(tuple, row))
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")

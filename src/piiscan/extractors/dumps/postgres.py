@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -174,7 +175,7 @@ def _data_segments(
         columns = _columns(insert.group("columns"), table)
         values = statement[insert.end() :].rstrip().removesuffix(";")
         for row in parse_tuples(values, "standard"):
-            yield from sampler.row(table, columns, lambda row=row: row)  # type: ignore[misc]
+            yield from sampler.row(table, columns, partial(tuple, row))
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")
 
@@ -200,11 +201,14 @@ def _copy_block(
             return
         rows += 1
         # Parsed only when the row is read (every row, unless --sample-rows passes it over).
-        yield from sampler.row(
-            table, columns, lambda record=record: [_copy_value(f) for f in record.split("\t")]
-        )
+        yield from sampler.row(table, columns, partial(_copy_fields, record))
     raise ExtractionError(f"dump ends inside the data of a table (cut short?) after row "
                           f"{rows} of this block")  # fmt: skip
+
+
+def _copy_fields(record: str) -> list[SqlValue]:
+    """The values of one line of a COPY block."""
+    return [_copy_value(field) for field in record.split("\t")]
 
 
 def _copy_value(field: str) -> SqlValue:
