@@ -5,13 +5,17 @@ Generates a plain ``pg_dump``-style dump (``COPY`` block) and a ``mysqldump``-st
 
 - **parse**: the dump extractor alone (segments produced, nothing analysed): MB/s;
 - **scan**: ``piiscan scan --workers 1`` of the dump (extract, analyse, key, write): MB/s and
-  the process's peak RSS.
+  the process's peak RSS;
+- **survey** (``--sample-rows N``): the same scan reading a seeded sample of ``N`` rows of the
+  table (``piiscan scan --sample-rows N``): the whole dump is still read through, but only the
+  sampled rows are parsed and analysed.
 
 Peak RSS should stay flat as the dump grows (streamed, constant memory). Values are
 Skatteverket's test personnummer and PTS's numbers for fiction. A report, not a test.
 
     python benchmarks/dumps.py                    # 2 and 8 MB
     python benchmarks/dumps.py --sizes 100,1000   # the sizes the issue names (slow)
+    python benchmarks/dumps.py --sizes 100,1000 --scan-sizes 100 --sample-rows 10000
 """
 
 from __future__ import annotations
@@ -84,11 +88,12 @@ from pathlib import Path
 from piiscan.api import scan
 from piiscan.config import ScanConfig
 from piiscan.extractors.base import Limits
-root, inventory = Path(sys.argv[1]), Path(sys.argv[2])
+root, inventory, sample = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 start = time.perf_counter()
 report = scan(ScanConfig(roots=(str(root),), inventory=inventory, workers=1,
                          key_file=inventory.parent / "key", new_key=True,
-                         limits=Limits(max_text_chars=1 << 40, max_object_seconds=0)))
+                         limits=Limits(max_text_chars=1 << 40, max_object_seconds=0,
+                                       sample_rows=sample)))
 print(time.perf_counter() - start, report.findings,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -105,8 +110,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2,8", help="dump sizes in MB, comma-separated")
     parser.add_argument("--no-scan", action="store_true", help="measure parsing only")
+    parser.add_argument("--scan-sizes", help="scan only at these sizes (default: every size)")
+    parser.add_argument("--sample-rows", type=int, default=0,
+                        help="also scan with --sample-rows N at every size")  # fmt: skip
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    scan_sizes = {int(s) for s in args.scan_sizes.split(",")} if args.scan_sizes else set(sizes)
     rows = []
     with tempfile.TemporaryDirectory(prefix="piiscan-dumps-bench-") as temporary:
         work = Path(temporary)
@@ -121,12 +130,22 @@ def main() -> None:
                 row = {"dump": kind, "MB": round(megabytes, 1),
                        "parse MB/s": round(megabytes / seconds, 1), "segments": segments,
                        "parse peak RSS MB": round(rss)}  # fmt: skip
-                if not args.no_scan:
+                if not args.no_scan and size in scan_sizes:
                     seconds, findings, rss = _measure(
-                        _SCAN, str(folder), str(work / f"inv-{kind}-{size}")
+                        _SCAN, str(folder), str(work / f"inv-{kind}-{size}"), "0"
                     )
                     row |= {"scan MB/s": round(megabytes / seconds, 2), "findings": findings,
                             "scan peak RSS MB": round(rss)}  # fmt: skip
+                if args.sample_rows:
+                    seconds, findings, rss = _measure(
+                        _SCAN,
+                        str(folder),
+                        str(work / f"sample-{kind}-{size}"),
+                        str(args.sample_rows),
+                    )
+                    row |= {"survey MB/s": round(megabytes / seconds, 1),
+                            "survey findings": findings,
+                            "survey peak RSS MB": round(rss)}  # fmt: skip
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
 
