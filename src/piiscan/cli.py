@@ -367,11 +367,12 @@ def scan(
     """
     from piiscan.api import scan as run
     from piiscan.configfile import ConfigFile, load_config_file
-    from piiscan.sources.imap import ImapOptions, read_password_file
+    from piiscan.sources.imap import ImapOptions
 
-    imap_password = read_password_file(imap_password_file) if imap_password_file else None
+    # The password file is read by each process that logs in: the password never travels.
     imap = ImapOptions(
         username=imap_user,
+        password_file=imap_password_file,
         ca_file=imap_ca_file,
         insecure=imap_insecure,
         allow_plaintext=imap_allow_plaintext,
@@ -426,7 +427,6 @@ def scan(
             progress=on_progress,
             smb_password=smb_password,
             notice=on_notice,
-            imap_password=imap_password,
         )
     finally:
         if bar is not None:

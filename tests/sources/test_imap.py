@@ -344,3 +344,16 @@ def test_tls(
         assert code == 5
         assert "certificate not trusted" in output
         assert output.strip().count("\n") == 0
+
+
+def test_the_password_file_is_read_by_the_source_and_not_carried(tmp_path: Path) -> None:
+    file = tmp_path / "pw"
+    file.write_text("Hemligt-42\n", encoding="utf-8")
+    options = ImapOptions(password_file=file)
+    source = ImapSource.from_url("imaps://anna@mail.exempel.se/", imap=options, environ={})
+    assert source.password == "Hemligt-42"
+    assert b"Hemligt" not in pickle.dumps(options)
+    with pytest.raises(ConfigError, match="password file"):
+        ImapSource.from_url(
+            "imaps://anna@mail.exempel.se/", imap=ImapOptions(password_file=tmp_path / "x")
+        )

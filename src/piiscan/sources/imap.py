@@ -26,8 +26,11 @@ Transport, as a mail client does it:
 Credentials: the user from the URL, else ``user`` (``PIISCAN_IMAP_USER``); the password from
 ``PIISCAN_IMAP_PASSWORD`` or a file (``--imap-password-file``), never from the URL (a URL
 with a password is refused, so it never reaches a process list, the config or the
-inventory). The password is kept out of ``repr`` and messages. A scan sends workers only
-message handles; each worker builds its own source for the root and logs in once.
+inventory). The password is kept out of ``repr`` and messages, and a pickled source drops it.
+A scan sends workers only message handles; each worker builds its own source for the root,
+reading the password from the environment or the file itself, and logs in once. (A password
+a library caller passes to :func:`piiscan.api.scan` travels to the workers with their setup,
+as the SMB password does.)
 
 .. versionadded:: 0.2
 """
@@ -166,6 +169,8 @@ class ImapOptions:
     """How to reach IMAP servers; part of the scan's config (no secret in it).
 
     :param username: the user when the URL names none (``PIISCAN_IMAP_USER``).
+    :param password_file: a file whose first line is the password (read by each process that
+        logs in, so the password itself never travels between processes).
     :param ca_file: PEM file of certificates to trust instead of the system's.
     :param insecure: do not verify the server's certificate (still encrypted).
     :param allow_plaintext: allow ``imap://`` without TLS to a server that is not loopback.
@@ -173,6 +178,7 @@ class ImapOptions:
     """
 
     username: str | None = None
+    password_file: Path | None = None
     ca_file: Path | None = None
     insecure: bool = False
     allow_plaintext: bool = False
@@ -286,10 +292,10 @@ class ImapSource:
         environ: Mapping[str, str] | None = None,
     ) -> ImapSource:
         """A source for ``url``; the user from the URL, ``imap.username`` or
-        ``PIISCAN_IMAP_USER``, the password from ``password`` or ``PIISCAN_IMAP_PASSWORD``.
+        ``PIISCAN_IMAP_USER``; the password from ``password``, ``imap.password_file`` or
+        ``PIISCAN_IMAP_PASSWORD``.
 
-        :raises ConfigError: for a malformed URL, or plain ``imap://`` to a remote server
-            without ``allow_plaintext`` being possible later (checked at connect).
+        :raises ConfigError: for a malformed URL or a password file that cannot be read.
         """
         location = parse_imap_url(url)
         env = os.environ if environ is None else environ
@@ -300,7 +306,10 @@ class ImapSource:
             options=options or WalkOptions(),
             imap=imap,
             username=location.username or imap.username or env.get(ENV_USER) or None,
-            password=password or env.get(ENV_PASSWORD) or None,
+            password=password
+            or (read_password_file(imap.password_file) if imap.password_file else None)
+            or env.get(ENV_PASSWORD)
+            or None,
         )
 
     def __getstate__(self) -> dict[str, Any]:
