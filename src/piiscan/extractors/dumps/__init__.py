@@ -16,5 +16,10 @@ not carry one. Otherwise it is the row's 1-based position in the table's data (`
 Binary values (``bytea``, ``_binary``, hex literals, blobs) are encoded data and never
 scanned as text. Dumps are streamed: memory does not grow with the dump.
 
+Each table ends with a :class:`~piiscan.model.TableRows` note (rows read, rows held), which the
+scan's column profiles (:mod:`piiscan.scan.columns`) count from. With ``--sample-rows N``
+(``Limits.sample_rows``) a table of more than ``N`` rows is read as a seeded, repeatable sample
+(:class:`~piiscan.extractors.dumps.sql.RowSampler`; SQLite seeks by rowid).
+
 .. versionadded:: 0.2
 """

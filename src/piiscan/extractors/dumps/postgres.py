@@ -9,7 +9,13 @@ pg_dump's words (``-- Data for Name: kunder``), not the organisation's data.
 
 The custom format is turned into plain SQL by ``pg_restore`` (the PostgreSQL client tools)
 into a private temporary file, then read the same way; without ``pg_restore`` such a dump is
-an ``unsupported`` row that says what to install.
+an ``unsupported`` row that says what to install. pgdumplib (pure Python) was considered and
+is not used: it cannot read a dump written to a pipe (``pg_dump -Fc db > db.dump`` leaves the
+data offsets unset), it holds a table's decompressed data in memory whole, and it strips each
+row's line, losing trailing empty fields and ending a table at a row that strips to nothing.
+
+With ``--sample-rows`` rows are chosen by :class:`~piiscan.extractors.dumps.sql.RowSampler`;
+a COPY row passed over is never split into fields.
 
 A dump cut short (mid-``COPY``) keeps every row read before the cut and ends as an ``error``
 row that says so.
