@@ -309,8 +309,8 @@ def test_version() -> None:
     assert __version__ in invoke("--version")
 
 
-@pytest.mark.parametrize("command", ["scan", "findings", "objects", "summary", "recognizers",
-                                     "scan-text"])  # fmt: skip
+@pytest.mark.parametrize("command", ["scan", "findings", "objects", "columns", "summary",
+                                     "recognizers", "scan-text"])  # fmt: skip
 def test_every_command_has_help_with_an_example(command: str) -> None:
     assert "Example:" in invoke(command, "--help")
 
@@ -346,6 +346,10 @@ ERROR_CASES = [
      "{tmp}/typo/key"], 2, "--new-key"),
     ("smb-refused", ["scan", "smb://127.0.0.1:1/share", "--inventory", "{tmp}/inv"], 5,
      "127.0.0.1:1: connection refused"),
+    ("imap-password-in-url", ["scan", "imaps://anna:Hemligt-42@127.0.0.1/INBOX",
+     "--inventory", "{tmp}/inv"], 2, "must not hold a password"),
+    ("imap-no-password", ["scan", "imaps://anna@127.0.0.1:1/INBOX", "--inventory",
+     "{tmp}/inv"], 2, "needs a user and a password"),
     ("other-key", ["scan", "{tmp}", "--inventory", "{inv}", "--key-file", "{tmp}/new.key",
      "--new-key"], 4, "was made with a different key"),
     # A FIFO is refused at once instead of waiting for a writer (the guard timeout of

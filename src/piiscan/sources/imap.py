@@ -360,6 +360,7 @@ class ImapSource:
     def connect(self) -> imaplib.IMAP4:
         """Connect and log in now (walks and opens also do it on first use).
 
+        :raises ConfigError: no user or no password was given.
         :raises SourceError: the server cannot be reached, its certificate is not trusted, it
             offers no TLS where TLS is required, or it refuses the login. The message names
             server and user, never the password.
@@ -367,7 +368,7 @@ class ImapSource:
         self.close()
         where, user = self._where(), self.username or "(none)"
         if self.username is None or self.password is None:
-            raise SourceError(
+            raise ConfigError(
                 f"IMAP login to {where} needs a user and a password (${ENV_USER} or the URL, "
                 f"${ENV_PASSWORD} or --imap-password-file)"
             )
