@@ -357,3 +357,19 @@ def test_the_password_file_is_read_by_the_source_and_not_carried(tmp_path: Path)
         ImapSource.from_url(
             "imaps://anna@mail.exempel.se/", imap=ImapOptions(password_file=tmp_path / "x")
         )
+
+
+@pytest.mark.server
+def test_a_message_over_the_size_limit_is_a_row_not_read(
+    tmp_path: Path, plain_server: DovecotServer
+) -> None:
+    code, output, findings = _scan(tmp_path, plain_server.url(), plain_server.password,
+                                   "--max-size", "100")  # fmt: skip
+    assert code == 0, output
+    assert findings == []
+    objects = CliRunner().invoke(cli, ["objects", "--inventory", str(tmp_path / "inventory")])
+    rows = [json.loads(line) for line in objects.output.splitlines()]
+    assert {(r["path"], r["status"]) for r in rows} == {
+        ("INBOX/1", "too_large"),
+        ("INBOX/2", "too_large"),
+    }
