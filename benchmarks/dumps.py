@@ -77,23 +77,26 @@ from pathlib import Path
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.dispatch import extract
 start = time.perf_counter()
-_, items = extract(Blob.from_path(Path(sys.argv[1])), Limits(max_text_chars=1 << 40))
+limits = Limits(max_text_chars=1 << 40, max_object_bytes=1 << 40)
+_, items = extract(Blob.from_path(Path(sys.argv[1])), limits)
 count = sum(1 for _ in items)
 print(time.perf_counter() - start, count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 _SCAN = """
-import resource, sys, time
+import dataclasses, resource, sys, time
 from pathlib import Path
 from piiscan.api import scan
 from piiscan.config import ScanConfig
-from piiscan.extractors.base import Limits
 root, inventory, sample = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+# max_size sets the walk's and the extractors' size limits alike (a 1 GB dump is read).
+config = ScanConfig.from_options([str(root)], inventory=inventory, workers=1,
+                                 key_file=inventory.parent / "key", new_key=True,
+                                 max_size=1 << 40, max_seconds=0, sample_rows=sample or None)
+config = dataclasses.replace(
+    config, limits=dataclasses.replace(config.limits, max_text_chars=1 << 40))
 start = time.perf_counter()
-report = scan(ScanConfig(roots=(str(root),), inventory=inventory, workers=1,
-                         key_file=inventory.parent / "key", new_key=True,
-                         limits=Limits(max_text_chars=1 << 40, max_object_seconds=0,
-                                       sample_rows=sample)))
+report = scan(config)
 print(time.perf_counter() - start, report.findings,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
