@@ -17,12 +17,17 @@ from piiscan.scan.columns import ColumnCounter, cell_of
         (Segment(text="x", locator="row=17/column=Personnummer"), ("", "Personnummer", "17")),
         (Segment(text="x", locator="sheet=Kunder!B3", context=("Namn",)), ("Kunder", "Namn", "3")),
         (Segment(text="x", locator="sheet=Kunder!AB12"), ("Kunder", "AB", "12")),
+        (Segment(text="x", locator="sheet=Kunder/cell=B3", context=("Namn",)),
+         ("Kunder", "Namn", "3")),
+        (Segment(text="x", locator="sheet=Kunder/name"), None),  # the sheet's own name
+        (Segment(text="x", locator="column=pnr/name"), None),  # a Parquet column's name
         (Segment(text="x", locator="page=2"), None),
         (Segment(text="x", locator="message=<a@b>/part=1"), None),
         (Segment(text="x", locator="sheet=100%!B3"), None),  # not a locator (bad escape)
         (Segment(text="x", locator="$.kunder[3].personnummer"), None),
     ],
-    ids=["dump", "escaped", "csv", "sheet-header", "sheet-letter", "page", "mail",
+    ids=["dump", "escaped", "csv", "sheet-header", "sheet-letter", "sheet-cell", "sheet-name",
+         "column-name", "page", "mail",
          "bad-escape", "json"],
 )  # fmt: skip
 def test_cell_of(segment: Segment, cell: tuple[str, str, str] | None) -> None:

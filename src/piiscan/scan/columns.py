@@ -9,8 +9,8 @@ Where a segment sits comes from its locator alone (:func:`cell_of`):
 
 - dumps and SQLite: ``table=public.kunder/column=pnr/row=id:4711``;
 - CSV and Parquet: ``row=17/column=Personnummer`` (one table per file, named ``""``);
-- spreadsheets: ``sheet=Kunder!B3``, the column named by its header (the segment's context)
-  where the sheet has one, else by its letter.
+- spreadsheets: ``sheet=Kunder/cell=B3`` (or the older ``sheet=Kunder!B3``), the column
+  named by its header (the segment's context) where the sheet has one, else by its letter.
 
 Rows scanned per table are counted as the row part of the locator changes (rows come in
 order), so a row with no value at all is not seen; a header row (a first row without context
@@ -47,7 +47,7 @@ def cell_of(segment: Segment) -> tuple[str, str, str] | None:
     True
     """
     locator = segment.locator
-    if "column=" not in locator and "sheet=" not in locator:
+    if "column=" not in locator and "sheet=" not in locator:  # most text: not a table
         return None
     try:
         steps = Locator.parse(locator).steps
@@ -58,7 +58,11 @@ def cell_of(segment: Segment) -> tuple[str, str, str] | None:
     if column is not None and row is not None:
         return values.get("table") or values.get("sheet") or "", column, row
     sheet = values.get("sheet")
-    cell = _A1.match(sheet) if sheet is not None else None
+    if sheet is None:
+        return None
+    # sheet=Kunder/cell=B3, or sheet=Kunder!B3 (the form before locators had a cell step)
+    a1 = f"{sheet}!{values['cell']}" if "cell" in values else sheet
+    cell = _A1.match(a1)
     if cell is None:
         return None
     header = segment.context[0] if segment.context else cell.group("column")
