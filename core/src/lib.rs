@@ -9,6 +9,9 @@
 #![forbid(unsafe_code)]
 
 pub mod checksums;
+pub mod context;
+pub mod engine;
+pub mod masking;
 pub mod matcher;
 pub mod names;
 pub mod text;

@@ -80,6 +80,8 @@ pub struct PatternMatch {
     /// Span of the match, or of its `value` group when the pattern has one that took part.
     pub start: usize,
     pub end: usize,
+    /// Where the whole match (not its `value` group) starts: a retry starts there.
+    pub whole_start: usize,
 }
 
 fn class_union(bodies: &[&str]) -> String {
@@ -261,6 +263,7 @@ impl RecognizerMatcher {
                     pattern,
                     start: reported.start,
                     end: reported.end,
+                    whole_start: whole.start,
                 });
             }
             // The search continues after the match; an empty one still moves on a character.
@@ -282,6 +285,31 @@ impl RecognizerMatcher {
             }
         }
         found
+    }
+
+    /// The match Python's `pattern.match(text, start, end)` finds for the alternation: the
+    /// first pattern in order that matches at `start` within `text[..end]` (what follows
+    /// `end` is not seen, as with Python's `endpos`). `start` must be where an earlier match
+    /// started, so the boundary before it already holds.
+    pub fn match_at(&self, text: &str, start: usize, end: usize) -> Option<PatternMatch> {
+        let haystack = text.get(start..end)?;
+        self.patterns
+            .iter()
+            .enumerate()
+            .find_map(|(index, pattern)| {
+                let captures = pattern.at_text_start.captures(haystack)?;
+                let found = captures.get(FOUND)?;
+                let reported = pattern
+                    .value_group
+                    .and_then(|group| captures.get(group))
+                    .unwrap_or(found);
+                Some(PatternMatch {
+                    pattern: index,
+                    start: start + reported.start(),
+                    end: start + reported.end(),
+                    whole_start: start + found.start(),
+                })
+            })
     }
 }
 
@@ -325,6 +353,26 @@ impl CompiledPatterns {
             recognizers: compiled,
             can_match,
         })
+    }
+
+    /// The compiled recognizer at `index`.
+    pub fn recognizer(&self, index: usize) -> &RecognizerMatcher {
+        &self.recognizers[index]
+    }
+
+    /// How many recognizers are compiled.
+    pub fn len(&self) -> usize {
+        self.recognizers.len()
+    }
+
+    /// True when no recognizer is compiled.
+    pub fn is_empty(&self) -> bool {
+        self.recognizers.is_empty()
+    }
+
+    /// Indexes of the recognizers that can match somewhere in `text` (one pass).
+    pub fn can_match(&self, text: &str) -> Vec<usize> {
+        self.can_match.matches(text).iter().collect()
     }
 
     /// Every recognizer's matches in `text`, recognizer by recognizer, each left to right.

@@ -5,18 +5,23 @@
 //! `piiscan.validators.Strength` and the flags as a `frozenset` of names; the Python wrappers
 //! build their `Verdict` from it. Nothing here formats an input into an error message.
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyFrozenSet;
+use pyo3::types::{PyFrozenSet, PyString};
 
 use crate::checksums;
+use crate::context::{ContextMatcher, StemRule};
+use crate::engine::{
+    Adjacency, Builtin, Check, Checked, Engine as CoreEngine, Found, Outside, Rule, Source,
+};
+use crate::masking::Mask;
 use crate::matcher::{CharOffsets, PatternSpec};
 use crate::validators::personnummer::{self, Date};
 use crate::validators::{bank, card, organisationsnummer, postnummer};
 use crate::validators::{email, iban, phone};
-use crate::verdict::Verdict;
 // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
 use crate::validators::{birth_date, identity_document, ip, vehicle};
+use crate::verdict::{Strength, Verdict};
 
 /// What a validator hands to Python: `(normalized, strength, flags)` or `None`.
 type PyVerdict<'py> = Option<(String, Option<u8>, Bound<'py, PyFrozenSet>)>;
@@ -492,6 +497,333 @@ impl PyCompiledPatterns {
     }
 }
 
+// --- The engine (core-engine) -------------------------------------------------------------
+
+/// `adjacent_to` as Python hands it over: `(entities, low score, medium score)`.
+type PyAdjacency = Option<(Vec<String>, f64, f64)>;
+
+/// One compiled recognizer as Python hands it over: `(patterns, ignore_case, entity, check,
+/// strengths, scores, context, negative, window, priority, adjacency, order)`. `check` is
+/// `""` (no validator), the name of a core validator, or `"external"` (the callable given
+/// for this recognizer); context stems come as `(stem, rule)` with rules as
+/// `piiscan.engine.context` names them.
+type PyRule = (
+    Vec<PyPattern>,
+    bool,
+    String,
+    String,
+    Vec<u8>,
+    (f64, f64, f64),
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    (usize, usize),
+    i64,
+    PyAdjacency,
+    usize,
+);
+
+/// A finding made in Python: `(entity, start, end, score, priority, order, adjacency)`.
+type PyOutside = (String, usize, usize, f64, i64, usize, PyAdjacency);
+
+/// A finding as returned: `(rule, outside, start, end, score, masked, normalized, flags,
+/// context)`; `rule` is -1 for an outside finding and `outside` -1 for the core's own.
+type PyFound = (
+    isize,
+    isize,
+    usize,
+    usize,
+    f64,
+    String,
+    String,
+    Vec<String>,
+    String,
+);
+
+fn strength_of(value: u8) -> PyResult<Strength> {
+    match value {
+        1 => Ok(Strength::Low),
+        2 => Ok(Strength::Medium),
+        3 => Ok(Strength::High),
+        _ => Err(PyValueError::new_err("strength must be 1, 2 or 3")),
+    }
+}
+
+fn stems(words: Vec<(String, String)>) -> PyResult<ContextMatcher> {
+    let rules = words
+        .into_iter()
+        .map(|(stem, rule)| {
+            StemRule::from_name(&rule)
+                .map(|rule| (stem, rule))
+                .ok_or_else(|| PyValueError::new_err("context rule must be inside, word or head"))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(ContextMatcher::new(rules))
+}
+
+fn adjacency(raw: PyAdjacency) -> Option<Adjacency> {
+    raw.map(|(entities, low, medium)| Adjacency {
+        entities,
+        low,
+        medium,
+    })
+}
+
+fn outside_findings(raw: Vec<PyOutside>) -> Vec<Outside> {
+    raw.into_iter()
+        .map(
+            |(entity, start, end, score, priority, order, adjacent)| Outside {
+                entity,
+                start,
+                end,
+                score,
+                priority,
+                order,
+                adjacency: adjacency(adjacent),
+            },
+        )
+        .collect()
+}
+
+fn to_found(found: Found) -> PyFound {
+    let (rule, outside) = match found.source {
+        Source::Core(rule) => (rule as isize, -1),
+        Source::Outside(index) => (-1, index as isize),
+    };
+    (
+        rule,
+        outside,
+        found.start,
+        found.end,
+        found.score,
+        found.masked,
+        found.normalized,
+        found.flags,
+        found.context,
+    )
+}
+
+/// What a Python validator returned, read as the core's [`Checked`].
+fn checked(verdict: &Bound<'_, PyAny>) -> PyResult<Option<Checked>> {
+    if verdict.is_none() {
+        return Ok(None);
+    }
+    let normalized: String = verdict.getattr("normalized")?.extract()?;
+    let strength: Option<u8> = verdict.getattr("strength")?.extract()?;
+    let mut flags = verdict
+        .getattr("flags")?
+        .try_iter()?
+        .map(|flag| flag?.extract::<String>())
+        .collect::<PyResult<Vec<String>>>()?;
+    flags.sort();
+    Ok(Some(Checked {
+        normalized,
+        strength: strength.map(strength_of).transpose()?,
+        flags,
+    }))
+}
+
+/// Runs `work`, turning a panic into a Python exception that carries no text: the core never
+/// unwinds into Python, and what it was reading never reaches a message.
+fn guarded<T>(work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err(PyRuntimeError::new_err(
+            "internal error in piiscan's core (a bug; the text is not shown)",
+        ))
+    })
+}
+
+/// The engine's hot path compiled: from a text (or many) to final findings in one call.
+///
+/// Built once per engine from the compiled catalogue recognizers (see
+/// `piiscan.engine.analyzer`); `analyze` and `analyze_batch` return findings as flat tuples
+/// (`PyFound`), offsets in characters.
+#[pyclass(name = "CoreEngine", module = "piiscan._core", frozen)]
+struct PyCoreEngine {
+    inner: CoreEngine,
+    /// The Python validator of each recognizer whose check is `external`.
+    validators: Vec<Option<Py<PyAny>>>,
+    external: bool,
+}
+
+impl PyCoreEngine {
+    fn run(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        context: &[String],
+        today: Date,
+        outside: &[Outside],
+    ) -> PyResult<Vec<Found>> {
+        let validators = &self.validators;
+        let mut validate = |rule: usize, value: &str| -> PyResult<Option<Checked>> {
+            match &validators[rule] {
+                Some(callable) => checked(&callable.bind(py).call1((value,))?),
+                None => Ok(None),
+            }
+        };
+        self.inner
+            .analyze(text, context, today, outside, &mut validate)
+    }
+}
+
+#[pymethods]
+impl PyCoreEngine {
+    #[new]
+    fn new(
+        recognizers: Vec<PyRule>,
+        validators: Vec<Option<Py<PyAny>>>,
+        min_score: f64,
+    ) -> PyResult<Self> {
+        if validators.len() != recognizers.len() {
+            return Err(PyValueError::new_err("one validator slot per recognizer"));
+        }
+        let mut specs = Vec::with_capacity(recognizers.len());
+        let mut rules = Vec::with_capacity(recognizers.len());
+        for (
+            patterns,
+            ignore_case,
+            entity,
+            check,
+            strengths,
+            scores,
+            context,
+            negative,
+            window,
+            priority,
+            adjacent,
+            order,
+        ) in recognizers
+        {
+            let check = match check.as_str() {
+                "" => Check::Nothing,
+                "external" => Check::External,
+                name => Check::Builtin(
+                    Builtin::from_name(name)
+                        .ok_or_else(|| PyValueError::new_err("unknown core validator"))?,
+                ),
+            };
+            let patterns: Vec<PatternSpec> = patterns
+                .into_iter()
+                .map(|(regex, not_after, not_before)| PatternSpec {
+                    regex,
+                    not_after,
+                    not_before,
+                })
+                .collect();
+            if strengths.len() != patterns.len() {
+                return Err(PyValueError::new_err("one strength per pattern"));
+            }
+            rules.push(Rule {
+                mask: Mask::for_entity(&entity),
+                entity,
+                check,
+                strengths: strengths
+                    .into_iter()
+                    .map(strength_of)
+                    .collect::<PyResult<_>>()?,
+                scores: [scores.0, scores.1, scores.2],
+                context: stems(context)?,
+                negative: stems(negative)?,
+                window,
+                priority,
+                adjacency: adjacency(adjacent),
+                order,
+            });
+            specs.push((patterns, ignore_case));
+        }
+        let patterns = crate::matcher::CompiledPatterns::new(&specs)
+            .map_err(|error| PyValueError::new_err(error.to_string()))?;
+        let external = rules.iter().any(|rule| rule.check == Check::External);
+        Ok(PyCoreEngine {
+            inner: CoreEngine::new(patterns, rules, min_score),
+            validators,
+            external,
+        })
+    }
+
+    /// Final findings of one text. `today` is `(year, month, day)`, the reference date of the
+    /// identity-number validators; `outside` the findings made in Python (`PyOutside`).
+    fn analyze(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        context: Vec<String>,
+        today: (i32, u32, u32),
+        outside: Vec<PyOutside>,
+    ) -> PyResult<Vec<PyFound>> {
+        let today = date(today.0, today.1, today.2);
+        let outside = outside_findings(outside);
+        guarded(|| {
+            let found = if self.external || text.len() < 4096 {
+                self.run(py, text, &context, today, &outside)?
+            } else {
+                // Nothing calls back into Python: long texts run without the GIL.
+                py.detach(|| {
+                    self.inner
+                        .analyze(text, &context, today, &outside, &mut |_, _| {
+                            Ok::<_, std::convert::Infallible>(None)
+                        })
+                })
+                .unwrap_or_else(|never| match never {})
+            };
+            Ok(found.into_iter().map(to_found).collect())
+        })
+    }
+
+    /// Final findings of many segments in one call: `(segment, *PyFound)` tuples, flat, in
+    /// segment order. Segment `i` reads the outside words `contexts[context_of[i]]`; `outside`
+    /// holds `(segment, *PyOutside)`.
+    fn analyze_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<Bound<'_, PyString>>,
+        contexts: Vec<Vec<String>>,
+        context_of: Vec<usize>,
+        today: (i32, u32, u32),
+        outside: Vec<(usize, String, usize, usize, f64, i64, usize, PyAdjacency)>,
+    ) -> PyResult<Vec<(usize, PyFound)>> {
+        if context_of.len() != texts.len() || context_of.iter().any(|&c| c >= contexts.len()) {
+            return Err(PyValueError::new_err("one valid context index per segment"));
+        }
+        let today = date(today.0, today.1, today.2);
+        let mut by_segment: Vec<Vec<Outside>> = Vec::new();
+        for (segment, entity, start, end, score, priority, order, adjacent) in outside {
+            if segment >= texts.len() {
+                return Err(PyValueError::new_err("outside finding of no segment"));
+            }
+            if by_segment.len() < texts.len() {
+                by_segment.resize(texts.len(), Vec::new());
+            }
+            by_segment[segment].push(Outside {
+                entity,
+                start,
+                end,
+                score,
+                priority,
+                order,
+                adjacency: adjacency(adjacent),
+            });
+        }
+        guarded(|| {
+            let mut results = Vec::new();
+            for (segment, text) in texts.iter().enumerate() {
+                let text = text.to_str()?;
+                let outside = by_segment.get(segment).map_or(&[][..], Vec::as_slice);
+                let found = self.run(py, text, &contexts[context_of[segment]], today, outside)?;
+                results.extend(found.into_iter().map(|found| (segment, to_found(found))));
+            }
+            Ok(results)
+        })
+    }
+}
+
+/// Panics on purpose inside the guard the engine runs in: the test that a panic in the core
+/// reaches Python as an ordinary exception.
+#[pyfunction]
+fn _panic_for_test() -> PyResult<()> {
+    guarded(|| panic!("deliberate panic for the test"))
+}
+
 /// piiscan's compiled core.
 #[pymodule]
 #[pyo3(name = "_core")]
@@ -534,5 +866,10 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate_birth_date, module)?)?;
     module.add_function(wrap_pyfunction!(validate_vehicle_registration, module)?)?;
     module.add_function(wrap_pyfunction!(validate_identity_document, module)?)?;
+    module.add_class::<PyCoreEngine>()?;
+    module.add_function(wrap_pyfunction!(_panic_for_test, module)?)?;
+    // A panic message may quote what the core was reading: print none (the guard turns the
+    // panic into an exception that says it was a bug).
+    std::panic::set_hook(Box::new(|_| {}));
     Ok(())
 }

@@ -7,6 +7,8 @@ Functions that take ``year, month, day`` read them as the reference date ("today
 inference and the future-date check.
 """
 
+from typing import Any
+
 CoreVerdict = tuple[str, int | None, frozenset[str]] | None
 
 def luhn(digits: str) -> bool: ...
@@ -82,3 +84,40 @@ class NameRules:
         abbreviated_titles: list[str],
     ) -> None: ...
     def scan(self, text: str) -> tuple[list[list[tuple[int, int, str]]], list[tuple[int, int]]]: ...
+
+# --- The engine (core/src/engine.rs) ------------------------------------------------------
+
+#: ``adjacent_to``: entities, the low score, the medium score.
+CoreAdjacency = tuple[list[str], float, float] | None
+#: ``(rule, outside, start, end, score, masked, normalized, flags, context)``.
+CoreFound = tuple[int, int, int, int, float, str, str, list[str], str]
+#: A finding made in Python: ``(entity, start, end, score, priority, order, adjacency)``.
+CoreOutside = tuple[str, int, int, float, int, int, CoreAdjacency]
+
+class CoreEngine:
+    """The engine's hot path compiled (``core/src/engine.rs``); see
+    :func:`piiscan.engine.compiled.core_engine`, which builds it."""
+
+    def __init__(
+        self, rules: list[tuple[object, ...]], validators: list[Any], min_score: float
+    ) -> None: ...
+    def analyze(
+        self,
+        text: str,
+        context: list[str],
+        today: tuple[int, int, int],
+        outside: list[CoreOutside],
+    ) -> list[CoreFound]:
+        """Final findings of ``text``, offsets in characters."""
+    def analyze_batch(
+        self,
+        texts: list[str],
+        contexts: list[list[str]],
+        context_of: list[int],
+        today: tuple[int, int, int],
+        outside: list[tuple[int, str, int, int, float, int, int, CoreAdjacency]],
+    ) -> list[tuple[int, CoreFound]]:
+        """Final findings of many segments: ``(segment, found)``, in segment order."""
+
+def _panic_for_test() -> None:
+    """Panics inside the core's guard (raises ``RuntimeError``)."""

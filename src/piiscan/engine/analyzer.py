@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import datetime
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -18,10 +19,12 @@ from presidio_analyzer import (
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
-from piiscan.catalogue import RecognizerSpec
+from piiscan import _core
+from piiscan.catalogue import RecognizerSpec, builtin_catalogue_dir
 from piiscan.config import EngineConfig
 from piiscan.engine.candidates import CandidateIndex
 from piiscan.engine.chunking import chunks
+from piiscan.engine.compiled import adjacency, core_engine
 from piiscan.engine.context import ContextMatcher
 from piiscan.engine.recognizers import (
     LANGUAGE,
@@ -41,6 +44,9 @@ from piiscan.plugins import Registry
 from piiscan.validators.base import Strength
 
 CONTEXT_BOOST = 0.35
+_LOG = logging.getLogger("piiscan.engine")
+# Order of third-party presidio recognizers' findings after every catalogue recognizer's.
+_THIRD_PARTY_ORDER = 1 << 30
 
 
 class LinearContextEnhancer(ContextAwareEnhancer):
@@ -135,11 +141,42 @@ class Engine:
             )
         self.entity_types = tuple(e for e in entity_types if wanted is None or e in wanted)
         prefilters = {s.id: s.prefilter for s in registry.specs}
+        self._order = {spec.key: position for position, spec in enumerate(registry.specs)}
         self._plan: list[tuple[regex.Pattern[str] | None, EntityRecognizer]] = []
         third_party: set[str] = set()
+        # Catalogue recognizers whose patterns fit the core's subset run in the core, in one
+        # pass over the whole text; the others (and the name recognizer) stay here.
+        wanted_catalogue = [
+            (
+                recognizer.spec,
+                self._order[recognizer.spec.key],
+                recognizer.validator,
+                recognizer.cached_validator,
+            )
+            for recognizer in self.recognizers
+            if isinstance(recognizer, CatalogueRecognizer)
+            and recognizer.spec.entity in self.entity_types
+        ]
+        build = core_engine(wanted_catalogue, self.config.min_score)
+        self._core = build.engine
+        self._core_specs = build.compiled
+        in_core = {spec.key for spec in build.compiled}
+        builtin = builtin_catalogue_dir().resolve()
+        for spec in build.python_only:
+            if not _is_under(spec.source, builtin):
+                _LOG.warning(
+                    "recognizer %s: its patterns need more than the core's linear-time subset "
+                    "(lookaround inside a pattern, back-reference); it runs on the slower "
+                    "Python path",
+                    spec.id,
+                )
+        self.python_path = tuple(spec.id for spec in build.python_only)
+        self.core_path = tuple(spec.id for spec in build.compiled)
         for recognizer in self.recognizers:
             entities = [e for e in recognizer.supported_entities if e in self.entity_types]
             if not entities:
+                continue
+            if isinstance(recognizer, SpecRecognizer) and recognizer.spec.key in in_core:
                 continue
             if isinstance(recognizer, SpecRecognizer):
                 prefilter = prefilters.get(recognizer.spec.id)
@@ -165,6 +202,8 @@ class Engine:
             for spec in registry.specs
             if spec.adjacent_to
         }
+        self._adjacency_core = {spec.key: adjacency(spec) for spec in registry.specs}
+        self._python_work = bool(self._plan or self._third_party_entities)
 
     def analyze(self, text: str, context: Sequence[str] = (), locator: str = "") -> list[Finding]:
         """All findings in ``text`` above the configured score, overlaps resolved.
@@ -175,16 +214,72 @@ class Engine:
         """
         if not text:
             return []
-        findings: list[Finding] = []
         context = tuple(context)
+        outside = self._python_findings(text, context, locator) if self._python_work else []
+        if self._core is None:
+            return self._resolve_in_python(text, outside)
+        today = datetime.date.today()
+        found = self._core.analyze(
+            text,
+            list(context),
+            (today.year, today.month, today.day),
+            [self._outside(finding) for finding in outside],
+        )
+        return [self._from_core(item, outside, locator) for item in found]
+
+    def _python_findings(
+        self, text: str, context: tuple[str, ...], locator: str
+    ) -> list[Finding]:
+        """Findings of the recognizers outside the core (names, patterns beyond its subset,
+        third-party presidio recognizers), in windows of ``chunk_chars`` characters."""
+        findings: list[Finding] = []
         for offset, owned_until, chunk in chunks(
             text, self.config.chunk_chars, self.config.chunk_overlap
         ):
             self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
+        return findings
+
+    def _resolve_in_python(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """Corroboration and overlaps without the core (no recognizer in it)."""
         if self._adjacency:
             findings = self._corroborate(text, findings)
         kept = resolve_overlaps(findings, self._priorities)
         return [f for f in kept if f.score >= self.config.min_score]
+
+    def _outside(self, finding: Finding) -> _core.CoreOutside:
+        key = finding.recognizer
+        return (
+            finding.entity_type,
+            finding.start,
+            finding.end,
+            finding.score,
+            self._priorities.get(key, 0),
+            self._order.get(key, _THIRD_PARTY_ORDER),
+            self._adjacency_core.get(key),
+        )
+
+    def _from_core(
+        self, item: _core.CoreFound, outside: list[Finding], locator: str
+    ) -> Finding:
+        rule, index, start, end, score, masked, normalized, flags, label = item
+        if rule < 0:
+            finding = outside[index]
+            if label:  # raised by a neighbour (adjacent_to)
+                return dataclasses.replace(finding, score=score, context=label)
+            return finding
+        spec = self._core_specs[rule]
+        return Finding(
+            entity_type=spec.entity,
+            start=start,
+            end=end,
+            score=score,
+            masked=masked,
+            recognizer=spec.key,
+            flags=tuple(flags),
+            locator=locator,
+            context=label,
+            normalized=normalized,
+        )
 
     def _corroborate(self, text: str, findings: list[Finding]) -> list[Finding]:
         """Raise weak matches that stand right beside a finding of an entity they name.
@@ -221,9 +316,47 @@ class Engine:
         """Findings of many segments at once, one list per segment, in order.
 
         Extractors of tabular data yield many short segments (cells, field values); handing
-        them over in one call lets the engine pay its fixed per-call cost once per batch.
+        them over in one call lets the engine pay its fixed per-call cost once per batch:
+        the core analyses every segment in one call, each with its own context words.
         """
-        return [self.analyze_segment(segment) for segment in segments]
+        if self._core is None:
+            return [self.analyze_segment(segment) for segment in segments]
+        texts: list[str] = []
+        context_of: list[int] = []
+        contexts: dict[tuple[str, ...], int] = {}
+        outside_all: list[list[Finding]] = []
+        outside: list[tuple[Any, ...]] = []
+        python_work = self._python_work
+        for number, segment in enumerate(segments):
+            texts.append(segment.text)
+            context = segment.context
+            index = contexts.get(context)
+            if index is None:
+                index = contexts[context] = len(contexts)
+            context_of.append(index)
+            if python_work:
+                found = (
+                    self._python_findings(segment.text, tuple(context), segment.locator)
+                    if segment.text
+                    else []
+                )
+                outside_all.append(found)
+                outside.extend((number, *self._outside(finding)) for finding in found)
+        today = datetime.date.today()
+        results: list[list[Finding]] = [[] for _ in segments]
+        for number, item in self._core.analyze_batch(
+            texts,
+            [list(c) for c in contexts],
+            context_of,
+            (today.year, today.month, today.day),
+            outside,
+        ):
+            results[number].append(
+                self._from_core(
+                    item, outside_all[number] if python_work else [], segments[number].locator
+                )
+            )
+        return results
 
     def _analyze_chunk(
         self,
@@ -385,6 +518,16 @@ def _beside(
             if start >= finding.end and _SEPARATORS_ONLY.fullmatch(text, finding.end, start):
                 return entity
     return None
+
+
+def _is_under(source: str, directory: Any) -> bool:
+    """True when the catalogue file ``source`` lies in ``directory`` (the built-in one)."""
+    try:
+        from pathlib import Path
+
+        return Path(source).resolve().is_relative_to(directory)
+    except (OSError, ValueError):
+        return False
 
 
 def build_engine(registry: Registry, config: EngineConfig | None = None) -> Engine:

@@ -9,9 +9,11 @@ the matches Python's ``finditer`` finds over the whole text (``core/src/matcher.
 how); :func:`compile_catalogue` compiles every recognizer whose patterns fit and names the
 ones that do not (lookaround inside a pattern, back-references), which stay on the Python path.
 
-The engine does not use this yet: ``tests/engine/test_compiled.py`` holds the core's matches
-against the Python patterns' over the corpus while the engine still runs the Python patterns
-in candidate windows.
+:func:`core_engine` builds the engine's compiled hot path from the recognizers that fit:
+their matches, validation (in the core where the validator is one of the core's, through the
+Python function otherwise), context words, score tiers, ``adjacent_to`` and overlap
+resolution run in :class:`piiscan._core.CoreEngine`. ``tests/engine/test_compiled.py`` holds
+the core's matches against the Python patterns' over the corpus.
 
 .. versionadded:: 0.1
 """
@@ -24,11 +26,16 @@ from dataclasses import dataclass
 
 from piiscan import _core
 from piiscan.catalogue import RecognizerSpec
+from piiscan.engine.context import ContextMatcher
+from piiscan.validators import bank, card, organisationsnummer, personnummer, postnummer
+from piiscan.validators.base import Strength, Validator
 
 __all__ = [
+    "CoreBuild",
     "CompiledCatalogue",
     "CorePattern",
     "compile_catalogue",
+    "core_engine",
     "split_boundaries",
     "strongest_first",
 ]
@@ -200,3 +207,98 @@ def compile_catalogue(specs: Iterable[RecognizerSpec]) -> CompiledCatalogue:
         compiled=tuple(compiled),
         python_only=tuple(python_only),
     )
+
+
+# The validators the core has its own copy of: a recognizer whose validator is one of these
+# Python functions (thin wrappers over the core) is validated inside the core; any other (a
+# plug-in registered under the same name, or one not ported yet) is called back in Python.
+_CORE_VALIDATORS: dict[str, Validator] = {
+    "personnummer": personnummer.validate_personnummer,
+    "samordningsnummer": personnummer.validate_samordningsnummer,
+    "organisationsnummer": organisationsnummer.validate_organisationsnummer,
+    "credit_card": card.validate_card,
+    "bankgiro": bank.validate_bankgiro,
+    "plusgiro": bank.validate_plusgiro,
+    "bank_account": bank.validate_bank_account,
+    "postnummer": postnummer.validate_postnummer,
+}
+
+
+def core_check(name: str | None, validator: Validator | None) -> str:
+    """How the core validates a recognizer's matches: ``""`` (no validator), the name of
+    the core's own validator, or ``"external"`` (the Python function is called back)."""
+    if name is None or validator is None:
+        return ""
+    builtin = _CORE_VALIDATORS.get(name)
+    return name if builtin is not None and validator is builtin else "external"
+
+
+@dataclass(frozen=True, slots=True)
+class CoreBuild:
+    """The compiled engine and which recognizers it holds.
+
+    :param engine: the core engine, ``None`` when no recognizer fits.
+    :param compiled: the specs in the core engine, in its order.
+    :param python_only: specs whose patterns do not fit the core's subset.
+    """
+
+    engine: _core.CoreEngine | None
+    compiled: tuple[RecognizerSpec, ...]
+    python_only: tuple[RecognizerSpec, ...]
+
+
+def adjacency(spec: RecognizerSpec) -> tuple[list[str], float, float] | None:
+    """``adjacent_to`` as the core takes it: entities, the low score, the medium score."""
+    if not spec.adjacent_to:
+        return None
+    return list(spec.adjacent_to), spec.score_for(Strength.LOW), spec.score_for(Strength.MEDIUM)
+
+
+def core_engine(
+    recognizers: Iterable[tuple[RecognizerSpec, int, Validator | None, Validator | None]],
+    min_score: float,
+) -> CoreBuild:
+    """Compile the recognizers that fit into one :class:`piiscan._core.CoreEngine`.
+
+    :param recognizers: ``(spec, order, validator, callback)``: the catalogue entry, its
+        position in the catalogue (ties in overlap resolution keep that order), the validator
+        function the registry gives for it (``None`` when it names none) and what the core
+        calls when that validator is not its own (the same, with remembered verdicts).
+    :param min_score: findings below this are not returned.
+    """
+    rules: list[tuple[object, ...]] = []
+    validators: list[Validator | None] = []
+    compiled: list[RecognizerSpec] = []
+    python_only: list[RecognizerSpec] = []
+    for spec, order, validator, callback in recognizers:
+        form = _core_form(spec) if spec.patterns else None
+        if form is not None:
+            try:
+                _core.CompiledPatterns([form])
+            except ValueError:
+                form = None
+        if form is None:
+            python_only.append(spec)
+            continue
+        check = core_check(spec.validator, validator)
+        ordered = sorted(spec.patterns, key=lambda p: -p.strength)
+        rules.append(
+            (
+                form[0],
+                form[1],
+                spec.entity,
+                check,
+                [int(p.strength) for p in ordered],
+                tuple(spec.score_for(s) for s in (Strength.LOW, Strength.MEDIUM, Strength.HIGH)),
+                list(ContextMatcher(spec.context).rules),
+                list(ContextMatcher(spec.negative_context).rules),
+                spec.context_window,
+                spec.priority,
+                adjacency(spec),
+                order,
+            )
+        )
+        validators.append((callback or validator) if check == "external" else None)
+        compiled.append(spec)
+    engine = _core.CoreEngine(rules, validators, min_score) if rules else None
+    return CoreBuild(engine=engine, compiled=tuple(compiled), python_only=tuple(python_only))

@@ -50,6 +50,12 @@ class ContextMatcher:
         object.__setattr__(self, "_pattern", compiled)
         object.__setattr__(self, "_rules", rules)
 
+    @property
+    def rules(self) -> tuple[tuple[str, str], ...]:
+        """``(stem, rule)`` pairs, ``rule`` being ``inside``, ``word`` or ``head``: what the
+        compiled core is given, so the rules are decided here, once."""
+        return tuple(self._rules.items())
+
     def _hits(self, text: str, start: int, end: int) -> Iterable[re.Match[str]]:
         """Stems in ``text[start:end]`` whose boundaries hold; positions relative to start-1."""
         if self._pattern is None or start >= end:

@@ -126,6 +126,10 @@ class CatalogueRecognizer(SpecRecognizer):
         # Validators are pure, and the same phone number or org number recurs across a share
         # (signatures, letterheads), so remembering verdicts saves most validation work.
         self._validator = functools.lru_cache(maxsize=1 << 16)(validator) if validator else None
+        #: The validator as registered, and the same with remembered verdicts (what the core
+        #: calls back for a validator it has no copy of).
+        self.validator = validator
+        self.cached_validator = self._validator
         # One alternation per recognizer, strongest pattern first: one regex call per window
         # instead of one per pattern, and where two patterns match at the same place the
         # stronger reading wins, as it would after deduplication.

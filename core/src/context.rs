@@ -1,0 +1,254 @@
+//! Context stems near a match, the Rust twin of `piiscan.engine.context.ContextMatcher`.
+//!
+//! Swedish compounds put the head last (`mobiltelefonnummer`), so a stem longer than four
+//! characters counts anywhere inside a word (`Inside`); a short one (`tel`, `pnr`) only as a
+//! whole word (`Word`), or `hotell` would be a phone hint; a stem written `*kort` counts as
+//! the head of a compound (`företagskort`) but never inside one (`Head`). The rules are
+//! decided in Python (one copy) and handed over with the stems.
+//!
+//! The stems are found leftmost-longest in one Aho-Corasick pass over the lower-cased window,
+//! as Python's alternation of the stems ordered longest first finds them; a hit whose
+//! boundaries fail is skipped but still consumes its characters, as `finditer` does.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// Where a stem may stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StemRule {
+    /// Anywhere, inside a compound included.
+    Inside,
+    /// Only as a whole word.
+    Word,
+    /// As a whole word or the head (last part) of a compound.
+    Head,
+}
+
+impl StemRule {
+    /// The rule named as `piiscan.engine.context` names it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "inside" => Some(StemRule::Inside),
+            "word" => Some(StemRule::Word),
+            "head" => Some(StemRule::Head),
+            _ => None,
+        }
+    }
+}
+
+/// Lower-cases `text` into `out` character by character, keeping every character's byte
+/// length, so byte offsets in `out` are byte offsets in `text`. A character whose lower case
+/// has another length (the Kelvin sign, dotted capital I) stays as it is: no stem holds one.
+pub fn lower_in_place(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
+    }
+    for character in text.chars() {
+        let mut lower = character.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(single), None) if single.len_utf8() == character.len_utf8() => out.push(single),
+            _ => out.push(character),
+        }
+    }
+}
+
+/// Python's `str.isalpha()` for one character (close enough: Unicode Alphabetic).
+fn is_alpha(character: char) -> bool {
+    character.is_alphabetic()
+}
+
+/// Python's `str.isdigit()` for one character (Unicode numeric; ASCII digits first).
+fn is_digit(character: char) -> bool {
+    character.is_ascii_digit() || (!character.is_ascii() && character.is_numeric())
+}
+
+/// The stems of one recognizer's context (or negative context).
+#[derive(Clone, Debug)]
+pub struct ContextMatcher {
+    automaton: Option<AhoCorasick>,
+    stems: Vec<String>,
+    rules: Vec<StemRule>,
+}
+
+/// A stem found in a text: its index and byte span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StemHit {
+    pub stem: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl ContextMatcher {
+    /// A matcher for lower-case `stems` with their rules.
+    pub fn new(stems: Vec<(String, StemRule)>) -> Self {
+        let (stems, rules): (Vec<String>, Vec<StemRule>) = stems.into_iter().unzip();
+        let automaton = if stems.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&stems)
+                .ok()
+        };
+        ContextMatcher {
+            automaton,
+            stems,
+            rules,
+        }
+    }
+
+    /// True when there are no stems.
+    pub fn is_empty(&self) -> bool {
+        self.automaton.is_none()
+    }
+
+    /// The stem at `index`.
+    pub fn stem(&self, index: usize) -> &str {
+        &self.stems[index]
+    }
+
+    /// Stems in `text[start..end]` (byte offsets) whose boundaries hold, in order. `lower` is
+    /// scratch space. Boundaries look at the real neighbours in `text`.
+    pub fn hits(&self, text: &str, start: usize, end: usize, lower: &mut String) -> Vec<StemHit> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        if start >= end {
+            return Vec::new();
+        }
+        let Some(window) = text.get(start..end) else {
+            return Vec::new();
+        };
+        lower_in_place(window, lower);
+        let mut found = Vec::new();
+        for hit in automaton.find_iter(lower.as_str()) {
+            let stem = hit.pattern().as_usize();
+            let (hit_start, hit_end) = (start + hit.start(), start + hit.end());
+            let rule = self.rules[stem];
+            if rule != StemRule::Inside {
+                let before = text[..hit_start].chars().next_back().unwrap_or(' ');
+                let after = text[hit_end..].chars().next().unwrap_or(' ');
+                let before = lower_char(before);
+                if is_alpha(lower_char(after)) || is_digit(before) {
+                    continue;
+                }
+                if rule == StemRule::Word && is_alpha(before) {
+                    continue;
+                }
+            }
+            found.push(StemHit {
+                stem,
+                start: hit_start,
+                end: hit_end,
+            });
+        }
+        found
+    }
+
+    /// The first stem in `text[start..end]`, if any.
+    pub fn search(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        lower: &mut String,
+    ) -> Option<usize> {
+        self.hits(text, start, end, lower)
+            .first()
+            .map(|hit| hit.stem)
+    }
+
+    /// Where the last stem found in `text[start..end]` ends.
+    pub fn last_end(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        lower: &mut String,
+    ) -> Option<usize> {
+        self.hits(text, start, end, lower).last().map(|hit| hit.end)
+    }
+
+    /// The first stem found in any of `texts` (column names: `_` reads as a space).
+    pub fn search_any(&self, texts: &[String], lower: &mut String) -> Option<usize> {
+        if self.is_empty() {
+            return None;
+        }
+        texts.iter().find_map(|text| {
+            let spaced = text.replace('_', " ");
+            self.search(&spaced, 0, spaced.len(), lower)
+        })
+    }
+}
+
+fn lower_char(character: char) -> char {
+    let mut lower = character.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(single), None) => single,
+        _ => character,
+    }
+}
+
+/// The byte offset `count` characters before `position` (or 0).
+pub fn chars_back(text: &str, position: usize, count: usize) -> usize {
+    text[..position]
+        .char_indices()
+        .rev()
+        .take(count)
+        .last()
+        .map_or(position, |(index, _)| index)
+}
+
+/// The byte offset `count` characters after `position` (or the end).
+pub fn chars_forward(text: &str, position: usize, count: usize) -> usize {
+    text[position..]
+        .char_indices()
+        .nth(count)
+        .map_or(text.len(), |(index, _)| position + index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(stems: &[(&str, StemRule)]) -> ContextMatcher {
+        ContextMatcher::new(
+            stems
+                .iter()
+                .map(|(stem, rule)| ((*stem).to_owned(), *rule))
+                .collect(),
+        )
+    }
+
+    fn first<'m>(matcher: &'m ContextMatcher, text: &str) -> Option<&'m str> {
+        let mut scratch = String::new();
+        matcher
+            .search(text, 0, text.len(), &mut scratch)
+            .map(|stem| matcher.stem(stem))
+    }
+
+    #[test]
+    fn rules_as_in_python() {
+        let phone = matcher(&[("telefon", StemRule::Inside), ("tel", StemRule::Word)]);
+        assert_eq!(first(&phone, "Mobiltelefon: 070"), Some("telefon"));
+        assert_eq!(first(&phone, "Tel. 070"), Some("tel"));
+        assert_eq!(first(&phone, "hotell 070"), None);
+        let card = matcher(&[("kort", StemRule::Head)]);
+        assert_eq!(first(&card, "Företagskort 4242"), Some("kort"));
+        assert_eq!(first(&card, "kortare 4242"), None);
+        assert_eq!(first(&card, "1kort"), None);
+        let account = matcher(&[("lönekonto", StemRule::Inside)]);
+        assert_eq!(first(&account, "LÖNEKONTO: 5839"), Some("lönekonto"));
+    }
+
+    #[test]
+    fn character_windows() {
+        let text = "åäö abc";
+        assert_eq!(chars_back(text, text.len(), 4), 6);
+        assert_eq!(chars_back(text, 4, 64), 0);
+        assert_eq!(chars_forward(text, 0, 2), 4);
+        assert_eq!(chars_forward(text, 0, 64), text.len());
+    }
+}

@@ -1,0 +1,736 @@
+//! The engine's hot path: from a text to its final findings in one call.
+//!
+//! For every compiled catalogue recognizer: its matches over the whole text ([`matcher`]),
+//! validation (a built-in validator here, a plug-in one through a callback), context words
+//! and negative labels ([`context`]), score tiers; then, together with the findings the
+//! Python side made (names, recognizers outside the core's pattern subset), `adjacent_to`
+//! corroboration and overlap resolution across entity types, the minimum score, masks and
+//! context labels. Each step ports a Python function of `piiscan.engine` and keeps its
+//! behaviour; the comments name it.
+//!
+//! Offsets are bytes of the UTF-8 text while the engine works and Python characters in what
+//! it returns.
+
+use crate::context::{chars_back, chars_forward, ContextMatcher};
+use crate::masking::Mask;
+use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
+use crate::validators::personnummer::Date;
+use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
+use crate::verdict::{Strength, Verdict};
+
+/// A negative word counts when it stands this many characters before a match or closer
+/// (`piiscan.engine.recognizers.NEGATIVE_WINDOW`).
+pub const NEGATIVE_WINDOW: usize = 24;
+
+/// A validator that lives in the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Personnummer,
+    Samordningsnummer,
+    Organisationsnummer,
+    Card,
+    Bankgiro,
+    Plusgiro,
+    BankAccount,
+    Postnummer,
+}
+
+impl Builtin {
+    /// The validator registered under `name` in `piiscan.validators`' entry points.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "personnummer" => Builtin::Personnummer,
+            "samordningsnummer" => Builtin::Samordningsnummer,
+            "organisationsnummer" => Builtin::Organisationsnummer,
+            "credit_card" => Builtin::Card,
+            "bankgiro" => Builtin::Bankgiro,
+            "plusgiro" => Builtin::Plusgiro,
+            "bank_account" => Builtin::BankAccount,
+            "postnummer" => Builtin::Postnummer,
+            _ => return None,
+        })
+    }
+
+    fn validate(self, candidate: &str, today: Date) -> Option<Verdict> {
+        match self {
+            Builtin::Personnummer => personnummer::validate_personnummer(candidate, today),
+            Builtin::Samordningsnummer => {
+                personnummer::validate_samordningsnummer(candidate, today)
+            }
+            Builtin::Organisationsnummer => {
+                organisationsnummer::validate_organisationsnummer(candidate)
+            }
+            Builtin::Card => card::validate_card(candidate),
+            Builtin::Bankgiro => bank::validate_bankgiro(candidate),
+            Builtin::Plusgiro => bank::validate_plusgiro(candidate),
+            Builtin::BankAccount => bank::validate_bank_account(candidate, today),
+            Builtin::Postnummer => postnummer::validate_postnummer(candidate),
+        }
+    }
+}
+
+/// How a recognizer's matches are validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// No validator: every match counts, its text is its normalised value.
+    Nothing,
+    /// A validator of the core.
+    Builtin(Builtin),
+    /// A validator outside the core (a plug-in, or one not yet ported): the caller's callback.
+    External,
+}
+
+/// A validator's answer, whichever side gave it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub normalized: String,
+    pub strength: Option<Strength>,
+    /// Flag names, sorted.
+    pub flags: Vec<String>,
+}
+
+impl From<Verdict> for Checked {
+    fn from(verdict: Verdict) -> Self {
+        let mut flags: Vec<String> = verdict
+            .flags
+            .iter()
+            .map(|flag| flag.name().to_owned())
+            .collect();
+        flags.sort();
+        Checked {
+            normalized: verdict.normalized,
+            strength: verdict.strength,
+            flags,
+        }
+    }
+}
+
+/// `adjacent_to`: a weak match right beside a finding of one of `entities` rises one tier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adjacency {
+    pub entities: Vec<String>,
+    /// The score of a weak (low) match.
+    pub low: f64,
+    /// The score one tier up (medium).
+    pub medium: f64,
+}
+
+/// One compiled recognizer's settings, from its catalogue entry. Its patterns are the
+/// recognizer of the same index in the engine's [`CompiledPatterns`].
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub entity: String,
+    pub check: Check,
+    /// The strength of each pattern, in the matcher's order (strongest first).
+    pub strengths: Vec<Strength>,
+    /// Scores of the low, medium and high tiers.
+    pub scores: [f64; 3],
+    pub context: ContextMatcher,
+    pub negative: ContextMatcher,
+    /// Characters before and after a match where context words count.
+    pub window: (usize, usize),
+    pub priority: i64,
+    pub adjacency: Option<Adjacency>,
+    /// Position of the recognizer in the catalogue: ties in overlap resolution keep this
+    /// order, as the Python engine's list of findings did.
+    pub order: usize,
+    pub mask: Mask,
+}
+
+impl Rule {
+    fn score(&self, strength: Strength) -> f64 {
+        self.scores[strength as usize - 1]
+    }
+}
+
+/// A finding made outside the core (names, recognizers on the Python path), handed in so
+/// that corroboration and overlap resolution see every finding. Offsets in characters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outside {
+    pub entity: String,
+    pub start: usize,
+    pub end: usize,
+    pub score: f64,
+    pub priority: i64,
+    pub order: usize,
+    pub adjacency: Option<Adjacency>,
+}
+
+/// Where a final finding comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The compiled recognizer of this index.
+    Core(usize),
+    /// The outside finding of this index.
+    Outside(usize),
+}
+
+/// A finding that survived: offsets in characters. For an outside finding only `source`,
+/// the offsets, `score` and `context` (set when corroboration raised it) mean anything.
+#[derive(Clone, PartialEq)]
+pub struct Found {
+    pub source: Source,
+    pub start: usize,
+    pub end: usize,
+    pub score: f64,
+    pub masked: String,
+    pub normalized: String,
+    pub flags: Vec<String>,
+    pub context: String,
+}
+
+impl std::fmt::Debug for Found {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No value, not even masked: a debug line must never carry what was found.
+        formatter
+            .debug_struct("Found")
+            .field("source", &self.source)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("score", &self.score)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A finding while the engine works (byte and character offsets both).
+struct Item {
+    source: Source,
+    /// Byte span (for text slices).
+    start: usize,
+    end: usize,
+    /// Character span (for ordering and what is returned).
+    char_start: usize,
+    char_end: usize,
+    score: f64,
+    priority: i64,
+    order: (usize, usize),
+    /// Index of the entity in the engine's list of entity names.
+    entity: usize,
+    normalized: String,
+    flags: Vec<String>,
+    /// Context stem that raised it, or the entity of the neighbour that corroborated it.
+    word: String,
+    corroborated: bool,
+}
+
+/// The compiled engine: patterns and rules, built once.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    patterns: CompiledPatterns,
+    rules: Vec<Rule>,
+    min_score: f64,
+}
+
+/// The validation step's result for one match: span, strength, normalised value, flags.
+type Accepted = (usize, usize, Strength, String, Vec<String>);
+
+impl Engine {
+    /// An engine over `patterns` with one [`Rule`] per compiled recognizer.
+    pub fn new(patterns: CompiledPatterns, rules: Vec<Rule>, min_score: f64) -> Self {
+        assert_eq!(patterns.len(), rules.len(), "one rule per recognizer");
+        Engine {
+            patterns,
+            rules,
+            min_score,
+        }
+    }
+
+    /// The rules, in the order of the compiled recognizers.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every final finding of `text`, ordered by start.
+    ///
+    /// :param context: words from outside the text (column names) that count as if they
+    ///     stood next to every match.
+    /// :param outside: findings made outside the core, in character offsets.
+    /// :param validate: the callback for [`Check::External`] recognizers: `(rule, value)`.
+    pub fn analyze<E>(
+        &self,
+        text: &str,
+        context: &[String],
+        today: Date,
+        outside: &[Outside],
+        validate: &mut dyn FnMut(usize, &str) -> Result<Option<Checked>, E>,
+    ) -> Result<Vec<Found>, E> {
+        let mut items = Vec::new();
+        let mut entities: Vec<&str> = Vec::new();
+        let mut scratch = String::new();
+        if !text.is_empty() && !self.patterns.is_empty() {
+            for rule_index in self.patterns.can_match(text) {
+                self.recognize(
+                    text,
+                    rule_index,
+                    context,
+                    today,
+                    validate,
+                    &mut entities,
+                    &mut items,
+                    &mut scratch,
+                )?;
+            }
+        }
+        let ascii = text.is_ascii();
+        if !ascii {
+            items.sort_by_key(|item| item.start);
+            let mut offsets = CharOffsets::new(text);
+            for item in &mut items {
+                item.char_start = offsets.at(item.start);
+                item.char_end = item.char_start + text[item.start..item.end].chars().count();
+            }
+        }
+        if !outside.is_empty() {
+            let bytes = if ascii {
+                None
+            } else {
+                let mut wanted: Vec<usize> = outside
+                    .iter()
+                    .flat_map(|finding| [finding.start, finding.end])
+                    .collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                Some((byte_offsets(text, &wanted), wanted))
+            };
+            let to_byte = |character: usize| match &bytes {
+                None => character.min(text.len()),
+                Some((offsets, wanted)) => wanted
+                    .binary_search(&character)
+                    .map_or(text.len(), |position| offsets[position]),
+            };
+            for (index, finding) in outside.iter().enumerate() {
+                let entity = entity_index(&mut entities, &finding.entity);
+                items.push(Item {
+                    source: Source::Outside(index),
+                    start: to_byte(finding.start),
+                    end: to_byte(finding.end),
+                    char_start: finding.start,
+                    char_end: finding.end,
+                    score: finding.score,
+                    priority: finding.priority,
+                    order: (finding.order, index),
+                    entity,
+                    normalized: String::new(),
+                    flags: Vec::new(),
+                    word: String::new(),
+                    corroborated: false,
+                });
+            }
+        }
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.corroborate(text, outside, &entities, &mut items);
+        let kept = resolve_overlaps(items, &entities);
+        Ok(kept
+            .into_iter()
+            .filter(|item| item.score >= self.min_score)
+            .map(|item| self.finish(text, context, &entities, item))
+            .collect())
+    }
+
+    /// One recognizer's accepted matches (`CatalogueRecognizer.find` and the engine's
+    /// `_catalogue_findings`).
+    #[allow(clippy::too_many_arguments)]
+    fn recognize<'e, E>(
+        &'e self,
+        text: &str,
+        rule_index: usize,
+        context: &[String],
+        today: Date,
+        validate: &mut dyn FnMut(usize, &str) -> Result<Option<Checked>, E>,
+        entities: &mut Vec<&'e str>,
+        items: &mut Vec<Item>,
+        scratch: &mut String,
+    ) -> Result<(), E> {
+        let rule = &self.rules[rule_index];
+        let matcher = self.patterns.recognizer(rule_index);
+        let matches = matcher.find_all(text);
+        if matches.is_empty() {
+            return Ok(());
+        }
+        // Outside words are the same for every match: look them up once.
+        let mut outside_word: Option<Option<usize>> = None;
+        let floor = if rule.adjacency.is_some() {
+            0.0
+        } else {
+            self.min_score
+        };
+        let entity = entity_index(entities, &rule.entity);
+        let first_item = items.len();
+        let mut by_span: std::collections::HashMap<(usize, usize), usize> =
+            std::collections::HashMap::new();
+        for (sequence, found) in matches.into_iter().enumerate() {
+            let Some((start, end, strength, normalized, flags)) =
+                self.validated(text, rule_index, found, today, validate)?
+            else {
+                continue;
+            };
+            // judge_context: a negative label within 24 characters before, with no number
+            // between, silences the match; a context word raises it one tier.
+            if !rule.negative.is_empty() {
+                let low = chars_back(text, start, NEGATIVE_WINDOW);
+                if let Some(label_end) = rule.negative.last_end(text, low, start, scratch) {
+                    if !has_digit(&text[label_end..start]) {
+                        continue;
+                    }
+                }
+            }
+            let mut word = String::new();
+            let mut strength = strength;
+            if !rule.context.is_empty() {
+                let (before, after) = rule.window;
+                let mut stem =
+                    rule.context
+                        .search(text, chars_back(text, start, before), start, scratch);
+                if stem.is_none() && after > 0 {
+                    stem = rule
+                        .context
+                        .search(text, end, chars_forward(text, end, after), scratch);
+                }
+                if stem.is_none() && !context.is_empty() {
+                    stem = *outside_word
+                        .get_or_insert_with(|| rule.context.search_any(context, scratch));
+                }
+                if let Some(stem) = stem {
+                    strength = raise(strength);
+                    word = rule.context.stem(stem).to_owned();
+                }
+            }
+            // Per recognizer, one finding per span: the stronger reading, else the first.
+            if let Some(&previous) = by_span.get(&(start, end)) {
+                let previous = &mut items[previous];
+                if rule.score(strength) > previous.score {
+                    previous.score = rule.score(strength);
+                    previous.normalized = normalized;
+                    previous.flags = flags;
+                    previous.word = word;
+                }
+                continue;
+            }
+            by_span.insert((start, end), items.len());
+            items.push(Item {
+                source: Source::Core(rule_index),
+                start,
+                end,
+                char_start: start,
+                char_end: end,
+                score: rule.score(strength),
+                priority: rule.priority,
+                order: (rule.order, sequence),
+                entity,
+                normalized,
+                flags,
+                word,
+                corroborated: false,
+            });
+        }
+        // A finding under the floor is never reported, and can only beat findings scored
+        // lower still; unless a neighbour may raise it (adjacent_to), it is dropped here.
+        let found = items.split_off(first_item);
+        items.extend(found.into_iter().filter(|item| item.score >= floor));
+        Ok(())
+    }
+
+    /// `CatalogueRecognizer._validated`: a match its validator accepts. One that fails and
+    /// holds a space is tried again cut before its last space, up to three times (in
+    /// `telefon=070-174 06 05 200` the HTTP status joined the phone number's groups).
+    fn validated<E>(
+        &self,
+        text: &str,
+        rule_index: usize,
+        found: PatternMatch,
+        today: Date,
+        validate: &mut dyn FnMut(usize, &str) -> Result<Option<Checked>, E>,
+    ) -> Result<Option<Accepted>, E> {
+        let rule = &self.rules[rule_index];
+        let mut found = found;
+        for _ in 0..4 {
+            let (start, end) = (found.start, found.end);
+            if start == end {
+                return Ok(None);
+            }
+            let strength = rule.strengths[found.pattern];
+            let value = &text[start..end];
+            let checked = match rule.check {
+                Check::Nothing => {
+                    return Ok(Some((start, end, strength, value.to_owned(), Vec::new())));
+                }
+                Check::Builtin(builtin) => builtin.validate(value, today).map(Checked::from),
+                Check::External => validate(rule_index, value)?,
+            };
+            if let Some(checked) = checked {
+                return Ok(Some((
+                    start,
+                    end,
+                    checked.strength.unwrap_or(strength),
+                    checked.normalized,
+                    checked.flags,
+                )));
+            }
+            let Some(cut) = value.rfind(' ').map(|cut| start + cut) else {
+                return Ok(None);
+            };
+            if cut <= start {
+                return Ok(None);
+            }
+            match self
+                .patterns
+                .recognizer(rule_index)
+                .match_at(text, found.whole_start, cut)
+            {
+                Some(shorter) => found = shorter,
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// `Engine._corroborate`: weak matches right beside a finding of an entity they name
+    /// ("Monica Viklund, 8506012380") rise one tier.
+    fn corroborate(&self, text: &str, outside: &[Outside], entities: &[&str], items: &mut [Item]) {
+        let adjacency_of = |item: &Item| -> Option<&Adjacency> {
+            match item.source {
+                Source::Core(rule) => self.rules[rule].adjacency.as_ref(),
+                Source::Outside(index) => outside[index].adjacency.as_ref(),
+            }
+        };
+        if !items.iter().any(|item| adjacency_of(item).is_some()) {
+            return;
+        }
+        let wanted: Vec<usize> = entities
+            .iter()
+            .enumerate()
+            .filter(|(_, entity)| {
+                items.iter().any(|item| {
+                    adjacency_of(item)
+                        .is_some_and(|rule| rule.entities.iter().any(|e| e == *entity))
+                })
+            })
+            .map(|(index, _)| index)
+            .collect();
+        // Anchors per entity: (start, end) in characters with byte ends for the text between.
+        let mut anchors: Vec<(usize, Vec<(usize, usize, usize, usize)>)> = Vec::new();
+        for item in items.iter() {
+            if wanted.contains(&item.entity) && item.score >= self.min_score {
+                let spans = match anchors
+                    .iter_mut()
+                    .find(|(entity, _)| *entity == item.entity)
+                {
+                    Some((_, spans)) => spans,
+                    None => {
+                        anchors.push((item.entity, Vec::new()));
+                        &mut anchors.last_mut().expect("just pushed").1
+                    }
+                };
+                spans.push((item.char_start, item.char_end, item.start, item.end));
+            }
+        }
+        if anchors.is_empty() {
+            return;
+        }
+        for (_, spans) in anchors.iter_mut() {
+            spans.sort_unstable();
+        }
+        let mut raised = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let Some(rule) = adjacency_of(item) else {
+                continue;
+            };
+            if item.score > rule.low {
+                continue;
+            }
+            let beside = rule.entities.iter().find(|entity| {
+                let Some((_, spans)) = anchors
+                    .iter()
+                    .find(|(anchor, _)| entities[*anchor] == entity.as_str())
+                else {
+                    return false;
+                };
+                let position = spans
+                    .partition_point(|span| (span.0, span.1) < (item.char_start, item.char_start));
+                if position > 0 {
+                    let (_, end, _, end_byte) = spans[position - 1];
+                    if end <= item.char_start && separators_only(&text[end_byte..item.start]) {
+                        return true;
+                    }
+                }
+                if let Some(&(start, _, start_byte, _)) = spans.get(position) {
+                    if start >= item.char_end && separators_only(&text[item.end..start_byte]) {
+                        return true;
+                    }
+                }
+                false
+            });
+            if let Some(entity) = beside {
+                raised.push((index, rule.medium, entity.clone()));
+            }
+        }
+        for (index, score, entity) in raised {
+            items[index].score = score;
+            items[index].word = entity;
+            items[index].corroborated = true;
+        }
+    }
+
+    /// The finding as returned: mask, context label.
+    fn finish(&self, text: &str, context: &[String], entities: &[&str], item: Item) -> Found {
+        let (masked, label) = match item.source {
+            Source::Core(rule) => {
+                let masked = self.rules[rule].mask.apply(&text[item.start..item.end]);
+                let label = if item.corroborated {
+                    item.word
+                } else {
+                    context_label(item.word, context)
+                };
+                (masked, label)
+            }
+            Source::Outside(_) => (String::new(), item.word),
+        };
+        let _ = entities;
+        Found {
+            source: item.source,
+            start: item.char_start,
+            end: item.char_end,
+            score: item.score,
+            masked,
+            normalized: item.normalized,
+            flags: item.flags,
+            context: label,
+        }
+    }
+}
+
+fn raise(strength: Strength) -> Strength {
+    match strength {
+        Strength::Low => Strength::Medium,
+        Strength::Medium | Strength::High => Strength::High,
+    }
+}
+
+fn entity_index<'e>(entities: &mut Vec<&'e str>, entity: &'e str) -> usize {
+    match entities.iter().position(|known| *known == entity) {
+        Some(index) => index,
+        None => {
+            entities.push(entity);
+            entities.len() - 1
+        }
+    }
+}
+
+/// Python's `\d` (a decimal digit of any script) somewhere in `text`.
+fn has_digit(text: &str) -> bool {
+    text.chars().any(|character| {
+        character.is_ascii_digit() || (!character.is_ascii() && character.is_numeric())
+    })
+}
+
+/// `[\s,;:'"()\[\]|]{0,4}` matches the whole of `text`.
+fn separators_only(text: &str) -> bool {
+    let mut count = 0;
+    for character in text.chars() {
+        count += 1;
+        if count > 4 || !(character.is_whitespace() || ",;:'\"()[]|".contains(character)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `_context_label`: the outside word (a column name) that holds the stem, else the stem.
+fn context_label(word: String, context: &[String]) -> String {
+    if !word.is_empty() {
+        for outside in context {
+            if outside.to_lowercase().replace('_', " ").contains(&word) {
+                return outside.clone();
+            }
+        }
+    }
+    word
+}
+
+/// Byte offsets of the sorted character offsets `wanted` (past the end: the text's length).
+fn byte_offsets(text: &str, wanted: &[usize]) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(wanted.len());
+    let mut next = wanted.iter().peekable();
+    for (character, (byte, _)) in text.char_indices().enumerate() {
+        while next.peek().is_some_and(|&&want| want == character) {
+            offsets.push(byte);
+            next.next();
+        }
+        if next.peek().is_none() {
+            break;
+        }
+    }
+    offsets.resize(wanted.len(), text.len());
+    offsets
+}
+
+/// `piiscan.overlap.resolve_overlaps`: of every run of overlapping findings, those that no
+/// finding of another entity type with a higher rank (score, priority, length) overlaps.
+fn resolve_overlaps(mut items: Vec<Item>, entities: &[&str]) -> Vec<Item> {
+    items.sort_by(|a, b| {
+        (a.char_start, a.char_end, a.order).cmp(&(b.char_start, b.char_end, b.order))
+    });
+    let mut kept = Vec::with_capacity(items.len());
+    let mut group: Vec<Item> = Vec::new();
+    let mut reach = 0usize;
+    for item in items {
+        if !group.is_empty() && item.char_start >= reach {
+            settle(std::mem::take(&mut group), entities, &mut kept);
+        }
+        reach = if group.is_empty() {
+            item.char_end
+        } else {
+            reach.max(item.char_end)
+        };
+        group.push(item);
+    }
+    if !group.is_empty() {
+        settle(group, entities, &mut kept);
+    }
+    kept
+}
+
+fn settle(mut group: Vec<Item>, entities: &[&str], kept_out: &mut Vec<Item>) {
+    if group.len() == 1 {
+        kept_out.append(&mut group);
+        return;
+    }
+    let rank = |item: &Item| (item.score, item.priority, item.char_end - item.char_start);
+    // Stable, highest rank first; equal ranks keep their order (Python's reverse sort).
+    group.sort_by(|a, b| {
+        rank(b)
+            .partial_cmp(&rank(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let longest = group
+        .iter()
+        .map(|item| item.char_end - item.char_start)
+        .max()
+        .unwrap_or(0);
+    // Kept findings ordered by start; only those starting within `longest` before a
+    // candidate can overlap it, which keeps long chains from going quadratic.
+    let mut kept: Vec<Item> = Vec::new();
+    for candidate in group {
+        let low = kept
+            .partition_point(|item| item.char_start < candidate.char_start.saturating_sub(longest));
+        let high = kept.partition_point(|item| item.char_start < candidate.char_end);
+        if kept[low..high]
+            .iter()
+            .any(|item| item.char_end > candidate.char_start && item.entity != candidate.entity)
+        {
+            continue;
+        }
+        let position = kept.partition_point(|item| item.char_start < candidate.char_start);
+        kept.insert(position, candidate);
+    }
+    kept.sort_by(|a, b| {
+        (a.char_start, a.char_end, entities[a.entity]).cmp(&(
+            b.char_start,
+            b.char_end,
+            entities[b.entity],
+        ))
+    });
+    kept_out.append(&mut kept);
+}

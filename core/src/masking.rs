@@ -1,0 +1,162 @@
+//! Masked previews, the Rust twin of `piiscan.masking`: enough to recognise a finding, too
+//! little to reuse it. `850601-2387` becomes `850601-****`, a card keeps its last four digits,
+//! `anna@exempel.se` becomes `a***@exempel.se`.
+
+/// How values of one entity type are masked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mask {
+    /// Keep the birth date and separator, hide the last four digits.
+    IdentityNumber,
+    /// Keep the first `keep_prefix` characters and the last `keep_last` digits.
+    KeepLast {
+        keep_last: usize,
+        keep_prefix: usize,
+    },
+    /// First character of the local part, then `***@domain`.
+    Email,
+    /// The first four characters, then the rest keeping its last four digits.
+    Iban,
+    /// The first character of every word; other word characters become `*`.
+    Words,
+}
+
+impl Mask {
+    /// The mask `piiscan.masking` uses for `entity`.
+    pub fn for_entity(entity: &str) -> Self {
+        match entity {
+            "SE_PERSONNUMMER" | "SE_SAMORDNINGSNUMMER" => Mask::IdentityNumber,
+            "SE_ORGANISATIONSNUMMER" => Mask::KeepLast {
+                keep_last: 0,
+                keep_prefix: 6,
+            },
+            "PHONE_NUMBER" => Mask::KeepLast {
+                keep_last: 2,
+                keep_prefix: 4,
+            },
+            "EMAIL_ADDRESS" => Mask::Email,
+            "IBAN_CODE" => Mask::Iban,
+            "CREDIT_CARD" => Mask::KeepLast {
+                keep_last: 4,
+                keep_prefix: 0,
+            },
+            "SE_BANKGIRO" | "SE_PLUSGIRO" => Mask::KeepLast {
+                keep_last: 2,
+                keep_prefix: 0,
+            },
+            "SE_BANK_ACCOUNT" => Mask::KeepLast {
+                keep_last: 2,
+                keep_prefix: 4,
+            },
+            _ => Mask::Words,
+        }
+    }
+
+    /// The masked preview of `text`.
+    pub fn apply(self, text: &str) -> String {
+        match self {
+            Mask::IdentityNumber => {
+                let cut = start_of_last_digits(text, 4);
+                format!("{}{}", &text[..cut], star_digits(&text[cut..]))
+            }
+            Mask::KeepLast {
+                keep_last,
+                keep_prefix,
+            } => keep_last_digits(text, keep_last, keep_prefix),
+            Mask::Email => {
+                let (local, domain) = text.split_once('@').unwrap_or((text, ""));
+                let first: String = local.chars().take(1).collect();
+                format!("{first}***@{domain}")
+            }
+            Mask::Iban => {
+                let cut = char_boundary(text, 4);
+                format!("{}{}", &text[..cut], keep_last_digits(&text[cut..], 4, 0))
+            }
+            Mask::Words => {
+                let mut out = String::with_capacity(text.len());
+                let mut previous_word = false;
+                for character in text.chars() {
+                    let word = character.is_alphanumeric() || character == '_';
+                    out.push(if word && previous_word {
+                        '*'
+                    } else {
+                        character
+                    });
+                    previous_word = word;
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Python's `str.isdigit()` for one character.
+fn is_digit(character: char) -> bool {
+    character.is_ascii_digit() || (!character.is_ascii() && character.is_numeric())
+}
+
+fn star_digits(text: &str) -> String {
+    text.chars()
+        .map(|character| if is_digit(character) { '*' } else { character })
+        .collect()
+}
+
+/// Byte offset of the first of the last `count` digits of `text`; 0 when it has fewer.
+fn start_of_last_digits(text: &str, count: usize) -> usize {
+    let mut seen = 0;
+    for (index, character) in text.char_indices().rev() {
+        if is_digit(character) {
+            seen += 1;
+            if seen == count {
+                return index;
+            }
+        }
+    }
+    0
+}
+
+/// Byte offset of character `count` (or the end).
+fn char_boundary(text: &str, count: usize) -> usize {
+    text.char_indices()
+        .nth(count)
+        .map_or(text.len(), |(index, _)| index)
+}
+
+fn keep_last_digits(text: &str, count: usize, keep_prefix: usize) -> String {
+    let prefix = char_boundary(text, keep_prefix);
+    let cut = if count > 0 {
+        start_of_last_digits(text, count)
+    } else {
+        text.len()
+    }
+    .max(prefix);
+    format!(
+        "{}{}{}",
+        &text[..prefix],
+        star_digits(&text[prefix..cut]),
+        &text[cut..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_as_in_python() {
+        let mask = |entity: &str, text: &str| Mask::for_entity(entity).apply(text);
+        assert_eq!(mask("SE_PERSONNUMMER", "850601-2387"), "850601-****");
+        assert_eq!(
+            mask("CREDIT_CARD", "4242 4242 4242 4242"),
+            "**** **** **** 4242"
+        );
+        assert_eq!(mask("PHONE_NUMBER", "070-174 06 05"), "070-*** ** 05");
+        assert_eq!(mask("EMAIL_ADDRESS", "anna@exempel.se"), "a***@exempel.se");
+        assert_eq!(
+            mask("IBAN_CODE", "SE45 5000 0000 0583 9825 7466"),
+            "SE45 **** **** **** **** 7466"
+        );
+        assert_eq!(mask("SE_ORGANISATIONSNUMMER", "556016-0680"), "556016-****");
+        assert_eq!(mask("SE_BANK_ACCOUNT", "5839-8257466"), "5839-*****66");
+        assert_eq!(mask("OTHER", "Anna Ödman"), "A*** Ö****");
+    }
+}
