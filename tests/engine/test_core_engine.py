@@ -70,7 +70,9 @@ def test_a_batch_finds_what_one_call_per_segment_finds(config: EngineConfig | No
     batch = engine.analyze_batch(cells)
     assert batch == [engine.analyze_segment(cell) for cell in cells]
     assert sum(map(len, batch)) > 50
-    assert all(f.locator == cell.locator for cell, found in zip(cells, batch) for f in found)
+    assert all(
+        f.locator == cell.locator for cell, found in zip(cells, batch, strict=True) for f in found
+    )
 
 
 def test_whole_documents_keep_python_character_offsets(engine) -> None:  # type: ignore[no-untyped-def]

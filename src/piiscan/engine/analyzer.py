@@ -227,9 +227,7 @@ class Engine:
         )
         return [self._from_core(item, outside, locator) for item in found]
 
-    def _python_findings(
-        self, text: str, context: tuple[str, ...], locator: str
-    ) -> list[Finding]:
+    def _python_findings(self, text: str, context: tuple[str, ...], locator: str) -> list[Finding]:
         """Findings of the recognizers outside the core (names, patterns beyond its subset,
         third-party presidio recognizers), in windows of ``chunk_chars`` characters."""
         findings: list[Finding] = []
@@ -258,9 +256,7 @@ class Engine:
             self._adjacency_core.get(key),
         )
 
-    def _from_core(
-        self, item: _core.CoreFound, outside: list[Finding], locator: str
-    ) -> Finding:
+    def _from_core(self, item: _core.CoreFound, outside: list[Finding], locator: str) -> Finding:
         rule, index, start, end, score, masked, normalized, flags, label = item
         if rule < 0:
             finding = outside[index]

@@ -31,8 +31,8 @@ from piiscan.validators import bank, card, organisationsnummer, personnummer, po
 from piiscan.validators.base import Strength, Validator
 
 __all__ = [
-    "CoreBuild",
     "CompiledCatalogue",
+    "CoreBuild",
     "CorePattern",
     "compile_catalogue",
     "core_engine",
