@@ -204,6 +204,17 @@ class Engine:
         }
         self._adjacency_core = {spec.key: adjacency(spec) for spec in registry.specs}
         self._python_work = bool(self._plan or self._third_party_entities)
+        # What every recognizer on the Python path needs (the address a digit): a text
+        # without it skips that path whole, which is most of what short cells cost.
+        gates = [
+            prefilters.get(r.spec.id) if isinstance(r, SpecRecognizer) else None
+            for _, r in self._plan
+        ]
+        self._python_gate = (
+            regex.compile("|".join(f"(?:{g})" for g in gates if g))
+            if gates and all(gates) and not self._third_party_entities
+            else None
+        )
 
     def analyze(self, text: str, context: Sequence[str] = (), locator: str = "") -> list[Finding]:
         """All findings in ``text`` above the configured score, overlaps resolved.
@@ -231,6 +242,8 @@ class Engine:
         """Findings of the recognizers outside the core (names, patterns beyond its subset,
         third-party presidio recognizers), in windows of ``chunk_chars`` characters."""
         findings: list[Finding] = []
+        if self._python_gate is not None and self._python_gate.search(text) is None:
+            return findings
         for offset, owned_until, chunk in chunks(
             text, self.config.chunk_chars, self.config.chunk_overlap
         ):
