@@ -115,6 +115,25 @@ pub struct Adjacency {
     pub medium: f64,
 }
 
+/// Where a recognizer's patterns can match (the catalogue's `candidates`): the core searches
+/// only windows around those places, as the Python engine did, instead of the whole text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Candidates {
+    /// Anywhere: the whole text is searched.
+    Whole,
+    /// Around runs of digits (with the separators identifiers are written with) holding
+    /// `min` to `max` digits (more when the run holds a space: two values side by side);
+    /// `before`/`after` characters widen each window.
+    Digits {
+        min: usize,
+        max: usize,
+        before: usize,
+        after: usize,
+    },
+    /// Around `@` signs.
+    At { before: usize, after: usize },
+}
+
 /// One compiled recognizer's settings, from its catalogue entry. Its patterns are the
 /// recognizer of the same index in the engine's [`CompiledPatterns`].
 #[derive(Clone, Debug)]
@@ -135,6 +154,7 @@ pub struct Rule {
     /// order, as the Python engine's list of findings did.
     pub order: usize,
     pub mask: Mask,
+    pub candidates: Candidates,
 }
 
 impl Rule {
@@ -219,6 +239,72 @@ pub struct Engine {
     patterns: CompiledPatterns,
     rules: Vec<Rule>,
     min_score: f64,
+    /// A run of digits with the separators identifiers are written with
+    /// (`piiscan.engine.candidates`).
+    digit_run: regex::Regex,
+    /// True when some recognizer searches the whole text (the prefilter pass is worth it).
+    any_whole: bool,
+}
+
+/// Digit runs `(start, end, digits, spaced)` and `@` positions of one text, in bytes.
+#[derive(Default)]
+struct Places {
+    runs: Vec<(usize, usize, usize, bool)>,
+    ats: Vec<usize>,
+}
+
+impl Places {
+    fn of(text: &str, digit_run: &regex::Regex) -> Self {
+        let mut places = Places::default();
+        for run in digit_run.find_iter(text) {
+            let value = run.as_str();
+            let mut digits = 0;
+            let mut spaced = false;
+            for character in value.chars() {
+                match character {
+                    ' ' | '\t' | '\n' | '\r' | '\u{a0}' => spaced = true,
+                    '-' | '+' | '/' | '.' | '–' | '(' | ')' | '\u{b}' | '\u{c}' => {}
+                    _ => digits += 1,
+                }
+            }
+            places.runs.push((run.start(), run.end(), digits, spaced));
+        }
+        places.ats = text.match_indices('@').map(|(at, _)| at).collect();
+        places
+    }
+
+    /// Merged byte windows `(low, high)` for `candidates`.
+    fn windows(&self, text: &str, candidates: Candidates) -> Vec<(usize, usize)> {
+        let spans: Vec<(usize, usize, usize, usize)> = match candidates {
+            Candidates::Whole => return vec![(0, text.len())],
+            Candidates::Digits {
+                min,
+                max,
+                before,
+                after,
+            } => self
+                .runs
+                .iter()
+                .filter(|(_, _, digits, spaced)| *digits >= min && (*digits <= max || *spaced))
+                .map(|&(start, end, _, _)| (start, end, before, after))
+                .collect(),
+            Candidates::At { before, after } => self
+                .ats
+                .iter()
+                .map(|&at| (at, at + 1, before, after))
+                .collect(),
+        };
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (start, end, before, after) in spans {
+            let low = chars_back(text, start, before);
+            let high = chars_forward(text, end, after);
+            match merged.last_mut() {
+                Some(last) if low <= last.1 => last.1 = last.1.max(high),
+                _ => merged.push((low, high)),
+            }
+        }
+        merged
+    }
 }
 
 /// The validation step's result for one match: span, strength, normalised value, flags.
@@ -228,10 +314,17 @@ impl Engine {
     /// An engine over `patterns` with one [`Rule`] per compiled recognizer.
     pub fn new(patterns: CompiledPatterns, rules: Vec<Rule>, min_score: f64) -> Self {
         assert_eq!(patterns.len(), rules.len(), "one rule per recognizer");
+        let digit_run =
+            regex::Regex::new(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*").expect("a valid pattern");
+        let any_whole = rules
+            .iter()
+            .any(|rule| rule.candidates == Candidates::Whole);
         Engine {
             patterns,
             rules,
             min_score,
+            digit_run,
+            any_whole,
         }
     }
 
@@ -258,9 +351,19 @@ impl Engine {
         let mut entities: Vec<&str> = Vec::new();
         let mut scratch = String::new();
         if !text.is_empty() && !self.patterns.is_empty() {
-            for rule_index in self.patterns.can_match(text) {
+            let places = Places::of(text, &self.digit_run);
+            let whole = if self.any_whole {
+                self.patterns.can_match(text)
+            } else {
+                Vec::new()
+            };
+            let wanted = (0..self.rules.len()).filter(|&index| {
+                self.rules[index].candidates != Candidates::Whole || whole.contains(&index)
+            });
+            for rule_index in wanted.collect::<Vec<_>>() {
                 self.recognize(
                     text,
+                    &places,
                     rule_index,
                     context,
                     today,
@@ -335,6 +438,7 @@ impl Engine {
     fn recognize<'e, E>(
         &'e self,
         text: &str,
+        places: &Places,
         rule_index: usize,
         context: &[String],
         today: Date,
@@ -345,7 +449,10 @@ impl Engine {
     ) -> Result<(), E> {
         let rule = &self.rules[rule_index];
         let matcher = self.patterns.recognizer(rule_index);
-        let matches = matcher.find_all(text);
+        let mut matches = Vec::new();
+        for (low, high) in places.windows(text, rule.candidates) {
+            matcher.find_from(&text[..high], low, &mut matches);
+        }
         if matches.is_empty() {
             return Ok(());
         }

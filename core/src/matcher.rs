@@ -239,13 +239,21 @@ impl RecognizerMatcher {
     /// them over the whole text with the patterns joined in one alternation.
     pub fn find_all(&self, text: &str) -> Vec<PatternMatch> {
         let mut found = Vec::new();
+        self.find_from(text, 0, &mut found);
+        found
+    }
+
+    /// The matches Python's `finditer(text, from)` finds: none starts before `from` (what
+    /// precedes it still counts as the boundary); `text` ends where the search must end
+    /// (Python's `endpos`: pass a prefix of the whole text). Appended to `found`.
+    pub fn find_from(&self, text: &str, from: usize, found: &mut Vec<PatternMatch>) {
         // The next match of each pattern from `position` on; `None` once it has no more.
         let mut next: Vec<Option<(Span, Span)>> = self
             .patterns
             .iter()
-            .map(|pattern| pattern.next_at(text, 0))
+            .map(|pattern| pattern.next_at(text, from))
             .collect();
-        let mut position = 0;
+        let mut position = from;
         loop {
             let winner = next
                 .iter()
@@ -284,7 +292,6 @@ impl RecognizerMatcher {
                 }
             }
         }
-        found
     }
 
     /// The match Python's `pattern.match(text, start, end)` finds for the alternation: the

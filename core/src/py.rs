@@ -12,7 +12,8 @@ use pyo3::types::{PyFrozenSet, PyString};
 use crate::checksums;
 use crate::context::{ContextMatcher, StemRule};
 use crate::engine::{
-    Adjacency, Builtin, Check, Checked, Engine as CoreEngine, Found, Outside, Rule, Source,
+    Adjacency, Builtin, Candidates, Check, Checked, Engine as CoreEngine, Found, Outside, Rule,
+    Source,
 };
 use crate::masking::Mask;
 use crate::matcher::{CharOffsets, PatternSpec};
@@ -502,13 +503,14 @@ impl PyCompiledPatterns {
 /// `adjacent_to` as Python hands it over: `(entities, low score, medium score)`.
 type PyAdjacency = Option<(Vec<String>, f64, f64)>;
 
-/// One compiled recognizer as Python hands it over: `(patterns, ignore_case, entity, check,
-/// strengths, scores, context, negative, window, priority, adjacency, order)`. `check` is
+/// One compiled recognizer as Python hands it over: `((patterns, candidates), ignore_case,
+/// entity, check, strengths, scores, context, negative, window, priority, adjacency, order)`,
+/// `candidates` as `(kind, min, max, before, after)` with kind `digits`, `at` or `whole`. `check` is
 /// `""` (no validator), the name of a core validator, or `"external"` (the callable given
 /// for this recognizer); context stems come as `(stem, rule)` with rules as
 /// `piiscan.engine.context` names them.
 type PyRule = (
-    Vec<PyPattern>,
+    (Vec<PyPattern>, (String, usize, usize, usize, usize)),
     bool,
     String,
     String,
@@ -680,7 +682,7 @@ impl PyCoreEngine {
         let mut specs = Vec::with_capacity(recognizers.len());
         let mut rules = Vec::with_capacity(recognizers.len());
         for (
-            patterns,
+            (patterns, (kind, min, max, before, after)),
             ignore_case,
             entity,
             check,
@@ -713,7 +715,18 @@ impl PyCoreEngine {
             if strengths.len() != patterns.len() {
                 return Err(PyValueError::new_err("one strength per pattern"));
             }
+            let candidates = match kind.as_str() {
+                "digits" => Candidates::Digits {
+                    min,
+                    max,
+                    before,
+                    after,
+                },
+                "at" => Candidates::At { before, after },
+                _ => Candidates::Whole,
+            };
             rules.push(Rule {
+                candidates,
                 mask: Mask::for_entity(&entity),
                 entity,
                 check,

@@ -282,9 +282,16 @@ def core_engine(
             continue
         check = core_check(spec.validator, validator)
         ordered = sorted(spec.patterns, key=lambda p: -p.strength)
+        candidates = spec.candidates
+        where = (
+            (candidates.kind, candidates.min_digits, candidates.max_digits)
+            + (candidates.before, candidates.after)
+            if candidates is not None and candidates.kind in ("digits", "at")
+            else ("whole", 0, 0, 0, 0)
+        )
         rules.append(
             (
-                form[0],
+                (form[0], where),
                 form[1],
                 spec.entity,
                 check,
