@@ -24,7 +24,7 @@ from piiscan.catalogue import RecognizerSpec, builtin_catalogue_dir
 from piiscan.config import EngineConfig
 from piiscan.engine.candidates import CandidateIndex
 from piiscan.engine.chunking import chunks
-from piiscan.engine.compiled import adjacency, core_engine
+from piiscan.engine.compiled import adjacency, core_engine, relaxed_matcher
 from piiscan.engine.context import ContextMatcher
 from piiscan.engine.recognizers import (
     LANGUAGE,
@@ -47,6 +47,9 @@ CONTEXT_BOOST = 0.35
 _LOG = logging.getLogger("piiscan.engine")
 # Order of third-party presidio recognizers' findings after every catalogue recognizer's.
 _THIRD_PARTY_ORDER = 1 << 30
+# Characters around a relaxed match where the real pattern is tried: it may start or end a
+# little away from where the relaxed one did.
+RELAXED_MARGIN = 64
 
 
 class LinearContextEnhancer(ContextAwareEnhancer):
@@ -172,11 +175,20 @@ class Engine:
                 )
         self.python_path = tuple(spec.id for spec in build.python_only)
         self.core_path = tuple(spec.id for spec in build.compiled)
+        # Recognizers outside the subset whose patterns relax into it (one-class lookarounds
+        # dropped): the core finds where they can match, their real patterns run only there.
+        relaxed = relaxed_matcher(build.python_only)
+        self._relaxed = relaxed[0] if relaxed else None
+        relaxed_ids = relaxed[1] if relaxed else ()
+        by_id = {r.spec.id: r for r in self.recognizers if isinstance(r, CatalogueRecognizer)}
+        self._relaxed_recognizers = tuple(by_id[i] for i in relaxed_ids)
         for recognizer in self.recognizers:
             entities = [e for e in recognizer.supported_entities if e in self.entity_types]
             if not entities:
                 continue
             if isinstance(recognizer, SpecRecognizer) and recognizer.spec.key in in_core:
+                continue
+            if isinstance(recognizer, SpecRecognizer) and recognizer.spec.id in relaxed_ids:
                 continue
             if isinstance(recognizer, SpecRecognizer):
                 prefilter = prefilters.get(recognizer.spec.id)
@@ -203,7 +215,9 @@ class Engine:
             if spec.adjacent_to
         }
         self._adjacency_core = {spec.key: adjacency(spec) for spec in registry.specs}
-        self._python_work = bool(self._plan or self._third_party_entities)
+        self._python_work = bool(
+            self._plan or self._third_party_entities or self._relaxed_recognizers
+        )
         # What every recognizer on the Python path needs (the address a digit): a text
         # without it skips that path whole, which is most of what short cells cost.
         gates = [
@@ -242,6 +256,10 @@ class Engine:
         """Findings of the recognizers outside the core (names, patterns beyond its subset,
         third-party presidio recognizers), in windows of ``chunk_chars`` characters."""
         findings: list[Finding] = []
+        if self._relaxed is not None:
+            self._relaxed_findings(text, context, locator, findings)
+        if not self._plan and not self._third_party_entities:
+            return findings
         if self._python_gate is not None and self._python_gate.search(text) is None:
             return findings
         for offset, owned_until, chunk in chunks(
@@ -249,6 +267,29 @@ class Engine:
         ):
             self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
         return findings
+
+    def _relaxed_findings(
+        self, text: str, context: tuple[str, ...], locator: str, out: list[Finding]
+    ) -> None:
+        """Findings of the recognizers the core locates by their relaxed patterns: the real
+        pattern runs (in Python) only in windows around what the core found."""
+        assert self._relaxed is not None
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for recognizer, _, start, end in self._relaxed.find(text):
+            spans.setdefault(recognizer, []).append((start, end))
+        length = len(text)
+        for number, spans_of in spans.items():
+            recognizer = self._relaxed_recognizers[number]
+            windows: list[tuple[int, int]] = []
+            for start, end in sorted(spans_of):
+                low, high = max(0, start - RELAXED_MARGIN), min(length, end + RELAXED_MARGIN)
+                if windows and low <= windows[-1][1]:
+                    windows[-1] = (windows[-1][0], max(windows[-1][1], high))
+                else:
+                    windows.append((low, high))
+            self._catalogue_findings(
+                recognizer, text, None, 0, length, context, locator, out, windows
+            )
 
     def _resolve_in_python(self, text: str, findings: list[Finding]) -> list[Finding]:
         """Corroboration and overlaps without the core (no recognizer in it)."""
@@ -420,12 +461,13 @@ class Engine:
         self,
         recognizer: CatalogueRecognizer,
         chunk: str,
-        index: CandidateIndex,
+        index: CandidateIndex | None,
         offset: int,
         owned: int,
         context: tuple[str, ...],
         locator: str,
         out: list[Finding],
+        windows: Sequence[tuple[int, int]] | None = None,
     ) -> None:
         entity = recognizer.spec.entity
         key = recognizer.spec.key
@@ -434,7 +476,9 @@ class Engine:
         # can only beat findings scored lower still; unless a neighbour may raise it
         # (adjacent_to), it is not worth building.
         floor = 0.0 if key in self._adjacency else self.config.min_score
-        for start, end, strength, normalized, flags, word in recognizer.find(chunk, index, context):
+        for start, end, strength, normalized, flags, word in recognizer.find(
+            chunk, index, context, windows=windows
+        ):
             score = recognizer.score(strength)
             if start >= owned or score < floor:
                 continue

@@ -20,6 +20,7 @@ the core's matches against the Python patterns' over the corpus.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "CorePattern",
     "compile_catalogue",
     "core_engine",
+    "relaxed_matcher",
     "split_boundaries",
     "strongest_first",
 ]
@@ -309,3 +311,46 @@ def core_engine(
         compiled.append(spec)
     engine = _core.CoreEngine(rules, validators, min_score) if rules else None
     return CoreBuild(engine=engine, compiled=tuple(compiled), python_only=tuple(python_only))
+
+
+# An inner lookaround of one character class (``(?<![\p{L}])``, ``(?![\p{L}\d])``).
+_INNER_LOOKAROUND = re.compile(r"\(\?<?[!=](?:\[(?:\\.|[^\]\\])+\]|\\[pP]\{\w+\}|\\.)\)")
+
+
+def relax(pattern: str) -> CorePattern | None:
+    """``pattern`` with its boundaries declared and every other one-class lookaround dropped.
+
+    The relaxed pattern matches wherever the real one does (and in a few more places): the
+    core finds with it where a recognizer outside its subset can match, and Python runs the
+    real pattern only there.
+    """
+    split = split_boundaries(pattern)
+    if split is None:
+        return None
+    return dataclasses.replace(split, regex=_INNER_LOOKAROUND.sub("", split.regex))
+
+
+def relaxed_matcher(
+    specs: Iterable[RecognizerSpec],
+) -> tuple[_core.CompiledPatterns, tuple[str, ...]] | None:
+    """The core's matcher over the relaxed patterns of ``specs`` (those that relax into its
+    subset) and the ids of the specs it holds, in its order; ``None`` when none does."""
+    forms: list[tuple[list[tuple[str, str | None, list[list[str]]]], bool]] = []
+    ids: list[str] = []
+    for spec in specs:
+        relaxed = [relax(regex) for regex in strongest_first(spec)]
+        if not relaxed or any(p is None for p in relaxed):
+            continue
+        form = (
+            [(p.regex, p.not_after, [list(q) for q in p.not_before]) for p in relaxed if p],
+            spec.ignore_case,
+        )
+        try:
+            _core.CompiledPatterns([form])
+        except ValueError:
+            continue
+        forms.append(form)
+        ids.append(spec.id)
+    if not forms:
+        return None
+    return _core.CompiledPatterns(forms), tuple(ids)

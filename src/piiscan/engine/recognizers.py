@@ -152,22 +152,29 @@ class CatalogueRecognizer(SpecRecognizer):
         context: Sequence[str] = (),
         *,
         apply_context: bool = True,
+        windows: Sequence[tuple[int, int]] | None = None,
     ) -> list[Hit]:
         """Every validated match in ``text``; with ``apply_context``, rescored by context.
 
         :param index: the candidate index of ``text``; without one the whole text is scanned.
         :param context: words from outside the text (a column name) that count as near.
+        :param windows: ``(pos, endpos)`` ranges to search instead of the index's.
         """
         pattern = self._pattern
         if pattern is None:
             return []
         candidates = self.spec.candidates
-        if index is None or candidates is None:
-            windows: Sequence[tuple[int, int]] = ((0, len(text)),)
+        given = windows is not None
+        if windows is not None:
+            pass
+        elif index is None or candidates is None:
+            windows = ((0, len(text)),)
         else:
             windows = index.windows(candidates)
         # An "@" window starts where the address must start: one anchored attempt each.
-        anchored = candidates is not None and candidates.kind == "at" and index is not None
+        anchored = (
+            not given and candidates is not None and candidates.kind == "at" and index is not None
+        )
         best: dict[tuple[int, int], Hit] = {}
         for low, high in windows:
             if anchored:
