@@ -286,8 +286,7 @@ def core_engine(
         ordered = sorted(spec.patterns, key=lambda p: -p.strength)
         candidates = spec.candidates
         where = (
-            (candidates.kind, candidates.min_digits, candidates.max_digits)
-            + (candidates.before, candidates.after)
+            (candidates.kind, candidates.min_digits, candidates.max_digits, candidates.before, candidates.after)
             if candidates is not None and candidates.kind in ("digits", "at")
             else ("whole", 0, 0, 0, 0)
         )
