@@ -285,11 +285,16 @@ def core_engine(
         check = core_check(spec.validator, validator)
         ordered = sorted(spec.patterns, key=lambda p: -p.strength)
         candidates = spec.candidates
-        where = (
-            (candidates.kind, candidates.min_digits, candidates.max_digits, candidates.before, candidates.after)
-            if candidates is not None and candidates.kind in ("digits", "at")
-            else ("whole", 0, 0, 0, 0)
-        )
+        if candidates is not None and candidates.kind in ("digits", "at"):
+            where = (
+                candidates.kind,
+                candidates.min_digits,
+                candidates.max_digits,
+                candidates.before,
+                candidates.after,
+            )
+        else:
+            where = ("whole", 0, 0, 0, 0)
         rules.append(
             (
                 (form[0], where),
