@@ -275,11 +275,11 @@ class Engine:
         pattern runs (in Python) only in windows around what the core found."""
         assert self._relaxed is not None
         spans: dict[int, list[tuple[int, int]]] = {}
-        for recognizer, _, start, end in self._relaxed.find(text):
-            spans.setdefault(recognizer, []).append((start, end))
+        for which, _, start, end in self._relaxed.find(text):
+            spans.setdefault(which, []).append((start, end))
         length = len(text)
         for number, spans_of in spans.items():
-            recognizer = self._relaxed_recognizers[number]
+            relaxed = self._relaxed_recognizers[number]
             windows: list[tuple[int, int]] = []
             for start, end in sorted(spans_of):
                 low, high = max(0, start - RELAXED_MARGIN), min(length, end + RELAXED_MARGIN)
@@ -287,9 +287,7 @@ class Engine:
                     windows[-1] = (windows[-1][0], max(windows[-1][1], high))
                 else:
                     windows.append((low, high))
-            self._catalogue_findings(
-                recognizer, text, None, 0, length, context, locator, out, windows
-            )
+            self._catalogue_findings(relaxed, text, None, 0, length, context, locator, out, windows)
 
     def _resolve_in_python(self, text: str, findings: list[Finding]) -> list[Finding]:
         """Corroboration and overlaps without the core (no recognizer in it)."""
