@@ -307,6 +307,12 @@ impl Places {
     }
 }
 
+/// The callback that validates a value for a [`Check::External`] rule: `(rule, value)`.
+pub type Validate<'v, E> = dyn FnMut(usize, &str) -> Result<Option<Checked>, E> + 'v;
+
+/// Anchors of one entity for corroboration: `(char start, char end, byte start, byte end)`.
+type AnchorSpans = Vec<(usize, usize, usize, usize)>;
+
 /// The validation step's result for one match: span, strength, normalised value, flags.
 type Accepted = (usize, usize, Strength, String, Vec<String>);
 
@@ -345,7 +351,7 @@ impl Engine {
         context: &[String],
         today: Date,
         outside: &[Outside],
-        validate: &mut dyn FnMut(usize, &str) -> Result<Option<Checked>, E>,
+        validate: &mut Validate<'_, E>,
     ) -> Result<Vec<Found>, E> {
         let mut items = Vec::new();
         let mut entities: Vec<&str> = Vec::new();
@@ -442,7 +448,7 @@ impl Engine {
         rule_index: usize,
         context: &[String],
         today: Date,
-        validate: &mut dyn FnMut(usize, &str) -> Result<Option<Checked>, E>,
+        validate: &mut Validate<'_, E>,
         entities: &mut Vec<&'e str>,
         items: &mut Vec<Item>,
         scratch: &mut String,
@@ -548,7 +554,7 @@ impl Engine {
         rule_index: usize,
         found: PatternMatch,
         today: Date,
-        validate: &mut dyn FnMut(usize, &str) -> Result<Option<Checked>, E>,
+        validate: &mut Validate<'_, E>,
     ) -> Result<Option<Accepted>, E> {
         let rule = &self.rules[rule_index];
         let mut found = found;
@@ -617,7 +623,7 @@ impl Engine {
             .map(|(index, _)| index)
             .collect();
         // Anchors per entity: (start, end) in characters with byte ends for the text between.
-        let mut anchors: Vec<(usize, Vec<(usize, usize, usize, usize)>)> = Vec::new();
+        let mut anchors: Vec<(usize, AnchorSpans)> = Vec::new();
         for item in items.iter() {
             if wanted.contains(&item.entity) && item.score >= self.min_score {
                 let spans = match anchors
@@ -840,4 +846,139 @@ fn settle(mut group: Vec<Item>, entities: &[&str], kept_out: &mut Vec<Item>) {
         ))
     });
     kept_out.append(&mut kept);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::StemRule;
+    use crate::matcher::PatternSpec;
+
+    fn engine() -> Engine {
+        let pattern = |regex: &str, not_after: &str| PatternSpec {
+            regex: regex.to_owned(),
+            not_after: Some(not_after.to_owned()),
+            not_before: vec![vec![r"\d".to_owned()]],
+        };
+        let patterns = CompiledPatterns::new(&[
+            (
+                vec![
+                    pattern(r"\d{6}[-+]\d{4}", r"\d\p{L}-"),
+                    pattern(r"\d{10}", r"\d\p{L}-"),
+                ],
+                false,
+            ),
+            (vec![pattern(r"0\d{9}", r"\d\p{L}+-")], false),
+        ])
+        .expect("compiles");
+        let stems = |words: &[(&str, StemRule)]| {
+            ContextMatcher::new(words.iter().map(|(w, r)| ((*w).to_owned(), *r)).collect())
+        };
+        let rule = |entity: &str, check, strengths, context, priority, adjacency, order| Rule {
+            entity: entity.to_owned(),
+            check,
+            strengths,
+            scores: [0.4, 0.75, 0.95],
+            context,
+            negative: stems(&[("ocr", StemRule::Word)]),
+            window: (64, 32),
+            priority,
+            adjacency,
+            order,
+            mask: Mask::for_entity(entity),
+            candidates: Candidates::Digits {
+                min: 10,
+                max: 12,
+                before: 2,
+                after: 1,
+            },
+        };
+        Engine::new(
+            patterns,
+            vec![
+                rule(
+                    "SE_PERSONNUMMER",
+                    Check::Builtin(Builtin::Personnummer),
+                    vec![Strength::Medium, Strength::Low],
+                    stems(&[("personnummer", StemRule::Inside), ("pnr", StemRule::Word)]),
+                    90,
+                    Some(Adjacency {
+                        entities: vec!["PERSON".to_owned()],
+                        low: 0.4,
+                        medium: 0.75,
+                    }),
+                    0,
+                ),
+                rule(
+                    "PHONE_NUMBER",
+                    Check::Nothing,
+                    vec![Strength::Low],
+                    stems(&[("tel", StemRule::Word)]),
+                    60,
+                    None,
+                    1,
+                ),
+            ],
+            0.5,
+        )
+    }
+
+    fn run(engine: &Engine, text: &str, outside: &[Outside]) -> Vec<(Source, usize, usize, f64)> {
+        let today = Date {
+            year: 2026,
+            month: 1,
+            day: 1,
+        };
+        engine
+            .analyze(text, &[], today, outside, &mut |_, _| {
+                Ok::<_, std::convert::Infallible>(None)
+            })
+            .unwrap_or_else(|never| match never {})
+            .into_iter()
+            .map(|found| (found.source, found.start, found.end, found.score))
+            .collect()
+    }
+
+    #[test]
+    fn context_negative_labels_and_character_offsets() {
+        let engine = engine();
+        assert_eq!(
+            run(&engine, "Åsa, personnummer 850601-2387", &[]),
+            [(Source::Core(0), 18, 29, 0.95)]
+        );
+        assert!(run(&engine, "OCR 850601-2387", &[]).is_empty());
+        assert_eq!(
+            run(&engine, "OCR 12, 850601-2387", &[]),
+            [(Source::Core(0), 8, 19, 0.75)]
+        );
+        // A bare ten-digit run is weak: not reported without a word or a neighbour.
+        assert!(run(&engine, "8506012387", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_neighbour_corroborates_and_overlaps_are_resolved() {
+        let engine = engine();
+        let person = Outside {
+            entity: "PERSON".to_owned(),
+            start: 0,
+            end: 9,
+            score: 0.9,
+            priority: 0,
+            order: 5,
+            adjacency: None,
+        };
+        assert_eq!(
+            run(&engine, "Åsa Öberg, 8506012387", &[person]),
+            [
+                (Source::Outside(0), 0, 9, 0.9),
+                (Source::Core(0), 11, 21, 0.75)
+            ]
+        );
+        // The same digits as a phone number (tel) and a personnummer (pnr): both medium,
+        // the personnummer's priority wins.
+        assert_eq!(
+            run(&engine, "tel pnr 0406280404", &[]),
+            [(Source::Core(0), 8, 18, 0.75)]
+        );
+    }
 }

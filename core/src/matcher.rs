@@ -171,9 +171,9 @@ impl BoundedPattern {
                 .next_back()
                 .map_or(0, |(index, _)| index)
         };
-        if !self.after_a_character.is_match_at(text, from)
-            && !(position == 0 && self.at_text_start.is_match(text))
-        {
+        let can_match = self.after_a_character.is_match_at(text, from)
+            || (position == 0 && self.at_text_start.is_match(text));
+        if !can_match {
             return None;
         }
         let captures = if position == 0 {

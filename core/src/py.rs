@@ -527,6 +527,9 @@ type PyRule = (
 /// A finding made in Python: `(entity, start, end, score, priority, order, adjacency)`.
 type PyOutside = (String, usize, usize, f64, i64, usize, PyAdjacency);
 
+/// An outside finding of a batch: `(segment, *PyOutside)`.
+type PyBatchOutside = (usize, String, usize, usize, f64, i64, usize, PyAdjacency);
+
 /// A finding as returned: `(rule, outside, start, end, score, masked, normalized, flags,
 /// context)`; `rule` is -1 for an outside finding and `outside` -1 for the core's own.
 type PyFound = (
@@ -793,7 +796,7 @@ impl PyCoreEngine {
         contexts: Vec<Vec<String>>,
         context_of: Vec<usize>,
         today: (i32, u32, u32),
-        outside: Vec<(usize, String, usize, usize, f64, i64, usize, PyAdjacency)>,
+        outside: Vec<PyBatchOutside>,
     ) -> PyResult<Vec<(usize, PyFound)>> {
         if context_of.len() != texts.len() || context_of.iter().any(|&c| c >= contexts.len()) {
             return Err(PyValueError::new_err("one valid context index per segment"));
