@@ -182,6 +182,12 @@ class Engine:
         relaxed_ids = relaxed[1] if relaxed else ()
         by_id = {r.spec.id: r for r in self.recognizers if isinstance(r, CatalogueRecognizer)}
         self._relaxed_recognizers = tuple(by_id[i] for i in relaxed_ids)
+        relaxed_gates = [prefilters.get(i) for i in relaxed_ids]
+        self._relaxed_gate = (
+            regex.compile("|".join(f"(?:{g})" for g in relaxed_gates if g))
+            if relaxed_gates and all(relaxed_gates)
+            else None
+        )
         for recognizer in self.recognizers:
             entities = [e for e in recognizer.supported_entities if e in self.entity_types]
             if not entities:
@@ -256,7 +262,9 @@ class Engine:
         """Findings of the recognizers outside the core (names, patterns beyond its subset,
         third-party presidio recognizers), in windows of ``chunk_chars`` characters."""
         findings: list[Finding] = []
-        if self._relaxed is not None:
+        if self._relaxed is not None and (
+            self._relaxed_gate is None or self._relaxed_gate.search(text) is not None
+        ):
             self._relaxed_findings(text, context, locator, findings)
         if not self._plan and not self._third_party_entities:
             return findings
