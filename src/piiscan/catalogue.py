@@ -8,7 +8,10 @@ Each YAML file declares one recognizer::
     name: Swedish personal identity number
     description: ...
     validator: personnummer      # a function registered under piiscan.validators
-    patterns:                    # regexes (the ``regex`` module's syntax), case-sensitive
+    patterns:                    # regexes, case-sensitive, in the compiled core's linear-time
+                                 # subset (recognizers/README.md); boundaries as one leading
+                                 # (?<![...]) and trailing (?!...) groups; anything else
+                                 # runs on Python's ``regex`` module
       - {name: separated, regex: '...', strength: medium}
     context:                     # words that raise the strength one step when near a match
       sv: [personnummer, pnr]    # stems: longer than 4 characters match inside compounds,
