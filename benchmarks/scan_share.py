@@ -100,7 +100,11 @@ def run_scan(root: Path, workers: int, scratch: Path) -> Timing:
 
     inventory = scratch / f"inventory-{time.monotonic_ns()}"
     config = ScanConfig(
-        roots=(str(root),), inventory=inventory, workers=workers, key_file=scratch / "key"
+        roots=(str(root),),
+        inventory=inventory,
+        workers=workers,
+        key_file=scratch / "key",
+        new_key=True,
     )
     timing = Timing()
     seen_files = 0
