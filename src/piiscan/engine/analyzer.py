@@ -258,12 +258,19 @@ class Engine:
         )
         return [self._from_core(item, outside, locator) for item in found]
 
-    def _python_findings(self, text: str, context: tuple[str, ...], locator: str) -> list[Finding]:
+    def _python_findings(
+        self, text: str, context: tuple[str, ...], locator: str, *, located: bool = True
+    ) -> list[Finding]:
         """Findings of the recognizers outside the core (names, patterns beyond its subset,
-        third-party presidio recognizers), in windows of ``chunk_chars`` characters."""
+        third-party presidio recognizers), in windows of ``chunk_chars`` characters.
+
+        :param located: also those the core locates (off when the caller did that already).
+        """
         findings: list[Finding] = []
-        if self._relaxed is not None and (
-            self._relaxed_gate is None or self._relaxed_gate.search(text) is not None
+        if (
+            located
+            and self._relaxed is not None
+            and (self._relaxed_gate is None or self._relaxed_gate.search(text) is not None)
         ):
             self._relaxed_findings(text, context, locator, findings)
         if not self._plan and not self._third_party_entities:
@@ -277,13 +284,22 @@ class Engine:
         return findings
 
     def _relaxed_findings(
-        self, text: str, context: tuple[str, ...], locator: str, out: list[Finding]
+        self,
+        text: str,
+        context: tuple[str, ...],
+        locator: str,
+        out: list[Finding],
+        hits: Sequence[tuple[int, int, int, int]] | None = None,
     ) -> None:
         """Findings of the recognizers the core locates by their relaxed patterns: the real
-        pattern runs (in Python) only in windows around what the core found."""
+        pattern runs (in Python) only in windows around what the core found.
+
+        :param hits: the core's ``(recognizer, pattern, start, end)`` in ``text``, when the
+            caller located them already.
+        """
         assert self._relaxed is not None
         spans: dict[int, list[tuple[int, int]]] = {}
-        for which, _, start, end in self._relaxed.find(text):
+        for which, _, start, end in self._relaxed.find(text) if hits is None else hits:
             spans.setdefault(which, []).append((start, end))
         length = len(text)
         for number, spans_of in spans.items():
@@ -296,6 +312,38 @@ class Engine:
                 else:
                     windows.append((low, high))
             self._catalogue_findings(relaxed, text, None, 0, length, context, locator, out, windows)
+
+    def _locate_batch(self, segments: Sequence[Segment], out: list[list[Finding]]) -> None:
+        """:meth:`_relaxed_findings` for many segments with one location pass of the core:
+        the segments that pass the gate, joined by NUL (which no catalogue pattern matches
+        and every boundary reads as the end of a text)."""
+        assert self._relaxed is not None
+        gate = self._relaxed_gate
+        chosen = [
+            n
+            for n, segment in enumerate(segments)
+            if segment.text and (gate is None or gate.search(segment.text) is not None)
+        ]
+        if not chosen:
+            return
+        starts: list[int] = []
+        position = 0
+        for n in chosen:
+            starts.append(position)
+            position += len(segments[n].text) + 1
+        joined = "\0".join(segments[n].text for n in chosen)
+        by_segment: dict[int, list[tuple[int, int, int, int]]] = {}
+        for which, pattern, start, end in self._relaxed.find(joined):
+            at = bisect.bisect_right(starts, start) - 1
+            base = starts[at]
+            if end > base + len(segments[chosen[at]].text):
+                continue  # across a NUL: cannot be a real match
+            by_segment.setdefault(at, []).append((which, pattern, start - base, end - base))
+        for at, hits in by_segment.items():
+            segment = segments[chosen[at]]
+            self._relaxed_findings(
+                segment.text, tuple(segment.context), segment.locator, out[chosen[at]], hits
+            )
 
     def _resolve_in_python(self, text: str, findings: list[Finding]) -> list[Finding]:
         """Corroboration and overlaps without the core (no recognizer in it)."""
@@ -383,7 +431,7 @@ class Engine:
         outside_all: list[list[Finding]] = []
         outside: list[tuple[Any, ...]] = []
         python_work = self._python_work
-        for number, segment in enumerate(segments):
+        for segment in segments:
             texts.append(segment.text)
             context = segment.context
             index = contexts.get(context)
@@ -392,11 +440,17 @@ class Engine:
             context_of.append(index)
             if python_work:
                 found = (
-                    self._python_findings(segment.text, tuple(context), segment.locator)
+                    self._python_findings(
+                        segment.text, tuple(context), segment.locator, located=False
+                    )
                     if segment.text
                     else []
                 )
                 outside_all.append(found)
+        if python_work and self._relaxed is not None:
+            self._locate_batch(segments, outside_all)
+        if python_work:
+            for number, found in enumerate(outside_all):
                 outside.extend((number, *self._outside(finding)) for finding in found)
         today = datetime.date.today()
         results: list[list[Finding]] = [[] for _ in segments]
