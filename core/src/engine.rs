@@ -16,6 +16,7 @@ use crate::masking::Mask;
 use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
 use crate::validators::personnummer::Date;
 use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
+use crate::validators::{birth_date, identity_document, ip, vehicle};
 use crate::verdict::{Strength, Verdict};
 
 /// A negative word counts when it stands this many characters before a match or closer
@@ -33,6 +34,10 @@ pub enum Builtin {
     Plusgiro,
     BankAccount,
     Postnummer,
+    IpAddress,
+    BirthDate,
+    VehicleRegistration,
+    IdentityDocument,
 }
 
 impl Builtin {
@@ -47,6 +52,10 @@ impl Builtin {
             "plusgiro" => Builtin::Plusgiro,
             "bank_account" => Builtin::BankAccount,
             "postnummer" => Builtin::Postnummer,
+            "ip_address" => Builtin::IpAddress,
+            "birth_date" => Builtin::BirthDate,
+            "vehicle_registration" => Builtin::VehicleRegistration,
+            "identity_document" => Builtin::IdentityDocument,
             _ => return None,
         })
     }
@@ -65,6 +74,10 @@ impl Builtin {
             Builtin::Plusgiro => bank::validate_plusgiro(candidate),
             Builtin::BankAccount => bank::validate_bank_account(candidate, today),
             Builtin::Postnummer => postnummer::validate_postnummer(candidate),
+            Builtin::IpAddress => ip::validate_ip_address(candidate),
+            Builtin::BirthDate => birth_date::validate_birth_date(candidate, today),
+            Builtin::VehicleRegistration => vehicle::validate_vehicle_registration(candidate),
+            Builtin::IdentityDocument => identity_document::validate_identity_document(candidate),
         }
     }
 }
@@ -153,7 +166,8 @@ pub struct Rule {
     /// Position of the recognizer in the catalogue: ties in overlap resolution keep this
     /// order, as the Python engine's list of findings did.
     pub order: usize,
-    pub mask: Mask,
+    /// `None`: masked in Python (the finding's `masked` is left empty).
+    pub mask: Option<Mask>,
     pub candidates: Candidates,
 }
 
@@ -690,7 +704,10 @@ impl Engine {
     fn finish(&self, text: &str, context: &[String], entities: &[&str], item: Item) -> Found {
         let (masked, label) = match item.source {
             Source::Core(rule) => {
-                let masked = self.rules[rule].mask.apply(&text[item.start..item.end]);
+                let masked = self.rules[rule]
+                    .mask
+                    .map(|mask| mask.apply(&text[item.start..item.end]))
+                    .unwrap_or_default();
                 let label = if item.corroborated {
                     item.word
                 } else {

@@ -21,9 +21,10 @@ pub enum Mask {
 }
 
 impl Mask {
-    /// The mask `piiscan.masking` uses for `entity`.
-    pub fn for_entity(entity: &str) -> Self {
-        match entity {
+    /// The mask `piiscan.masking` uses for `entity`, when the core has a copy of it (the
+    /// others are masked in Python, so a new mask needs no second copy here).
+    pub fn for_entity(entity: &str) -> Option<Self> {
+        Some(match entity {
             "SE_PERSONNUMMER" | "SE_SAMORDNINGSNUMMER" => Mask::IdentityNumber,
             "SE_ORGANISATIONSNUMMER" => Mask::KeepLast {
                 keep_last: 0,
@@ -47,8 +48,9 @@ impl Mask {
                 keep_last: 2,
                 keep_prefix: 4,
             },
-            _ => Mask::Words,
-        }
+            "SE_ADDRESS" | "PERSON" => Mask::Words,
+            _ => return None,
+        })
     }
 
     /// The masked preview of `text`.
@@ -143,7 +145,10 @@ mod tests {
 
     #[test]
     fn masks_as_in_python() {
-        let mask = |entity: &str, text: &str| Mask::for_entity(entity).apply(text);
+        let mask = |entity: &str, text: &str| match Mask::for_entity(entity) {
+            Some(mask) => mask.apply(text),
+            None => String::new(),
+        };
         assert_eq!(mask("SE_PERSONNUMMER", "850601-2387"), "850601-****");
         assert_eq!(
             mask("CREDIT_CARD", "4242 4242 4242 4242"),
@@ -157,6 +162,7 @@ mod tests {
         );
         assert_eq!(mask("SE_ORGANISATIONSNUMMER", "556016-0680"), "556016-****");
         assert_eq!(mask("SE_BANK_ACCOUNT", "5839-8257466"), "5839-*****66");
-        assert_eq!(mask("OTHER", "Anna Ödman"), "A*** Ö****");
+        assert_eq!(mask("PERSON", "Anna Ödman"), "A*** Ö****");
+        assert_eq!(mask("IP_ADDRESS", "81.2.69.160"), "");
     }
 }

@@ -256,7 +256,7 @@ class Engine:
             (today.year, today.month, today.day),
             [self._outside(finding) for finding in outside],
         )
-        return [self._from_core(item, outside, locator) for item in found]
+        return [self._from_core(item, outside, locator, text) for item in found]
 
     def _python_findings(
         self, text: str, context: tuple[str, ...], locator: str, *, located: bool = True
@@ -364,7 +364,9 @@ class Engine:
             self._adjacency_core.get(key),
         )
 
-    def _from_core(self, item: _core.CoreFound, outside: list[Finding], locator: str) -> Finding:
+    def _from_core(
+        self, item: _core.CoreFound, outside: list[Finding], locator: str, text: str
+    ) -> Finding:
         rule, index, start, end, score, masked, normalized, flags, label = item
         if rule < 0:
             finding = outside[index]
@@ -372,6 +374,8 @@ class Engine:
                 return dataclasses.replace(finding, score=score, context=label)
             return finding
         spec = self._core_specs[rule]
+        if not masked:  # an entity whose mask the core has no copy of
+            masked = masker_for(spec.entity)(text[start:end])
         return Finding(
             entity_type=spec.entity,
             start=start,
@@ -463,7 +467,10 @@ class Engine:
         ):
             results[number].append(
                 self._from_core(
-                    item, outside_all[number] if python_work else [], segments[number].locator
+                    item,
+                    outside_all[number] if python_work else [],
+                    segments[number].locator,
+                    texts[number],
                 )
             )
         return results

@@ -28,7 +28,17 @@ from dataclasses import dataclass
 from piiscan import _core
 from piiscan.catalogue import RecognizerSpec
 from piiscan.engine.context import ContextMatcher
-from piiscan.validators import bank, card, organisationsnummer, personnummer, postnummer
+from piiscan.validators import (
+    bank,
+    birth_date,
+    card,
+    identity_document,
+    ip,
+    organisationsnummer,
+    personnummer,
+    postnummer,
+    vehicle,
+)
 from piiscan.validators.base import Strength, Validator
 
 __all__ = [
@@ -223,6 +233,10 @@ _CORE_VALIDATORS: dict[str, Validator] = {
     "plusgiro": bank.validate_plusgiro,
     "bank_account": bank.validate_bank_account,
     "postnummer": postnummer.validate_postnummer,
+    "ip_address": ip.validate_ip_address,
+    "birth_date": birth_date.validate_birth_date,
+    "vehicle_registration": vehicle.validate_vehicle_registration,
+    "identity_document": identity_document.validate_identity_document,
 }
 
 
