@@ -16,7 +16,7 @@ use crate::masking::Mask;
 use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
 use crate::validators::personnummer::Date;
 use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
-use crate::validators::{birth_date, identity_document, ip, vehicle};
+use crate::validators::{birth_date, email, iban, identity_document, ip, phone, vehicle};
 use crate::verdict::{Strength, Verdict};
 
 /// A negative word counts when it stands this many characters before a match or closer
@@ -38,6 +38,11 @@ pub enum Builtin {
     BirthDate,
     VehicleRegistration,
     IdentityDocument,
+    Iban,
+    Email,
+    /// Swedish numbers in the core; other shapes (parentheses, another country) through the
+    /// Python callback (phonenumbers).
+    Phone,
 }
 
 impl Builtin {
@@ -56,12 +61,16 @@ impl Builtin {
             "birth_date" => Builtin::BirthDate,
             "vehicle_registration" => Builtin::VehicleRegistration,
             "identity_document" => Builtin::IdentityDocument,
+            "iban" => Builtin::Iban,
+            "email" => Builtin::Email,
+            "phone" => Builtin::Phone,
             _ => return None,
         })
     }
 
-    fn validate(self, candidate: &str, today: Date) -> Option<Verdict> {
-        match self {
+    /// `Err(())`: not decided here, the caller's callback decides.
+    fn validate(self, candidate: &str, today: Date) -> Result<Option<Verdict>, ()> {
+        Ok(match self {
             Builtin::Personnummer => personnummer::validate_personnummer(candidate, today),
             Builtin::Samordningsnummer => {
                 personnummer::validate_samordningsnummer(candidate, today)
@@ -78,7 +87,14 @@ impl Builtin {
             Builtin::BirthDate => birth_date::validate_birth_date(candidate, today),
             Builtin::VehicleRegistration => vehicle::validate_vehicle_registration(candidate),
             Builtin::IdentityDocument => identity_document::validate_identity_document(candidate),
-        }
+            Builtin::Iban => iban::validate_iban(candidate),
+            Builtin::Email => email::validate_email(candidate),
+            Builtin::Phone => match phone::validate_phone(candidate) {
+                phone::Phone::Rejected => None,
+                phone::Phone::Valid(verdict) => Some(verdict),
+                phone::Phone::Elsewhere => return Err(()),
+            },
+        })
     }
 }
 
@@ -583,7 +599,10 @@ impl Engine {
                 Check::Nothing => {
                     return Ok(Some((start, end, strength, value.to_owned(), Vec::new())));
                 }
-                Check::Builtin(builtin) => builtin.validate(value, today).map(Checked::from),
+                Check::Builtin(builtin) => match builtin.validate(value, today) {
+                    Ok(verdict) => verdict.map(Checked::from),
+                    Err(()) => validate(rule_index, value)?,
+                },
                 Check::External => validate(rule_index, value)?,
             };
             if let Some(checked) = checked {

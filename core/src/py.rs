@@ -749,7 +749,8 @@ impl PyCoreEngine {
         }
         let patterns = crate::matcher::CompiledPatterns::new(&specs)
             .map_err(|error| PyValueError::new_err(error.to_string()))?;
-        let external = rules.iter().any(|rule| rule.check == Check::External);
+        // Whether a call may need the GIL for a Python validator.
+        let external = validators.iter().any(Option::is_some);
         Ok(PyCoreEngine {
             inner: CoreEngine::new(patterns, rules, min_score),
             validators,

@@ -87,6 +87,14 @@ def test_whole_documents_keep_python_character_offsets(engine) -> None:  # type:
     assert found["EMAIL_ADDRESS"] == "åsa@exempel.se"
 
 
+def test_a_lone_surrogate_keeps_offsets(engine) -> None:  # type: ignore[no-untyped-def]
+    text = "x\ud800 pnr 850601-2387"
+    [found] = engine.analyze(text)
+    assert text[found.start : found.end] == "850601-2387"
+    [[in_batch]] = engine.analyze_batch([Segment(text=text)])
+    assert in_batch == found
+
+
 CATASTROPHIC = """\
 id: org.digits
 entity: ORG_DIGITS

@@ -243,6 +243,12 @@ class Engine:
             if they stood next to every match.
         :param locator: copied into every finding.
         """
+        try:
+            return self._analyze(text, context, locator)
+        except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape)
+            return self._analyze(_without_surrogates(text), context, locator)
+
+    def _analyze(self, text: str, context: Sequence[str], locator: str) -> list[Finding]:
         if not text:
             return []
         context = tuple(context)
@@ -250,12 +256,9 @@ class Engine:
         if self._core is None:
             return self._resolve_in_python(text, outside)
         today = datetime.date.today()
-        found = self._core.analyze(
-            text,
-            list(context),
-            (today.year, today.month, today.day),
-            [self._outside(finding) for finding in outside],
-        )
+        day = (today.year, today.month, today.day)
+        handed = [self._outside(finding) for finding in outside]
+        found = self._core.analyze(text, list(context), day, handed)
         return [self._from_core(item, outside, locator, text) for item in found]
 
     def _python_findings(
@@ -427,6 +430,14 @@ class Engine:
         them over in one call lets the engine pay its fixed per-call cost once per batch:
         the core analyses every segment in one call, each with its own context words.
         """
+        try:
+            return self._analyze_batch(segments)
+        except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape)
+            return self._analyze_batch(
+                [dataclasses.replace(s, text=_without_surrogates(s.text)) for s in segments]
+            )
+
+    def _analyze_batch(self, segments: Sequence[Segment]) -> list[list[Finding]]:
         if self._core is None:
             return [self.analyze_segment(segment) for segment in segments]
         texts: list[str] = []
@@ -458,13 +469,9 @@ class Engine:
                 outside.extend((number, *self._outside(finding)) for finding in found)
         today = datetime.date.today()
         results: list[list[Finding]] = [[] for _ in segments]
-        for number, item in self._core.analyze_batch(
-            texts,
-            [list(c) for c in contexts],
-            context_of,
-            (today.year, today.month, today.day),
-            outside,
-        ):
+        day = (today.year, today.month, today.day)
+        words = [list(c) for c in contexts]
+        for number, item in self._core.analyze_batch(texts, words, context_of, day, outside):
             results[number].append(
                 self._from_core(
                     item,
@@ -638,6 +645,14 @@ def _beside(
             if start >= finding.end and _SEPARATORS_ONLY.fullmatch(text, finding.end, start):
                 return entity
     return None
+
+
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate as U+FFFD: the same length, so offsets stay."""
+    return str(_SURROGATE.sub("\ufffd", text))
 
 
 def _is_under(source: str, directory: Any) -> bool:

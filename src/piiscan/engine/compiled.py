@@ -32,10 +32,13 @@ from piiscan.validators import (
     bank,
     birth_date,
     card,
+    email,
+    iban,
     identity_document,
     ip,
     organisationsnummer,
     personnummer,
+    phone,
     postnummer,
     vehicle,
 )
@@ -237,7 +240,13 @@ _CORE_VALIDATORS: dict[str, Validator] = {
     "birth_date": birth_date.validate_birth_date,
     "vehicle_registration": vehicle.validate_vehicle_registration,
     "identity_document": identity_document.validate_identity_document,
+    "iban": iban.validate_iban,
+    "email": email.validate_email,
+    "phone": phone.validate_phone,
 }
+# Core validators that hand some shapes back to the Python function (phone numbers written
+# with parentheses or in another country's plan go to phonenumbers).
+_CALLS_BACK = frozenset({"phone"})
 
 
 def core_check(name: str | None, validator: Validator | None) -> str:
@@ -325,7 +334,8 @@ def core_engine(
                 order,
             )
         )
-        validators.append((callback or validator) if check == "external" else None)
+        calls_back = check == "external" or check in _CALLS_BACK
+        validators.append((callback or validator) if calls_back else None)
         compiled.append(spec)
     engine = _core.CoreEngine(rules, validators, min_score) if rules else None
     return CoreBuild(engine=engine, compiled=tuple(compiled), python_only=tuple(python_only))
