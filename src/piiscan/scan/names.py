@@ -271,6 +271,17 @@ class NameMasks:
             text = text.replace(name, masked)
         return text
 
+    def counted(self, segment: Segment, locator: str) -> Segment:
+        """``segment`` as the column profiles may keep it: its masked ``locator`` and every
+        content name in its context (a spreadsheet column's header) masked."""
+        if not segment.names:
+            return segment
+        masks = self._masks_of(segment).raw
+        if not masks:
+            return segment
+        context = tuple(_replace(word, masks) for word in segment.context)
+        return dataclasses.replace(segment, locator=locator, context=context)
+
     def finding(self, finding: Finding, segment: Segment) -> Finding:
         """``finding`` of ``segment``, a content name in its ``context`` masked (the context
         is the column or element name that raised its score)."""

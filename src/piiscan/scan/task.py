@@ -337,7 +337,7 @@ def _scan_blob(
                 continue
             locator = names.locator(item)
             found = list(context.engine.analyze_segment(as_read(item)))
-            columns.add(item, found)
+            columns.add(names.counted(item, locator), found)  # names masked there too
             records.extend(
                 FindingRecord.from_finding(
                     names.finding(finding, item), locator=locator, keyer=context.keyer
