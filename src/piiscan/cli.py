@@ -20,6 +20,7 @@ import os
 import re
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -481,13 +482,18 @@ def _table_command(table_name: str, help_text: str) -> None:
     )  # fmt: skip
     def command(inventory: Path, scan_id: str | None, include_open: bool, fmt: str) -> None:
         from piiscan.inventory import Inventory, rows_as_dicts
+        from piiscan.inventory.schema import FINDINGS_SCHEMA
 
         reader = Inventory(inventory, include_open=include_open)
-        table = getattr(reader, table_name)(scan_id)
-        rows: Iterable[dict[str, Any]] = rows_as_dicts(table)
-        columns = list(table.column_names)
-        if table_name == "findings":  # dismissed findings are shown as such (piiscan dismiss)
-            rows, columns = _dismissed_shown(rows, columns, inventory)
+        rows: Iterable[dict[str, Any]]
+        if table_name == "findings":
+            # Streamed part by part: a scan of millions of findings prints in bounded memory.
+            # Dismissed findings are shown as such (piiscan dismiss).
+            rows = rows_as_dicts(reader.iter_findings(scan_id))
+            rows, columns = _dismissed_shown(rows, list(FINDINGS_SCHEMA.names), inventory)
+        else:
+            table = getattr(reader, table_name)(scan_id)
+            rows, columns = rows_as_dicts(table), list(table.column_names)
         _render(rows, columns, fmt)
 
 
@@ -1163,7 +1169,12 @@ def _render(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) ->
         for row in rows:
             out.write(_json(row) + "\n")
     elif fmt == "json":
-        out.write(_json(list(rows), indent=2) + "\n")
+        # One row at a time, laid out as json.dumps(list, indent=2) lays it out.
+        first = True
+        for row in rows:
+            out.write(("[\n" if first else ",\n") + textwrap.indent(_json(row, indent=2), "  "))
+            first = False
+        out.write("[]\n" if first else "\n]\n")
     else:
         writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()

@@ -241,3 +241,24 @@ class ObjectResult:
     #: Findings of the organisation's own values (:mod:`piiscan.known`), counted, not kept.
     known_values: int = 0
     columns: tuple[ColumnProfile, ...] = ()
+    #: Findings of this object already sent ahead in :class:`FindingChunk` values (a big
+    #: object's findings travel in chunks of bounded size; this result carries the last ones).
+    streamed: int = 0
+
+    @property
+    def finding_count(self) -> int:
+        """All findings of the object: those streamed ahead and those carried here."""
+        return self.streamed + len(self.findings)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingChunk:
+    """Findings of an object still being read, sent ahead of its :class:`ObjectResult`.
+
+    A task sends its object's findings in chunks of bounded size as it goes, and the object's
+    result (its row, with the count of findings streamed ahead) last, so neither the worker
+    nor the process that writes the inventory ever holds a big file's findings at once.
+    """
+
+    ref: ObjectRef
+    findings: tuple[FindingRecord, ...]

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 from piiscan.errors import ExtractionError
+from piiscan.extractors.base import Blob, Item, Limits
+from piiscan.extractors.dispatch import extract
 
 T = TypeVar("T")
 
@@ -30,3 +32,10 @@ def drain(items: Iterator[T]) -> tuple[list[T], ExtractionError]:
     except ExtractionError as error:
         return taken, error
     raise AssertionError("the extractor raised no error")
+
+
+def dispatched(blob: Blob, limits: Limits) -> list[Item]:
+    """Every item of ``blob`` as a scan gets them: through the dispatcher, which owns the
+    text budget (``max_text_chars``) for every extractor."""
+    _, items = extract(blob, limits)
+    return list(items)

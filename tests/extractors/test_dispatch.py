@@ -13,7 +13,13 @@ import pyarrow.parquet as pq
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from piiscan.errors import EncryptedError, ExtractionError, TooLargeError, UnsupportedError
+from piiscan.errors import (
+    EncryptedError,
+    ExtractionError,
+    NoTextError,
+    TooLargeError,
+    UnsupportedError,
+)
 from piiscan.extractors.base import Blob, Item, Limits, Member
 from piiscan.extractors.dispatch import (
     FORMATS,
@@ -22,7 +28,6 @@ from piiscan.extractors.dispatch import (
     extractor_for,
     supported_formats,
 )
-from piiscan.extractors.sniff import EMPTY
 from piiscan.model import Segment
 from tests.extractors.conftest import make_zip
 
@@ -131,10 +136,19 @@ def test_containers_yield_members(name: str, data: bytes, media: str) -> None:
     assert list(inner)
 
 
-def test_empty_object_is_ok_with_no_items() -> None:
-    media, items = extract(Blob.from_bytes("tom.txt", b""), Limits())
-    assert media == EMPTY
-    assert list(items) == []
+@pytest.mark.parametrize(
+    "blob",
+    [
+        Blob.from_bytes("tom.txt", b""),
+        Blob.from_bytes("tom.docx", b"", depth=2),  # a member: the same decision
+        Blob(name="1", size=0, opener=lambda: io.BytesIO(b""), media_type="message/rfc822"),
+    ],
+    ids=["file", "member", "typed by its container"],
+)
+def test_empty_object_is_no_text(blob: Blob) -> None:
+    # dispatch owns the decision (the driver has no rule of its own): no_text, "empty file".
+    with pytest.raises(NoTextError, match=r"^empty file$"):
+        extract(blob, Limits())
 
 
 @pytest.mark.parametrize(
@@ -159,7 +173,7 @@ def test_refused_before_extraction(
 
 
 def test_object_size_limit() -> None:
-    with pytest.raises(TooLargeError, match="object over 10 bytes"):
+    with pytest.raises(TooLargeError, match=r"^larger than the size limit \(11 > 10 bytes\)$"):
         extract(Blob.from_bytes("a.txt", b"x" * 11), Limits(max_object_bytes=10))
 
 
@@ -252,3 +266,23 @@ def test_office_name_without_its_main_part_is_an_error_not_a_zip(name: str, reas
     with pytest.raises(ExtractionError) as caught:
         list(items)
     assert (caught.value.status, str(caught.value)) == ("error", reason)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "refused"),
+    [
+        ("a.eml", b"From: a@exempel.se\nSubject: hej\n\ntext\n", True),
+        ("a.mbox", b"From a@exempel.se Mon Jan  1 00:00:00 2024\nSubject: hej\n\ntext\n", True),
+        ("a.txt", b"text\n", False),  # not a container: depth is no concern
+    ],
+    ids=["eml", "mbox", "text"],
+)
+def test_depth_limit_is_the_dispatchers_for_every_container(
+    name: str, data: bytes, refused: bool
+) -> None:
+    blob = Blob.from_bytes(name, data, depth=Limits().max_depth)
+    if refused:
+        with pytest.raises(TooLargeError, match=r"^nesting depth limit$"):
+            extract(blob, Limits())
+    else:
+        assert list(extract(blob, Limits())[1])

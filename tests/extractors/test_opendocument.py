@@ -12,6 +12,7 @@ from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.opendocument import extract_odt
 from piiscan.model import Segment
+from tests.extractors.conftest import dispatched
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
 
@@ -152,4 +153,4 @@ def test_truncated_raises(tmp_path: Path) -> None:
 
 def test_text_limit(tmp_path: Path) -> None:
     with pytest.raises(TooLargeError):
-        _segments(_write(tmp_path / "arende.odt"), Limits(max_text_chars=30))
+        dispatched(Blob.from_path(_write(tmp_path / "arende.odt")), Limits(max_text_chars=30))

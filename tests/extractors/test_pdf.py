@@ -20,7 +20,7 @@ from piiscan.errors import (
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.pdf import extract_pdf
 from piiscan.model import Segment
-from tests.extractors.conftest import drain
+from tests.extractors.conftest import dispatched, drain
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
 
@@ -139,7 +139,7 @@ def test_thirdparty_two_column() -> None:
 
 def test_text_limit(tmp_path: Path) -> None:
     with pytest.raises(TooLargeError):
-        _segments(_text_pdf(tmp_path / "arende.pdf"), Limits(max_text_chars=40))
+        dispatched(Blob.from_path(_text_pdf(tmp_path / "arende.pdf")), Limits(max_text_chars=40))
 
 
 def _pdf_with_a_broken_page(path: Path) -> Path:

@@ -12,6 +12,7 @@ from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.powerpoint import extract_pptx
 from piiscan.model import Segment
+from tests.extractors.conftest import dispatched
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
 
@@ -129,4 +130,4 @@ def test_limits(limits: Limits, tmp_path: Path) -> None:
     path = tmp_path / "arende.pptx"
     _write(path)
     with pytest.raises(TooLargeError):
-        _segments(path, limits)
+        dispatched(Blob.from_path(path), limits)  # the text budget is the dispatcher's

@@ -23,6 +23,7 @@ from piiscan.extractors.spreadsheet import (
 )
 from piiscan.locator import Locator
 from piiscan.model import Segment
+from tests.extractors.conftest import dispatched
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
 
@@ -216,7 +217,7 @@ def test_text_limit(tmp_path: Path) -> None:
     path = tmp_path / "kunder.xlsx"
     _write_openpyxl(path)
     with pytest.raises(TooLargeError):
-        _segments(path, Limits(max_text_chars=30))
+        dispatched(Blob.from_path(path), Limits(max_text_chars=30))
 
 
 def test_blob_without_path(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.word import extract_docx
 from piiscan.model import Segment
+from tests.extractors.conftest import dispatched
 
 THIRDPARTY = Path(__file__).parents[2] / "fixtures" / "thirdparty"
 
@@ -114,7 +115,7 @@ def test_text_limit(planted: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "long.docx"
     document.save(str(path))
     with pytest.raises(TooLargeError):
-        _segments(path, Limits(max_text_chars=500))
+        dispatched(Blob.from_path(path), Limits(max_text_chars=500))
 
 
 def test_error_messages_do_not_quote_content(tmp_path: Path) -> None:

@@ -20,11 +20,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from piiscan.errors import InventoryError
-from piiscan.inventory import SCHEMA_VERSION, Inventory, InventoryWriter, new_scan_id
+from piiscan.inventory import (
+    SCHEMA_VERSION,
+    Inventory,
+    InventoryWriter,
+    new_scan_id,
+    rows_as_dicts,
+)
 from piiscan.inventory.layout import Layout
 from piiscan.inventory.schema import META_KEY_FINGERPRINT, META_SCHEMA_VERSION, META_TABLE
 from piiscan.inventory.writer import _describe
-from piiscan.model import FindingRecord, Status
+from piiscan.model import FindingChunk, FindingRecord, Status
 
 from .conftest import EMAIL, KEYER, OTHER_KEYER, PNR, ROOT, WriterFactory, record, result
 
@@ -553,3 +559,47 @@ def test_an_inventory_open_to_others_is_warned_about(
         assert stat.S_IMODE(inventory_dir.stat().st_mode) == mode  # warned, not changed
     else:
         assert messages == []
+
+
+def test_findings_streamed_ahead_of_their_row(
+    inventory_dir: Path, make_writer: WriterFactory
+) -> None:
+    """A big object's findings come in chunks before its row; parts are written as they fill,
+    and the row (last) counts every finding of the object."""
+    ref = result("stor.csv").ref
+    chunks = [
+        FindingChunk(ref=ref, findings=(record(PNR, start=i), record(PNR, start=i + 20)))
+        for i in range(3)
+    ]
+    with make_writer(row_group_rows=3) as writer:
+        for chunk in chunks:
+            writer.add_findings(chunk)
+        # Findings parts are on disk (with empty objects parts) before the object has a row.
+        assert writer.parts == 1  # four findings, three to a part
+        assert writer.objects == 0
+        writer.add(result("stor.csv", record(EMAIL, masked="a***@exempel.se"), streamed=6))
+    reader = Inventory(inventory_dir)
+    (info,) = reader.scans()
+    assert (info.objects, info.findings) == (1, 7)
+    (row,) = rows_as_dicts(reader.objects())
+    assert row["findings"] == 7
+    assert reader.findings().num_rows == 7
+    streamed = [row for batch in reader.iter_findings(batch_rows=2) for row in batch.to_pylist()]
+    assert sorted(r["start"] for r in streamed) == sorted(reader.findings()["start"].to_pylist())
+
+
+def test_iter_findings_reads_a_part_at_a_time(
+    inventory_dir: Path, make_writer: WriterFactory
+) -> None:
+    with make_writer(part_objects=2) as writer:
+        for name in ("d.txt", "c.txt", "b.txt", "a.txt"):
+            writer.add(result(name, record(PNR, locator="line=2"), record(PNR, locator="line=1")))
+    reader = Inventory(inventory_dir)
+    batches = list(reader.iter_findings(batch_rows=3))
+    assert [batch.num_rows for batch in batches] == [3, 1, 3, 1]  # two parts of four rows
+    places = [(r["path"], r["locator"]) for b in batches for r in b.to_pylist()]
+    # By place within each part; parts in the order they were written.
+    assert places == [
+        ("c.txt", "line=1"), ("c.txt", "line=2"), ("d.txt", "line=1"), ("d.txt", "line=2"),
+        ("a.txt", "line=1"), ("a.txt", "line=2"), ("b.txt", "line=1"), ("b.txt", "line=2"),
+    ]  # fmt: skip

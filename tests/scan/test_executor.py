@@ -9,16 +9,21 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from piiscan.api import scan
 from piiscan.config import ScanConfig
 from piiscan.inventory import Inventory, rows_as_dicts
-from piiscan.scan.executor import REASON_WORKER_DIED
+from piiscan.keys import Keyer
+from piiscan.model import FindingChunk, ObjectResult, Status
+from piiscan.scan.executor import REASON_STOPPED, REASON_WORKER_DIED, InlineRunner, run_tasks
+from piiscan.scan.plan import Credentials, ObjectHandle, open_roots, plan
 from piiscan.scan.session import Progress
+from piiscan.scan.task import TaskContext, WorkerSetup
 
-from .conftest import ServeShare, dense_text, small_files
+from .conftest import TEST_PERSONNUMMER, ServeShare, dense_text, small_files
 from .processes import established_to, forkserver_workers
 
 pytestmark = pytest.mark.slow
@@ -98,5 +103,37 @@ def test_a_dead_worker_costs_its_object_not_the_scan(tmp_path: Path) -> None:
     assert len(died) <= WORKERS  # only what the killed workers were reading
     assert all(rows[path]["status"] == "error" for path in died)
     assert all(row["status"] == "ok" for path, row in rows.items() if path not in died)
+    # a_slow's findings streamed before its worker died stay, counted in its row: every
+    # finding has a row, and no finding was recorded twice by the tasks that ran again.
+    assert sum(row["findings"] for row in rows.values()) == info.findings
+    assert reader.findings().num_rows == info.findings
     # The fresh pool's workers exited with the scan.
     assert forkserver_workers(os.getpid()) == set()
+
+
+def test_a_stop_leaves_a_row_for_every_finding_recorded(tmp_path: Path, engine: Any) -> None:
+    root = tmp_path / "share"
+    root.mkdir()
+    numbers = TEST_PERSONNUMMER.read_text(encoding="ascii").split()[:7]
+    (root / "kunder.csv").write_text(
+        "Namn;Personnummer\n" + "".join(f"Kund;{n[:8]}-{n[8:]}\n" for n in numbers),
+        encoding="utf-8",
+    )
+    config = ScanConfig(roots=(str(root),), inventory=tmp_path / "inv")
+    setup = WorkerSetup(config=config, keyer=Keyer(key=bytes(range(32))), chunk_records=3)
+    handles = [i for i in plan(open_roots(config, Credentials())) if isinstance(i, ObjectHandle)]
+    recorded: list[FindingChunk | ObjectResult] = []
+
+    def record(value: FindingChunk | ObjectResult) -> None:
+        recorded.append(value)
+        if len(recorded) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the second chunk is being written
+
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(InlineRunner(TaskContext.build(setup, engine=engine)), handles, record, window=1)
+    first, second, row = recorded
+    assert isinstance(first, FindingChunk)
+    assert isinstance(second, FindingChunk)
+    # The row counts the findings recorded (the second chunk was, before Ctrl-C struck).
+    assert isinstance(row, ObjectResult)
+    assert (row.status, row.reason, row.finding_count) == (Status.ERROR, REASON_STOPPED, 6)

@@ -9,8 +9,8 @@ directory entry that holds data, which is read like a file (named as stored, ``d
 Limits, all checked on the bytes actually decompressed, in 1 MiB reads, never on the sizes
 the headers declare alone:
 
-- an archive at ``depth >= max_depth`` is not opened (:class:`TooLargeError`, "nesting
-  depth limit");
+- an archive at ``depth >= max_depth`` is not opened: :func:`~piiscan.extractors.dispatch.extract`
+  refuses it (:class:`TooLargeError`, "nesting depth limit"), as it does every container;
 - per member: ``max_member_bytes``, and for zip (where each member's compressed size is
   known) ``max_expansion_ratio`` once a member has expanded past 1 MiB. A member over
   either is **skipped** and scanning goes on; after the last member the extractor raises
@@ -70,11 +70,6 @@ members (a zip of empty XML parts, as in every .xlsx) are normal."""
 
 class _Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
-
-
-def _check_depth(blob: Blob, limits: Limits) -> None:
-    if blob.depth >= limits.max_depth:
-        raise TooLargeError("nesting depth limit")
 
 
 def _archive_size(blob: Blob, stream: IO[bytes]) -> int:
@@ -196,7 +191,6 @@ def extract_zip(blob: Blob, limits: Limits) -> Iterator[Member]:
     :raises EncryptedError: after the other members, when some were encrypted.
     :raises ExtractionError: the archive is corrupt.
     """
-    _check_depth(blob, limits)
     with blob.opener() as stream:
         budget = _Budget(limits=limits, kind="zip", archive_bytes=_archive_size(blob, stream))
         try:
@@ -237,7 +231,6 @@ def extract_tar(blob: Blob, limits: Limits) -> Iterator[Member]:
     :raises TooLargeError: depth, member count, total size or ratio limit (see module).
     :raises ExtractionError: the archive is corrupt.
     """
-    _check_depth(blob, limits)
     with blob.opener() as stream:
         budget = _Budget(limits=limits, kind="tar", archive_bytes=_archive_size(blob, stream))
         try:
@@ -294,7 +287,6 @@ def _extract_single(
     open_stream: Callable[[IO[bytes]], io.BufferedIOBase],
     errors: tuple[type[BaseException], ...],
 ) -> Iterator[Member]:
-    _check_depth(blob, limits)
     with blob.opener() as stream:
         budget = _Budget(limits=limits, kind=kind, archive_bytes=_archive_size(blob, stream))
         mtime: float | None = None
@@ -433,7 +425,6 @@ def extract_7z(blob: Blob, limits: Limits) -> Iterator[Member]:
     :raises TooLargeError: depth, member count, total size or ratio limit (see module).
     :raises ExtractionError: the archive is corrupt.
     """
-    _check_depth(blob, limits)
     with blob.opener() as stream:
         budget = _Budget(limits=limits, kind="7z", archive_bytes=_archive_size(blob, stream))
         try:

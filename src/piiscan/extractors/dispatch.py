@@ -3,15 +3,33 @@
 :func:`extract` is what the scan driver calls for every object, members of containers
 included. It decides before any extractor runs:
 
-- an object over ``limits.max_object_bytes`` → :class:`~piiscan.errors.TooLargeError`;
-- an empty object (0 bytes) → media type :data:`~piiscan.extractors.sniff.EMPTY` and no
-  items: status ``ok`` with nothing found, because an empty file is a normal thing to find
-  on a share, not a failure;
+- an object over ``limits.max_object_bytes`` → :class:`~piiscan.errors.TooLargeError`
+  ("larger than the size limit (2000 > 1000 bytes)"), from the size its source or container
+  knows, before anything is read (a walk also passes over files above ``--max-size``
+  without opening them, and an IMAP source never fetches such a message);
+- an empty object (0 bytes: a file, an archive member, a message) →
+  :class:`~piiscan.errors.NoTextError` ("empty file"), status ``no_text``: there was nothing
+  to read, which is not a failure (``no_text`` is no error). This is the one place that
+  decides it (the scan driver used to say ``no_text`` and this module ``ok``; ``no_text``
+  was what the inventory showed, and stays);
 - an image → :class:`~piiscan.errors.UnsupportedError` ("image; OCR is out of scope");
 - a password-protected Office file (encrypted OOXML, or a .doc/.xls/.ppt with the
   encryption flag) → :class:`~piiscan.errors.EncryptedError`;
 - a type without an extractor, or whose extractor module is not installed →
   :class:`~piiscan.errors.UnsupportedError` ("unsupported format: image/x-icon").
+
+- a container (archive, mailbox, message) at ``blob.depth >= limits.max_depth`` →
+  :class:`~piiscan.errors.TooLargeError` ("nesting depth limit"), before it is opened: the
+  one depth rule for every container (each used to check it itself). Depth is the blob's
+  (a member is one deeper than its container); nesting inside one message (forwarded
+  messages) is the mail reader's to bound.
+
+And while the extractor runs, the text budget: once the segments of one object hold more
+than ``limits.max_text_chars`` characters together, :class:`~piiscan.errors.TooLargeError`
+("text exceeds N characters") ends it, keeping what was found before. Extractors do not count
+text themselves; a few bound what they read into memory at once (a JSON document, an HTML
+page, an RTF file, the output of ``antiword``) with the same figure before any text exists.
+Nesting depth is enforced by the containers (archives, mail), which alone know it.
 
 Extractor modules are imported when first needed, so a missing optional module only makes
 its formats unsupported. A blob whose container set its ``media_type`` (an mbox's
@@ -28,7 +46,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from piiscan.errors import EncryptedError, TooLargeError, UnsupportedError
+from piiscan.errors import EncryptedError, NoTextError, TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Extractor, Item, Limits
 from piiscan.extractors.sniff import (
     DOCX,
@@ -39,6 +57,7 @@ from piiscan.extractors.sniff import (
     XLSX,
     media_type,
 )
+from piiscan.model import Segment
 
 __all__ = [
     "FORMATS",
@@ -60,12 +79,15 @@ class Format:
     :param extractor: ``module:function`` of the extractor, imported on first use.
     :param extensions: the usual file extensions, for documentation and filters.
     :param description: a few words for ``--help`` and the README.
+    :param container: objects of this format hold members (archives, mailboxes, messages),
+        so the nesting depth limit applies to them.
     """
 
     media_types: tuple[str, ...]
     extractor: str
     extensions: tuple[str, ...]
     description: str
+    container: bool = False
 
 
 _X = "piiscan.extractors."
@@ -100,24 +122,28 @@ FORMATS: tuple[Format, ...] = (
         extractor=_X + "mail.message:extract_eml",
         extensions=(".eml",),
         description="e-mail messages (also Maildir files): headers, bodies, attachments",
+        container=True,
     ),
     Format(
         media_types=("application/mbox",),
         extractor=_X + "mail.mbox:extract_mbox",
         extensions=(".mbox", ".mbx"),
         description="mbox mailboxes, read message by message",
+        container=True,
     ),
     Format(
         media_types=("application/vnd.ms-outlook",),
         extractor=_X + "mail.outlook:extract_msg",
         extensions=(".msg",),
         description="Outlook messages (with the optional extra piiscan-se[msg])",
+        container=True,
     ),
     Format(
         media_types=("application/vnd.ms-outlook-pst",),
         extractor=_X + "mail.pst:extract_pst",
         extensions=(".pst", ".ost"),
         description="Outlook data files, message by message (with the extra piiscan-se[pst])",
+        container=True,
     ),
     Format(
         media_types=("text/csv", "text/tab-separated-values"),
@@ -214,6 +240,7 @@ FORMATS: tuple[Format, ...] = (
         extractor=_X + "archives:extract_zip",
         extensions=(".zip",),
         description="zip archives (members scanned recursively)",
+        container=True,
     ),
     Format(
         media_types=(
@@ -225,30 +252,35 @@ FORMATS: tuple[Format, ...] = (
         extractor=_X + "archives:extract_tar",
         extensions=(".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz"),
         description="tar archives, plain or compressed",
+        container=True,
     ),
     Format(
         media_types=("application/x-7z-compressed",),
         extractor=_X + "archives:extract_7z",
         extensions=(".7z",),
         description="7-Zip archives",
+        container=True,
     ),
     Format(
         media_types=("application/gzip",),
         extractor=_X + "archives:extract_gzip",
         extensions=(".gz",),
         description="a gzip-compressed file",
+        container=True,
     ),
     Format(
         media_types=("application/x-bzip2",),
         extractor=_X + "archives:extract_bzip2",
         extensions=(".bz2",),
         description="a bzip2-compressed file",
+        container=True,
     ),
     Format(
         media_types=("application/x-xz",),
         extractor=_X + "archives:extract_xz",
         extensions=(".xz", ".lzma"),
         description="an xz-compressed file",
+        container=True,
     ),
 )
 
@@ -306,12 +338,18 @@ def extract(blob: Blob, limits: Limits) -> tuple[str, Iterator[Item]]:
     :param limits: the scan's limits.
     :returns: the media type and the extractor's items (lazily: extraction errors surface
         while iterating).
-    :raises TooLargeError: the object is over ``max_object_bytes``.
+    :raises TooLargeError: the object is over ``max_object_bytes``, or a container at the
+        depth limit.
+    :raises NoTextError: the object is empty.
     :raises EncryptedError: a password-protected Office document.
     :raises UnsupportedError: an image, or a type without an (installed) extractor.
+
+    Iterating the items raises what the extractor raises, and :class:`TooLargeError` once the
+    text is over ``max_text_chars``.
     """
     if blob.size is not None and blob.size > limits.max_object_bytes:
-        raise TooLargeError(f"object over {limits.max_object_bytes} bytes")
+        limit = limits.max_object_bytes
+        raise TooLargeError(f"larger than the size limit ({blob.size} > {limit} bytes)")
     if blob.media_type:
         media = blob.media_type if blob.size != 0 else EMPTY
     else:
@@ -319,12 +357,27 @@ def extract(blob: Blob, limits: Limits) -> tuple[str, Iterator[Item]]:
     # Never the name: names are data (a file can be named after a person or a number).
     log.debug("object of %s bytes at depth %d read as %s", blob.size, blob.depth, media)
     if media == EMPTY:
-        return media, iter(())
+        raise NoTextError("empty file")
     if media.startswith("image/"):
         raise UnsupportedError("image; OCR is out of scope")
     if media == ENCRYPTED_OFFICE or (media in _LEGACY_OFFICE and _encrypted_legacy(blob)):
         raise EncryptedError("encrypted document")
+    known = _format_for(media)
+    if known is not None and known.container and blob.depth >= limits.max_depth:
+        raise TooLargeError("nesting depth limit")
     extractor = extractor_for(media)
     if extractor is None:
         raise UnsupportedError(f"unsupported format: {media}")
-    return media, extractor(blob, limits)
+    return media, _within_budget(extractor(blob, limits), limits.max_text_chars)
+
+
+def _within_budget(items: Iterator[Item], budget: int) -> Iterator[Item]:
+    """The items of one object, ended by :class:`TooLargeError` once its segments hold more
+    than ``budget`` characters (members have budgets of their own)."""
+    used = 0
+    for item in items:
+        if isinstance(item, Segment):
+            used += len(item.text)
+            if used > budget:
+                raise TooLargeError(f"text exceeds {budget} characters")
+        yield item

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
+from piiscan.errors import EncryptedError, ExtractionError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.word import open_zip, parse_zip_xml
 from piiscan.locator import Locator, join
@@ -230,18 +230,14 @@ def extract_odt(blob: Blob, limits: Limits) -> Iterator[Item]:
     :param blob: an .odt/.ott package (the text of .odp/.odg frames is read too).
     :param limits: size and text limits.
     :raises EncryptedError: when the document is password protected.
-    :raises TooLargeError: when a part or the total text exceeds a limit.
+    :raises TooLargeError: when a part exceeds a limit.
     :raises ExtractionError: when the package or its XML is damaged.
     """
-    used = 0
     with blob.opener() as stream, open_zip(stream) as archive:
         if _is_encrypted(archive, limits):
             raise EncryptedError("password-protected document")
         if "content.xml" not in archive.NameToInfo:
             raise ExtractionError("damaged document: no content part")
         for item in itertools.chain(_content(archive, limits), _headers_footers(archive, limits)):
-            used += len(item.text)
-            if used > limits.max_text_chars:
-                raise TooLargeError("extracted text exceeds the text limit")
             yield Segment(text=item.text, locator=item.locator.render())
         yield from _properties(archive, limits)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from piiscan.errors import ExtractionError, TooLargeError
+from piiscan.errors import ExtractionError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.locator import join
 from piiscan.model import Segment, TableRows
@@ -53,9 +53,7 @@ def extract_parquet(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield the text and integer values of a Parquet file.
 
     :raises ExtractionError: the file is not readable Parquet.
-    :raises TooLargeError: after ``limits.max_text_chars`` characters.
     """
-    total_chars = 0
     with blob.opener() as stream:
         try:
             parquet = pq.ParquetFile(stream)
@@ -82,9 +80,6 @@ def extract_parquet(blob: Blob, limits: Limits) -> Iterator[Segment]:
                         text = value if isinstance(value, str) else str(value)
                         if not text.strip():
                             continue
-                        total_chars += len(text)
-                        if total_chars > limits.max_text_chars:
-                            raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
                         yield Segment(
                             text=text,
                             locator=f"row={row + offset + 1}/{steps[name]}",

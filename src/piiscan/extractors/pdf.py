@@ -34,7 +34,6 @@ from piiscan.errors import (
     ExtractionError,
     NoTextError,
     PartialError,
-    TooLargeError,
 )
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.locator import join
@@ -77,16 +76,15 @@ def extract_pdf(blob: Blob, limits: Limits) -> Iterator[Item]:
     """Yield the text of each page of a PDF, then its author/title/subject/keywords.
 
     :param blob: a PDF file.
-    :param limits: :attr:`~Limits.max_text_chars` caps the total text.
+    :param limits: the scan's limits (the text budget is applied by the dispatcher).
     :raises EncryptedError: when a password is needed to open the document.
     :raises NoTextError: when no page has a text layer.
-    :raises TooLargeError: when the text exceeds the limit.
     :raises PartialError: after the rest, when some pages could not be loaded.
     :raises ExtractionError: when PDFium cannot read the document or any of its pages.
     """
     document = _open(blob)
     try:
-        used = 0
+        found = False
         lost: list[int] = []
         pages = len(document)
         for index in range(pages):
@@ -96,13 +94,11 @@ def extract_pdf(blob: Blob, limits: Limits) -> Iterator[Item]:
                 continue
             if not text.strip():
                 continue
-            used += len(text)
-            if used > limits.max_text_chars:
-                raise TooLargeError("extracted text exceeds the text limit")
+            found = True
             yield Segment(text=text, locator=join([("page", str(index + 1))]))
         if lost and len(lost) == pages:
             raise ExtractionError("damaged PDF: no page could be loaded")
-        if used == 0 and not lost:
+        if not found and not lost:
             raise NoTextError("PDF has no text layer")
         metadata = document.get_metadata_dict(skip_empty=True)
         for key in _PROPERTIES:

@@ -6,6 +6,12 @@ a :class:`BaseException` that ``except Exception`` does not catch. Such failures
 :class:`~piiscan.errors.ExtractionError`, except for .xlsx/.xlsm where openpyxl (``read_only``,
 streaming) reads the sheets calamine could not.
 
+Memory: calamine loads a whole sheet before the first row (about 50 bytes a cell in Rust, and
+several times that once the rows are Python values), so an .xlsx/.xlsm whose largest sheet part
+is over :data:`STREAM_SHEET_BYTES` uncompressed is read by openpyxl in read-only mode, row by
+row, in constant memory (slower: about 35,000 cells a second against calamine's 600,000).
+.xlsb, .xls and .ods have no streaming reader here (.xls is at most 65,536 rows a sheet).
+
 Header rows: when the first non-empty row of a sheet holds only strings with letters in them,
 it is taken as a header and each cell below gets its column's header as context, so the number in
 a column called "Personnummer" scores like a number with the word beside it. Header cells are
@@ -27,7 +33,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import PurePath
 from typing import Any, TypeVar
@@ -35,7 +43,7 @@ from typing import Any, TypeVar
 import openpyxl
 import python_calamine
 
-from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
+from piiscan.errors import EncryptedError, ExtractionError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office
 from piiscan.locator import Locator
@@ -43,6 +51,9 @@ from piiscan.model import Segment
 
 # Formats openpyxl can read when calamine fails.
 _OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
+#: An OOXML workbook with a sheet part larger than this (uncompressed) is streamed by openpyxl.
+STREAM_SHEET_BYTES = 16 * 1024 * 1024
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 # openpyxl rows are read in batches so that warnings can be silenced around the reading
 # without a generator yielding inside ``catch_warnings`` (that would leak the filter).
 _BATCH_ROWS = 1000
@@ -153,15 +164,27 @@ def _open_calamine(blob: Blob) -> python_calamine.CalamineWorkbook:
         return _guard(python_calamine.CalamineWorkbook.from_filelike, stream)
 
 
-def _calamine_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> list[Row]:
+def _calamine_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> Iterator[Row]:
     sheet = _guard(workbook.get_sheet_by_name, name)
     if sheet.start is None:
-        return []
+        return iter(())
     row0, column0 = sheet.start
     # to_python(skip_empty_area=True) starts at sheet.start in both directions; iter_rows does not
     # do so consistently across calamine versions, so the documented form is used.
     data = _guard(sheet.to_python, True)
-    return [(row0 + i, column0, values) for i, values in enumerate(data)]
+    return ((row0 + i, column0, values) for i, values in enumerate(data))
+
+
+def _largest_sheet_part(blob: Blob) -> int:
+    """The uncompressed size of the largest sheet part of an OOXML workbook (0 if none)."""
+    try:
+        with blob.opener() as stream, zipfile.ZipFile(stream) as archive:
+            return max(
+                (i.file_size for i in archive.infolist() if _SHEET_PART.fullmatch(i.filename)),
+                default=0,
+            )
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return 0
 
 
 def _openpyxl_sheets(blob: Blob, skip: set[str]) -> Iterator[tuple[str, Iterator[Row]]]:
@@ -202,7 +225,7 @@ def _calamine_sheets(blob: Blob, done: set[str]) -> Iterator[tuple[str, Iterator
     workbook = _open_calamine(blob)
     try:
         for name in workbook.sheet_names:
-            yield name, iter(_calamine_rows(workbook, name))
+            yield name, _calamine_rows(workbook, name)
             done.add(name)
     finally:
         workbook.close()
@@ -212,16 +235,18 @@ def extract_spreadsheet(blob: Blob, limits: Limits) -> Iterator[Item]:
     """Yield one segment per non-empty text or number cell of every sheet, hidden ones included.
 
     :param blob: an .xlsx, .xlsm, .xlsb, .xls or .ods workbook.
-    :param limits: :attr:`~Limits.max_text_chars` caps the total text.
+    :param limits: the scan's limits (the text budget is applied by the dispatcher).
     :raises EncryptedError: when the workbook is password protected.
-    :raises TooLargeError: when the text exceeds the limit.
     :raises ExtractionError: when the workbook cannot be read (including calamine panics).
     """
     if is_encrypted_office(blob):
         raise EncryptedError("password-protected workbook")
     done: set[str] = set()
-    used = 0
-    sheets = _calamine_sheets(blob, done)
+    sheets: Iterator[tuple[str, Iterator[Row]]]
+    if _largest_sheet_part(blob) > STREAM_SHEET_BYTES:
+        sheets = _openpyxl_sheets(blob, set())
+    else:
+        sheets = _calamine_sheets(blob, done)
     while True:
         try:
             name, rows = next(sheets)
@@ -232,8 +257,4 @@ def extract_spreadsheet(blob: Blob, limits: Limits) -> Iterator[Item]:
                 raise ExtractionError("damaged or unsupported workbook") from exc.__cause__
             sheets = _openpyxl_sheets(blob, set(done))
             continue
-        for segment in sheet_segments(name, rows):
-            used += len(segment.text)
-            if used > limits.max_text_chars:
-                raise TooLargeError("extracted text exceeds the text limit")
-            yield segment
+        yield from sheet_segments(name, rows)

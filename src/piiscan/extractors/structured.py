@@ -150,14 +150,9 @@ def extract_ndjson(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield the values of newline-delimited JSON, one line at a time.
 
     :raises UnsupportedError: the object looks binary.
-    :raises TooLargeError: after ``max_text_chars`` characters.
     """
     _, pieces = read_text(blob)
-    total = 0
     for number, line in enumerate(iter_lines(pieces), start=1):
-        total += len(line)
-        if total > limits.max_text_chars:
-            raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
         if not line.strip():
             continue
         try:
@@ -208,11 +203,9 @@ def _xml_segments(element: Any, current: _Open, seen: set[str]) -> Iterator[Segm
 def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield the text and attribute values of an XML document.
 
-    :raises TooLargeError: entity amplification, nesting deeper than 256 levels, or more than
-        ``max_text_chars`` characters.
+    :raises TooLargeError: entity amplification, or nesting deeper than 256 levels.
     :raises ExtractionError: the document is not well-formed.
     """
-    total = 0
     open_elements: list[_Open] = []
     seen: set[str] = set()
     with blob.opener() as stream:
@@ -242,16 +235,11 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                     current = _Open(path=path, names=names)
                     if name not in seen:  # names are data: an element name is scanned once
                         seen.add(name)
-                        total += len(name)
                         yield Segment(text=name, locator=f"{path}/name()", names=names)
                     open_elements.append(current)
                     continue
                 current = open_elements.pop()
-                for segment in _xml_segments(element, current, seen):
-                    total += len(segment.text)
-                    if total > limits.max_text_chars:
-                        raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
-                    yield segment
+                yield from _xml_segments(element, current, seen)
                 element.clear(keep_tail=True)
                 parent_element = element.getparent()
                 if parent_element is None:

@@ -33,7 +33,7 @@ import csv
 import itertools
 from collections.abc import Iterator, Sequence
 
-from piiscan.errors import ExtractionError, PartialError, TooLargeError
+from piiscan.errors import ExtractionError, PartialError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.text import iter_lines, read_text
 from piiscan.locator import join
@@ -174,11 +174,10 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield every non-empty cell of a CSV/TSV file as a segment.
 
     :param blob: the object.
-    :param limits: ``max_text_chars`` caps the characters of all cells together.
+    :param limits: the scan's limits (the text budget is applied by the dispatcher).
     :raises UnsupportedError: the object looks binary.
     :raises PartialError: after the last record, when some records could not be read.
     :raises ExtractionError: no record at all could be read.
-    :raises TooLargeError: after ``max_text_chars`` characters of cells.
     """
     _, pieces = read_text(blob)
     lines = iter_lines(pieces)
@@ -191,7 +190,6 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     names: list[str] = []
     # The rendered ``column=`` step of each column index, escaped once (names hold anything).
     column_steps: dict[int, str] = {}
-    total = 0
     row_number = 0
     lost: list[tuple[int, str]] = []
     try:
@@ -207,9 +205,6 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
         for index, cell in enumerate(row):
             if not cell.strip():
                 continue
-            total += len(cell)
-            if total > limits.max_text_chars:
-                raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
             name = names[index] if index < len(names) else ""
             column = name or str(index + 1)
             # A header cell is not data of its own column: "Namn" under "Namn" is no name.

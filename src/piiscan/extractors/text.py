@@ -36,7 +36,7 @@ from collections.abc import Iterator
 
 import chardet
 
-from piiscan.errors import TooLargeError, UnsupportedError
+from piiscan.errors import UnsupportedError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.locator import join
 from piiscan.model import Segment
@@ -350,9 +350,8 @@ def extract_text(blob: Blob, limits: Limits) -> Iterator[Segment]:
     """Yield a plain-text object as one segment, or as overlapping chunks with ``line=N``.
 
     :param blob: the object.
-    :param limits: ``chunk_chars``, ``chunk_overlap`` and ``max_text_chars`` apply.
+    :param limits: ``chunk_chars`` and ``chunk_overlap`` apply.
     :raises UnsupportedError: the object looks binary.
-    :raises TooLargeError: after yielding ``max_text_chars`` characters of a longer text.
     """
     _, pieces = read_text(blob)
     size = max(limits.chunk_chars, 1)
@@ -360,12 +359,8 @@ def extract_text(blob: Blob, limits: Limits) -> Iterator[Segment]:
     buffer = ""
     buffer_line = 1
     fresh = 0  # index in ``buffer`` where text not yet yielded begins
-    total = 0
     chunked = False
     for piece in pieces:
-        total += len(piece)
-        if total > limits.max_text_chars:
-            raise TooLargeError(f"text exceeds {limits.max_text_chars} characters")
         buffer += piece
         while len(buffer) > size:
             end = _cut(buffer, size)

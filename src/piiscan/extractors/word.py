@@ -287,12 +287,11 @@ def extract_docx(blob: Blob, limits: Limits) -> Iterator[Item]:
     :param blob: a .docx/.docm/.dotx package.
     :param limits: size and text limits.
     :raises EncryptedError: when the document is password protected.
-    :raises TooLargeError: when a part or the total text exceeds a limit.
+    :raises TooLargeError: when a part exceeds a limit.
     :raises ExtractionError: when the package or its XML is damaged.
     """
     if is_encrypted_office(blob):
         raise EncryptedError("password-protected document")
-    used = 0
     with blob.opener() as stream, open_zip(stream) as archive:
         parts = sorted((n for n in archive.namelist() if _PART.fullmatch(n)), key=_part_sort_key)
         if not any(n.startswith("word/document") for n in parts):
@@ -304,9 +303,6 @@ def extract_docx(blob: Blob, limits: Limits) -> Iterator[Item]:
             part_step = Locator.of(("part", label))
             items = _blocks(root, w, part_step, itertools.count(), itertools.count())
             for item in items:
-                used += len(item.text)
-                if used > limits.max_text_chars:
-                    raise TooLargeError("extracted text exceeds the text limit")
                 yield Segment(text=item.text, locator=item.locator.render())
             for k, target in enumerate(_links(archive, part, limits)):
                 yield Segment(text=target, locator=part_step.child(("link", str(k))).render())

@@ -19,7 +19,7 @@ with (:meth:`Inventory.check_fingerprint` says whether you have it) and pass the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -409,6 +409,40 @@ class Inventory:
         order = ("root", "path", "member", "table", "column", "entity_type")
         return table.sort_by([(column, "ascending") for column in order])
 
+    def iter_findings(
+        self, scan_id: str | None = None, *, batch_rows: int = 10_000
+    ) -> Iterator[pa.RecordBatch]:
+        """The ``findings`` rows of one scan in batches, one part in memory at a time.
+
+        Memory stays bounded by the size of a part (the writer's ``row_group_rows``) however
+        many findings the scan has, so this is what ``piiscan findings`` prints from. The order
+        is by place (root, path, member, locator, start) within each part, and parts come in
+        the order they were written; :meth:`findings` orders the whole table instead, and
+        holds it in memory.
+
+        :param scan_id: the scan; the latest when ``None``.
+        :param batch_rows: rows per batch at most.
+        :raises InventoryError: if there is no such scan, or its parts cannot be read or are
+            missing.
+        """
+        info = self._info(scan_id)
+        expected = None if info.status == OPEN_STATUS else info.findings
+        paths = self._parts("findings", info.scan_id)
+        try:
+            rows = sum(pq.read_metadata(path).num_rows for path in paths)
+        except FileNotFoundError:
+            raise InventoryError(f"inventory files of scan {info.scan_id} are missing") from None
+        except (OSError, pa.ArrowException) as error:
+            raise InventoryError(
+                f"cannot read findings of scan {info.scan_id}: {type(error).__name__}"
+            ) from None
+        if expected is not None and rows != expected:
+            raise InventoryError(f"inventory files of scan {info.scan_id} are missing (findings)")
+        for path in paths:
+            table = self._read("findings", path)
+            table = table.sort_by([(column, "ascending") for column in _PLACE_ORDER])
+            yield from table.to_batches(max_chunksize=max(batch_rows, 1))
+
     def findings_of_scans(
         self,
         scan_ids: Collection[str],
@@ -517,18 +551,20 @@ def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def rows_as_dicts(table: pa.Table) -> Iterator[dict[str, Any]]:
+def rows_as_dicts(table: pa.Table | Iterable[pa.RecordBatch]) -> Iterator[dict[str, Any]]:
     """The rows of a table as JSON-safe dicts, one batch in memory at a time.
 
     Timestamps become ISO 8601 strings (``2026-11-21T21:59:30.123456+00:00``), lists stay
     lists, and 32-bit floats are rounded to the digits they hold (``0.95``, not
     ``0.949999988079071``).
 
-    :param table: any inventory table.
+    :param table: any inventory table, or its batches as :meth:`Inventory.iter_findings`
+        yields them.
     """
-    timestamps = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
-    floats32 = [field.name for field in table.schema if pa.types.is_float32(field.type)]
-    for batch in table.to_batches():
+    batches = table.to_batches() if isinstance(table, pa.Table) else table
+    for batch in batches:
+        timestamps = [f.name for f in batch.schema if pa.types.is_timestamp(f.type)]
+        floats32 = [f.name for f in batch.schema if pa.types.is_float32(f.type)]
         for row in batch.to_pylist():
             for name in timestamps:
                 value = row[name]

@@ -4,7 +4,10 @@ A writer opens the scan when it is made: it writes the scan's ``open`` row
 (``scans/open/<scan_id>.parquet``, status ``open``). Rows are kept in memory and written as a
 *part* (``findings/<scan_id>/part-000001.parquet``, then ``objects/<scan_id>/part-000001.parquet``)
 every ``part_objects`` objects, every ``row_group_rows`` findings, and at the first object after
-``part_seconds``. :meth:`InventoryWriter.close` writes the last part and the closed row
+``part_seconds``. A big object's findings may come ahead of its row
+(:meth:`InventoryWriter.add_findings`), so memory stays bounded by ``row_group_rows`` findings
+whatever one file holds; the object's row, with its count of findings, comes last and may land
+in a later part. :meth:`InventoryWriter.close` writes the last part and the closed row
 (``scans/<scan_id>.parquet``), then removes the ``open`` row. Every file is written under a hidden
 temporary name, synced and renamed (see :mod:`piiscan.inventory.layout`).
 
@@ -62,7 +65,7 @@ from piiscan.inventory.schema import (
     ScanStatus,
     schema_for,
 )
-from piiscan.model import ObjectResult
+from piiscan.model import FindingChunk, FindingRecord, ObjectRef, ObjectResult
 
 __all__ = [
     "DEFAULT_PART_OBJECTS",
@@ -362,12 +365,7 @@ class InventoryWriter:
         """
         if self._closed:
             raise InventoryError("the inventory writer is closed")
-        for record in result.findings:
-            if not _VALUE_KEY.fullmatch(record.value_key):
-                raise InventoryError(
-                    f"refusing a finding in {result.ref.path} whose value_key is not an "
-                    "HMAC-SHA256 hex digest"
-                )
+        self._check_keys(result.ref, result.findings)
         ref = result.ref
         where = {"scan_id": self.scan_id, "root": ref.root, "path": ref.path, "member": ref.member}
         self._rows["objects"].append(
@@ -379,7 +377,7 @@ class InventoryWriter:
                 "media_type": result.media_type,
                 "status": str(result.status),
                 "reason": result.reason,
-                "findings": len(result.findings),
+                "findings": result.finding_count,
                 "known_values": result.known_values,
                 "duration_ms": round(result.duration * 1000.0, 1),
             }
@@ -388,23 +386,7 @@ class InventoryWriter:
         self._findings += len(result.findings)
         if result.status.is_error:
             self._errors += 1
-        findings = self._rows["findings"]
-        for record in result.findings:
-            findings.append(
-                {
-                    **where,
-                    "locator": record.locator,
-                    "entity_type": record.entity_type,
-                    "value_key": record.value_key,
-                    "masked": record.masked,
-                    "start": record.start,
-                    "end": record.end,
-                    "score": record.score,
-                    "recognizer": record.recognizer,
-                    "context": record.context,
-                    "flags": list(record.flags),
-                }
-            )
+        self._append_findings(where, result.findings)
         for profile in result.columns:
             self._rows["columns"].append(
                 {
@@ -420,9 +402,60 @@ class InventoryWriter:
                     "rows_total": profile.rows_total,
                 }
             )
+        self._maybe_write_part()
+
+    def add_findings(self, chunk: FindingChunk) -> None:
+        """Add findings of an object still being read, ahead of its row.
+
+        The object's row comes later through :meth:`add`, counting these findings in its
+        ``streamed``; a part may then hold findings whose object row is in a later part
+        (never the other way round). A scan closed by :meth:`close` has a row for every
+        finding; an open scan (the scanner was killed) may hold findings of the object it was
+        reading, whose row never came.
+
+        :raises InventoryError: as :meth:`add`.
+        """
+        if self._closed:
+            raise InventoryError("the inventory writer is closed")
+        self._check_keys(chunk.ref, chunk.findings)
+        ref = chunk.ref
+        where = {"scan_id": self.scan_id, "root": ref.root, "path": ref.path, "member": ref.member}
+        self._findings += len(chunk.findings)
+        self._append_findings(where, chunk.findings)
+        self._maybe_write_part()
+
+    @staticmethod
+    def _check_keys(ref: ObjectRef, records: Iterable[FindingRecord]) -> None:
+        for record in records:
+            if not _VALUE_KEY.fullmatch(record.value_key):
+                raise InventoryError(
+                    f"refusing a finding in {ref.path} whose value_key is not an "
+                    "HMAC-SHA256 hex digest"
+                )
+
+    def _append_findings(self, where: dict[str, Any], records: Iterable[FindingRecord]) -> None:
+        findings = self._rows["findings"]
+        for record in records:
+            findings.append(
+                {
+                    **where,
+                    "locator": record.locator,
+                    "entity_type": record.entity_type,
+                    "value_key": record.value_key,
+                    "masked": record.masked,
+                    "start": record.start,
+                    "end": record.end,
+                    "score": record.score,
+                    "recognizer": record.recognizer,
+                    "context": record.context,
+                    "flags": list(record.flags),
+                }
+            )
+
+    def _maybe_write_part(self) -> None:
         if (
             self._rows["objects"].count >= self._part_objects
-            or findings.count >= self._row_group_rows
+            or self._rows["findings"].count >= self._row_group_rows
             or time.monotonic() - self._last_part >= self._part_seconds
         ):
             self.write_part()
@@ -437,7 +470,7 @@ class InventoryWriter:
         self._write_part()
 
     def _write_part(self) -> None:
-        if not self._rows["objects"].count:
+        if not self._rows["objects"].count and not self._rows["findings"].count:
             return
         try:
             self._write_next_part()

@@ -30,7 +30,7 @@ from piiscan.errors import ConfigError
 from piiscan.inventory import InventoryWriter, check_inventory_key, new_scan_id
 from piiscan.keys import open_scan_key, save_new_key
 from piiscan.known import KnownValueFilter, known_value_keys
-from piiscan.model import ObjectResult
+from piiscan.model import FindingChunk, ObjectResult
 from piiscan.plugins import load_registry
 from piiscan.scan.executor import InlineRunner, LocalPool, Runner, run_tasks
 from piiscan.scan.plan import Credentials, open_roots, plan
@@ -171,16 +171,18 @@ def run_scan(
         part_seconds=config.part_seconds,
     )
 
-    def record(results: list[ObjectResult]) -> None:
-        for result in results:
-            result = known.apply(result)
-            writer.add(result)
-            totals.objects += 1
-            if not result.ref.members:
-                totals.bytes += result.size or 0
-            totals.findings += len(result.findings)
-            totals.errors += result.status.is_error
-            totals.current = result.ref.path
+    def record(value: FindingChunk | ObjectResult) -> None:
+        value = known.apply(value)
+        if isinstance(value, FindingChunk):
+            writer.add_findings(value)
+            return
+        writer.add(value)
+        totals.objects += 1
+        if not value.ref.members:
+            totals.bytes += value.size or 0
+        totals.findings += value.finding_count
+        totals.errors += value.status.is_error
+        totals.current = value.ref.path
         if progress is not None:
             progress(totals)
 

@@ -1,10 +1,16 @@
 """One task: one object in, its rows out. No pool, queue or process concerns live here.
 
-:func:`scan_object` opens the object of an :class:`~piiscan.scan.plan.ObjectHandle` through the
+:func:`run_object` opens the object of an :class:`~piiscan.scan.plan.ObjectHandle` through the
 :class:`TaskContext` of the process it runs in, extracts it (containers recurse through the same
-dispatcher with a depth limit), analyses every segment, and returns one
-:class:`~piiscan.model.ObjectResult` per object (the file and each member). Nothing raw leaves:
-records hold HMAC value keys and masked previews only.
+dispatcher with a depth limit), hands its segments to the engine in batches
+(:meth:`~piiscan.engine.Engine.analyze_batch`: one call for many cells), and hands its output
+on as it goes: :class:`~piiscan.model.FindingChunk` values of at most :data:`CHUNK_RECORDS`
+findings while an object is read, then one :class:`~piiscan.model.ObjectResult` per object (the
+file and each member, members first) carrying the last findings and the count sent ahead. So a
+task's memory stays bounded however many findings a file holds (a sheet of a million rows).
+:func:`scan_object` collects the same output into whole results. Nothing raw leaves: records
+hold HMAC value keys and masked previews only. What to do with an object (empty, too large,
+too deep, too much text) is decided by :func:`piiscan.extractors.dispatch.extract`, not here.
 
 A :class:`TaskContext` is what one process needs to run tasks: the engine, the key, the limits
 and one source per root, built from a picklable :class:`WorkerSetup` once per process and closed
@@ -32,10 +38,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from piiscan.config import ScanConfig
-from piiscan.errors import ExtractionError, NoTextError, SourceError
+from piiscan.errors import ExtractionError, SourceError
 from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.keys import Keyer
-from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
+from piiscan.model import (
+    FindingChunk,
+    FindingRecord,
+    ObjectRef,
+    ObjectResult,
+    Segment,
+    Status,
+)
 from piiscan.plugins import load_registry
 from piiscan.scan.columns import ColumnCounter
 from piiscan.scan.names import NameMasks, as_read, scan_names
@@ -46,16 +59,30 @@ if TYPE_CHECKING:
     from piiscan.engine import Engine
 
 __all__ = [
+    "BATCH_CHARS",
+    "BATCH_SEGMENTS",
+    "CHUNK_RECORDS",
     "CONTENT_HASH_MAX_BYTES",
+    "Emit",
     "ObjectTimeout",
     "TaskContext",
     "WorkerSetup",
     "failed",
+    "run_object",
     "scan_object",
 ]
 
 # Objects up to this size get a keyed content hash (they are read a second time for it).
 CONTENT_HASH_MAX_BYTES = 16 * 1024 * 1024
+
+#: Findings per chunk a task hands on while it reads an object (bounds a task's memory and
+#: what crosses to the scanner at once; about 1 KB a finding).
+CHUNK_RECORDS = 2000
+#: Segments are handed to the engine in batches of at most about this many characters (a
+#: segment this long goes alone) ...
+BATCH_CHARS = 16 * 1024
+#: ... and this many segments (cells, field values: one engine call per batch).
+BATCH_SEGMENTS = 512
 
 # Fictional: Skatteverket's test personnummer and PTS's range for fiction.
 # "Zorbo Quapp" is in no name list, so the name model is asked (and loaded).
@@ -70,11 +97,13 @@ class WorkerSetup:
     :param config: the scan's configuration.
     :param keyer: the scan's key (kept out of ``repr``).
     :param credentials: secrets of the sources (kept out of ``repr``).
+    :param chunk_records: findings per chunk a task hands on at most.
     """
 
     config: ScanConfig
     keyer: Keyer = field(repr=False)
     credentials: Credentials = field(default_factory=Credentials, repr=False)
+    chunk_records: int = CHUNK_RECORDS
 
 
 @dataclass(slots=True, kw_only=True)
@@ -90,6 +119,7 @@ class TaskContext:
     limits: Limits
     config: ScanConfig
     credentials: Credentials = field(repr=False)
+    chunk_records: int = CHUNK_RECORDS
     _sources: list[Source] | None = field(default=None, repr=False)
 
     @classmethod
@@ -114,6 +144,7 @@ class TaskContext:
             limits=config.limits,
             config=config,
             credentials=setup.credentials,
+            chunk_records=setup.chunk_records,
             _sources=sources,
         )
 
@@ -159,7 +190,34 @@ class ObjectTimeout(BaseException):
 _RING_AGAIN_SECONDS = 0.25
 
 
+class _Guard:
+    """Whether this thread is handing a result on (a ring must then wait), and whether one did.
+
+    A ring must never land inside the hand-over: a chunk half written to the pipe to the
+    scanner, or a row half added to the inventory, would be lost or corrupt. While
+    :func:`_handing_over` runs, a ring is only noted; the alarm rings again every
+    ``_RING_AGAIN_SECONDS`` after the limit, and the next ring stops the object.
+    """
+
+    __slots__ = ("deferring", "due")
+
+    def __init__(self) -> None:
+        self.deferring = False
+        self.due = False
+
+
+def _guard() -> _Guard:
+    guard: _Guard | None = getattr(_LOCAL, "guard", None)
+    if guard is None:
+        guard = _LOCAL.guard = _Guard()
+    return guard
+
+
 def _ring(signum: int, frame: object) -> None:
+    guard = _guard()
+    if guard.deferring:
+        guard.due = True
+        return
     raise ObjectTimeout
 
 
@@ -208,6 +266,8 @@ class _ThreadAlarm:
         self._seconds = seconds
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._rang = False
+        self._guard = _guard()
         self._watcher = threading.Thread(target=self._watch, name="piiscan-time-limit", daemon=True)
 
     def start(self) -> None:
@@ -219,8 +279,21 @@ class _ThreadAlarm:
             with self._lock:
                 if self._stopped.is_set():
                     return
-                _raise_in(self._target, ObjectTimeout)
+                self._rang = True
+                if self._guard.deferring:
+                    self._guard.due = True
+                else:
+                    _raise_in(self._target, ObjectTimeout)
             wait = _RING_AGAIN_SECONDS
+
+    def defer(self) -> None:
+        """Called in the task's thread as a hand-over starts: a ring raised already but not
+        yet taken is withdrawn and noted instead (the limit has passed either way)."""
+        with self._lock:
+            self._guard.deferring = True
+            if self._rang:
+                _raise_in(self._target, None)
+                self._guard.due = True
 
     def stop(self) -> None:
         with self._lock:
@@ -242,6 +315,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
     the task's thread, which takes effect at its next Python bytecode. Neither stops a C
     library stuck in a loop of its own.
     """
+    guard = _guard()
+    guard.deferring = guard.due = False
     if seconds <= 0:
         yield
         return
@@ -250,13 +325,14 @@ def _time_limit(seconds: float) -> Iterator[None]:
     ):
         alarm = _ThreadAlarm(seconds)
         _LOCAL.stop = alarm.stop
+        _LOCAL.defer = alarm.defer
         alarm.start()
         try:
             yield
         finally:
             _surely(alarm.stop)
             alarm.join()
-            _LOCAL.stop = None
+            _LOCAL.stop = _LOCAL.defer = None
         return
     previous = signal.signal(signal.SIGALRM, _ring)
     _LOCAL.stop = _lift_alarm
@@ -269,33 +345,143 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextlib.contextmanager
+def _handing_over() -> Iterator[None]:
+    """No ring lands while the block runs; one that came meanwhile is dropped (the alarm
+    rings again every ``_RING_AGAIN_SECONDS`` after the limit)."""
+    guard = _guard()
+    if guard.deferring:  # nested: the outer hand-over decides
+        yield
+        return
+    defer: Callable[[], None] | None = getattr(_LOCAL, "defer", None)
+    if defer is not None:
+        defer()
+    else:
+        guard.deferring = True
+    try:
+        yield
+    finally:
+        # A ring noted meanwhile is not raised here (the value was handed over whole): the
+        # alarm rings again shortly after the limit, and that ring stops the object.
+        guard.deferring = guard.due = False
+
+
+Emit = Callable[[FindingChunk | ObjectResult], None]
+"""Receives a task's output as it goes: finding chunks, and each object's result after them."""
+
+
+class _HandOverFailed(BaseException):
+    """What the receiver of a task's output raised (the inventory could not be written, the
+    pipe to the scanner broke): it ends the task rather than becoming the object's row."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+
+
+def run_object(
+    handle: ObjectHandle,
+    context: TaskContext,
+    emit: Emit,
+    *,
+    skip: int = 0,
+    chunk_records: int | None = None,
+) -> int:
+    """Scan one object (and everything inside it), handing its output to ``emit`` as it goes.
+
+    For each object (the file, and each member before the container holding it), ``emit``
+    receives :class:`~piiscan.model.FindingChunk` values of at most ``chunk_records`` findings
+    while the object is read, then the object's :class:`~piiscan.model.ObjectResult` with the
+    last findings and the count streamed ahead. A task's output is the same each time it runs,
+    so a task run again after a dead worker can pass over what was received already.
+
+    :param handle: the object, as the walk met it.
+    :param context: this process's engine, key, limits and sources.
+    :param emit: receives the output, in this thread; what it raises ends the task and is
+        raised here.
+    :param skip: values of the output not to hand over again (received from an earlier run).
+    :param chunk_records: findings per chunk at most; the context's when ``None``.
+    :returns: how many values were handed to ``emit``.
+    """
+    handed = 0
+    seen = 0
+    finished: set[ObjectRef] = set()  # objects whose row was handed over
+
+    def hand(value: FindingChunk | ObjectResult) -> None:
+        nonlocal handed, seen
+        with _handing_over():
+            if isinstance(value, ObjectResult):
+                finished.add(value.ref)
+            seen += 1
+            if seen <= skip:
+                return
+            try:
+                emit(value)
+            except BaseException as error:
+                raise _HandOverFailed(error) from None
+            handed += 1
+
+    try:
+        size = context.chunk_records if chunk_records is None else chunk_records
+        _run_object(handle, context, hand, finished, max(size, 1))
+    except _HandOverFailed as failure:
+        raise failure.error from None
+    return handed
+
+
 def scan_object(handle: ObjectHandle, context: TaskContext) -> list[ObjectResult]:
-    """Scan one object (and everything inside it) into object results.
+    """Scan one object (and everything inside it) into whole object results.
+
+    :func:`run_object` without the streaming, for callers that want every finding of an
+    object in its result (tests, small objects): memory then grows with the object.
 
     :param handle: the object, as the walk met it.
     :param context: this process's engine, key, limits and sources.
     :returns: the object's row and a row per member, members first.
     """
+    results: list[ObjectResult] = []
+    pending: dict[ObjectRef, list[FindingRecord]] = {}
+
+    def collect(value: FindingChunk | ObjectResult) -> None:
+        if isinstance(value, FindingChunk):
+            pending.setdefault(value.ref, []).extend(value.findings)
+            return
+        ahead = pending.pop(value.ref, [])
+        findings = (*ahead, *value.findings)
+        results.append(dataclasses.replace(value, findings=findings, streamed=0))
+
+    run_object(handle, context, collect)
+    return results
+
+
+def _run_object(
+    handle: ObjectHandle,
+    context: TaskContext,
+    emit: Emit,
+    finished: set[ObjectRef],
+    chunk_records: int,
+) -> None:
     ref, size, mtime = handle.ref, handle.size, handle.mtime
     try:
         blob = context.source(handle.root_index).open(handle.source_path)
     except ExtractionError as exc:
-        return [_named(failed(ref, size, mtime, exc.status, str(exc)), context)]
+        emit(_named(failed(ref, size, mtime, exc.status, str(exc)), context))
+        return
     except SourceError as exc:  # the root cannot be reached from here (SMB logon refused)
-        return [_named(failed(ref, size, mtime, Status.ERROR, str(exc)), context)]
+        emit(_named(failed(ref, size, mtime, Status.ERROR, str(exc)), context))
+        return
     except OSError as exc:  # permission denied: the name is still data
-        return [_named(failed(ref, size, mtime, Status.ERROR, _os_reason(exc)), context)]
-    results: list[ObjectResult] = []
+        emit(_named(failed(ref, size, mtime, Status.ERROR, _os_reason(exc)), context))
+        return
     try:
         with _time_limit(context.limits.max_object_seconds):
-            _scan_blob(blob, ref, size, mtime, context, results)
+            _scan_blob(blob, ref, size, mtime, context, emit, finished, chunk_records)
     except ObjectTimeout:
         # The alarm rang between two statements of the driver itself, outside the guard.
         _hush()
-        if not any(result.ref == ref for result in results):
+        if ref not in finished:
             reason = _timeout_reason(context.limits)
-            results.append(failed(ref, size, mtime, Status.TIMED_OUT, reason))
-    return results
+            emit(failed(ref, size, mtime, Status.TIMED_OUT, reason))
 
 
 def _timeout_reason(limits: Limits) -> str:
@@ -308,12 +494,15 @@ def _scan_blob(
     size: int | None,
     mtime: float | None,
     context: TaskContext,
-    results: list[ObjectResult],
+    emit: Emit,
+    finished: set[ObjectRef],
+    chunk_records: int,
 ) -> None:
     from piiscan.extractors.dispatch import extract
 
     started = time.perf_counter()
     records: list[FindingRecord] = []
+    streamed = 0
     status, reason, media_type = Status.OK, "", ""
     timed_out = False
     content_hash = ""
@@ -322,30 +511,66 @@ def _scan_blob(
     # part of the locator.
     names = NameMasks(context.engine.analyze)
     columns = ColumnCounter()
+    batch: list[Segment] = []
+    batch_chars = 0
+
+    def analyze() -> None:
+        nonlocal streamed, batch_chars
+        segments = list(batch)
+        batch.clear()
+        batch_chars = 0
+        found = context.engine.analyze_batch([as_read(segment) for segment in segments])
+        for segment, findings in zip(segments, found, strict=True):
+            locator = names.locator(segment)
+            columns.add(names.counted(segment, locator), findings)  # names masked there too
+            records.extend(
+                FindingRecord.from_finding(
+                    names.finding(finding, segment), locator=locator, keyer=context.keyer
+                )
+                for finding in findings
+            )
+        while len(records) >= chunk_records:
+            chunk = tuple(records[:chunk_records])
+            del records[:chunk_records]
+            emit(FindingChunk(ref=ref, findings=chunk))
+            streamed += len(chunk)
+
     try:
         records.extend(_name_records(ref, context))
         content_hash = _content_hash(blob, context.keyer)
-        if blob.size == 0:
-            raise NoTextError("empty file")
         media_type, items = extract(blob, context.limits)
         for item in items:
             if isinstance(item, Member):
+                if batch:
+                    analyze()
                 child = ref.child(item.name)
-                _scan_blob(item.blob, child, item.blob.size, item.mtime, context, results)
+                _scan_blob(
+                    item.blob, child, item.blob.size, item.mtime, context, emit, finished,
+                    chunk_records,
+                )  # fmt: skip
                 continue
             if columns.note(item):  # a table's row count: no text
                 continue
-            locator = names.locator(item)
-            found = list(context.engine.analyze_segment(as_read(item)))
-            columns.add(names.counted(item, locator), found)  # names masked there too
-            records.extend(
-                FindingRecord.from_finding(
-                    names.finding(finding, item), locator=locator, keyer=context.keyer
-                )
-                for finding in found
-            )
+            if len(item.text) >= BATCH_CHARS and batch:
+                analyze()  # a long text goes alone: a time limit then keeps what came before
+            batch.append(item)
+            batch_chars += len(item.text)
+            if batch_chars >= BATCH_CHARS or len(batch) >= BATCH_SEGMENTS:
+                analyze()
+        if batch:
+            analyze()
+    except _HandOverFailed:
+        raise
     except ExtractionError as exc:
         status, reason = Status(exc.status), str(exc)
+        # What was read before the failure (a partly read CSV, text over the budget) counts:
+        # the segments still waiting for their batch are analysed.
+        try:
+            if batch:
+                analyze()
+        except ObjectTimeout:
+            _hush()
+            status, reason, timed_out = Status.TIMED_OUT, _timeout_reason(context.limits), True
     except ObjectTimeout:
         _hush()
         status, reason, timed_out = Status.TIMED_OUT, _timeout_reason(context.limits), True
@@ -356,7 +581,7 @@ def _scan_blob(
     except BaseException as exc:  # one bad file is a row; calamine panics are BaseExceptions
         # The exception text may quote the content, so only its type is recorded.
         status, reason = Status.ERROR, f"unexpected {type(exc).__name__} while reading"
-    results.append(
+    emit(
         ObjectResult(
             ref=ref,
             status=status,
@@ -368,6 +593,7 @@ def _scan_blob(
             duration=time.perf_counter() - started,
             findings=tuple(records),
             columns=columns.profiles(),
+            streamed=streamed,
         )
     )
     if timed_out and ref.members:

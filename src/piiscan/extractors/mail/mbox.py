@@ -75,11 +75,9 @@ def split_mbox(lines: Iterable[bytes], max_bytes: int) -> Iterator[bytes | None]
 def extract_mbox(blob: Blob, limits: Limits) -> Iterator[Member]:
     """Yield the messages of an mbox file as members, one at a time.
 
-    :raises TooLargeError: the mailbox sits deeper than ``max_depth``, or (after the last
-        message) some messages were over ``max_member_bytes``.
+    :raises TooLargeError: after the last message, when some messages were over
+        ``max_member_bytes``.
     """
-    if blob.depth >= limits.max_depth:
-        raise TooLargeError("nesting depth limit")
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
     skipped = 0
     with blob.opener() as stream:

@@ -357,12 +357,10 @@ def extract_eml(blob: Blob, limits: Limits) -> Iterator[Item]:
     :param blob: an ``.eml`` or Maildir file, an attached ``.eml``, or a mailbox's message
         (``blob.media_type`` set by the mailbox: no ``message=`` step is added).
     :param limits: ``max_depth`` bounds nested containers and forwarded messages.
-    :raises TooLargeError: the message sits deeper than ``max_depth``.
+    :raises TooLargeError: forwarded messages nested deeper than ``max_depth``.
     :raises ExtractionError: after the readable parts, when a multipart boundary is missing.
     :raises EncryptedError: after the headers, when the body is encrypted.
     """
-    if blob.depth >= limits.max_depth:
-        raise TooLargeError("nesting depth limit")
     msg = parse_message(blob.read())
     prefix = "" if blob.media_type else message_step(message_id(msg), blob.name)
     walk = _Walk(blob=blob, limits=limits, prefix=prefix, mtime=message_date(msg))

@@ -118,10 +118,8 @@ def extract_msg(blob: Blob, limits: Limits) -> Iterator[Item]:
 
     :raises UnsupportedError: extract-msg is not installed (the reason names the extra).
     :raises ExtractionError: the file is not a readable Outlook item.
-    :raises TooLargeError: nesting depth limit.
+    :raises TooLargeError: attachments nested deeper than the depth limit.
     """
-    if blob.depth >= limits.max_depth:
-        raise TooLargeError("nesting depth limit")
     try:
         import extract_msg as outlook
     except ImportError:

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
-from piiscan.errors import ExtractionError, TooLargeError, UnsupportedError
+from piiscan.errors import ExtractionError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.extractors.html import decode_html
 from piiscan.extractors.mail.locators import message_step
@@ -157,10 +157,7 @@ def extract_pst(blob: Blob, limits: Limits) -> Iterator[Member]:
     :raises UnsupportedError: libpff-python is not installed (the reason names the extra).
     :raises ExtractionError: the file cannot be opened, or (after the readable messages) some
         folders or messages were damaged.
-    :raises TooLargeError: nesting depth limit.
     """
-    if blob.depth >= limits.max_depth:
-        raise TooLargeError("nesting depth limit")
     try:
         import pypff
     except ImportError:
