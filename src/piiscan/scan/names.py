@@ -272,14 +272,12 @@ class NameMasks:
         return text
 
     def counted(self, segment: Segment, locator: str) -> Segment:
-        """``segment`` as the column profiles may keep it: its masked ``locator`` and every
-        content name in its context (a spreadsheet column's header) masked."""
-        if not segment.names:
+        """``segment`` as the column profiles may keep it: its masked ``locator``, and every
+        context word that holds a finding masked (a spreadsheet's first row is its header, and
+        a first row may as well be data: a column named by an e-mail address)."""
+        context = tuple(self.mask(word) or word for word in segment.context)
+        if locator == segment.locator and context == segment.context:
             return segment
-        masks = self._masks_of(segment).raw
-        if not masks:
-            return segment
-        context = tuple(_replace(word, masks) for word in segment.context)
         return dataclasses.replace(segment, locator=locator, context=context)
 
     def finding(self, finding: Finding, segment: Segment) -> Finding:
