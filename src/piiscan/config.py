@@ -28,8 +28,6 @@ class EngineConfig:
     :param min_score: findings scoring below this are not reported. The default hides a bare
         10-digit run that merely passes a checksum (weak evidence) unless context supports it.
     :param entities: report only these entity types (``None``: all).
-    :param chunk_chars: texts longer than this are analysed in overlapping windows.
-    :param chunk_overlap: overlap between windows; longer than any identifier.
     :param person_model: the NER model behind PERSON: ``"bundled"`` (the small Swedish model
         shipped with piiscan), ``"none"`` (gazetteer and rules only, fastest), or the name of
         an installed spaCy pipeline such as ``"sv_core_news_sm"``.
@@ -37,8 +35,6 @@ class EngineConfig:
 
     min_score: float = 0.5
     entities: tuple[str, ...] | None = None
-    chunk_chars: int = 64 * 1024
-    chunk_overlap: int = 256
     person_model: str = "bundled"
 
 

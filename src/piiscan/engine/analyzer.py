@@ -23,7 +23,7 @@ from piiscan import _core
 from piiscan.catalogue import RecognizerSpec, builtin_catalogue_dir
 from piiscan.config import EngineConfig
 from piiscan.engine.candidates import CandidateIndex
-from piiscan.engine.chunking import chunks
+from piiscan.engine.chunking import WINDOW_CHARS, WINDOW_OVERLAP, chunks
 from piiscan.engine.compiled import adjacency, core_engine, relaxed_matcher
 from piiscan.engine.context import ContextMatcher
 from piiscan.engine.recognizers import (
@@ -265,7 +265,8 @@ class Engine:
         self, text: str, context: tuple[str, ...], locator: str, *, located: bool = True
     ) -> list[Finding]:
         """Findings of the recognizers outside the core (names, patterns beyond its subset,
-        third-party presidio recognizers), in windows of ``chunk_chars`` characters.
+        third-party presidio recognizers), in the engine's own windows
+        (:data:`~piiscan.engine.chunking.WINDOW_CHARS`).
 
         :param located: also those the core locates (off when the caller did that already).
         """
@@ -280,9 +281,7 @@ class Engine:
             return findings
         if self._python_gate is not None and self._python_gate.search(text) is None:
             return findings
-        for offset, owned_until, chunk in chunks(
-            text, self.config.chunk_chars, self.config.chunk_overlap
-        ):
+        for offset, owned_until, chunk in chunks(text, WINDOW_CHARS, WINDOW_OVERLAP):
             self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
         return findings
 

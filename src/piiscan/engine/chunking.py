@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+#: Window size and overlap for the recognizers that still run in Python (names, patterns
+#: beyond the core's subset, presidio's). The engine owns them: how extractors cut a file into
+#: segments is :class:`piiscan.extractors.base.Limits`' business, not the engine's.
+WINDOW_CHARS = 64 * 1024
+#: Longer than any identifier, so a match across a border ends inside one window.
+WINDOW_OVERLAP = 256
+
 
 def chunks(text: str, size: int, overlap: int) -> Iterator[tuple[int, int, str]]:
     """Yield ``(offset, owned_until, chunk)`` windows covering ``text``.

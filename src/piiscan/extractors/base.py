@@ -34,6 +34,8 @@ class Limits:
     max_depth: int = 5
     max_members: int = 10_000
     max_text_chars: int = 64 * 1024 * 1024
+    # How a long text file is cut into segments, each overlapping the next (the one owner of
+    # this: the engine's windows for its Python-path recognizers are its own, not a setting).
     chunk_chars: int = 64 * 1024
     chunk_overlap: int = 256
     # Wall time for one file with everything inside it; 0 turns the limit off. Ten minutes
