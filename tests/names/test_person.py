@@ -94,6 +94,21 @@ def test_kund_is_a_field_label(engine: Engine, text: str) -> None:
     assert people(engine, text) == ["Tolvan Tolvansson"]
 
 
+# A word a slash follows is part of a path, a log date or a user agent; a slash before a
+# name is how a Swedish mail is signed.
+SLASHES = [
+    ('81.2.69.160 - - [20/Jun/2026:10:11:06 +0200] "GET /kund HTTP/1.1" 200 512', []),
+    ("(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", []),
+    ("Hör av dig om något är oklart.\n\n/Elsa Paulsson\nMyrstack AB", ["Elsa Paulsson"]),
+    ("Till: Pia Söderlund\nc/o Annette Nord\nParkvägen 21", ["Pia Söderlund", "Annette Nord"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SLASHES, ids=[t[0][:30] for t in SLASHES])
+def test_a_word_a_slash_follows_is_no_name(engine: Engine, text: str, expected: list[str]) -> None:
+    assert people(engine, text) == expected
+
+
 @pytest.mark.parametrize("text", load_spec(YAML).examples_valid)
 def test_yaml_valid_examples(engine: Engine, text: str) -> None:
     assert people(engine, text)

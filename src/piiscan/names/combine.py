@@ -105,7 +105,7 @@ def combine(
     starts = [candidates[i].start for i in order]
     longest = max((c.end - c.start for c in candidates), default=0)
     for span in sorted(people, key=lambda s: s.start):
-        if _org_like(text, span.start, span.end):
+        if _org_like(text, span.start, span.end) or _glued_to_slash(text, span.end):
             continue
         lo = bisect.bisect_left(starts, span.start - longest)
         hi = bisect.bisect_left(starts, span.end)
@@ -138,6 +138,8 @@ def combine(
         if cand.strength < Strength.HIGH and (
             _inside_other(cand, others) or _org_like(text, cand.start, cand.end)
         ):
+            continue
+        if _glued_to_slash(text, cand.end):
             continue
         out.append(
             PersonSpan(
@@ -181,6 +183,13 @@ def candidates_only(candidates: Sequence[NameCandidate]) -> list[PersonSpan]:
         PersonSpan(start=c.start, end=c.end, strength=c.strength, evidence=(c.evidence.value,))
         for c in candidates
     ]
+
+
+def _glued_to_slash(text: str, end: int) -> bool:
+    """A ``/`` follows the span with no space between: a part of a path, a log date
+    (``[20/Jun/2026``) or a user agent (``Chrome/120.0``), never a name in running text.
+    Only the slash after counts: ``/Elsa Paulsson`` is how a Swedish mail is signed."""
+    return text[end : end + 1] == "/"
 
 
 def _org_like(text: str, start: int, end: int) -> bool:
