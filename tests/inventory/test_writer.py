@@ -94,21 +94,24 @@ def test_round_trip_rows(inventory_dir: Path, make_writer: WriterFactory) -> Non
 
     assert all_files(inventory_dir) == finished_files()
     common = {"scan_id": SCAN, "root": ROOT}
-    assert read(inventory_dir, "objects") == [
+    objects = read(inventory_dir, "objects")
+    assert all(isinstance(row.pop("read_at"), datetime) for row in objects)
+    assert objects == [
         {**common, "path": "Personal/lista.txt", "member": "", "size": 120,
          "mtime": datetime(2023, 11, 14, 22, 13, 20, 250000, tzinfo=UTC),
          "content_hash": "sha256:00", "media_type": "text/plain", "status": "ok", "reason": "",
-         "findings": 1, "duration_ms": 12.5, "known_values": 0},
+         "findings": 1, "duration_ms": 12.5, "known_values": 0, "carried_from": ""},
         {**common, "path": "arkiv.zip", "member": "2019!/kunder.xlsx", "size": None,
          "mtime": None, "content_hash": "", "media_type": "", "status": "ok", "reason": "",
-         "findings": 1, "duration_ms": 0.0, "known_values": 0},
+         "findings": 1, "duration_ms": 0.0, "known_values": 0, "carried_from": ""},
         {**common, "path": "trasig.pdf", "member": "", "size": None, "mtime": None,
          "content_hash": "", "media_type": "", "status": "error",
          "reason": "corrupt PDF: no xref table", "findings": 0, "duration_ms": 0.0,
-         "known_values": 0},
+         "known_values": 0, "carried_from": ""},
         {**common, "path": "hemlig.docx", "member": "", "size": None, "mtime": None,
          "content_hash": "", "media_type": "", "status": "encrypted",
-         "reason": "password protected", "findings": 0, "duration_ms": 0.0, "known_values": 0},
+         "reason": "password protected", "findings": 0, "duration_ms": 0.0, "known_values": 0,
+         "carried_from": ""},
     ]  # fmt: skip
     findings = read(inventory_dir, "findings")
     for row in findings:
@@ -187,14 +190,16 @@ def test_directory_created(tmp_path: Path, make_writer: WriterFactory) -> None:
 
 def test_parts_while_writing(inventory_dir: Path, make_writer: WriterFactory) -> None:
     with make_writer(part_objects=2) as writer:
-        assert all_files(inventory_dir) == [f"scans/open/{SCAN}.parquet"]
+        # The lock says the scan is being written (see piiscan.inventory.resume).
+        assert all_files(inventory_dir) == [f"scans/open/{SCAN}.lock", f"scans/open/{SCAN}.parquet"]
         writer.add(result("x.txt", record(PNR)))
         assert writer.parts == 0  # kept in memory until two objects
         writer.add(result("y.txt"))
         assert writer.parts == 1
         writer.add(result("z.txt", record(PNR)))
         during = all_files(inventory_dir)
-        assert during == [*finished_files(parts=1)[:3], f"scans/open/{SCAN}.parquet"]
+        assert during == [*finished_files(parts=1)[:3], f"scans/open/{SCAN}.lock",
+                          f"scans/open/{SCAN}.parquet"]  # fmt: skip
         # Readers see the scan only when asked, with the rows of its finished parts.
         with pytest.raises(InventoryError, match="no inventory"):
             Inventory(inventory_dir)

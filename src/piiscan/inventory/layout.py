@@ -5,6 +5,7 @@
     inventory/
       scans/<scan_id>.parquet                    the closed scan's row (complete / interrupted)
       scans/open/<scan_id>.parquet               the scan's row while it runs (status ``open``)
+      scans/open/<scan_id>.lock                  locked while a process writes the scan
       objects/<scan_id>/part-000001.parquet      objects rows, one part per batch of objects
       findings/<scan_id>/part-000001.parquet     those objects' findings, same part number
 
@@ -13,6 +14,10 @@ seconds, and its closed row when it ends; then the ``open`` row is removed. Each
 under a hidden temporary name (``.part-000001.parquet.tmp``), synced and renamed into place, so
 a file that is there is whole. Within a part number, the findings file is renamed before the
 objects file: an ``objects`` part never names findings that are not on disk.
+
+The lock file tells a scan that runs from one whose process was killed: the writer holds an
+advisory lock on it (``flock``, released by the kernel however the process ends), and a scan
+is resumed only when nobody holds it. Where there is no ``flock`` (Windows), no lock is taken.
 
 Inventories written before parts existed keep one file per scan per table
 (``objects/<scan_id>.parquet``); :meth:`Layout.parts` finds those too.
@@ -61,6 +66,10 @@ class Layout:
         """The row a scan writes when it starts and removes when it is closed."""
         return self.directory / "scans" / OPEN_FOLDER / f"{scan_id}.parquet"
 
+    def lock_file(self, scan_id: str) -> Path:
+        """The file a process writing scan ``scan_id`` holds locked."""
+        return self.directory / "scans" / OPEN_FOLDER / f"{scan_id}.lock"
+
     def part_folder(self, table: TableName, scan_id: str) -> Path:
         """The folder of one scan's parts of ``table``."""
         return self.directory / table / scan_id
@@ -87,6 +96,31 @@ class Layout:
             if match is not None and path.is_file():
                 numbered.append((int(match.group(1)), path))
         return [path for _, path in sorted(numbered)]
+
+    def part_numbers(self, table: TableName, scan_id: str) -> dict[int, Path]:
+        """The finished parts of one scan's ``table`` by number (none for a legacy file)."""
+        folder = self.part_folder(table, scan_id)
+        if not folder.is_dir():
+            return {}
+        numbered = {}
+        for path in folder.iterdir():
+            match = _PART.fullmatch(path.name)
+            if match is not None and path.is_file():
+                numbered[int(match.group(1))] = path
+        return numbered
+
+    def temporary_files(self, scan_id: str) -> list[Path]:
+        """Files of scan ``scan_id`` a killed writer left under their temporary names."""
+        folders = [self.part_folder(table, scan_id) for table in ("objects", "findings", "columns")]
+        folders += [self.directory / "scans", self.directory / "scans" / OPEN_FOLDER]
+        found = []
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            ours = folder.name == scan_id  # a part folder: every file in it is the scan's
+            found += [path for path in folder.glob(".*.tmp")
+                      if ours or path.name.startswith(f".{scan_id}.")]  # fmt: skip
+        return sorted(found)
 
     def closed_scan_files(self) -> list[Path]:
         """The closed rows of every scan, by file name."""

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 #: Version of the column layout below. Bump it, and add to :data:`UPGRADES`, on any change.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 #: The shape of a scan id (``20261121T215930Z-3f2a``, or one a caller chose): it names files,
 #: so anything else could reach outside the inventory.
@@ -131,6 +131,11 @@ SCANS_SCHEMA: Final = pa.schema(
 #: - ``findings``: number of findings in the object; ``duration_ms``: time spent on it.
 #: - ``known_values``: findings of the organisation's own values (``[known_values]`` in the
 #:   config file, :mod:`piiscan.known`), counted here instead of being findings (version 2).
+#: - ``read_at``: when the object was read (UTC); null in scans written before version 3.
+#: - ``carried_from``: empty when this scan read the object; else the id of the earlier scan
+#:   that read it, whose rows an incremental rescan carried forward because the object's size
+#:   and mtime had not changed (version 3). The object's findings and column profiles are
+#:   carried with it; ``read_at`` then says when that scan read it.
 OBJECTS_SCHEMA: Final = pa.schema(
     [
         _required("scan_id", pa.string()),
@@ -146,6 +151,8 @@ OBJECTS_SCHEMA: Final = pa.schema(
         _required("findings", pa.int32()),
         _required("duration_ms", pa.float64()),
         _required("known_values", pa.int32()),
+        pa.field("read_at", _TIMESTAMP, nullable=True),
+        _required("carried_from", pa.string()),
     ]
 )
 
@@ -229,8 +236,21 @@ def _add_known_values(name: str, table: pa.Table) -> pa.Table:
     return table.append_column(pa.field("known_values", pa.int32(), nullable=False), zeros)
 
 
+def _add_read_at(name: str, table: pa.Table) -> pa.Table:
+    """Version 2 to 3: ``objects`` gains ``read_at`` (null: not recorded) and ``carried_from``
+    (empty: every object of a scan before version 3 was read by that scan)."""
+    if name != "objects" or "carried_from" in table.column_names:
+        return table
+    rows = table.num_rows
+    table = table.append_column(
+        pa.field("read_at", _TIMESTAMP, nullable=True), pa.nulls(rows, type=_TIMESTAMP)
+    )
+    empty = pa.array([""] * rows, type=pa.string())
+    return table.append_column(pa.field("carried_from", pa.string(), nullable=False), empty)
+
+
 #: The upgrade steps, keyed by the version they upgrade *from*.
-UPGRADES: Final[Mapping[int, Upgrade]] = MappingProxyType({1: _add_known_values})
+UPGRADES: Final[Mapping[int, Upgrade]] = MappingProxyType({1: _add_known_values, 2: _add_read_at})
 
 
 def schema_for(table: TableName, *, key_fingerprint: str) -> pa.Schema:

@@ -45,17 +45,19 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from piiscan.errors import InventoryError
 from piiscan.inventory.layout import Layout, temporary_path
+from piiscan.inventory.resume import ResumedScan, ScanLock, file_keys, prepare_resume, read_part
 from piiscan.inventory.schema import (
     META_KEY_FINGERPRINT,
     OPEN_STATUS,
@@ -63,9 +65,10 @@ from piiscan.inventory.schema import (
     SCAN_STATUSES,
     TABLES,
     ScanStatus,
+    TableName,
     schema_for,
 )
-from piiscan.model import FindingChunk, FindingRecord, ObjectRef, ObjectResult
+from piiscan.model import FindingChunk, FindingRecord, ObjectRef, ObjectResult, Status
 
 __all__ = [
     "DEFAULT_PART_OBJECTS",
@@ -179,9 +182,12 @@ def check_inventory_key(directory: Path, key_fingerprint: str) -> None:
         )
 
 
-def _write_whole(table: pa.Table, path: Path, *, row_group_rows: int) -> None:
+def _write_whole(
+    table: pa.Table, path: Path, *, row_group_rows: int, replace: bool = False
+) -> None:
     """Write ``table`` to ``path`` under a temporary name, sync it, and rename it into place.
 
+    :param replace: an existing ``path`` is replaced (atomically) rather than refused.
     :raises InventoryError: if ``path`` exists already (another writer) or cannot be written.
     """
     temporary = temporary_path(path)
@@ -200,7 +206,7 @@ def _write_whole(table: pa.Table, path: Path, *, row_group_rows: int) -> None:
             pq.write_table(table, handle, compression="zstd", row_group_size=row_group_rows)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
+        if path.exists() and not replace:
             raise InventoryError(f"{path} exists already")
         os.replace(temporary, path)
     except BaseException as error:
@@ -254,8 +260,16 @@ class InventoryWriter:
         Parquet row group (memory use grows with it).
     :param part_objects: objects after which a part is written.
     :param part_seconds: seconds after which the next object added writes a part.
+    :param resume: continue scan ``scan_id``, which is in the inventory unclosed (killed, or
+        closed as ``interrupted``), instead of starting a new one: the rows of files it did not
+        finish are dropped from its parts (:func:`piiscan.inventory.resume.prepare_resume`),
+        its counts and start time are kept, and new parts are numbered after its last one.
+        :attr:`finished` then names the files it finished.
+    :param unfinished_reasons: with ``resume``, the reasons of ``error`` rows that mean "the
+        scan stopped while the object was read": such files count as not finished.
     :raises InventoryError: if the directory cannot be created or read, the scan id is invalid
-        or already in the inventory, or the inventory was made with a different key.
+        or already in the inventory (unless resumed), another process writes the scan, or
+        the inventory was made with a different key.
     """
 
     def __init__(
@@ -271,6 +285,8 @@ class InventoryWriter:
         row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
         part_objects: int = DEFAULT_PART_OBJECTS,
         part_seconds: float = DEFAULT_PART_SECONDS,
+        resume: bool = False,
+        unfinished_reasons: Collection[str] = (),
     ) -> None:
         if not SCAN_ID_PATTERN.fullmatch(scan_id):
             raise InventoryError(
@@ -306,10 +322,30 @@ class InventoryWriter:
         self._last_part = time.monotonic()
         self._closed = False
         self._failed = False  # a part could not be written: the scan stays open
-        self._check_directory(key_fingerprint)
-        self._write_scan_row(self.layout.open_scan_file(scan_id), OPEN_STATUS, self.started)
+        self.finished: frozenset[tuple[str, str]] = frozenset()
+        self._check_directory(key_fingerprint, resume=resume)
+        self._lock = ScanLock.acquire(self.layout, scan_id)
+        try:
+            if resume:
+                self._resume(prepare_resume(self.layout, scan_id, unfinished_reasons))
+            self._write_scan_row(
+                self.layout.open_scan_file(scan_id), OPEN_STATUS, self.started, replace=resume
+            )
+            if resume:
+                # The open row is there first: a reader sees the scan, open, all along.
+                with contextlib.suppress(FileNotFoundError):
+                    self.layout.scan_file(scan_id).unlink()
+        except BaseException:
+            self._lock.release()
+            raise
 
-    def _check_directory(self, key_fingerprint: str) -> None:
+    def _resume(self, state: ResumedScan) -> None:
+        self.started = state.started
+        self.finished = state.finished
+        self._objects, self._findings, self._errors = state.objects, state.findings, state.errors
+        self._parts = state.parts
+
+    def _check_directory(self, key_fingerprint: str, *, resume: bool) -> None:
         warn_if_exposed(self.directory)
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -320,7 +356,7 @@ class InventoryWriter:
             raise InventoryError(
                 f"cannot create inventory directory {self.directory}: {error.strerror}"
             ) from None
-        if self.layout.has_scan(self.scan_id):
+        if self.layout.has_scan(self.scan_id) and not resume:
             raise InventoryError(f"scan {self.scan_id} is already in {self.directory}")
         check_inventory_key(self.directory, key_fingerprint)
 
@@ -334,6 +370,7 @@ class InventoryWriter:
         traceback: TracebackType | None,
     ) -> None:
         if self._closed or (exc is not None and self._failed):
+            self._lock.release(remove=False)
             return  # closed already, or failed writing: the error on its way says so
         if exc is None:
             self.close("complete")
@@ -349,6 +386,11 @@ class InventoryWriter:
     def findings(self) -> int:
         """Findings added so far."""
         return self._findings
+
+    @property
+    def errors(self) -> int:
+        """Objects added so far whose status is an error."""
+        return self._errors
 
     @property
     def parts(self) -> int:
@@ -380,6 +422,8 @@ class InventoryWriter:
                 "findings": result.finding_count,
                 "known_values": result.known_values,
                 "duration_ms": round(result.duration * 1000.0, 1),
+                "read_at": datetime.now(UTC),
+                "carried_from": "",
             }
         )
         self._objects += 1
@@ -480,11 +524,11 @@ class InventoryWriter:
             self._failed = True
             raise
 
-    def _write_next_part(self) -> None:
+    def _write_next_part(self, tables: dict[str, pa.Table] | None = None) -> None:
         number = self._parts + 1
         # Findings first: an objects part never names findings that are not on disk.
         for name in ("findings", "columns", "objects"):
-            table = self._rows[name].take(name)
+            table = self._rows[name].take(name) if tables is None else tables[name]
             row_group_rows = self._row_group_rows
             if name == "findings":
                 # Sorted by value key, in small row groups: a subject lookup then reads only
@@ -508,7 +552,85 @@ class InventoryWriter:
             ]
         )
 
-    def _write_scan_row(self, path: Path, status: str, finished: datetime) -> None:
+    def carry(self, source: str, files: Collection[tuple[str, str]]) -> int:
+        """Copy the rows of ``files`` from scan ``source`` into this scan, without reading them.
+
+        An incremental rescan carries the objects whose size and mtime have not changed: their
+        ``objects`` rows (members included), findings and column profiles are copied from the
+        earlier scan's parts, one part at a time (memory stays bounded by a part), into new
+        parts of this scan. Carried ``objects`` rows keep their ``read_at`` (the earlier scan's
+        start when it had none) and say in ``carried_from`` which scan read them.
+
+        :param source: a complete scan of the same roots, key and settings.
+        :param files: ``(root, path)`` of the files to carry.
+        :returns: the ``objects`` rows carried (files and members).
+        :raises InventoryError: if the writer is closed or a file cannot be read or written.
+        """
+        if self._closed:
+            raise InventoryError("the inventory writer is closed")
+        if not files:
+            return 0
+        self.write_part()  # what was added so far goes first, in its own part
+        wanted = pa.array(sorted(f"{root}\0{path}" for root, path in files), type=pa.string())
+        started = self._source_started(source)
+        carried = 0
+        for number, objects_path in sorted(self._source_parts(source).items()):
+            tables: dict[str, pa.Table] = {}
+            for name in ("findings", "columns", "objects"):
+                path = objects_path if name == "objects" else _sibling(objects_path, name)
+                table = read_part(name, path) if path is not None and path.is_file() else None
+                if table is None:
+                    tables[name] = self._schemas[name].empty_table()
+                    continue
+                table = table.filter(pc.is_in(file_keys(table), value_set=wanted))
+                tables[name] = self._as_carried(name, table, source, started)
+            rows = tables["objects"].num_rows
+            if rows == 0 and tables["findings"].num_rows == 0:
+                continue
+            try:
+                self._write_next_part(tables)
+            except BaseException:
+                self._failed = True
+                raise
+            log.debug("carried part %d of scan %s", number, source)
+            carried += rows
+            self._objects += rows
+            self._findings += tables["findings"].num_rows
+            statuses = tables["objects"]["status"].to_pylist()
+            self._errors += sum(status in _ERROR_STATUSES for status in statuses)
+        return carried
+
+    def _source_parts(self, source: str) -> dict[int, Path]:
+        legacy = self.layout.legacy_file("objects", source)
+        if legacy.is_file():
+            return {0: legacy}
+        return self.layout.part_numbers("objects", source)
+
+    def _source_started(self, source: str) -> datetime:
+        table = read_part("scans", self.layout.scan_file(source))
+        if table is None or table.num_rows != 1:
+            raise InventoryError(f"no complete scan {source} in {self.directory}")
+        started: datetime = table["started"][0].as_py()
+        return started
+
+    def _as_carried(
+        self, name: TableName, table: pa.Table, source: str, started: datetime
+    ) -> pa.Table:
+        """Rows of scan ``source`` as rows of this scan."""
+        ids = pa.array([self.scan_id] * table.num_rows, type=pa.string())
+        table = table.set_column(table.schema.get_field_index("scan_id"), "scan_id", ids)
+        if name == "objects":
+            earlier = table["carried_from"]
+            carried_from = pc.if_else(pc.equal(earlier, ""), source, earlier)
+            read_at = pc.fill_null(table["read_at"], pa.scalar(started, type=table["read_at"].type))
+            table = table.set_column(table.schema.get_field_index("carried_from"), "carried_from",
+                                     carried_from)  # fmt: skip
+            table = table.set_column(table.schema.get_field_index("read_at"), "read_at", read_at)
+        return table.cast(self._schemas[name])
+
+    def _write_scan_row(
+        self, path: Path, status: str, finished: datetime, *, replace: bool = False
+    ) -> None:
         rows = _Rows(self._schemas["scans"])
         rows.append(
             {
@@ -521,7 +643,8 @@ class InventoryWriter:
                 "status": status,
             }
         )
-        _write_whole(rows.take("scans"), path, row_group_rows=self._row_group_rows)
+        _write_whole(rows.take("scans"), path, row_group_rows=self._row_group_rows,
+                     replace=replace)  # fmt: skip
         _sync_directories([path.parent])
 
     def close(self, status: ScanStatus = "complete") -> None:
@@ -540,19 +663,32 @@ class InventoryWriter:
             raise InventoryError("the inventory writer is already closed")
         self._closed = True
         if self._failed:
+            self._lock.release(remove=False)
             raise InventoryError(
                 f"scan {self.scan_id} could not be written in full; it stays open with the "
                 "parts written before the failure"
             )
-        self._write_part()
-        self._write_scan_row(self.layout.scan_file(self.scan_id), status, datetime.now(UTC))
-        with contextlib.suppress(FileNotFoundError):
-            self.layout.open_scan_file(self.scan_id).unlink()
+        try:
+            self._write_part()
+            self._write_scan_row(self.layout.scan_file(self.scan_id), status, datetime.now(UTC))
+            with contextlib.suppress(FileNotFoundError):
+                self.layout.open_scan_file(self.scan_id).unlink()
+        finally:
+            self._lock.release(remove=not self._failed)
         log.info(
             "scan %s closed as %s: %d objects, %d findings, %d errors",
             self.scan_id, status, self._objects, self._findings, self._errors,
         )  # fmt: skip
 
+
+def _sibling(objects_part: Path, table: str) -> Path | None:
+    """The part of ``table`` with the number (or scan) of an ``objects`` part."""
+    if objects_part.parent.name == "objects":  # a legacy file per scan
+        return objects_part.parent.parent / table / objects_part.name
+    return objects_part.parent.parent.parent / table / objects_part.parent.name / objects_part.name
+
+
+_ERROR_STATUSES: Final = frozenset(str(status) for status in Status if status.is_error)
 
 _ERRNO = re.compile(r"\[Errno (\d+)\]")
 
