@@ -315,6 +315,24 @@ def cli(log_level: str, log_file: Path | None) -> None:
     help="Survey mode: read about N rows of each table (the first ones and a seeded, "
     "repeatable spread through the rest) [default: every row].",
 )
+@click.option(
+    "--resume/--no-resume",
+    "resume",
+    default=None,
+    help="Continue the inventory's latest scan if it did not complete (killed or "
+    "interrupted) under its own id; --no-resume always starts a new scan [default: resume "
+    "with --config when that scan has the same roots and settings, else a new scan].",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every object, even those an earlier complete scan saw unchanged.",
+)
+@click.option(
+    "--reread-after",
+    help="Read again objects with findings read longer ago than this, e.g. '30 days', "
+    "'6 months' or 'never' [default: 90 days].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
     "--strict",
@@ -355,6 +373,9 @@ def scan(
     imap_insecure: bool,
     imap_allow_plaintext: bool,
     sample_rows: int | None,
+    resume: bool | None,
+    full: bool,
+    reread_after: str | None,
     quiet: bool,
     strict: bool,
     fail_on_new: bool,
@@ -365,6 +386,8 @@ def scan(
     Example: piiscan scan fixtures/share --inventory inventory
 
     Example: piiscan scan --config /etc/piiscan/piiscan.toml --quiet --fail-on-new
+
+    Example: piiscan scan fixtures/share --inventory inventory --resume
     """
     from piiscan.api import scan as run
     from piiscan.configfile import ConfigFile, load_config_file
@@ -402,7 +425,12 @@ def scan(
         smb_user=smb_user,
         imap=imap,
         sample_rows=sample_rows,
+        full=full,
+        reread_after=reread_after,
     )
+    if resume is None:  # a config file run resumes its unclosed scan unless the file says not
+        resume = None if config_file and settings.scan_options.get("resume", True) else False
+    config = replace(config, resume=resume)
     bar = None
     if not quiet and sys.stderr.isatty():
         from tqdm import tqdm
@@ -433,10 +461,13 @@ def scan(
         if bar is not None:
             bar.close()
     if not quiet:
+        how = " (resumed)" if report.resumed else ""
+        if report.baseline is not None:
+            how += f" ({report.carried} carried from scan {report.baseline})"
         click.echo(
             _printable(
                 f"scan {report.scan_id}: {report.objects} objects, {report.findings} findings, "
-                f"{report.errors} errors -> {report.inventory}"
+                f"{report.errors} errors{how} -> {report.inventory}"
             ),
             err=True,
         )

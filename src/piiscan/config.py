@@ -6,12 +6,15 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from piiscan.extractors.base import Limits
 from piiscan.known import KnownValues
 from piiscan.sources.imap import ImapOptions
 from piiscan.sources.select import WalkOptions
+
+if TYPE_CHECKING:
+    from piiscan.inventory.retention import Period
 
 _Settings = TypeVar("_Settings", WalkOptions, Limits, "EngineConfig")
 
@@ -61,6 +64,15 @@ class ScanConfig:
     :param part_seconds: ... and at the first object after this many seconds.
     :param known_values: the organisation's own values (:mod:`piiscan.known`), counted per
         object instead of reported; keyed with the scan's key when the scan starts.
+    :param resume: continue the inventory's latest scan when it did not close as complete
+        (killed, or stopped and closed as ``interrupted``), under its own id: ``True`` requires
+        one (of the same roots, key, recognizers and settings), ``None`` resumes one of the
+        same roots and settings when there is one and starts a new scan otherwise (what a
+        config file run does), ``False`` always starts a new scan.
+    :param full: read every object, even when an earlier complete scan of the same roots and
+        settings saw it unchanged (no incremental rescan).
+    :param reread_after: an incremental rescan reads again the objects with findings that
+        were read longer ago than this, so that stale results age out (``None``: never).
     """
 
     roots: tuple[str, ...]
@@ -77,6 +89,9 @@ class ScanConfig:
     part_objects: int = 10_000
     part_seconds: float = 60.0
     known_values: KnownValues = field(default_factory=KnownValues)
+    resume: bool | None = False
+    full: bool = False
+    reread_after: Period | None = field(default_factory=lambda: _default_reread_after())
 
     @classmethod
     def from_options(
@@ -102,6 +117,9 @@ class ScanConfig:
         smb_user: str | None = None,
         imap: ImapOptions | None = None,
         sample_rows: int | None = None,
+        resume: bool | None = False,
+        full: bool = False,
+        reread_after: Period | str | None = "default",
     ) -> ScanConfig:
         """A config from the options of ``piiscan scan``; ``None`` keeps a setting's default.
 
@@ -110,6 +128,9 @@ class ScanConfig:
         :param max_size: the largest file read, in bytes (walk and extraction alike).
         :param entities: entity types to report, as a sequence or one comma-separated string.
         :param skip_hidden: skip dot-files and files marked hidden or system.
+        :param reread_after: a period such as ``"90 days"``, ``"never"`` (or ``None``) for no
+            re-reading, or ``"default"`` for :data:`DEFAULT_REREAD_AFTER`.
+        :raises ConfigError: for a ``reread_after`` that is not a period.
         :returns: the config; the other parameters are those of the CLI option of that name.
         """
         if isinstance(entities, str):
@@ -149,6 +170,9 @@ class ScanConfig:
             recognizer_dirs=tuple(recognizer_dirs),
             smb_username=smb_user,
             imap=imap or ImapOptions(),
+            resume=resume,
+            full=full,
+            reread_after=_reread_after(reread_after),
         )
 
     def fingerprint(self) -> str:
@@ -157,3 +181,26 @@ class ScanConfig:
             (self.walk, self.limits, self.engine, tuple(str(d) for d in self.recognizer_dirs))
         )
         return hashlib.sha256(described.encode("utf-8")).hexdigest()[:16]
+
+
+#: How long an incremental rescan trusts the findings of an object it did not read again.
+DEFAULT_REREAD_AFTER = "90 days"
+
+
+def _default_reread_after() -> Period:
+    from piiscan.inventory.retention import Period
+
+    return Period.parse(DEFAULT_REREAD_AFTER)
+
+
+def _reread_after(value: Period | str | None) -> Period | None:
+    """A ``reread_after`` setting: a period, ``"never"``/``None``, or ``"default"``."""
+    from piiscan.inventory.retention import Period
+
+    if value is None or isinstance(value, Period):
+        return value
+    if value == "default":
+        return _default_reread_after()
+    if value.strip().casefold() == "never":
+        return None
+    return Period.parse(value)

@@ -18,6 +18,9 @@ organisation's rules for what it finds. Read with :mod:`tomllib`.
     person_model = "bundled"
     recognizers = []              # directories of your own recognizer YAML
     smb_user = "scanner"          # the password: $PIISCAN_SMB_PASSWORD, never the file
+    resume = true                 # continue this config's killed or interrupted scan
+    full = false                  # true: read everything, no incremental rescan
+    reread_after = "90 days"      # objects with findings are read again after this; "never"
 
     [limits]
     max_size = "512M"
@@ -185,6 +188,8 @@ class ConfigFile:
             raise ConfigError("no roots to scan: name them, or set roots in [scan] of the config")
         if chosen_inventory is None:
             raise ConfigError("no inventory: pass --inventory DIR, or set inventory in the config")
+        # ``resume`` is the command line's to decide (a tri-state: see ``piiscan scan``).
+        merged.pop("resume", None)
         config = ScanConfig.from_options(chosen_roots, inventory=chosen_inventory, **merged)
         return replace(config, known_values=self.known_values)
 
@@ -315,7 +320,8 @@ def _failure(path: Path, lines: Mapping[Key, int], key: Key, problem: str) -> Co
 _TOP: Final = ("inventory", "key_file", "scan", "limits", "known_values", "retention", "report")
 _SCAN: Final = (
     "roots", "workers", "include", "exclude", "follow_symlinks", "skip_hidden", "min_score",
-    "entities", "person_model", "recognizers", "smb_user", "new_key",
+    "entities", "person_model", "recognizers", "smb_user", "new_key", "resume", "full",
+    "reread_after",
 )  # fmt: skip
 _LIMITS: Final = ("max_size", "max_depth", "max_ratio", "max_seconds")
 _RETENTION: Final = ("glob", "older_than", "entities", "root", "reason")
@@ -422,7 +428,7 @@ class _Checker:
                 except ConfigError as error:
                     raise self.fail(("scan", name), str(error)) from None
             put(name, patterns)
-        for name in ("follow_symlinks", "skip_hidden", "new_key"):
+        for name in ("follow_symlinks", "skip_hidden", "new_key", "resume", "full"):
             put(name, self.typed(scan, ("scan", name), bool, "true or false"))
         put("min_score", self.number(scan, ("scan", "min_score"), low=0, high=1))
         entities = self.strings(scan, ("scan", "entities"))
@@ -435,6 +441,13 @@ class _Checker:
                 raise self.fail(("scan", "recognizers"), "names a directory that does not exist")
         put("recognizer_dirs", recognizers, lambda v: tuple(self.local_path(d) for d in v))
         put("smb_user", self.typed(scan, ("scan", "smb_user"), str, "a string"))
+        reread = self.typed(scan, ("scan", "reread_after"), str, "a period such as '90 days'")
+        if reread is not None and reread.strip().casefold() != "never":
+            try:
+                Period.parse(reread)
+            except ConfigError as error:
+                raise self.fail(("scan", "reread_after"), str(error)) from None
+        put("reread_after", reread)
 
     def limits(self, limits: Mapping[str, Any], options: dict[str, Any]) -> None:
         self.known_keys(limits, ("limits",), _LIMITS)

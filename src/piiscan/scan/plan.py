@@ -8,18 +8,40 @@ opens the object through its own source for that root (see :mod:`piiscan.scan.ta
 
 Entries the walk passed over (a symlink not followed, a directory it may not list, a file over
 the size limit) need no task: :func:`plan` yields their ``objects`` row directly.
+
+Incremental rescans: given the :class:`Baseline` of an earlier complete scan of the same roots
+(same key, recognizers and settings), :func:`plan` yields a :class:`Carry` instead of a handle
+for each file whose size and mtime are what that scan saw: its rows are copied forward from the
+earlier scan, and it is not read. A file is read again when it is new or changed, when its
+earlier row says it was stopped (a time limit, a dead worker) and when it held findings and was
+read longer ago than ``reread_after``, so that stale results age out. Files the walk no longer
+meets are simply not in the new scan.
+
+Resumed scans: :func:`plan` passes over the files a resumed scan finished (``done``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Container, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from piiscan.config import ScanConfig
 from piiscan.model import ObjectRef, ObjectResult, Status
 from piiscan.sources import Entry, Source, open_source
 
-__all__ = ["Credentials", "ObjectHandle", "entry_row", "open_roots", "plan"]
+__all__ = [
+    "Baseline",
+    "Carry",
+    "Credentials",
+    "ObjectHandle",
+    "entry_row",
+    "open_roots",
+    "plan",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,24 +99,114 @@ def open_roots(config: ScanConfig, credentials: Credentials) -> list[Source]:
     ]
 
 
-def plan(sources: Sequence[Source]) -> Iterator[ObjectHandle | ObjectResult]:
-    """Walk every source in turn: a handle for each object to scan, a row for each entry the
-    walk passed over.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Carry:
+    """A file whose rows are carried forward from the baseline scan instead of being read.
 
+    :param ref: the file.
+    """
+
+    ref: ObjectRef
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(root, path)`` of the file."""
+        return (self.ref.root, self.ref.path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    size: int | None
+    mtime: int | None  # microseconds, as the inventory stores it
+    reread: bool  # read again whatever its size and mtime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Baseline:
+    """What an earlier complete scan saw of each file: the ground of an incremental rescan.
+
+    Holds one small entry per file of the earlier scan (its size, mtime and whether it must be
+    read again), about 200 bytes each.
+
+    :param scan_id: the earlier scan.
+    """
+
+    scan_id: str
+    files: dict[tuple[str, str], _Seen] = field(repr=False)
+
+    @classmethod
+    def from_objects(
+        cls,
+        scan_id: str,
+        objects: pa.Table,
+        *,
+        started: datetime,
+        stale_before: datetime | None = None,
+        reread_reasons: Collection[str] = (),
+    ) -> Baseline:
+        """The baseline of scan ``scan_id`` from its ``objects`` rows.
+
+        :param started: the scan's start, the read time of rows that have none.
+        :param stale_before: files with findings read before this are read again (``None``:
+            never).
+        :param reread_reasons: reasons of ``error`` rows that say the file was not read
+            through (a worker died): such files are read again.
+        """
+        tops = objects.filter(pc.equal(objects["member"], ""))
+        mtimes = pc.cast(tops["mtime"], pa.int64()).to_pylist()
+        read_at = tops["read_at"].to_pylist()
+        stopped = set(reread_reasons)
+        files = {}
+        for root, path, size, mtime, status, reason, findings, read in zip(
+            tops["root"].to_pylist(), tops["path"].to_pylist(), tops["size"].to_pylist(),
+            mtimes, tops["status"].to_pylist(), tops["reason"].to_pylist(),
+            tops["findings"].to_pylist(), read_at, strict=True,
+        ):  # fmt: skip
+            reread = status == Status.TIMED_OUT or (status == Status.ERROR and reason in stopped)
+            if stale_before is not None and findings and (read or started) < stale_before:
+                reread = True
+            files[(root, path)] = _Seen(size, mtime, reread)
+        return cls(scan_id=scan_id, files=files)
+
+    def unchanged(self, handle: ObjectHandle) -> bool:
+        """Whether ``handle``'s file may be carried forward without being read."""
+        seen = self.files.get((handle.ref.root, handle.ref.path))
+        if seen is None or seen.reread or handle.mtime is None or seen.mtime is None:
+            return False
+        return seen.size == handle.size and seen.mtime == round(handle.mtime * 1_000_000)
+
+
+def plan(
+    sources: Sequence[Source],
+    *,
+    baseline: Baseline | None = None,
+    done: Container[tuple[str, str]] = frozenset(),
+) -> Iterator[ObjectHandle | ObjectResult | Carry]:
+    """Walk every source in turn: a handle for each object to scan, a row for each entry the
+    walk passed over, a :class:`Carry` for each file the baseline saw unchanged.
+
+    :param baseline: the earlier scan an incremental rescan carries unchanged files from.
+    :param done: ``(root, path)`` of files a resumed scan finished: passed over.
     :raises SourceError: when a root cannot be walked at all.
     """
     for index, source in enumerate(sources):
         for entry in source.walk():
+            if (entry.ref.root, entry.ref.path) in done:
+                continue
             if entry.status is not None or entry.blob is None:
                 yield entry_row(entry)
+                continue
+            handle = ObjectHandle(
+                root_index=index,
+                ref=entry.ref,
+                size=entry.size,
+                mtime=entry.mtime,
+                open_path=entry.open_path,
+            )
+            if baseline is not None and baseline.unchanged(handle):
+                yield Carry(ref=entry.ref)
             else:
-                yield ObjectHandle(
-                    root_index=index,
-                    ref=entry.ref,
-                    size=entry.size,
-                    mtime=entry.mtime,
-                    open_path=entry.open_path,
-                )
+                yield handle
 
 
 def entry_row(entry: Entry) -> ObjectResult:
