@@ -126,7 +126,7 @@ def _kill(scanner: subprocess.Popen[bytes], until: Any) -> None:
         family = descendants(scanner.pid)
     finally:
         os.kill(scanner.pid, signal.SIGKILL)
-        scanner.wait(timeout=60)
+        scanner.communicate(timeout=60)
     assert wait_for(lambda: not any(is_running(pid) for pid in family)), "processes left"
 
 
@@ -170,8 +170,10 @@ def test_sigterm_then_resume_equals_an_uninterrupted_scan(
     assert wait_for(lambda: "m_dense.txt" in _orphans(inventory), seconds=240, step=0.02)
     scanner.send_signal(signal.SIGTERM)
     scanner.communicate(timeout=120)
-    (stopped,) = Inventory(inventory).scans()
-    assert stopped.status == "interrupted"
+    # Closed as interrupted, with "stopped" rows for the files it was reading; or, when the
+    # signal came while a part was being written, left open as after kill -9.
+    (stopped,) = Inventory(inventory, include_open=True).scans()
+    assert stopped.status in ("interrupted", "open")
     _finish(_start(tree, inventory, key, resume=True))
     (info,) = Inventory(inventory).scans()
     assert (info.scan_id, info.status) == (stopped.scan_id, "complete")
