@@ -4,6 +4,7 @@ read (the real extractor is counted, not replaced), and what changed or went is 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -249,3 +250,33 @@ def test_an_interrupted_scan_is_no_baseline(tree: Path, tmp_path: Path, counted:
     report = scan(config)
     assert report.baseline is None
     assert len(counted.extracted) == len(FILES)
+
+
+_RESCAN = """
+import os
+import sys
+from pathlib import Path
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+root, inventory, key = sys.argv[1:]
+report = scan(ScanConfig.from_options([root], inventory=Path(inventory), workers=2,
+                                      key_file=Path(key), person_model="none"))
+loaded = sorted(m for m in ("presidio_analyzer", "spacy", "piiscan.engine") if m in sys.modules)
+me = str(os.getpid())
+children = [p for p in Path("/proc").iterdir()
+            if p.name.isdigit() and (p / "stat").read_text().rsplit(")", 1)[-1].split()[1] == me]
+print(report.carried, report.objects, loaded, len(children))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_no_change_rescan_starts_no_worker_and_loads_no_engine(
+    tree: Path, tmp_path: Path
+) -> None:
+    first = scan(_config(tree, tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", _RESCAN, str(tree), str(tmp_path / "inv"), str(tmp_path / "key")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    # Everything carried, with two workers asked for: no engine imported, no process started.
+    assert out.stdout.split() == [str(first.objects), str(first.objects), "[]", "0"]
