@@ -262,9 +262,13 @@ root, inventory, key = sys.argv[1:]
 report = scan(ScanConfig.from_options([root], inventory=Path(inventory), workers=2,
                                       key_file=Path(key), person_model="none"))
 loaded = sorted(m for m in ("presidio_analyzer", "spacy", "piiscan.engine") if m in sys.modules)
+def parent(pid):
+    try:
+        return (Path("/proc") / pid / "stat").read_text().rsplit(")", 1)[-1].split()[1]
+    except OSError:  # gone meanwhile
+        return None
 me = str(os.getpid())
-children = [p for p in Path("/proc").iterdir()
-            if p.name.isdigit() and (p / "stat").read_text().rsplit(")", 1)[-1].split()[1] == me]
+children = [p for p in os.listdir("/proc") if p.isdigit() and parent(p) == me]
 print(report.carried, report.objects, loaded, len(children))
 """
 
