@@ -139,7 +139,21 @@ MISTAKES = [
     ("report-top", '[report]\ntop = 0\n', 2, "report.top: must be from 1 to 1000"),
     ("after-multiline-array", '[scan]\nexclude = [\n  "a/",\n  "b/",\n]\nworkrs = 1\n', 6,
      "scan.workrs: unknown key"),
+    ("reread-period", '[scan]\nreread_after = "90 dagz"\n', 2,
+     "scan.reread_after: '90 dagz' is not a period"),
+    ("resume-not-bool", '[scan]\nresume = "yes"\n', 2, "scan.resume: must be true or false"),
+    ("typo-full", '[scan]\nfulll = true\n', 2, "scan.fulll: unknown key; did you mean full?"),
 ]  # fmt: skip
+
+
+def test_rescan_keys(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[scan]\nroots = ["a"]\nreread_after = "never"\nfull = true\n'
+                  'resume = false\n')  # fmt: skip
+    config = load_config_file(path).scan_config(inventory=tmp_path / "inv")
+    assert (config.reread_after, config.full, config.resume) == (None, True, False)
+    path = _write(tmp_path, '[scan]\nroots = ["a"]\nreread_after = "6 months"\n')
+    config = load_config_file(path).scan_config(inventory=tmp_path / "inv")
+    assert str(config.reread_after) == "6 months"
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [m[1:] for m in MISTAKES],
