@@ -126,7 +126,7 @@ class Baseline:
     """What an earlier complete scan saw of each file: the ground of an incremental rescan.
 
     Holds one small entry per file of the earlier scan (its size, mtime and whether it must be
-    read again), about 200 bytes each.
+    read again): about 300 bytes and the length of its path, in memory for the whole scan.
 
     :param scan_id: the earlier scan.
     """
@@ -156,6 +156,7 @@ class Baseline:
         mtimes = pc.cast(tops["mtime"], pa.int64()).to_pylist()
         read_at = tops["read_at"].to_pylist()
         stopped = set(reread_reasons)
+        roots: dict[str, str] = {}  # one string per root, not one per row
         files = {}
         for root, path, size, mtime, status, reason, findings, read in zip(
             tops["root"].to_pylist(), tops["path"].to_pylist(), tops["size"].to_pylist(),
@@ -165,7 +166,7 @@ class Baseline:
             reread = status == Status.TIMED_OUT or (status == Status.ERROR and reason in stopped)
             if stale_before is not None and findings and (read or started) < stale_before:
                 reread = True
-            files[(root, path)] = _Seen(size, mtime, reread)
+            files[(roots.setdefault(root, root), path)] = _Seen(size, mtime, reread)
         return cls(scan_id=scan_id, files=files)
 
     def unchanged(self, handle: ObjectHandle) -> bool:
