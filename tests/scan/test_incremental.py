@@ -284,3 +284,39 @@ def test_a_no_change_rescan_starts_no_worker_and_loads_no_engine(
     )  # fmt: skip
     # Everything carried, with two workers asked for: no engine imported, no process started.
     assert out.stdout.split() == [str(first.objects), str(first.objects), "[]", "0"]
+
+
+def test_an_interrupted_incremental_scan_resumes_incrementally(
+    tree: Path, tmp_path: Path, counted: Counted
+) -> None:
+    config = _config(tree, tmp_path)
+    first = scan(config)
+    later = (tree / "kunder.txt").stat().st_mtime_ns + 5_000_000_000
+    for name in ("kunder.txt", "kontakt.txt"):
+        os.utime(tree / name, ns=(later, later))
+    real = dispatch.extract
+
+    def stop_at_kunder(blob: Any, limits: Any) -> Any:
+        if blob.name == "kunder.txt":
+            raise KeyboardInterrupt
+        return real(blob, limits)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dispatch, "extract", stop_at_kunder)
+        with pytest.raises(KeyboardInterrupt):
+            scan(config)
+    counted.reset()
+    report = scan(replace(config, resume=True))
+    assert report.resumed
+    assert report.baseline == first.scan_id
+    assert counted.extracted == ["kunder.txt"]  # kontakt.txt was finished before the stop
+    inventory = Inventory(tmp_path / "inv")
+    assert len(inventory.scans()) == 2
+    objects = {row["path"]: row for row in inventory.objects(report.scan_id).to_pylist()}
+    assert set(objects) == set(FILES)
+    read = {path for path, row in objects.items() if not row["carried_from"]}
+    assert read == {"kunder.txt", "kontakt.txt"}
+    for table in ("findings", "columns"):
+        assert _rows(tmp_path / "inv", table, report.scan_id) == _rows(
+            tmp_path / "inv", table, first.scan_id
+        )
