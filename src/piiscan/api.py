@@ -71,7 +71,9 @@ def scan(
     notice: NoticeCallback | None = None,
     imap_password: str | None = None,
 ) -> ScanReport:
-    """Scan the roots of ``config`` into a new scan of its inventory.
+    """Scan the roots of ``config`` into a new scan of its inventory, or continue an unclosed
+    one (``config.resume``); objects an earlier comparable complete scan saw unchanged are
+    carried forward without being read unless ``config.full`` (:mod:`piiscan.scan.session`).
 
     :param progress: called after every object with running totals (objects, bytes,
         findings, errors); the CLI draws its progress bar from it.

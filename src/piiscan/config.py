@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from piiscan.errors import ConfigError
 from piiscan.extractors.base import Limits
 from piiscan.known import KnownValues
 from piiscan.sources.imap import ImapOptions
@@ -203,4 +204,7 @@ def _reread_after(value: Period | str | None) -> Period | None:
         return _default_reread_after()
     if value.strip().casefold() == "never":
         return None
-    return Period.parse(value)
+    try:
+        return Period.parse(value)
+    except ConfigError as error:
+        raise ConfigError(f"reread_after: {error}; or 'never'") from None
