@@ -3,6 +3,7 @@ read (the real extractor is counted, not replaced), and what changed or went is 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from piiscan.api import scan
+from piiscan.cli import cli
 from piiscan.config import ScanConfig
 from piiscan.extractors import dispatch
 from piiscan.inventory import Inventory
@@ -157,6 +160,15 @@ def test_a_deleted_file_leaves_the_scan_and_shows_in_the_diff(
                        ("finding", "kunder.txt", "PHONE_NUMBER")}  # fmt: skip
     added = {(row.kind, row.path) for row in change.rows if row.change == "added"}
     assert added == {("object", "ny.txt"), ("finding", "ny.txt")}
+    # And the command says so too.
+    shown = CliRunner().invoke(cli, ["diff", "--inventory", str(tmp_path / "inv"), "--format",
+                                     "jsonl"])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    rows = [json.loads(line) for line in shown.output.splitlines()]
+    assert {(r["change"], r["kind"], r["path"]) for r in rows if r["path"] == "kunder.txt"} == {
+        ("removed", "object", "kunder.txt"),
+        ("removed", "finding", "kunder.txt"),
+    }
 
 
 @pytest.mark.parametrize(
