@@ -212,3 +212,33 @@ def test_read_rows_say_when_they_were_read(inventory_dir: Path, make_writer: Wri
     part = Layout(inventory_dir).parts("objects", SCAN)[0]
     assert pq.read_schema(part).field("read_at").nullable
     assert os.stat(part).st_mode & 0o077 == 0
+
+
+def test_an_interruption_while_a_part_is_written_still_writes_it(
+    inventory_dir: Path, make_writer: WriterFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C or SIGTERM landing in the middle of writing a part (the signal handler raises
+    once): the part is written whole, and the scan closes as interrupted with its rows."""
+    from piiscan.inventory import writer as writer_module
+
+    real = writer_module.pq.write_table
+    calls = 0
+
+    def interrupted_once(*args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # the objects file of the first part: findings and columns are in place
+            raise KeyboardInterrupt
+        real(*args, **kwargs)
+
+    def scan_stopped_mid_part() -> None:
+        with make_writer(SCAN, part_objects=2) as writer:
+            monkeypatch.setattr(writer_module.pq, "write_table", interrupted_once)
+            writer.add(result("a.txt", record(PNR)))
+            writer.add(result("b.txt"))  # the part is due here
+
+    with pytest.raises(KeyboardInterrupt):
+        scan_stopped_mid_part()
+    (info,) = Inventory(inventory_dir).scans()
+    assert (info.status, info.objects, info.findings) == ("interrupted", 2, 1)
+    assert not Layout(inventory_dir).temporary_files(SCAN)

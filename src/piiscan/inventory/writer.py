@@ -191,6 +191,9 @@ def _write_whole(
     :raises InventoryError: if ``path`` exists already (another writer) or cannot be written.
     """
     temporary = temporary_path(path)
+    if replace:  # written again: what an interrupted first try left goes
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
         handle = os.fdopen(descriptor, "wb")
@@ -517,18 +520,36 @@ class InventoryWriter:
         if not self._rows["objects"].count and not self._rows["findings"].count:
             return
         try:
-            self._write_next_part()
+            tables = {name: self._rows[name].take(name) for name in _PART_TABLES}
         except BaseException:
-            # The rows taken for this part are gone: closing the scan now would claim rows
-            # that are not on disk. It stays open, and its earlier parts stay readable.
+            self._failed = True
+            raise
+        self._write_tables(tables)
+
+    def _write_tables(self, tables: dict[str, pa.Table]) -> None:
+        """Write ``tables`` as the next part; a part that cannot be written leaves the scan
+        open (the rows taken for it are gone: closing would claim rows not on disk)."""
+        try:
+            self._write_next_part(tables)
+        except KeyboardInterrupt:
+            # Ctrl-C or a stopping signal (raised once) while the part was written: its rows
+            # are still here, so the part is finished before the interruption goes on, and the
+            # scan then closes as interrupted with them instead of staying open.
+            try:
+                self._write_next_part(tables, again=True)
+            except BaseException:
+                self._failed = True
+                raise
+            raise
+        except BaseException:
             self._failed = True
             raise
 
-    def _write_next_part(self, tables: dict[str, pa.Table] | None = None) -> None:
+    def _write_next_part(self, tables: dict[str, pa.Table], *, again: bool = False) -> None:
         number = self._parts + 1
         # Findings first: an objects part never names findings that are not on disk.
-        for name in ("findings", "columns", "objects"):
-            table = self._rows[name].take(name) if tables is None else tables[name]
+        for name in _PART_TABLES:
+            table = tables[name]
             row_group_rows = self._row_group_rows
             if name == "findings":
                 # Sorted by value key, in small row groups: a subject lookup then reads only
@@ -540,17 +561,12 @@ class InventoryWriter:
                 path.parent.mkdir(mode=0o700, exist_ok=True)
             except OSError as error:
                 raise InventoryError(f"cannot create {path.parent}: {_describe(error)}") from None
-            _write_whole(table, path, row_group_rows=row_group_rows)
+            _write_whole(table, path, row_group_rows=row_group_rows, replace=again)
         self._parts = number
         self._last_part = time.monotonic()
         log.debug("part %d of scan %s written: %d objects so far", number, self.scan_id,
                   self._objects)  # fmt: skip
-        _sync_directories(
-            [
-                self.layout.part_folder(name, self.scan_id)
-                for name in ("findings", "columns", "objects")
-            ]
-        )
+        _sync_directories([self.layout.part_folder(name, self.scan_id) for name in _PART_TABLES])
 
     def carry(self, source: str, files: Collection[tuple[str, str]]) -> int:
         """Copy the rows of ``files`` from scan ``source`` into this scan, without reading them.
@@ -587,11 +603,7 @@ class InventoryWriter:
             rows = tables["objects"].num_rows
             if rows == 0 and tables["findings"].num_rows == 0:
                 continue
-            try:
-                self._write_next_part(tables)
-            except BaseException:
-                self._failed = True
-                raise
+            self._write_tables(tables)
             log.debug("carried part %d of scan %s", number, source)
             carried += rows
             self._objects += rows
@@ -679,6 +691,10 @@ class InventoryWriter:
             "scan %s closed as %s: %d objects, %d findings, %d errors",
             self.scan_id, status, self._objects, self._findings, self._errors,
         )  # fmt: skip
+
+
+# The tables of a part, in the order they are renamed into place.
+_PART_TABLES: Final = ("findings", "columns", "objects")
 
 
 def _sibling(objects_part: Path, table: str) -> Path | None:
