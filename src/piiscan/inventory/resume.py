@@ -49,6 +49,7 @@ from piiscan.inventory.schema import (
     TableName,
     upgrade_table,
 )
+from piiscan.model import Status
 
 try:
     import fcntl
@@ -244,11 +245,11 @@ def prepare_resume(
     )
 
 
-def _errors(statuses: Sequence[str]) -> int:
-    from piiscan.model import Status
+_ERROR_STATUSES: Final = frozenset(str(status) for status in Status if status.is_error)
 
-    errors = {str(status) for status in Status if status.is_error}
-    return sum(status in errors for status in statuses)
+
+def _errors(statuses: Sequence[str]) -> int:
+    return sum(status in _ERROR_STATUSES for status in statuses)
 
 
 def _keep(name: TableName, path: Path, wanted: pa.Array) -> pa.Table:
