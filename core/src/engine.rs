@@ -15,8 +15,8 @@ use crate::context::{chars_back, chars_forward, ContextMatcher};
 use crate::masking::Mask;
 use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
 use crate::validators::personnummer::Date;
+use crate::validators::{address, birth_date, email, iban, identity_document, ip, phone, vehicle};
 use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
-use crate::validators::{birth_date, email, iban, identity_document, ip, phone, vehicle};
 use crate::verdict::{Strength, Verdict};
 
 /// A negative word counts when it stands this many characters before a match or closer
@@ -43,6 +43,7 @@ pub enum Builtin {
     /// Swedish numbers in the core; other shapes (parentheses, another country) through the
     /// Python callback (phonenumbers).
     Phone,
+    Address,
 }
 
 impl Builtin {
@@ -64,6 +65,7 @@ impl Builtin {
             "iban" => Builtin::Iban,
             "email" => Builtin::Email,
             "phone" => Builtin::Phone,
+            "address" => Builtin::Address,
             _ => return None,
         })
     }
@@ -94,6 +96,7 @@ impl Builtin {
                 phone::Phone::Valid(verdict) => Some(verdict),
                 phone::Phone::Elsewhere => return Err(()),
             },
+            Builtin::Address => address::validate_address(candidate),
         })
     }
 }

@@ -841,6 +841,12 @@ fn _panic_for_test() -> PyResult<()> {
     guarded(|| panic!("deliberate panic for the test"))
 }
 
+/// Validate a Swedish postal address (street line and/or postnummer + postort).
+#[pyfunction]
+fn validate_address<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
+    to_python(py, crate::validators::address::validate_address(candidate))
+}
+
 /// piiscan's compiled core.
 #[pymodule]
 #[pyo3(name = "_core")]
@@ -885,6 +891,7 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate_identity_document, module)?)?;
     module.add_class::<PyCoreEngine>()?;
     module.add_function(wrap_pyfunction!(_panic_for_test, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_address, module)?)?;
     // A panic message may quote what the core was reading: print none (the guard turns the
     // panic into an exception that says it was a bug).
     std::panic::set_hook(Box::new(|_| {}));

@@ -16,3 +16,5 @@ pub mod birth_date;
 pub mod identity_document;
 pub mod ip;
 pub mod vehicle;
+// Issue 11: the address recognizer in the core.
+pub mod address;

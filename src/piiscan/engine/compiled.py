@@ -29,6 +29,7 @@ from piiscan import _core
 from piiscan.catalogue import RecognizerSpec
 from piiscan.engine.context import ContextMatcher
 from piiscan.validators import (
+    address,
     bank,
     birth_date,
     card,
@@ -243,6 +244,7 @@ _CORE_VALIDATORS: dict[str, Validator] = {
     "iban": iban.validate_iban,
     "email": email.validate_email,
     "phone": phone.validate_phone,
+    "address": address.validate_address,
 }
 # Core validators that hand some shapes back to the Python function (phone numbers written
 # with parentheses or in another country's plan go to phonenumbers).
