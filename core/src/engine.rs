@@ -164,6 +164,60 @@ pub enum Candidates {
     },
     /// Around `@` signs.
     At { before: usize, after: usize },
+    /// Around the matches of the rule's cheap `anchor` regex ([`Narrowing::anchor`]).
+    Anchor { before: usize, after: usize },
+}
+
+/// What narrows a rule's candidates further (`piiscan.engine.candidates.CandidateIndex`):
+/// a house number is any 1-5 digits, so the address looks only at runs after a street word
+/// or before a postort; a phone number starts with `0`, `+` or `(`.
+#[derive(Clone, Debug, Default)]
+pub struct Narrowing {
+    /// A run without a space counts only when its first character, or the one before it,
+    /// is one of these.
+    pub starts_with: Vec<char>,
+    /// A run counts when the word before it (within 16 characters) ends with one of these
+    /// (case-folded) ...
+    pub word_before: Vec<String>,
+    /// ... or when a space and a capital letter follow it.
+    pub capital_after: bool,
+    /// The regex of [`Candidates::Anchor`].
+    pub anchor: Option<regex::Regex>,
+}
+
+impl Narrowing {
+    /// True when the digit run `text[start..end]` (`spaced`: it holds a space) counts.
+    fn accepts(&self, text: &str, start: usize, end: usize, spaced: bool) -> bool {
+        if !self.starts_with.is_empty() && !spaced {
+            let first = text[start..].chars().next();
+            let before = text[..start].chars().next_back();
+            let starts = |c: Option<char>| c.is_some_and(|c| self.starts_with.contains(&c));
+            if !starts(first) && !starts(before) {
+                return false;
+            }
+        }
+        if self.word_before.is_empty() && !self.capital_after {
+            return true;
+        }
+        if !self.word_before.is_empty() {
+            let word = &text[chars_back(text, start, 16)..start];
+            let word = crate::text::casefold(word.trim_end_matches(crate::text::is_python_space));
+            if self
+                .word_before
+                .iter()
+                .any(|ending| word.ends_with(ending.as_str()))
+            {
+                return true;
+            }
+        }
+        if self.capital_after {
+            let mut after = text[end..].chars();
+            if after.next() == Some(' ') && after.next().is_some_and(char::is_uppercase) {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// One compiled recognizer's settings, from its catalogue entry. Its patterns are the
@@ -188,6 +242,7 @@ pub struct Rule {
     /// `None`: masked in Python (the finding's `masked` is left empty).
     pub mask: Option<Mask>,
     pub candidates: Candidates,
+    pub narrowing: Narrowing,
 }
 
 impl Rule {
@@ -306,9 +361,10 @@ impl Places {
         places
     }
 
-    /// Merged byte windows `(low, high)` for `candidates`.
-    fn windows(&self, text: &str, candidates: Candidates) -> Vec<(usize, usize)> {
-        let spans: Vec<(usize, usize, usize, usize)> = match candidates {
+    /// Merged byte windows `(low, high)` for `rule`'s candidates.
+    fn windows(&self, text: &str, rule: &Rule) -> Vec<(usize, usize)> {
+        let narrowing = &rule.narrowing;
+        let spans: Vec<(usize, usize, usize, usize)> = match rule.candidates {
             Candidates::Whole => return vec![(0, text.len())],
             Candidates::Digits {
                 min,
@@ -318,9 +374,20 @@ impl Places {
             } => self
                 .runs
                 .iter()
-                .filter(|(_, _, digits, spaced)| *digits >= min && (*digits <= max || *spaced))
+                .filter(|&&(start, end, digits, spaced)| {
+                    digits >= min
+                        && (digits <= max || spaced)
+                        && narrowing.accepts(text, start, end, spaced)
+                })
                 .map(|&(start, end, _, _)| (start, end, before, after))
                 .collect(),
+            Candidates::Anchor { before, after } => match &narrowing.anchor {
+                Some(anchor) => anchor
+                    .find_iter(text)
+                    .map(|found| (found.start(), found.end(), before, after))
+                    .collect(),
+                None => return vec![(0, text.len())],
+            },
             Candidates::At { before, after } => self
                 .ats
                 .iter()
@@ -489,7 +556,7 @@ impl Engine {
         let rule = &self.rules[rule_index];
         let matcher = self.patterns.recognizer(rule_index);
         let mut matches = Vec::new();
-        for (low, high) in places.windows(text, rule.candidates) {
+        for (low, high) in places.windows(text, rule) {
             matcher.find_from(&text[..high], low, &mut matches);
         }
         if matches.is_empty() {
@@ -931,6 +998,7 @@ mod tests {
                 before: 2,
                 after: 1,
             },
+            narrowing: Narrowing::default(),
         };
         Engine::new(
             patterns,

@@ -12,8 +12,8 @@ use pyo3::types::{PyFrozenSet, PyString};
 use crate::checksums;
 use crate::context::{ContextMatcher, StemRule};
 use crate::engine::{
-    Adjacency, Builtin, Candidates, Check, Checked, Engine as CoreEngine, Found, Outside, Rule,
-    Source,
+    Adjacency, Builtin, Candidates, Check, Checked, Engine as CoreEngine, Found, Narrowing,
+    Outside, Rule, Source,
 };
 use crate::masking::Mask;
 use crate::matcher::{CharOffsets, PatternSpec};
@@ -505,12 +505,13 @@ type PyAdjacency = Option<(Vec<String>, f64, f64)>;
 
 /// One compiled recognizer as Python hands it over: `((patterns, candidates), ignore_case,
 /// entity, check, strengths, scores, context, negative, window, priority, adjacency, order)`,
-/// `candidates` as `(kind, min, max, before, after)` with kind `digits`, `at` or `whole`. `check` is
+/// `candidates` as `(kind, min, max, before, after, starts_with, word_before, capital_after,
+/// anchor)` with kind `digits`, `at`, `anchor` or `whole`. `check` is
 /// `""` (no validator), the name of a core validator, or `"external"` (the callable given
 /// for this recognizer); context stems come as `(stem, rule)` with rules as
 /// `piiscan.engine.context` names them.
 type PyRule = (
-    (Vec<PyPattern>, (String, usize, usize, usize, usize)),
+    (Vec<PyPattern>, PyCandidates),
     bool,
     String,
     String,
@@ -522,6 +523,20 @@ type PyRule = (
     i64,
     PyAdjacency,
     usize,
+);
+
+/// Where a recognizer can match: `(kind, min, max, before, after, starts_with, word_before,
+/// capital_after, anchor)`.
+type PyCandidates = (
+    String,
+    usize,
+    usize,
+    usize,
+    usize,
+    String,
+    Vec<String>,
+    bool,
+    Option<String>,
 );
 
 /// A finding made in Python: `(entity, start, end, score, priority, order, adjacency)`.
@@ -685,7 +700,10 @@ impl PyCoreEngine {
         let mut specs = Vec::with_capacity(recognizers.len());
         let mut rules = Vec::with_capacity(recognizers.len());
         for (
-            (patterns, (kind, min, max, before, after)),
+            (
+                patterns,
+                (kind, min, max, before, after, starts_with, word_before, capital_after, anchor),
+            ),
             ignore_case,
             entity,
             check,
@@ -718,6 +736,8 @@ impl PyCoreEngine {
             if strengths.len() != patterns.len() {
                 return Err(PyValueError::new_err("one strength per pattern"));
             }
+            // An anchor the core cannot compile (lookaround) leaves the whole text searched.
+            let anchor = anchor.and_then(|anchor| regex::Regex::new(&anchor).ok());
             let candidates = match kind.as_str() {
                 "digits" => Candidates::Digits {
                     min,
@@ -726,10 +746,17 @@ impl PyCoreEngine {
                     after,
                 },
                 "at" => Candidates::At { before, after },
+                "anchor" if anchor.is_some() => Candidates::Anchor { before, after },
                 _ => Candidates::Whole,
             };
             rules.push(Rule {
                 candidates,
+                narrowing: Narrowing {
+                    starts_with: starts_with.chars().collect(),
+                    word_before,
+                    capital_after,
+                    anchor,
+                },
                 mask: Mask::for_entity(&entity),
                 entity,
                 check,

@@ -310,16 +310,20 @@ def core_engine(
         check = core_check(spec.validator, validator)
         ordered = sorted(spec.patterns, key=lambda p: -p.strength)
         candidates = spec.candidates
-        if candidates is not None and candidates.kind in ("digits", "at"):
+        if candidates is not None and candidates.kind in ("digits", "at", "anchor"):
             where = (
                 candidates.kind,
                 candidates.min_digits,
                 candidates.max_digits,
                 candidates.before,
                 candidates.after,
+                candidates.starts_with,
+                list(candidates.word_before),
+                candidates.capital_after,
+                candidates.anchor,
             )
         else:
-            where = ("whole", 0, 0, 0, 0)
+            where = ("whole", 0, 0, 0, 0, "", [], False, None)
         rules.append(
             (
                 (form[0], where),
