@@ -181,3 +181,32 @@ def test_a_panic_in_the_core_is_an_ordinary_exception_without_text() -> None:
     with pytest.raises(RuntimeError, match="internal error in piiscan's core") as raised:
         _core._panic_for_test()
     assert "deliberate" not in str(raised.value)
+
+
+def test_catalogue_recognizers_in_plain_presidio_match_through_the_core() -> None:
+    """In a plain presidio ``AnalyzerEngine`` our recognizers match and validate in the core
+    and find what their Python ``find`` finds in the engine's candidate windows."""
+    from piiscan.engine.candidates import CandidateIndex
+    from piiscan.engine.recognizers import CatalogueRecognizer, build_recognizers
+
+    recognizers = [
+        r
+        for r in build_recognizers(load_registry(use_entry_points=False))
+        if isinstance(r, CatalogueRecognizer)
+    ]
+    assert recognizers and all(r._core_matcher() is not None for r in recognizers)
+    with CORPUS.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines if line.strip()][:120]
+    for recognizer in recognizers:
+        for text in texts:
+            core = sorted(
+                (r.start, r.end, r.score, r.recognition_metadata["piiscan.normalized"])
+                for r in recognizer.analyze(text)
+            )
+            python = sorted(
+                (start, end, recognizer.score(strength), normalized)
+                for start, end, strength, normalized, _, _ in recognizer.find(
+                    text, CandidateIndex.of(text), apply_context=False
+                )
+            )
+            assert core == python, recognizer.spec.id

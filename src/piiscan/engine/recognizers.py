@@ -20,6 +20,8 @@ flags from validation and the normalised value for keyed hashing (never logged b
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import functools
 import importlib
 import inspect
@@ -38,6 +40,8 @@ from piiscan.plugins import Registry
 from piiscan.validators.base import Strength, Validator
 
 LANGUAGE = "sv"
+# A core engine not built yet (None means: the patterns need Python's engine).
+_UNBUILT: Any = object()
 META_KEY = "piiscan.key"
 META_NORMALIZED = "piiscan.normalized"
 META_FLAGS = "piiscan.flags"
@@ -144,6 +148,7 @@ class CatalogueRecognizer(SpecRecognizer):
         self._has_value = self._pattern is not None and "value" in self._pattern.groupindex
         self._negative = ContextMatcher(spec.negative_context)
         self._has_negative = bool(spec.negative_context)
+        self._core: Any = _UNBUILT
 
     def find(
         self,
@@ -257,7 +262,24 @@ class CatalogueRecognizer(SpecRecognizer):
     def analyze(
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
-        """presidio's hook: every validated match, scored before context."""
+        """presidio's hook: every validated match, scored before context.
+
+        Matching and validation run in the compiled core when this recognizer's patterns fit
+        its subset (every built-in's do), else in :meth:`find`.
+        """
+        core = self._core_matcher()
+        if core is not None:
+            today = datetime.date.today()
+            try:
+                found = core.analyze(text, [], (today.year, today.month, today.day), [])
+            except UnicodeEncodeError:  # a lone surrogate: Python's path reads it
+                pass
+            else:
+                # Scored 1, 2, 3 by strength (see _core_matcher), so the score is the strength.
+                return [
+                    self.result(start, end, Strength(round(score)), normalized, flags)
+                    for _, _, start, end, score, _, normalized, flags, _ in found
+                ]
         index = getattr(nlp_artifacts, "piiscan_candidates", None)
         return [
             self.result(start, end, strength, normalized, flags)
@@ -265,6 +287,23 @@ class CatalogueRecognizer(SpecRecognizer):
                 text, index, apply_context=False
             )
         ]
+
+    def _core_matcher(self) -> Any:
+        """This recognizer alone compiled into a core engine that only matches and validates
+        (no context words, no minimum score, scores 1, 2, 3 for the strengths), built on first
+        use; ``None`` when its patterns need Python's engine."""
+        if self._core is _UNBUILT:
+            from piiscan.engine.compiled import core_engine
+
+            bare = dataclasses.replace(
+                self.spec,
+                context=(),
+                negative_context=(),
+                adjacent_to=(),
+                scores=((Strength.LOW, 1.0), (Strength.MEDIUM, 2.0), (Strength.HIGH, 3.0)),
+            )
+            self._core = core_engine([(bare, 0, self.validator, self._validator)], 0.0).engine
+        return self._core
 
     def enhance_using_context(
         self,
