@@ -122,8 +122,31 @@ impl ContextMatcher {
             return Vec::new();
         };
         lower_in_place(window, lower);
+        self.hits_of(automaton, text, lower, start)
+    }
+
+    /// [`Self::hits`] with `lowered`, the whole of `text` lower-cased by [`lower_in_place`]
+    /// (once per text instead of once per window).
+    pub fn hits_in(&self, text: &str, lowered: &str, start: usize, end: usize) -> Vec<StemHit> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        match lowered.get(start..end) {
+            Some(window) if start < end => self.hits_of(automaton, text, window, start),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The stems of `lower` (the lower-cased text of `text[start..]`) whose boundaries hold.
+    fn hits_of(
+        &self,
+        automaton: &AhoCorasick,
+        text: &str,
+        lower: &str,
+        start: usize,
+    ) -> Vec<StemHit> {
         let mut found = Vec::new();
-        for hit in automaton.find_iter(lower.as_str()) {
+        for hit in automaton.find_iter(lower) {
             let stem = hit.pattern().as_usize();
             let (hit_start, hit_end) = (start + hit.start(), start + hit.end());
             let rule = self.rules[stem];

@@ -11,7 +11,7 @@
 //! Offsets are bytes of the UTF-8 text while the engine works and Python characters in what
 //! it returns.
 
-use crate::context::{chars_back, chars_forward, ContextMatcher};
+use crate::context::{chars_back, chars_forward, lower_in_place, ContextMatcher};
 use crate::masking::Mask;
 use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
 use crate::validators::personnummer::Date;
@@ -456,6 +456,8 @@ impl Engine {
         let mut items = Vec::new();
         let mut entities: Vec<&str> = Vec::new();
         let mut scratch = String::new();
+        // The text lower-cased once, for the context words of every match.
+        let mut lowered: Option<String> = None;
         if !text.is_empty() && !self.patterns.is_empty() {
             let places = Places::of(text, &self.digit_run);
             let whole = if self.any_whole {
@@ -477,6 +479,7 @@ impl Engine {
                     &mut entities,
                     &mut items,
                     &mut scratch,
+                    &mut lowered,
                 )?;
             }
         }
@@ -552,6 +555,7 @@ impl Engine {
         entities: &mut Vec<&'e str>,
         items: &mut Vec<Item>,
         scratch: &mut String,
+        lowered: &mut Option<String>,
     ) -> Result<(), E> {
         let rule = &self.rules[rule_index];
         let matcher = self.patterns.recognizer(rule_index);
@@ -583,7 +587,13 @@ impl Engine {
             // between, silences the match; a context word raises it one tier.
             if !rule.negative.is_empty() {
                 let low = chars_back(text, start, NEGATIVE_WINDOW);
-                if let Some(label_end) = rule.negative.last_end(text, low, start, scratch) {
+                let lowered = lowered.get_or_insert_with(|| lower_text(text));
+                let last = rule
+                    .negative
+                    .hits_in(text, lowered, low, start)
+                    .last()
+                    .map(|hit| hit.end);
+                if let Some(label_end) = last {
                     if !has_digit(&text[label_end..start]) {
                         continue;
                     }
@@ -593,13 +603,16 @@ impl Engine {
             let mut strength = strength;
             if !rule.context.is_empty() {
                 let (before, after) = rule.window;
-                let mut stem =
+                let lowered = lowered.get_or_insert_with(|| lower_text(text));
+                let first = |low: usize, high: usize| {
                     rule.context
-                        .search(text, chars_back(text, start, before), start, scratch);
+                        .hits_in(text, lowered, low, high)
+                        .first()
+                        .map(|hit| hit.stem)
+                };
+                let mut stem = first(chars_back(text, start, before), start);
                 if stem.is_none() && after > 0 {
-                    stem = rule
-                        .context
-                        .search(text, end, chars_forward(text, end, after), scratch);
+                    stem = first(end, chars_forward(text, end, after));
                 }
                 if stem.is_none() && !context.is_empty() {
                     stem = *outside_word
@@ -835,6 +848,13 @@ fn entity_index<'e>(entities: &mut Vec<&'e str>, entity: &'e str) -> usize {
             entities.len() - 1
         }
     }
+}
+
+/// `text` lower-cased with every character's byte length kept ([`lower_in_place`]).
+fn lower_text(text: &str) -> String {
+    let mut lowered = String::with_capacity(text.len());
+    lower_in_place(text, &mut lowered);
+    lowered
 }
 
 /// Python's `\d` (a decimal digit of any script) somewhere in `text`.

@@ -161,21 +161,8 @@ impl BoundedPattern {
     /// The first match whose real start is `position` or later: the span to report and the
     /// span of the pattern proper (where the next search continues).
     fn next_at(&self, text: &str, position: usize) -> Option<(Span, Span)> {
-        // Most searches find nothing: the lazy DFA says so far cheaper than a capturing
-        // search does.
-        let from = if position == 0 {
-            0
-        } else {
-            text[..position]
-                .char_indices()
-                .next_back()
-                .map_or(0, |(index, _)| index)
-        };
-        let can_match = self.after_a_character.is_match_at(text, from)
-            || (position == 0 && self.at_text_start.is_match(text));
-        if !can_match {
-            return None;
-        }
+        // A capturing search runs the lazy DFA first and the capture engine only on the span
+        // it found, so a search that finds nothing costs no more than `is_match` would.
         let captures = if position == 0 {
             self.at_text_start
                 .captures(text)

@@ -164,6 +164,11 @@ class Engine:
         build = core_engine(wanted_catalogue, self.config.min_score)
         self._core = build.engine
         self._core_specs = build.compiled
+        # What a core finding of each rule becomes: entity, recognizer key, Python masker
+        # (for an entity whose mask the core has no copy of).
+        self._core_meta = tuple(
+            (spec.entity, spec.key, masker_for(spec.entity)) for spec in build.compiled
+        )
         in_core = {spec.key for spec in build.compiled}
         builtin = builtin_catalogue_dir().resolve()
         for spec in build.python_only:
@@ -260,7 +265,35 @@ class Engine:
         day = (today.year, today.month, today.day)
         handed = [self._outside(finding) for finding in outside]
         found = self._core.analyze(text, list(context), day, handed)
-        return [self._from_core(item, outside, locator, text) for item in found]
+        if outside:
+            return [self._from_core(item, outside, locator, text) for item in found]
+        return self._core_findings(found, locator, text)
+
+    def _core_findings(
+        self, found: list[_core.CoreFound], locator: str, text: str
+    ) -> list[Finding]:
+        """:meth:`_from_core` for findings that are all the core's own: the per-finding work
+        kept to building the object (dense text has thousands per megabyte)."""
+        meta = self._core_meta
+        out = []
+        append = out.append
+        for rule, _, start, end, score, masked, normalized, flags, label in found:
+            entity, key, masker = meta[rule]
+            append(
+                Finding(
+                    entity_type=entity,
+                    start=start,
+                    end=end,
+                    score=score,
+                    masked=masked or masker(text[start:end]),
+                    recognizer=key,
+                    flags=tuple(flags) if flags else (),
+                    locator=locator,
+                    context=label,
+                    normalized=normalized,
+                )
+            )
+        return out
 
     def _python_findings(
         self, text: str, context: tuple[str, ...], locator: str, *, located: bool = True
@@ -438,46 +471,59 @@ class Engine:
             )
 
     def _analyze_batch(self, segments: Sequence[Segment]) -> list[list[Finding]]:
-        if self._core is None:
+        core = self._core
+        if core is None:
             return [self.analyze_segment(segment) for segment in segments]
-        texts: list[str] = []
-        context_of: list[int] = []
-        contexts: dict[tuple[str, ...], int] = {}
+        texts = [segment.text for segment in segments]
+        contexts: dict[Sequence[str], int] = {}
+        # setdefault reads len() before it inserts: a new context gets the next index.
+        context_of = [contexts.setdefault(segment.context, len(contexts)) for segment in segments]
         outside_all: list[list[Finding]] = []
         outside: list[tuple[Any, ...]] = []
         python_work = self._python_work
-        for segment in segments:
-            texts.append(segment.text)
-            context = segment.context
-            index = contexts.get(context)
-            if index is None:
-                index = contexts[context] = len(contexts)
-            context_of.append(index)
-            if python_work:
-                found = (
-                    self._python_findings(
-                        segment.text, tuple(context), segment.locator, located=False
-                    )
-                    if segment.text
-                    else []
-                )
-                outside_all.append(found)
-        if python_work and self._relaxed is not None:
-            self._locate_batch(segments, outside_all)
         if python_work:
+            outside_all = [
+                self._python_findings(
+                    segment.text, tuple(segment.context), segment.locator, located=False
+                )
+                if segment.text
+                else []
+                for segment in segments
+            ]
+            if self._relaxed is not None:
+                self._locate_batch(segments, outside_all)
             for number, found in enumerate(outside_all):
                 outside.extend((number, *self._outside(finding)) for finding in found)
         today = datetime.date.today()
         results: list[list[Finding]] = [[] for _ in segments]
         day = (today.year, today.month, today.day)
         words = [list(c) for c in contexts]
-        for number, item in self._core.analyze_batch(texts, words, context_of, day, outside):
+        found = core.analyze_batch(texts, words, context_of, day, outside)
+        if not found:
+            return results
+        if python_work:
+            for number, item in found:
+                results[number].append(
+                    self._from_core(
+                        item, outside_all[number], segments[number].locator, texts[number]
+                    )
+                )
+            return results
+        meta = self._core_meta
+        for number, (rule, _, start, end, score, masked, normalized, flags, label) in found:
+            entity, key, masker = meta[rule]
             results[number].append(
-                self._from_core(
-                    item,
-                    outside_all[number] if python_work else [],
-                    segments[number].locator,
-                    texts[number],
+                Finding(
+                    entity_type=entity,
+                    start=start,
+                    end=end,
+                    score=score,
+                    masked=masked or masker(texts[number][start:end]),
+                    recognizer=key,
+                    flags=tuple(flags) if flags else (),
+                    locator=segments[number].locator,
+                    context=label,
+                    normalized=normalized,
                 )
             )
         return results
