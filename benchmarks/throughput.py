@@ -35,9 +35,9 @@ batches of 1,000, cold, and prints µs per cell, names off and on.
 
 ``--breakdown`` adds, for each corpus, where the time goes in ms per MB (CPU time, best of
 ``--repeat``): the compiled core (matching, validation, context, scoring, overlaps, masks in
-one call), the recognizers still on the Python path (the address, whose pattern uses
-lookarounds the core has not; the names), building ``Finding`` objects and the rest, and the
-core matcher's bare matching as a floor. Nothing is asserted.
+one call), the recognizers still on the Python path (the names; every built-in pattern
+recognizer runs in the core), building ``Finding`` objects and the rest, and the core
+matcher's bare matching as a floor. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -397,7 +397,7 @@ def breakdown(engine: Any, text: str, repeat: int) -> list[tuple[str, float]]:
     python = best(lambda: engine._python_findings(text, (), ""))
     rows.append(
         (
-            "Python path: address (+ names when on)",
+            "Python path: names (when on)",
             python,
         )
     )
