@@ -9,8 +9,8 @@
 //!
 //! * `not_after` (the class of the character that must not precede a match) becomes one
 //!   consumed character before the pattern, `[^class]`, so a match's real start is one
-//!   character after where the regex engine says it starts; a match at the very start of the
-//!   text, where no character precedes, is tried first on its own (`\A`).
+//!   character after where the regex engine says it starts; at the very start of the text,
+//!   where no character precedes, the alternative `\A` comes first: `(?:\A|[^class])`.
 //! * `not_before` (what must not follow a match: one or more classes in sequence, as in
 //!   `(?![\d.,:]\d)`) becomes a consumed tail that matches exactly the texts that do not begin
 //!   with the sequence (`\z|[^A]|A(?:\z|[^B])`). Leftmost-first semantics try the pattern's
@@ -127,9 +127,10 @@ fn compile(pattern: &str, ignore_case: bool) -> Result<Regex, CompileError> {
 /// One pattern with its boundaries, compiled twice (see the module documentation).
 #[derive(Clone, Debug)]
 struct BoundedPattern {
-    /// The pattern where no character precedes it: tried once, at the start of the text.
+    /// The pattern where no character precedes it: a retry cut short ([`RecognizerMatcher::match_at`]).
     at_text_start: Regex,
-    /// The pattern consuming the one character before its real start.
+    /// The pattern at the start of the text or consuming the one character before its real
+    /// start.
     after_a_character: Regex,
     /// Capture index of the `value` group, when the pattern has one.
     value_group: Option<usize>,
@@ -147,7 +148,9 @@ impl BoundedPattern {
             None => "(?s:.)".to_owned(),
         };
         let at_text_start = compile(&format!(r"\A{core}{tail}"), ignore_case)?;
-        let after_a_character = compile(&format!("{before}{core}{tail}"), ignore_case)?;
+        // `\A` matches only where the haystack begins, whatever offset a search starts
+        // from: one regex serves the start of the text and every later position.
+        let after_a_character = compile(&format!(r"(?:\A|{before}){core}{tail}"), ignore_case)?;
         let value_group = after_a_character
             .capture_names()
             .position(|name| name == Some("value"));
@@ -164,9 +167,9 @@ impl BoundedPattern {
         // A capturing search runs the lazy DFA first and the capture engine only on the span
         // it found, so a search that finds nothing costs no more than `is_match` would.
         let captures = if position == 0 {
-            self.at_text_start
-                .captures(text)
-                .or_else(|| self.after_a_character.captures(text))
+            // At the start `\A` is tried before a consumed boundary character: a match
+            // that starts there wins over one a character later.
+            self.after_a_character.captures(text)
         } else {
             // Search from the character before `position`: it is consumed as the boundary.
             let from = text[..position]
