@@ -40,17 +40,28 @@ impl StemRule {
 /// has another length (the Kelvin sign, dotted capital I) stays as it is: no stem holds one.
 pub fn lower_in_place(text: &str, out: &mut String) {
     out.clear();
-    if text.is_ascii() {
-        out.push_str(text);
-        out.make_ascii_lowercase();
-        return;
-    }
-    for character in text.chars() {
-        let mut lower = character.to_lowercase();
-        match (lower.next(), lower.next()) {
-            (Some(single), None) if single.len_utf8() == character.len_utf8() => out.push(single),
-            _ => out.push(character),
+    out.reserve(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        // Runs of ASCII (most of a Swedish text) a byte at a time, the rest per character.
+        let ascii = rest
+            .bytes()
+            .position(|byte| !byte.is_ascii())
+            .unwrap_or(rest.len());
+        let from = out.len();
+        out.push_str(&rest[..ascii]);
+        out[from..].make_ascii_lowercase();
+        let mut characters = rest[ascii..].chars();
+        if let Some(character) = characters.next() {
+            let mut lower = character.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(single), None) if single.len_utf8() == character.len_utf8() => {
+                    out.push(single);
+                }
+                _ => out.push(character),
+            }
         }
+        rest = characters.as_str();
     }
 }
 
@@ -235,6 +246,32 @@ pub fn chars_forward(text: &str, position: usize, count: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_in_place_keeps_byte_offsets() {
+        let mut out = String::new();
+        for text in [
+            "",
+            "ABC",
+            "Åsa ÖBERG bor på Storgatan 12",
+            "K\u{212a}İ ẞ x",
+            "ÄÄ",
+        ] {
+            lower_in_place(text, &mut out);
+            assert_eq!(out.len(), text.len());
+            let expected: String = text
+                .chars()
+                .map(|c| {
+                    let mut lower = c.to_lowercase();
+                    match (lower.next(), lower.next()) {
+                        (Some(single), None) if single.len_utf8() == c.len_utf8() => single,
+                        _ => c,
+                    }
+                })
+                .collect();
+            assert_eq!(out, expected);
+        }
+    }
 
     fn matcher(stems: &[(&str, StemRule)]) -> ContextMatcher {
         ContextMatcher::new(
