@@ -194,7 +194,8 @@ def test_catalogue_recognizers_in_plain_presidio_match_through_the_core() -> Non
         for r in build_recognizers(load_registry(use_entry_points=False))
         if isinstance(r, CatalogueRecognizer)
     ]
-    assert recognizers and all(r._core_matcher() is not None for r in recognizers)
+    assert recognizers
+    assert all(r._core_matcher() is not None for r in recognizers)
     with CORPUS.open(encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line in lines if line.strip()][:120]
     for recognizer in recognizers:

@@ -275,7 +275,7 @@ class Engine:
         """:meth:`_from_core` for findings that are all the core's own: the per-finding work
         kept to building the object (dense text has thousands per megabyte)."""
         meta = self._core_meta
-        out = []
+        out: list[Finding] = []
         append = out.append
         for rule, _, start, end, score, masked, normalized, flags, label in found:
             entity, key, masker = meta[rule]
@@ -498,11 +498,11 @@ class Engine:
         results: list[list[Finding]] = [[] for _ in segments]
         day = (today.year, today.month, today.day)
         words = [list(c) for c in contexts]
-        found = core.analyze_batch(texts, words, context_of, day, outside)
-        if not found:
+        hits = core.analyze_batch(texts, words, context_of, day, outside)
+        if not hits:
             return results
         if python_work:
-            for number, item in found:
+            for number, item in hits:
                 results[number].append(
                     self._from_core(
                         item, outside_all[number], segments[number].locator, texts[number]
@@ -510,7 +510,7 @@ class Engine:
                 )
             return results
         meta = self._core_meta
-        for number, (rule, _, start, end, score, masked, normalized, flags, label) in found:
+        for number, (rule, _, start, end, score, masked, normalized, flags, label) in hits:
             entity, key, masker = meta[rule]
             results[number].append(
                 Finding(
