@@ -13,6 +13,7 @@ use proptest::prelude::*;
 use piiscan_core::checksums::{luhn, luhn_check_digit, mod11, mod11_check_digit, mod97};
 use piiscan_core::names::{Kind, NameRules, WordLists};
 use piiscan_core::text::{casefold, collapse_spaces};
+use piiscan_core::validators::address::validate_address;
 use piiscan_core::validators::bank::{
     clearing_range, validate_bank_account, validate_bankgiro, validate_plusgiro,
 };
@@ -144,6 +145,7 @@ fn validators_hold(text: &str) {
         validate_birth_date(text, today),
         validate_vehicle_registration(text),
         validate_identity_document(text),
+        validate_address(text),
     ]
     .into_iter()
     .flatten()
