@@ -3,12 +3,16 @@ test; ``tests/hostile/`` checks the same tree at scale 1 in CI).
 
     python benchmarks/hostile.py                 # scale 10
     python benchmarks/hostile.py --scale 100     # bigger bombs, deeper nesting, longer records
+    python benchmarks/hostile.py --full          # scale 10 plus issue #15's giants: a
+        # 100,000-page PDF, a 1,000,001-row XLSX, a 200 MB line, 1 GB and 16 x 256 MB zip
+        # bombs, a CSV with a 50 MB field (about 10 minutes to build, an hour or more to scan)
 
 The tree is built by ``tests/hostile/build_tree.py``. Each regular file of it is scanned on its
 own, as a single-file root, by ``piiscan scan --workers 1`` in a child process, so that the
 child's peak resident memory (``ru_maxrss`` from ``wait4``) belongs to that file alone; the
 seconds are the child's wall time, start-up (about a second for the engine) included. Then the
-whole tree (FIFO and symlink loop included) is scanned once, and the totals are printed:
+whole tree (FIFO and symlink loop included; the giants, already scanned alone, excluded by glob)
+is scanned once, and the totals are printed:
 inputs tried, crashes (a scan that did not exit 0, or a row with ``unexpected`` in its reason),
 raw identifiers leaked (any raw form of the tree's fictional identifiers in the inventory's
 cells, or in what the commands printed), and the peak memory over all runs.
@@ -64,13 +68,16 @@ def _cells(inventory: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=10, help="size multiplier (10)")
+    parser.add_argument("--full", action="store_true", help="add the full-size giants")
     arguments = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from tests.hostile.build_tree import RAW_FORMS, build_tree
+    from tests.hostile.build_tree import FULL_SIZE, RAW_FORMS, build_tree
 
     with tempfile.TemporaryDirectory(prefix="piiscan-hostile-") as temporary:
         base = Path(temporary)
-        root = build_tree(base / "root", scale=arguments.scale)
+        started = time.perf_counter()
+        root = build_tree(base / "root", scale=arguments.scale, full=arguments.full)
+        print(f"tree built in {time.perf_counter() - started:.0f} s", flush=True)
         env = {"PIISCAN_KEY_FILE": str(base / "key"), "PIISCAN_LOG": "debug"}
         crashes = leaks = 0
         peak = 0
@@ -91,11 +98,14 @@ def main() -> None:
             print(
                 f"{path.name:<24} {path.stat().st_size / 1e6:>8.1f} "
                 f"{top.get('status', f'exit {code}')!s:<12} {seconds:>7.1f} "
-                f"{rss / KIB:>9.0f}  {top.get('reason', '')}"
+                f"{rss / KIB:>9.0f}  {top.get('reason', '')}",
+                flush=True,
             )
         inventory = base / "inventory-all"
+        giants = [f"--exclude={name}" for name in FULL_SIZE] if arguments.full else []
         code, seconds, rss, printed = _run(
-            ["scan", str(root), "--inventory", str(inventory), "--workers", "1", "-q"], env
+            ["scan", str(root), "--inventory", str(inventory), "--workers", "1", "-q", *giants],
+            env,
         )
         rows, listed = _rows(inventory, env)
         crashes += code != 0 or any("unexpected" in str(row["reason"]) for row in rows)

@@ -270,9 +270,84 @@ SPECIAL: dict[str, Expected] = {
 """Entries that are not regular files: a FIFO, and a symbolic link to its own folder."""
 
 
-def build_tree(root: Path, *, scale: int = 1) -> Path:
-    """Write the hostile tree under ``root`` (created) and return ``root``."""
+# Full size: the giants of issue #15, written straight to disk (never held in memory), for
+# ``benchmarks/hostile.py --full`` only. CI never builds them.
+
+MIB = 1024 * 1024
+
+
+def write_pages_pdf(path: Path, pages: int = 100_000) -> None:
+    """A PDF of ``pages`` pages, a line each; the first and the last hold identifiers."""
+    pdf = canvas.Canvas(str(path))
+    for page in range(pages):
+        text = f"Kund {PERSONNUMMER}" if page in (0, pages - 1) else f"Sida {page + 1}"
+        pdf.drawString(72, 720, text)
+        pdf.showPage()
+    pdf.save()
+
+
+def write_rows_xlsx(path: Path, rows: int = 1_000_000) -> None:
+    """A header and ``rows`` rows in a sheet named with a personnummer (every row's locator
+    would carry it), written by openpyxl in write-only mode."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(PERSONNUMMER)
+    sheet.append(["Kundnummer", "E-post"])
+    for number in range(1, rows + 1):
+        sheet.append([number, EMAIL if number % 1000 == 0 else f"rad {number}"])
+    workbook.save(path)
+
+
+def write_long_line(path: Path, size: int = 200 * MIB) -> None:
+    """One line of ``size`` bytes (no newline until the end), identifiers spread through it."""
+    block = ("x" * 4000 + " " + LINE.rstrip("\n") + " ").encode()
+    with path.open("wb") as out:
+        written = 0
+        while written < size:
+            out.write(block)
+            written += len(block)
+        out.write(b"\n")
+
+
+def write_zero_bomb(path: Path, members: int, member_size: int) -> None:
+    """A zip of ``members`` members of ``member_size`` zeros each, streamed into the archive."""
+    chunk = bytes(MIB)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("kund.txt", LINE)
+        for number in range(members):
+            info = zipfile.ZipInfo(f"noll{number}.bin")
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                for _ in range(member_size // MIB):
+                    member.write(chunk)
+
+
+def write_giant_field_csv(path: Path, size: int = 50 * MIB) -> None:
+    """A CSV with one field of ``size`` bytes between normal rows."""
+    with path.open("wb") as out:
+        out.write(f"Namn;Personnummer\nAnna;{OTHER_PERSONNUMMER}\nBo;".encode())
+        for _ in range(size // MIB):
+            out.write(b"y" * MIB)
+        out.write(f"\nTolvan;{PERSONNUMMER}\n".encode())
+
+
+FULL_SIZE: dict[str, Callable[[Path], None]] = {
+    "sidor-100000.pdf": write_pages_pdf,
+    "rader-1000001.xlsx": write_rows_xlsx,
+    "rad-200mb.txt": write_long_line,
+    "bomb-1gb.zip": lambda path: write_zero_bomb(path, 1, 1024 * MIB),
+    "bomb-16x256mb.zip": lambda path: write_zero_bomb(path, 16, 256 * MIB),
+    "falt-50mb.csv": write_giant_field_csv,
+}
+"""The full-size files (issue #15's giants) that ``build_tree(..., full=True)`` adds."""
+
+
+def build_tree(root: Path, *, scale: int = 1, full: bool = False) -> Path:
+    """Write the hostile tree under ``root`` (created) and return ``root``; ``full`` adds
+    :data:`FULL_SIZE` (minutes to write, gigabytes of zeros compressed to megabytes)."""
     root.mkdir(parents=True, exist_ok=True)
+    if full:
+        for name, writer in FULL_SIZE.items():
+            writer(root / name)
     for name, (builder, _) in FILES.items():
         if "!/" not in name:
             (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -287,8 +362,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("root", type=Path, help="Folder to build the tree in.")
     parser.add_argument("--scale", type=int, default=1, help="Multiply the sizes [1].")
+    parser.add_argument("--full", action="store_true", help="Add the full-size giants.")
     arguments = parser.parse_args()
-    build_tree(arguments.root, scale=arguments.scale)
+    build_tree(arguments.root, scale=arguments.scale, full=arguments.full)
     print(arguments.root)
 
 
