@@ -292,20 +292,27 @@ def _decode_blocks(blob: Blob, encoding: str, block_bytes: int) -> Iterator[str]
             try:
                 piece = decoder.decode(block)
             except UnicodeDecodeError:
-                pending = decoder.getstate()[0]
-                rest = pending + block
-                encoding = _legacy_encoding(rest)
-                decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-                try:
-                    piece = decoder.decode(rest)
-                except UnicodeDecodeError:
-                    decoder = codecs.getincrementaldecoder("latin-1")()
-                    piece = decoder.decode(rest)
+                decoder, piece = _switch_to_legacy(decoder.getstate()[0] + block)
             if piece:
                 yield piece
-        tail = decoder.decode(b"", final=True)
+        try:
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            # Bytes cut mid-character at the end (an odd last byte of UTF-16): found by fuzzing.
+            _, tail = _switch_to_legacy(decoder.getstate()[0])
         if tail:
             yield tail
+
+
+def _switch_to_legacy(rest: bytes) -> tuple[codecs.IncrementalDecoder, str]:
+    """A legacy code page's decoder, chosen on ``rest``, and ``rest`` decoded with it (latin-1
+    when even that fails, which decodes any byte)."""
+    decoder = codecs.getincrementaldecoder(_legacy_encoding(rest))(errors="strict")
+    try:
+        return decoder, decoder.decode(rest)
+    except UnicodeDecodeError:
+        decoder = codecs.getincrementaldecoder("latin-1")()
+        return decoder, decoder.decode(rest)
 
 
 def iter_lines(pieces: Iterator[str]) -> Iterator[str]:
