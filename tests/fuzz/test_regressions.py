@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
 from tests.fuzz.harness import TARGETS, check
 
-# (target, input, what went wrong before the fix). Inputs are as the fuzzer left them, or
-# minimised by hand where the bytes that matter are few.
-REGRESSIONS: list[tuple[str, bytes, str]] = [
+CASES = Path(__file__).parent / "cases"
+
+# (target, input, what went wrong before the fix). An input is bytes, or the name of a file in
+# cases/ as the fuzzer left it (its crash-* artefact, renamed).
+REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("csv", b"eF\x00F\xc3", "UnicodeDecodeError: an odd last byte of BOM-less UTF-16"),
     ("text", b"eF\x00F\xc3", "the same, through the plain-text extractor"),
+    ("sniff", "7z-corrupt-lzma-stream.bin", "LZMAError from py7zr on a damaged 7z stream"),
 ]
 
 
@@ -20,7 +25,9 @@ REGRESSIONS: list[tuple[str, bytes, str]] = [
     [(target, data) for target, data, _ in REGRESSIONS],
     ids=[f"{target}-{number}" for number, (target, _, _) in enumerate(REGRESSIONS)],
 )
-def test_a_fuzzed_input_keeps_the_contract(target: str, data: bytes) -> None:
+def test_a_fuzzed_input_keeps_the_contract(target: str, data: bytes | str) -> None:
+    if isinstance(data, str):
+        data = (CASES / data).read_bytes()
     assert check(TARGETS[target], data) >= 1
 
 

@@ -38,6 +38,7 @@ import gzip
 import io
 import lzma
 import stat
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -414,6 +415,14 @@ def _7z_mtime(info: Any) -> float | None:
     return created.timestamp() if created is not None else None
 
 
+# py7zr decodes hostile bytes in pure Python, and a damaged archive surfaces as any of these
+# (fuzzing found an LZMAError from a corrupt stream escaping as a bug).
+_CORRUPT_7Z = (
+    py7zr.exceptions.ArchiveError, lzma.LZMAError, zlib.error, OSError, EOFError, ValueError,
+    KeyError, IndexError, struct.error,
+)  # fmt: skip
+
+
 def extract_7z(blob: Blob, limits: Limits) -> Iterator[Member]:
     """Yield the regular members of a 7z archive, one decompressed at a time.
 
@@ -431,29 +440,35 @@ def extract_7z(blob: Blob, limits: Limits) -> Iterator[Member]:
             archive = py7zr.SevenZipFile(stream, mode="r")
         except py7zr.exceptions.PasswordRequired as error:
             raise EncryptedError("encrypted archive") from error
-        except (py7zr.exceptions.ArchiveError, OSError, EOFError, ValueError) as error:
+        except _CORRUPT_7Z as error:
             raise ExtractionError("corrupt 7z") from error
-        with archive:
-            if archive.needs_password():
-                raise EncryptedError("encrypted archive")
-            for info in archive.list():
-                if info.is_directory or info.is_symlink or not info.is_file:
-                    continue
-                budget.count_member()
-                if info.uncompressed > limits.max_member_bytes:
-                    budget.skip_large(_member_limit_reason(limits))
-                    continue
-                factory = _BoundedFactory(budget)
-                try:
-                    archive.extract(targets=[info.filename], factory=factory)
-                except _MemberTooLarge as skipped:
-                    budget.skip_large(skipped.why)
-                    continue
-                except (py7zr.exceptions.ArchiveError, OSError, EOFError, ValueError) as error:
-                    raise ExtractionError("corrupt 7z") from error
-                finally:
-                    archive.reset()
-                writer = factory.writers.get(info.filename)
-                data = writer.value() if writer is not None else b""
-                yield _member(info.filename, data, blob, _7z_mtime(info))
+        try:
+            with archive:
+                yield from _7z_members(archive, blob, budget)
+        except _CORRUPT_7Z as error:
+            raise ExtractionError("corrupt 7z") from error
         budget.finish()
+
+
+def _7z_members(archive: py7zr.SevenZipFile, blob: Blob, budget: _Budget) -> Iterator[Member]:
+    limits = budget.limits
+    if archive.needs_password():
+        raise EncryptedError("encrypted archive")
+    for info in archive.list():
+        if info.is_directory or info.is_symlink or not info.is_file:
+            continue
+        budget.count_member()
+        if info.uncompressed > limits.max_member_bytes:
+            budget.skip_large(_member_limit_reason(limits))
+            continue
+        factory = _BoundedFactory(budget)
+        try:
+            archive.extract(targets=[info.filename], factory=factory)
+        except _MemberTooLarge as skipped:
+            budget.skip_large(skipped.why)
+            continue
+        finally:
+            archive.reset()
+        writer = factory.writers.get(info.filename)
+        data = writer.value() if writer is not None else b""
+        yield _member(info.filename, data, blob, _7z_mtime(info))
