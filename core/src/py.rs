@@ -4,6 +4,10 @@
 //! A verdict crosses as `(normalized, strength, flags)`: the strength as the integer value of
 //! `piiscan.validators.Strength` and the flags as a `frozenset` of names; the Python wrappers
 //! build their `Verdict` from it. Nothing here formats an input into an error message.
+//!
+//! Every entry point runs under `guarded`: a panic (a bug) becomes a `RuntimeError` with a fixed
+//! message, never PyO3's `PanicException`, whose message is the panic's and could quote the
+//! input.
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -50,45 +54,53 @@ fn not_digits() -> PyErr {
 
 /// True when `digits` (only 0-9) passes the Luhn check, the check digit last.
 #[pyfunction]
-fn luhn(digits: &str) -> bool {
-    checksums::luhn(digits)
+fn luhn(digits: &str) -> PyResult<bool> {
+    guarded(|| Ok(checksums::luhn(digits)))
 }
 
 /// The digit that, appended to `payload` (only 0-9), makes it pass `luhn`.
 #[pyfunction]
 fn luhn_check_digit(payload: &str) -> PyResult<String> {
-    checksums::luhn_check_digit(payload)
-        .map(String::from)
-        .ok_or_else(not_digits)
+    guarded(|| {
+        checksums::luhn_check_digit(payload)
+            .map(String::from)
+            .ok_or_else(not_digits)
+    })
 }
 
 /// True when the weighted sum is 0 mod 11 (weights 1, 2, ... 10 from the right).
 #[pyfunction]
-fn mod11(digits: &str) -> bool {
-    checksums::mod11(digits)
+fn mod11(digits: &str) -> PyResult<bool> {
+    guarded(|| Ok(checksums::mod11(digits)))
 }
 
 /// The digit that completes `payload` for `mod11`, or `None` when no digit can.
 #[pyfunction]
 fn mod11_check_digit(payload: &str) -> PyResult<Option<String>> {
-    if !payload.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Err(not_digits());
-    }
-    Ok(checksums::mod11_check_digit(payload).map(String::from))
+    guarded(|| {
+        if !payload.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(not_digits());
+        }
+        Ok(checksums::mod11_check_digit(payload).map(String::from))
+    })
 }
 
 /// True when `alnum` (digits and letters, IBAN order) is 1 mod 97.
 #[pyfunction]
 fn mod97(alnum: &str) -> PyResult<bool> {
-    checksums::mod97(alnum)
-        .ok_or_else(|| PyValueError::new_err("expected digits and letters A-Z only"))
+    guarded(|| {
+        checksums::mod97(alnum)
+            .ok_or_else(|| PyValueError::new_err("expected digits and letters A-Z only"))
+    })
 }
 
 /// The two digits that, appended to `payload`, make it pass `mod97`.
 #[pyfunction]
 fn mod97_check_digits(payload: &str) -> PyResult<String> {
-    checksums::mod97_check_digits(payload)
-        .ok_or_else(|| PyValueError::new_err("expected digits and letters A-Z only"))
+    guarded(|| {
+        checksums::mod97_check_digits(payload)
+            .ok_or_else(|| PyValueError::new_err("expected digits and letters A-Z only"))
+    })
 }
 
 /// A parsed identity number as `(digits12, kind, birth_date, impossible_date, separator,
@@ -104,17 +116,28 @@ type PyIdentity = (
 
 /// Parse a personnummer or samordningsnummer against the reference date `year-month-day`.
 #[pyfunction]
-fn parse_identity_number(candidate: &str, year: i32, month: u32, day: u32) -> Option<PyIdentity> {
-    personnummer::parse_identity_number(candidate, date(year, month, day)).map(|identity| {
-        (
-            identity.digits12,
-            identity.kind.name(),
-            identity
-                .birth_date
-                .map(|birth| (birth.year, birth.month, birth.day)),
-            identity.impossible_date,
-            identity.separator,
-            identity.explicit_century,
+fn parse_identity_number(
+    candidate: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+) -> PyResult<Option<PyIdentity>> {
+    guarded(|| {
+        Ok(
+            personnummer::parse_identity_number(candidate, date(year, month, day)).map(
+                |identity| {
+                    (
+                        identity.digits12,
+                        identity.kind.name(),
+                        identity
+                            .birth_date
+                            .map(|birth| (birth.year, birth.month, birth.day)),
+                        identity.impossible_date,
+                        identity.separator,
+                        identity.explicit_century,
+                    )
+                },
+            ),
         )
     })
 }
@@ -128,10 +151,12 @@ fn validate_personnummer<'py>(
     month: u32,
     day: u32,
 ) -> PyResult<PyVerdict<'py>> {
-    to_python(
-        py,
-        personnummer::validate_personnummer(candidate, date(year, month, day)),
-    )
+    guarded(|| {
+        to_python(
+            py,
+            personnummer::validate_personnummer(candidate, date(year, month, day)),
+        )
+    })
 }
 
 /// Validate a samordningsnummer against the reference date `year-month-day`.
@@ -143,49 +168,53 @@ fn validate_samordningsnummer<'py>(
     month: u32,
     day: u32,
 ) -> PyResult<PyVerdict<'py>> {
-    to_python(
-        py,
-        personnummer::validate_samordningsnummer(candidate, date(year, month, day)),
-    )
+    guarded(|| {
+        to_python(
+            py,
+            personnummer::validate_samordningsnummer(candidate, date(year, month, day)),
+        )
+    })
 }
 
 /// True when `digits12` is one of Skatteverket's published test numbers.
 #[pyfunction]
-fn is_skatteverket_test_number(digits12: &str) -> bool {
-    personnummer::is_skatteverket_test_number(digits12)
+fn is_skatteverket_test_number(digits12: &str) -> PyResult<bool> {
+    guarded(|| Ok(personnummer::is_skatteverket_test_number(digits12)))
 }
 
 /// True when ten digits satisfy the organisationsnummer rules.
 #[pyfunction]
-fn is_organisationsnummer(digits10: &str) -> bool {
-    organisationsnummer::is_organisationsnummer(digits10)
+fn is_organisationsnummer(digits10: &str) -> PyResult<bool> {
+    guarded(|| Ok(organisationsnummer::is_organisationsnummer(digits10)))
 }
 
 /// The ten digits inside a Swedish VAT number, if their Luhn holds.
 #[pyfunction]
-fn parse_vat_number(candidate: &str) -> Option<String> {
-    organisationsnummer::parse_vat_number(candidate)
+fn parse_vat_number(candidate: &str) -> PyResult<Option<String>> {
+    guarded(|| Ok(organisationsnummer::parse_vat_number(candidate)))
 }
 
 /// Validate an organisationsnummer in any of its written forms.
 #[pyfunction]
 fn validate_organisationsnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(
-        py,
-        organisationsnummer::validate_organisationsnummer(candidate),
-    )
+    guarded(|| {
+        to_python(
+            py,
+            organisationsnummer::validate_organisationsnummer(candidate),
+        )
+    })
 }
 
 /// The card brand whose IIN range and lengths fit `digits`.
 #[pyfunction]
-fn card_brand(digits: &str) -> Option<&'static str> {
-    card::card_brand(digits)
+fn card_brand(digits: &str) -> PyResult<Option<&'static str>> {
+    guarded(|| Ok(card::card_brand(digits)))
 }
 
 /// Validate a payment card number.
 #[pyfunction]
 fn validate_card<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, card::validate_card(candidate))
+    guarded(|| to_python(py, card::validate_card(candidate)))
 }
 
 /// A clearing range as `(start, end, iban_id, bic, bank, account_type, check, iban_method,
@@ -205,20 +234,22 @@ type PyClearingRange = (
 
 /// The clearing range a clearing number (four or five digits) belongs to.
 #[pyfunction]
-fn clearing_range(clearing: &str) -> Option<PyClearingRange> {
-    bank::clearing_range(clearing).map(|row| {
-        (
-            row.start,
-            row.end,
-            row.iban_id,
-            row.bic,
-            row.bank,
-            row.account_type,
-            row.check,
-            row.iban_method,
-            row.min_length,
-            row.length,
-        )
+fn clearing_range(clearing: &str) -> PyResult<Option<PyClearingRange>> {
+    guarded(|| {
+        Ok(bank::clearing_range(clearing).map(|row| {
+            (
+                row.start,
+                row.end,
+                row.iban_id,
+                row.bic,
+                row.bank,
+                row.account_type,
+                row.check,
+                row.iban_method,
+                row.min_length,
+                row.length,
+            )
+        }))
     })
 }
 
@@ -232,40 +263,42 @@ fn validate_bank_account<'py>(
     month: u32,
     day: u32,
 ) -> PyResult<PyVerdict<'py>> {
-    to_python(
-        py,
-        bank::validate_bank_account(candidate, date(year, month, day)),
-    )
+    guarded(|| {
+        to_python(
+            py,
+            bank::validate_bank_account(candidate, date(year, month, day)),
+        )
+    })
 }
 
 /// Validate a bankgiro number.
 #[pyfunction]
 fn validate_bankgiro<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, bank::validate_bankgiro(candidate))
+    guarded(|| to_python(py, bank::validate_bankgiro(candidate)))
 }
 
 /// Validate a plusgiro number.
 #[pyfunction]
 fn validate_plusgiro<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, bank::validate_plusgiro(candidate))
+    guarded(|| to_python(py, bank::validate_plusgiro(candidate)))
 }
 
 /// The postort of a five-digit postal code, as spelled in the gazetteer.
 #[pyfunction]
-fn postort_for(postnummer5: &str) -> Option<&'static str> {
-    postnummer::postort_for(postnummer5)
+fn postort_for(postnummer5: &str) -> PyResult<Option<&'static str>> {
+    guarded(|| Ok(postnummer::postort_for(postnummer5)))
 }
 
 /// True when `name` is a postort in the gazetteer, ignoring case and surrounding space.
 #[pyfunction]
-fn is_known_postort(name: &str) -> bool {
-    postnummer::is_known_postort(name)
+fn is_known_postort(name: &str) -> PyResult<bool> {
+    guarded(|| Ok(postnummer::is_known_postort(name)))
 }
 
 /// Validate a Swedish postal code.
 #[pyfunction]
 fn validate_postnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, postnummer::validate_postnummer(candidate))
+    guarded(|| to_python(py, postnummer::validate_postnummer(candidate)))
 }
 
 // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
@@ -273,7 +306,7 @@ fn validate_postnummer<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerd
 /// Validate an IP address (IPv4 or IPv6).
 #[pyfunction]
 fn validate_ip_address<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, ip::validate_ip_address(candidate))
+    guarded(|| to_python(py, ip::validate_ip_address(candidate)))
 }
 
 /// Validate a date of birth against the reference date `year-month-day`.
@@ -285,10 +318,12 @@ fn validate_birth_date<'py>(
     month: u32,
     day: u32,
 ) -> PyResult<PyVerdict<'py>> {
-    to_python(
-        py,
-        birth_date::validate_birth_date(candidate, date(year, month, day)),
-    )
+    guarded(|| {
+        to_python(
+            py,
+            birth_date::validate_birth_date(candidate, date(year, month, day)),
+        )
+    })
 }
 
 /// Validate a Swedish vehicle registration number.
@@ -297,66 +332,66 @@ fn validate_vehicle_registration<'py>(
     py: Python<'py>,
     candidate: &str,
 ) -> PyResult<PyVerdict<'py>> {
-    to_python(py, vehicle::validate_vehicle_registration(candidate))
+    guarded(|| to_python(py, vehicle::validate_vehicle_registration(candidate)))
 }
 
 /// Validate a Swedish passport or national identity card number.
 #[pyfunction]
 fn validate_identity_document<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, identity_document::validate_identity_document(candidate))
+    guarded(|| to_python(py, identity_document::validate_identity_document(candidate)))
 }
 
 /// Validate an IBAN of any country.
 #[pyfunction]
 fn validate_iban<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, iban::validate_iban(candidate))
+    guarded(|| to_python(py, iban::validate_iban(candidate)))
 }
 
 /// Validate a telephone number: `(True, None)` when its shape is one the core leaves to
 /// phonenumbers (parentheses, another country), else `(False, verdict or None)`.
 #[pyfunction]
 fn validate_phone<'py>(py: Python<'py>, candidate: &str) -> PyResult<(bool, PyVerdict<'py>)> {
-    match phone::validate_phone(candidate) {
+    guarded(|| match phone::validate_phone(candidate) {
         phone::Phone::Elsewhere => Ok((true, None)),
         phone::Phone::Rejected => Ok((false, None)),
         phone::Phone::Valid(verdict) => Ok((false, to_python(py, Some(verdict))?)),
-    }
+    })
 }
 
 /// The `phonenumbers.PhoneNumberType` value of a Swedish national significant number.
 #[pyfunction]
-fn swedish_phone_type(national: &str) -> u8 {
-    phone::swedish_type(national) as u8
+fn swedish_phone_type(national: &str) -> PyResult<u8> {
+    guarded(|| Ok(phone::swedish_type(national) as u8))
 }
 
 /// The length of a Swedish national significant number's area code (0 when none).
 #[pyfunction]
-fn swedish_ndc_length(national: &str) -> usize {
-    phone::swedish_ndc_length(national)
+fn swedish_ndc_length(national: &str) -> PyResult<usize> {
+    guarded(|| Ok(phone::swedish_ndc_length(national)))
 }
 
 /// True when an E.164 number lies in a PTS series reserved for fiction.
 #[pyfunction]
-fn is_pts_fictional(e164: &str) -> bool {
-    phone::is_pts_fictional(e164)
+fn is_pts_fictional(e164: &str) -> PyResult<bool> {
+    guarded(|| Ok(phone::is_pts_fictional(e164)))
 }
 
 /// Validate an e-mail address with the offline top-level-domain list.
 #[pyfunction]
 fn validate_email<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, email::validate_email(candidate))
+    guarded(|| to_python(py, email::validate_email(candidate)))
 }
 
 /// True when `label` is a delegated top-level domain (U-label or `xn--` A-label).
 #[pyfunction]
-fn is_top_level_domain(label: &str) -> bool {
-    email::is_top_level_domain(label)
+fn is_top_level_domain(label: &str) -> PyResult<bool> {
+    guarded(|| Ok(email::is_top_level_domain(label)))
 }
 
 /// The top-level domains the core knows, as the package's data file lists them.
 #[pyfunction]
-fn top_level_domains() -> Vec<&'static str> {
-    email::top_level_domain_list()
+fn top_level_domains() -> PyResult<Vec<&'static str>> {
+    guarded(|| Ok(email::top_level_domain_list()))
 }
 
 /// The hot part of the person-name scan (`crate::names`), built once from the gazetteer and
@@ -428,13 +463,6 @@ impl PyNameRules {
             (groups, triggers)
         })
     }
-}
-
-/// Panic in Rust, on purpose: the tests prove that a panic in the core reaches Python as an
-/// exception (`pyo3_runtime.PanicException`) and the scan as an `error` row, not an abort.
-#[pyfunction]
-fn _panic_for_tests() {
-    panic!("a panic raised on purpose by piiscan._core._panic_for_tests");
 }
 
 /// One pattern as Python hands it over: `(regex, not_after, not_before)`.
@@ -861,8 +889,9 @@ impl PyCoreEngine {
     }
 }
 
-/// Panics on purpose inside the guard the engine runs in: the test that a panic in the core
-/// reaches Python as an ordinary exception.
+/// Panics on purpose inside the guard every entry point runs in (the one test hook): the tests
+/// prove that a panic in the core reaches Python as a `RuntimeError` without the panic's text,
+/// and a scan as an `error` row, never an abort.
 #[pyfunction]
 fn _panic_for_test() -> PyResult<()> {
     guarded(|| panic!("deliberate panic for the test"))
@@ -909,7 +938,6 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_top_level_domain, module)?)?;
     module.add_function(wrap_pyfunction!(top_level_domains, module)?)?;
     module.add_class::<PyNameRules>()?;
-    module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;
     module.add_class::<PyCompiledPatterns>()?;
     // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
     module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;
