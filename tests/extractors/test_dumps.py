@@ -122,6 +122,18 @@ def test_a_corrupt_sqlite_file_is_an_error_that_quotes_nothing(tmp_path: Path) -
     assert "1212" not in str(caught.value)
 
 
+@pytest.mark.parametrize("name", ["crm_postgres.sql", "butik_mariadb.sql", "kunder.sqlite"])
+def test_the_text_budget_is_the_dispatchers(name: str) -> None:
+    """One owner: no dump extractor counts text itself; the dispatcher ends a dump whose values
+    hold more than ``max_text_chars`` characters, keeping the values before the limit."""
+    _, items = extract(Blob.from_path(DUMPS / name), Limits(max_text_chars=200))
+    read: list[str] = []
+    with pytest.raises(ExtractionError, match="text exceeds 200 characters"):
+        for item in items:
+            read.append(item.text if isinstance(item, Segment) else "")
+    assert 0 < sum(map(len, read)) <= 200
+
+
 def test_column_name_is_context() -> None:
     found = {s.locator: s.context for s in segments(DUMPS / "butik_mariadb.sql")}
     assert found["table=kunder/column=personnummer/row=id:1"] == ("personnummer",)

@@ -20,7 +20,6 @@ from piiscan.extractors.dumps.sql import (
     RowSampler,
     Statements,
     TableShape,
-    TextBudget,
     parse_create_table,
     parse_tuples,
     shape_of,
@@ -44,17 +43,14 @@ def extract_mysql_dump(blob: Blob, limits: Limits) -> Iterator[Segment]:
 
     :raises ExtractionError: a statement is malformed or the dump ends inside one.
     """
-    budget = TextBudget(limits)
     sampler = RowSampler(limits)
+    # The text budget is the dispatcher's (extractors.dispatch), as for every extractor.
     try:
-        for segment in _segments(blob, sampler):
-            yield budget.spend(segment)
+        yield from _segments(blob, sampler)
     except ExtractionError:
-        for segment in sampler.finish():  # the rows sampled before the failure
-            yield budget.spend(segment)
+        yield from sampler.finish()  # the rows sampled before the failure
         raise
-    for segment in sampler.finish():
-        yield budget.spend(segment)
+    yield from sampler.finish()
 
 
 def _segments(blob: Blob, sampler: RowSampler) -> Iterator[Segment]:

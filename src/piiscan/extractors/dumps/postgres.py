@@ -41,7 +41,6 @@ from piiscan.extractors.dumps.sql import (
     SqlValue,
     Statements,
     TableShape,
-    TextBudget,
     key_columns,
     parse_create_table,
     parse_tuples,
@@ -146,17 +145,14 @@ def _read_ddl(blob: Blob) -> dict[str, TableShape]:
 
 
 def _read_data(blob: Blob, shapes: dict[str, TableShape], limits: Limits) -> Iterator[Segment]:
-    budget = TextBudget(limits)
     sampler = RowSampler(limits)
+    # The text budget is the dispatcher's (extractors.dispatch), as for every extractor.
     try:
-        for segment in _data_segments(blob, shapes, sampler):
-            yield budget.spend(segment)
+        yield from _data_segments(blob, shapes, sampler)
     except ExtractionError:
-        for segment in sampler.finish():  # the rows sampled before the cut
-            yield budget.spend(segment)
+        yield from sampler.finish()  # the rows sampled before the cut
         raise
-    for segment in sampler.finish():
-        yield budget.spend(segment)
+    yield from sampler.finish()
 
 
 def _data_segments(

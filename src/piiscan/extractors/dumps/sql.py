@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from piiscan.errors import ExtractionError, TooLargeError
+from piiscan.errors import ExtractionError
 from piiscan.extractors.base import Limits
 from piiscan.locator import escape, join
 from piiscan.model import Segment, TableRows
@@ -33,7 +33,6 @@ __all__ = [
     "SqlValue",
     "Statements",
     "TableShape",
-    "TextBudget",
     "key_columns",
     "parse_create_table",
     "parse_tuples",
@@ -334,20 +333,6 @@ def _column_place(table: str, column: str, key: tuple[str, ...]) -> tuple[str, t
     names are the database's, masked by the driver where they hold personal data. A dump
     names the same tables and columns row after row, hence the cache."""
     return join([("table", table), ("column", column)]) + "/", (table, column, *key)
-
-
-class TextBudget:
-    """Counts the characters handed to the engine and stops at ``limits.max_text_chars``."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.limit = limits.max_text_chars
-        self.used = 0
-
-    def spend(self, segment: Segment) -> Segment:
-        self.used += len(segment.text)
-        if self.used > self.limit:
-            raise TooLargeError(f"text exceeds {self.limit} characters")
-        return segment
 
 
 _CREATE_TABLE: Final = re.compile(

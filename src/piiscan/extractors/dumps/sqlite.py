@@ -31,7 +31,6 @@ from piiscan.extractors.dumps.sql import (
     BINARY,
     SqlValue,
     TableShape,
-    TextBudget,
     row_segments,
     sample_rng,
 )
@@ -58,15 +57,13 @@ def extract_sqlite(blob: Blob, limits: Limits) -> Iterator[Segment]:
         uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
         try:
             connection = stack.enter_context(contextlib.closing(sqlite3.connect(uri, uri=True)))
-            yield from _tables(connection, TextBudget(limits), limits.sample_rows)
+            yield from _tables(connection, limits.sample_rows)
         except sqlite3.DatabaseError as error:
             # sqlite3's messages name the problem ("file is not a database"), not the data.
             raise ExtractionError(f"unreadable SQLite database ({error})") from None
 
 
-def _tables(
-    connection: sqlite3.Connection, budget: TextBudget, sample_rows: int
-) -> Iterator[Segment]:
+def _tables(connection: sqlite3.Connection, sample_rows: int) -> Iterator[Segment]:
     names = [
         row[0]
         for row in connection.execute(
@@ -96,8 +93,7 @@ def _tables(
         for number, row in rows:
             read += 1
             values = [_value(v) for v in row]
-            for segment in row_segments(table, columns, number, values):
-                yield budget.spend(segment)
+            yield from row_segments(table, columns, number, values)
         sampled = total is not None and total > sample_rows
         yield TableRows.of(
             name, read, rows_total=total if total is not None else read,
