@@ -33,6 +33,7 @@ from piiscan.inventory import Inventory
 from piiscan.keys import Keyer, load_or_create_key
 from piiscan.locator import Locator
 from piiscan.model import Segment, TableRows
+from piiscan.scan.names import is_name
 from piiscan.subject import SubjectIdentifiers, lookup_subject
 from piiscan.validators.email import validate_email
 from piiscan.validators.personnummer import validate_personnummer, validate_samordningsnummer
@@ -59,8 +60,18 @@ def normalized(entity: str, value: str) -> str:
 
 def segments(path: Path) -> list[Segment]:
     _, items = extract(Blob.from_path(path), Limits())
-    # TableRows notes (a table's row count) are segments without text: not values.
-    return [item for item in items if isinstance(item, Segment) and not isinstance(item, TableRows)]
+    # TableRows notes (a table's row count) are segments without text, and a table's and its
+    # columns' names are name segments: not values.
+    return [
+        item
+        for item in items
+        if isinstance(item, Segment) and not isinstance(item, TableRows) and not is_name(item)
+    ]
+
+
+def name_segments_of(path: Path) -> list[str]:
+    _, items = extract(Blob.from_path(path), Limits())
+    return [item.locator for item in items if isinstance(item, Segment) and is_name(item)]
 
 
 def scan_folder(folder: Path, base: Path) -> tuple[Path, Keyer]:
@@ -132,6 +143,16 @@ def test_the_text_budget_is_the_dispatchers(name: str) -> None:
         for item in items:
             read.append(item.text if isinstance(item, Segment) else "")
     assert 0 < sum(map(len, read)) <= 200
+
+
+@pytest.mark.parametrize("name", ["crm_postgres.sql", "butik_mariadb.sql", "kunder.sqlite"])
+def test_table_and_column_names_are_segments_of_their_own(name: str) -> None:
+    """Names are data: each table's name and its columns' names are scanned once, before
+    its rows, located ``table=…/name`` and ``table=…/column=…/name``."""
+    located = name_segments_of(DUMPS / name)
+    assert "table=kunder/name" in located or "table=public.kunder/name" in located
+    assert any(locator.endswith("/column=personnummer/name") for locator in located)
+    assert len(located) == len(set(located))
 
 
 def test_column_name_is_context() -> None:

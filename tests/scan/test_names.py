@@ -206,3 +206,45 @@ def test_an_object_that_cannot_be_opened_keeps_the_findings_in_its_name(
     [row] = scan_object(handle, TaskContext.build(setup, engine=engine))
     assert row.status == "skipped"
     assert [(f.locator, f.masked) for f in row.findings] == [("name", "19900101-****")]
+
+
+def test_dump_table_and_column_names_and_shape_names_are_findings(
+    tmp_path: Path, engine: Any
+) -> None:
+    """A column named with a personnummer is a finding located ``table=…/column=…/name``,
+    and every value of that column is located with the name masked; a PowerPoint shape
+    named with one is a finding ``slide=…/shape=…/name``."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    root = tmp_path / "root"
+    root.mkdir()
+    rows = ",".join(f"({n},'kund{n}@exempel.se')" for n in range(1, 6))
+    (root / "kunder.sql").write_text(
+        "-- MariaDB dump 10.19\n"
+        f"CREATE TABLE `kunder` (`id` int NOT NULL, `{IN_SHEET_NAME}` text, PRIMARY KEY (`id`));\n"
+        f"INSERT INTO `kunder` VALUES {rows};\n",
+        encoding="utf-8",
+    )
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(1))
+    box.name = f"Kund {IN_MEMBER_NAME}"
+    box.text_frame.text = "Inget annat."
+    deck.save(str(root / "bilder.pptx"))
+    config = ScanConfig(roots=(str(root),), inventory=tmp_path / "inv")
+    setup = WorkerSetup(config=config, keyer=Keyer(key=bytes(range(32))))
+    context = TaskContext.build(setup, engine=engine)
+    handles = [i for i in plan(open_roots(config, Credentials())) if isinstance(i, ObjectHandle)]
+    results = [result for handle in handles for result in scan_object(handle, context)]
+    [column] = _found(results, "kunder.sql")
+    assert (column.locator, column.masked) == ("table=kunder/column=19121212-****/name",
+                                               "19121212-****")  # fmt: skip
+    [dump] = [r for r in results if r.ref.path == "kunder.sql"]
+    mails = [f.locator for f in dump.findings if f.entity_type == "EMAIL_ADDRESS"]
+    assert mails == [f"table=kunder/column=19121212-****/row=id:{n}" for n in range(1, 6)]
+    [shape] = _found(results, "bilder.pptx")
+    assert (shape.locator, shape.masked) == ("slide=1/shape=Kund 19850601-****/name",
+                                             "19850601-****")  # fmt: skip
+    locators = [f.locator for result in results for f in result.findings]
+    assert [loc for loc in locators if any(raw in loc for raw in RAW)] == []

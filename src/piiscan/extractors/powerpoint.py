@@ -6,6 +6,7 @@ SmartArt are not read: python-pptx does not expose their text.
 
 Locators (slides are numbered from 1 as PowerPoint shows them; paragraphs from 0)::
 
+    slide=3/shape=Title 1/name                   the shape's name itself
     slide=3/shape=Title 1/p=0                    a paragraph of a shape, by the shape's name
     slide=3/shape=Title 1/p=0/link               a hyperlink target in that paragraph
     slide=3/shape=Group 5/shape=TextBox 2/p=0    a shape inside a group
@@ -14,8 +15,9 @@ Locators (slides are numbered from 1 as PowerPoint shows them; paragraphs from 0
     properties=creator                           a core property
 
 Shape names are the author's (PowerPoint names them ``TextBox 2``, but anyone can rename one);
-they are listed in :attr:`~piiscan.model.Segment.names`, so one that holds personal data is
-masked in the locator.
+each is scanned as a segment of its own (``…/name``), so one that holds personal data is a
+finding, and it is listed in :attr:`~piiscan.model.Segment.names`, so it is masked in every
+locator.
 
 Every member of the package is checked against the size limits before python-pptx loads it, as
 python-pptx reads the whole package into memory.
@@ -68,6 +70,8 @@ def _shapes(shapes: Iterable[Any], prefix: Locator, names: tuple[str, ...]) -> I
         name = str(shape.name)
         locator = prefix.child(("shape", name))
         shape_names = (*names, name)
+        if name.strip():  # names are data: a shape named after a person is a finding
+            yield Segment(text=name, locator=locator.child("name").render(), names=shape_names)
         if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
             yield from _shapes(shape.shapes, locator, shape_names)
             continue

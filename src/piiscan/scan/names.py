@@ -23,8 +23,9 @@ finding, puts the finding's masked preview in its place in every locator that ca
 row of a sheet named ``19121212-1212`` is then located ``sheet=19121212-****/cell=A2``, and a
 finding's ``context`` (the column or element name that raised its score) is masked the same
 way. The name's own finding is recorded where the extractor yields the name as a segment: a
-sheet's ``sheet=…/name``, a Parquet column's ``column=…/name``, an XML element's or
-attribute's ``…/name()``, a JSON key's ``$.…/name``, a CSV header cell.
+sheet's ``sheet=…/name``, a Parquet column's ``column=…/name``, a dump's table and column
+(``table=…/name``, ``table=…/column=…/name``), a PowerPoint shape's ``slide=…/shape=…/name``,
+an XML element's or attribute's ``…/name()``, a JSON key's ``$.…/name``, a CSV header cell.
 
 Names are read as names (:func:`readable_name`): an underscore or a letter glued to digits
 does not hide an identifier. A folder's findings are remembered per process

@@ -34,6 +34,7 @@ __all__ = [
     "Statements",
     "TableShape",
     "key_columns",
+    "name_segments",
     "parse_create_table",
     "parse_tuples",
     "row_segments",
@@ -318,6 +319,19 @@ def row_segments(
         )
 
 
+def name_segments(table: TableShape, columns: Sequence[str]) -> Iterator[Segment]:
+    """A table's own names as segments, yielded once before its first row: the table's name
+    (``table=…/name``) and each column's (``table=…/column=…/name``). Names are data: a
+    table or column named with a personnummer is a finding of its own, and masked in every
+    locator that carries it (:mod:`piiscan.scan.names`)."""
+    yield Segment(text=table.name, locator=join([("table", table.name), "name"]),
+                  names=(table.name,))  # fmt: skip
+    for column in dict.fromkeys(columns):
+        if column.strip():
+            place = join([("table", table.name), ("column", column), "name"])
+            yield Segment(text=column, locator=place, names=(table.name, column))
+
+
 def row_key(table: TableShape, by_column: dict[str, SqlValue], row_number: int) -> str:
     """``id:4711`` from an integer primary key, else the row's position (``17``)."""
     if table.key and all(isinstance(by_column.get(c), str) for c in table.key):
@@ -462,6 +476,8 @@ class RowSampler:
         """Offer the next row of ``table``; ``values`` parses it only when it is read."""
         if self._current != table.name:
             yield from self._switch(table.name)
+        if table.name not in self._tables:
+            yield from name_segments(table, columns)
         pending = self._tables.setdefault(table.name, _Pending())
         pending.rows += 1
         number = pending.rows

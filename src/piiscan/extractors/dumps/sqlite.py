@@ -31,6 +31,7 @@ from piiscan.extractors.dumps.sql import (
     BINARY,
     SqlValue,
     TableShape,
+    name_segments,
     row_segments,
     sample_rng,
 )
@@ -82,6 +83,7 @@ def _tables(connection: sqlite3.Connection, sample_rows: int) -> Iterator[Segmen
         )
         binary = frozenset(str(row[1]) for row in info if "BLOB" in str(row[2]).upper())
         table = TableShape(name=name, columns=columns, key=key, binary=binary)
+        yield from name_segments(table, columns)
         total = None
         if sample_rows:
             total = int(connection.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0])
