@@ -15,8 +15,9 @@ integers: a text key may itself be a personnummer or an e-mail address, and a lo
 not carry one. Otherwise it is the row's 1-based position in the table's data (``row=17``).
 Names are data: before its first row, a table's name and its columns' names are segments of
 their own (``table=…/name``, ``table=…/column=…/name``), and each is masked in every locator
-that carries it where it holds a finding. Binary values (``bytea``, ``_binary``, hex literals, blobs) are encoded data and never
-scanned as text. Dumps are streamed: memory does not grow with the dump.
+that carries it where it holds a finding. Binary values (``bytea``, ``_binary``, hex
+literals, blobs) are encoded data and never scanned as text. Dumps are streamed: memory does
+not grow with the dump.
 
 Each table ends with a :class:`~piiscan.model.TableRows` note (rows read, rows held), which the
 scan's column profiles (:mod:`piiscan.scan.columns`) count from. With ``--sample-rows N``
