@@ -3,9 +3,9 @@ kept so it stays fixed; and every seed of every target, read under the same chec
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 from tests.fuzz.harness import TARGETS, check
 

@@ -248,3 +248,39 @@ def test_dump_table_and_column_names_and_shape_names_are_findings(
                                              "19850601-****")  # fmt: skip
     locators = [f.locator for result in results for f in result.findings]
     assert [loc for loc in locators if any(raw in loc for raw in RAW)] == []
+
+
+def test_names_of_objects_passed_over_are_findings(tmp_path: Path) -> None:
+    """A personnummer in the name of a file too large to read, of a file an exclude glob
+    drops, of a symbolic link not followed and of a FIFO is a finding (locator ``name``),
+    though none of them is opened; an excluded file whose name holds nothing is no row."""
+    from piiscan.api import scan
+    from piiscan.inventory import Inventory
+
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / f"stor {IN_FILE_NAME}.txt").write_text("x" * 2000, encoding="utf-8")
+    (root / f"utesluten {IN_MEMBER_NAME}.tmp").write_text("Inget.\n", encoding="utf-8")
+    (root / "utesluten.tmp").write_text("Inget.\n", encoding="utf-8")
+    (root / f"länk {IN_SHEET_NAME}").symlink_to(root / "utesluten.tmp")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / f"rör {IN_FILE_NAME}")
+    config = ScanConfig.from_options([str(root)], inventory=tmp_path / "inv", workers=1,
+                                     key_file=tmp_path / "key", new_key=True,
+                                     exclude=["*.tmp"], max_size=1000)  # fmt: skip
+    scan(config)
+    inventory = Inventory(tmp_path / "inv")
+    rows = {r["path"]: (r["status"], r["reason"]) for r in inventory.objects().to_pylist()}
+    found = {(r["path"], r["locator"], r["masked"]) for r in inventory.findings().to_pylist()}
+    expected = {
+        f"stor {IN_FILE_NAME}.txt": ("too_large", "19900101-****"),
+        f"utesluten {IN_MEMBER_NAME}.tmp": ("skipped", "19850601-****"),
+        f"länk {IN_SHEET_NAME}": ("skipped", "19121212-****"),
+    }
+    if hasattr(os, "mkfifo"):
+        expected[f"rör {IN_FILE_NAME}"] = ("skipped", "19900101-****")
+    for path, (status, masked) in expected.items():
+        assert rows[path][0] == status, path
+        assert (path, "name", masked) in found, path
+    assert rows[f"stor {IN_FILE_NAME}.txt"][1] == "larger than the size limit (2000 > 1000 bytes)"
+    assert "utesluten.tmp" not in rows

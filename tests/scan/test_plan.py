@@ -26,14 +26,18 @@ def test_plan_yields_handles_and_rows(tmp_path: Path) -> None:
     root = _tree(tmp_path / "share")
     config = ScanConfig(roots=(str(root),), inventory=tmp_path / "inv")
     items = list(plan(open_roots(config, Credentials())))
-    handles = [i for i in items if isinstance(i, ObjectHandle)]
-    rows = [i for i in items if isinstance(i, ObjectResult)]
+    handles = [i for i in items if isinstance(i, ObjectHandle) and i.row is None]
+    # Entries passed over are handles too, carrying their row: a worker scans their names.
+    rows = [i for i in items if isinstance(i, ObjectHandle) and i.row is not None]
     assert [h.ref.path for h in handles] == [
         "HR/b_000.txt", "HR/b_001.txt", "HR/b_002.txt", "tom.txt",
     ]  # fmt: skip
     assert {h.root_index for h in handles} == {0}
     assert handles[0].size == 27
-    assert [(r.ref.path, r.status) for r in rows] == [("HR/länk", Status.SKIPPED)]
+    assert [(r.ref.path, r.row) for r in rows] == [
+        ("HR/länk", (Status.SKIPPED, "symbolic link not followed"))
+    ]
+    assert not [i for i in items if isinstance(i, ObjectResult)]
 
 
 def test_single_file_root_opens_the_root(tmp_path: Path) -> None:

@@ -69,4 +69,5 @@ def test_filesystem_source_walks_through_open_source(tmp_path: Path) -> None:
     (tmp_path / "a.docx").write_bytes(b"PK")
     (tmp_path / "b.txt").write_bytes(b"x")
     source = open_source(str(tmp_path), options=OPTIONS)
-    assert [entry.ref.path for entry in source.walk()] == ["a.docx"]
+    walked = [(entry.ref.path, entry.status) for entry in source.walk()]
+    assert walked == [("a.docx", None), ("b.txt", "skipped")]  # excluded: a row, never opened

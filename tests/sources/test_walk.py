@@ -86,9 +86,16 @@ def test_the_rules_over_a_new_listing() -> None:
 
 def test_selection_and_hidden_files() -> None:
     """Includes select files; directories are still walked (a file below may match), so a
-    directory's own row stays. Hidden entries, dot-names and excluded folders are not rows."""
+    directory's own row stays. What a glob drops is a ``skipped`` row, never opened or walked
+    into (its names are data); hidden entries and dot-names are not rows."""
     options = WalkOptions(include=("*.txt",), exclude=("Arkiv/2019/",), include_hidden=False)
+    excluded = "excluded by --include/--exclude"
     assert _walk(options) == [
+        ("Arkiv/2019", "skipped", excluded),
         ("Arkiv/upp", "skipped", "symlink loop"),
         ("HR/låst", "error", "permission denied"),
+        ("HR/lön.xlsx", "skipped", excluded),
+        ("fifo", "skipped", excluded),
+        ("länk", "skipped", excluded),
+        ("trasig", "skipped", excluded),
     ]

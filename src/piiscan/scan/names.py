@@ -13,8 +13,10 @@ text:
 - a mail attachment (a member named ``part=2/attachment=kund.docx``): the attachment's file
   name (``name``). Mail subjects are headers and are scanned with the message.
 
-An object that cannot be opened or read still gets the findings of its names; objects the walk
-passes over without handing them to a task (excluded, too large, special files) do not.
+An object that cannot be opened or read still gets the findings of its names, and so does one
+passed over without being opened (too large, a link not followed, a FIFO, a path a glob
+excludes): the walk hands its row to a task (:attr:`piiscan.scan.plan.ObjectHandle.row`),
+which adds the findings of its names; an excluded path's row is kept only when it has some.
 
 Extractors put *content names* into locators: a sheet name, a column or table name, an XML
 element name, a JSON key. They list them in :attr:`~piiscan.model.Segment.names`; a

@@ -6,8 +6,12 @@ mtime the walk saw. It holds no source, no connection and no credential, so it c
 to a worker process (or, later, sent to a Dask worker) without carrying a secret. The worker
 opens the object through its own source for that root (see :mod:`piiscan.scan.task`).
 
-Entries the walk passed over (a symlink not followed, a directory it may not list, a file over
-the size limit) need no task: :func:`plan` yields their ``objects`` row directly.
+Entries the walk passed over (a symlink not followed, a directory it may not list, a FIFO, a
+path an include or exclude glob drops) are never opened, but their names are data: their handle
+carries the row (:attr:`ObjectHandle.row`), and the worker, which has the engine, adds the
+findings in their names (a row of an excluded path is kept only when it has some). An
+incremental rescan, which starts no engine for what it does not read, records them as rows
+without scanning their names (and passes over excluded paths), as before.
 
 Incremental rescans: given the :class:`Baseline` of an earlier complete scan of the same roots
 (same key, recognizers and settings), :func:`plan` yields a :class:`Carry` instead of a handle
@@ -32,6 +36,7 @@ import pyarrow.compute as pc
 from piiscan.config import ScanConfig
 from piiscan.model import ObjectRef, ObjectResult, Status
 from piiscan.sources import Entry, Source, open_source
+from piiscan.sources.select import REASON_EXCLUDED
 
 __all__ = [
     "Baseline",
@@ -74,6 +79,9 @@ class ObjectHandle:
     size: int | None = None
     mtime: float | None = None
     open_path: str | None = None
+    row: tuple[Status, str] | None = None
+    """For an entry the walk passed over: the status and reason of its row; the object is
+    never opened, only its names are scanned."""
 
     @property
     def source_path(self) -> str:
@@ -183,8 +191,9 @@ def plan(
     baseline: Baseline | None = None,
     done: Container[tuple[str, str]] = frozenset(),
 ) -> Iterator[ObjectHandle | ObjectResult | Carry]:
-    """Walk every source in turn: a handle for each object to scan, a row for each entry the
-    walk passed over, a :class:`Carry` for each file the baseline saw unchanged.
+    """Walk every source in turn: a handle for each object to scan and for each entry the walk
+    passed over (its :attr:`ObjectHandle.row` set; a plain row in an incremental rescan), a
+    :class:`Carry` for each file the baseline saw unchanged.
 
     :param baseline: the earlier scan an incremental rescan carries unchanged files from.
     :param done: ``(root, path)`` of files a resumed scan finished: passed over.
@@ -195,7 +204,13 @@ def plan(
             if (entry.ref.root, entry.ref.path) in done:
                 continue
             if entry.status is not None or entry.blob is None:
-                yield entry_row(entry)
+                if baseline is not None:  # no engine for what is not read: a plain row
+                    if entry.reason != REASON_EXCLUDED:
+                        yield entry_row(entry)
+                    continue
+                row = entry_row(entry)
+                yield ObjectHandle(root_index=index, ref=entry.ref, size=entry.size,
+                                   mtime=entry.mtime, row=(row.status, row.reason))  # fmt: skip
                 continue
             handle = ObjectHandle(
                 root_index=index,

@@ -54,6 +54,7 @@ from piiscan.scan.columns import ColumnCounter
 from piiscan.scan.names import NameMasks, as_read, scan_names
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots
 from piiscan.sources import Source
+from piiscan.sources.select import REASON_EXCLUDED
 
 if TYPE_CHECKING:
     from piiscan.engine import Engine
@@ -462,6 +463,11 @@ def _run_object(
     chunk_records: int,
 ) -> None:
     ref, size, mtime = handle.ref, handle.size, handle.mtime
+    if handle.row is not None:  # passed over by the walk: never opened, its names scanned
+        row = _named(failed(ref, size, mtime, *handle.row), context)
+        if row.findings or handle.row[1] != REASON_EXCLUDED:
+            emit(row)  # an excluded path is a row only when its names hold a finding
+        return
     try:
         blob = context.source(handle.root_index).open(handle.source_path)
     except ExtractionError as exc:
@@ -537,7 +543,7 @@ def _scan_blob(
 
     try:
         records.extend(_name_records(ref, context))
-        content_hash = _content_hash(blob, context.keyer)
+        content_hash = _content_hash(blob, context.keyer, context.limits)
         media_type, items = extract(blob, context.limits)
         for item in items:
             if isinstance(item, Member):
@@ -618,9 +624,10 @@ def _named(result: ObjectResult, context: TaskContext) -> ObjectResult:
     return dataclasses.replace(result, findings=tuple(records)) if records else result
 
 
-def _content_hash(blob: Blob, keyer: Keyer) -> str:
-    """The keyed content hash of objects small enough that reading them again is cheap."""
-    if blob.size is None or blob.size > CONTENT_HASH_MAX_BYTES:
+def _content_hash(blob: Blob, keyer: Keyer, limits: Limits) -> str:
+    """The keyed content hash of objects small enough that reading them again is cheap (and
+    never of one over the size limit, which is not read at all)."""
+    if blob.size is None or blob.size > min(CONTENT_HASH_MAX_BYTES, limits.max_object_bytes):
         return ""
     try:
         with blob.opener() as stream:

@@ -9,7 +9,6 @@ What becomes of each thing the walk meets:
 
 ==========================  ====================================================================
 regular file                ``Entry`` with ``Blob.from_path`` (read-only), size and mtime
-file over the size limit    status ``too_large``, no blob
 unreadable file/directory   status ``error``, reason ``permission denied``
 symbolic link               status ``skipped``, reason ``symbolic link not followed``; with
                             ``follow_symlinks`` the target is walked, a directory seen again
@@ -53,8 +52,6 @@ from piiscan.sources.select import (
     REASON_VANISHED,
     WalkOptions,
     is_hidden_attribute,
-    is_too_large,
-    too_large_reason,
 )
 from piiscan.sources.walk import ListingError, Node, walk_tree
 
@@ -182,8 +179,7 @@ class FileSystemSource:
 
     def _file_entry(self, path: Path, rel: str, st: os.stat_result) -> Entry:
         """The entry of a regular file: a blob, or a row saying why there is none."""
-        if is_too_large(st.st_size, self.options):
-            return self._row(rel, Status.TOO_LARGE, too_large_reason(st.st_size, self.options), st)
+        # The size limit is the dispatcher's to judge (sources.select, "max_object_bytes").
         if not os.access(path, os.R_OK):
             return self._row(rel, Status.ERROR, REASON_PERMISSION, st)
         try:

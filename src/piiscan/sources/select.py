@@ -32,8 +32,17 @@ Defaults, and why:
   ``desktop.ini``, ``.DS_Store`` and AppleDouble ``._*`` files. The recycle bin
   (``$RECYCLE.BIN``) is **not** junk: deleted files still hold personal data.
 * ``follow_symlinks=False``: symbolic links are recorded as skipped rows, not followed.
-* ``max_object_bytes``: files larger than this are recorded as ``too_large`` without being
-  opened (same default as :class:`piiscan.extractors.base.Limits`).
+* ``max_object_bytes``: the size limit, for the sources that must judge it themselves. The
+  one rule: :func:`piiscan.extractors.dispatch.extract` judges every object's size, from the
+  size its source or container knows, before reading a byte (a ``too_large`` row whose names
+  are still scanned). A walk checks it only where handing the object over would already cost
+  the download: an IMAP source never fetches a message over the limit. Local and SMB walks
+  leave it to the dispatcher. (Same default as :class:`piiscan.extractors.base.Limits`.)
+
+A path passed over by an include or exclude glob is not silent: the walk yields a ``skipped``
+row (:data:`REASON_EXCLUDED`), never opened, so that its names can still be scanned (a file
+named with a personnummer is a finding even when excluded); the scan driver keeps such a row
+only when its names hold a finding. Junk and hidden paths are passed over without a row.
 
 .. versionadded:: 0.1
 """
@@ -159,8 +168,8 @@ class WalkOptions:
     :param include_hidden: scan dot-files and files with the Windows hidden/system attribute.
     :param skip_junk: skip :data:`JUNK_PATTERNS` (``.git/``, ``~$*`` owner files, ``Thumbs.db``...).
     :param follow_symlinks: follow symbolic links (loops are detected and recorded as skipped).
-    :param max_object_bytes: files larger than this are recorded ``too_large``; ``None`` for
-        no limit.
+    :param max_object_bytes: the size limit for sources that judge it before fetching (IMAP;
+        see the module docstring); ``None`` for no limit.
     :raises ConfigError: for a malformed glob or a negative size limit.
     """
 
@@ -173,6 +182,7 @@ class WalkOptions:
     max_object_bytes: int | None = DEFAULT_MAX_OBJECT_BYTES
     _include: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
     _exclude: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
+    _junk: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_object_bytes is not None and self.max_object_bytes < 0:
@@ -180,9 +190,10 @@ class WalkOptions:
         # Tuples even if a caller passed lists, so the options stay hashable and picklable.
         object.__setattr__(self, "include", tuple(self.include))
         object.__setattr__(self, "exclude", tuple(self.exclude))
-        excludes = (*self.exclude, *(JUNK_PATTERNS if self.skip_junk else ()))
+        junk = JUNK_PATTERNS if self.skip_junk else ()
         object.__setattr__(self, "_include", _compile_all(self.include, self.case_sensitive))
-        object.__setattr__(self, "_exclude", _compile_all(excludes, self.case_sensitive))
+        object.__setattr__(self, "_exclude", _compile_all(self.exclude, self.case_sensitive))
+        object.__setattr__(self, "_junk", _compile_all(junk, self.case_sensitive))
 
 
 def _ancestors(parts: list[str]) -> Iterable[str]:
@@ -242,16 +253,29 @@ def is_selected(rel_path: str, options: WalkOptions, *, is_dir: bool = False) ->
     :param options: the walk options.
     :param is_dir: the path is a directory.
     """
+    return passed_over(rel_path, options, is_dir=is_dir) is None
+
+
+def passed_over(rel_path: str, options: WalkOptions, *, is_dir: bool = False) -> str | None:
+    """Why a walk passes over ``rel_path``: ``None`` when it is selected, ``""`` for a hidden
+    or junk path (no row), :data:`REASON_EXCLUDED` for one an include or exclude glob drops
+    (a ``skipped`` row whose names are scanned). The rules of :func:`is_selected`."""
     parts = _normalise(rel_path, options.case_sensitive)
     if not parts:
-        return True
+        return None
     if not options.include_hidden and is_hidden_name(rel_path):
-        return False
+        return ""
+    if _any_match(options._junk, parts, is_dir=is_dir, ancestors=True):
+        return ""
     if _any_match(options._exclude, parts, is_dir=is_dir, ancestors=True):
-        return False
+        return REASON_EXCLUDED
     if is_dir or not options._include:
-        return True
-    return _any_match(options._include, parts, is_dir=False, ancestors=True)
+        return None
+    return (
+        None
+        if _any_match(options._include, parts, is_dir=False, ancestors=True)
+        else (REASON_EXCLUDED)
+    )
 
 
 def is_too_large(size: int | None, options: WalkOptions) -> bool:
@@ -268,11 +292,13 @@ REASON_ALREADY_WALKED = "directory already walked through another link"
 REASON_PERMISSION = "permission denied"
 REASON_VANISHED = "disappeared during the walk"
 REASON_TOO_DEEP = "directory nesting too deep"
+REASON_EXCLUDED = "excluded by --include/--exclude"
 MAX_DEPTH = 256
 """Directories deeper than this are recorded as errors instead of walked (a loop guard for
 servers that report no file ids)."""
 
 
 def too_large_reason(size: int, options: WalkOptions) -> str:
-    """The reason recorded for a file over :attr:`WalkOptions.max_object_bytes`."""
-    return f"larger than max_object_bytes ({size} > {options.max_object_bytes} bytes)"
+    """The reason recorded for an object a source does not fetch because it is over
+    :attr:`WalkOptions.max_object_bytes` (the dispatcher's words for the same limit)."""
+    return f"larger than the size limit ({size} > {options.max_object_bytes} bytes)"

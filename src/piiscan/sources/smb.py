@@ -65,8 +65,6 @@ from piiscan.sources.select import (
     REASON_VANISHED,
     WalkOptions,
     is_hidden_attribute,
-    is_too_large,
-    too_large_reason,
 )
 from piiscan.sources.walk import ListingError, Node, walk_tree
 
@@ -507,15 +505,8 @@ class SmbSource:
         )
 
     def _file_entry(self, rel: str, size: int, mtime: float | None) -> Entry:
-        if is_too_large(size, self.options):
-            return Entry(
-                ref=ObjectRef(root=self.root, path=rel),
-                blob=None,
-                size=size,
-                mtime=mtime,
-                status=Status.TOO_LARGE,
-                reason=too_large_reason(size, self.options),
-            )
+        # The size limit is the dispatcher's to judge (sources.select, "max_object_bytes"):
+        # it refuses the object from this size before a byte is read.
         return Entry(
             ref=ObjectRef(root=self.root, path=rel),
             blob=self._blob(rel, size),

@@ -6,8 +6,10 @@ order, to each :class:`Node` met:
 
 1. an entry that could not be looked at (a broken link, a link loop, no permission) is a row,
    when its path is selected;
-2. a path not selected (include/exclude globs, junk, dot-names; see
-   :mod:`piiscan.sources.select`) is passed over without a row, and so is an entry with the
+2. a path an include or exclude glob drops is a ``skipped`` row (``excluded by
+   --include/--exclude``), never opened or walked into: its names are data, and the scan
+   driver keeps the row when they hold a finding; junk and dot-names (see
+   :mod:`piiscan.sources.select`) are passed over without a row, and so is an entry with the
    hidden or system attribute when hidden files are skipped;
 3. a symbolic link not followed is a ``skipped`` row;
 4. a directory already on the current path is a ``symlink loop``, one walked through another
@@ -34,11 +36,12 @@ from piiscan.sources.base import Entry
 from piiscan.sources.select import (
     MAX_DEPTH,
     REASON_ALREADY_WALKED,
+    REASON_EXCLUDED,
     REASON_SYMLINK,
     REASON_SYMLINK_LOOP,
     REASON_TOO_DEEP,
     WalkOptions,
-    is_selected,
+    passed_over,
 )
 
 __all__ = ["Listing", "ListingError", "Node", "walk_tree"]
@@ -135,13 +138,16 @@ def walk_tree(
             stack.pop()
             continue
         rel = f"{frame.rel}/{node.name}" if frame.rel else node.name
-        if node.kind == "failed":
-            if is_selected(rel, options):
-                yield listing.row(rel, node.status, node.reason, node)
-            continue
-        if not is_selected(rel, options, is_dir=node.kind == "dir"):
-            continue
         if not options.include_hidden and node.hidden:
+            continue
+        why = passed_over(rel, options, is_dir=node.kind == "dir")
+        if why == REASON_EXCLUDED:  # never opened or walked into; its names are still data
+            yield listing.row(rel, Status.SKIPPED, why, node)
+            continue
+        if why is not None:
+            continue
+        if node.kind == "failed":
+            yield listing.row(rel, node.status, node.reason, node)
             continue
         if node.kind == "link":
             yield listing.row(rel, Status.SKIPPED, REASON_SYMLINK, node)
