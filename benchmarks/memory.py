@@ -3,6 +3,8 @@
     python benchmarks/memory.py                  # 100,001-row sheet, 64 MB CSV and dump
     python benchmarks/memory.py --full           # 1,000,001-row sheet, 1 GB CSV and dump
     python benchmarks/memory.py --only xlsx --xlsx-rows 300000 --workers 2
+    python benchmarks/memory.py --only csv --only sql --csv-mb 1024 --sql-mb 1024 --sparse \
+        --workers 2 --trace 60                  # 1 GB each, identifiers on 1 row in 1,000
 
 Each input is generated (the sheet by openpyxl in write-only mode, the CSV and the
 mysqldump-style dump by plain writes) with Skatteverket's test personnummer and PTS's numbers
@@ -43,7 +45,8 @@ from piiscan.api import scan
 from piiscan.config import ScanConfig
 config = ScanConfig.from_options([sys.argv[1]], inventory=Path(sys.argv[2]),
                                  workers=int(sys.argv[3]), key_file=Path(sys.argv[4]),
-                                 new_key=True, max_seconds=0, max_size=1 << 40)
+                                 new_key=True, max_seconds=0, max_size=1 << 40,
+                                 entities=sys.argv[5] or None)
 limits = dataclasses.replace(config.limits, max_text_chars=1 << 40)
 report = scan(dataclasses.replace(config, limits=limits))
 print(report.objects, report.findings, report.errors)
@@ -69,7 +72,16 @@ def write_xlsx(path: Path, rows: int) -> None:
     workbook.save(path)
 
 
-def write_csv(path: Path, size: int) -> None:
+def _pnr(number: int, sparse: bool) -> str:
+    """A personnummer on every row, or (sparse) on one row in 1,000 and a plain number else."""
+    return PNRS[number % 5] if not sparse or number % 1000 == 0 else f"K{number:09d}"
+
+
+def _phone(number: int, sparse: bool) -> str:
+    return PHONES[number % 3] if not sparse or number % 1000 == 500 else "saknas"
+
+
+def write_csv(path: Path, size: int, *, sparse: bool = False) -> None:
     """Semicolon-separated rows up to ``size`` bytes."""
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("Kundnummer;Personnummer;Telefon;Anteckning\n")
@@ -78,12 +90,12 @@ def write_csv(path: Path, size: int) -> None:
             lines = []
             for _ in range(1000):
                 number += 1
-                lines.append(f"{number};{PNRS[number % 5]};{PHONES[number % 3]};"
+                lines.append(f"{number};{_pnr(number, sparse)};{_phone(number, sparse)};"
                              "Ringde om fakturan\n")  # fmt: skip
             out.write("".join(lines))
 
 
-def write_sql(path: Path, size: int) -> None:
+def write_sql(path: Path, size: int, *, sparse: bool = False) -> None:
     """A mysqldump-style dump of one table, 500 rows an INSERT, up to ``size`` bytes."""
     with path.open("w", encoding="utf-8") as out:
         out.write("-- MariaDB dump 10.19\n\nCREATE TABLE `kunder` (\n  `id` int(11) NOT NULL,\n"
@@ -94,7 +106,7 @@ def write_sql(path: Path, size: int) -> None:
             values = []
             for _ in range(500):
                 number += 1
-                values.append(f"({number},'{PNRS[number % 5]}','{PHONES[number % 3]}',"
+                values.append(f"({number},'{_pnr(number, sparse)}','{_phone(number, sparse)}',"
                               "'Ringde om fakturan')")  # fmt: skip
             out.write("INSERT INTO `kunder` VALUES " + ",".join(values) + ";\n")
 
@@ -124,9 +136,20 @@ def _high_water_kib(pid: int) -> int:
     return 0
 
 
-def _run(code: str, *args: str) -> tuple[int, float, int, int, str]:
+def _resident_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _run(code: str, *args: str, trace: float = 0.0) -> tuple[int, float, int, int, str]:
     """Run ``code`` in a child: exit status, seconds, its peak RSS (KiB), the largest peak of
-    its descendants (KiB), and its output."""
+    its descendants (KiB), and its output. With ``trace``, print every ``trace`` seconds the
+    resident memory now of the child and of its largest descendant (flat or growing?)."""
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -135,9 +158,16 @@ def _run(code: str, *args: str) -> tuple[int, float, int, int, str]:
     done = threading.Event()
 
     def watch() -> None:
+        last = time.perf_counter()
         while not done.wait(0.2):
             for pid in _descendants(child.pid):
                 peaks[pid] = max(peaks.get(pid, 0), _high_water_kib(pid))
+            if trace and time.perf_counter() - last >= trace:
+                last = time.perf_counter()
+                now = max((_resident_kib(p) for p in _descendants(child.pid)), default=0)
+                print(f"{'':5} {'':8}     at {last - started:7.0f} s: scanner "
+                      f"{_resident_kib(child.pid) / 1024:6.0f} MB, worker {now / 1024:6.0f} MB "
+                      "resident now", flush=True)  # fmt: skip
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -157,10 +187,13 @@ def _run(code: str, *args: str) -> tuple[int, float, int, int, str]:
     )
 
 
-def _measure(name: str, path: Path, workers: int, work: Path) -> None:
+def _measure(
+    name: str, path: Path, workers: int, work: Path, trace: float = 0.0, entities: str = ""
+) -> None:
     inventory = work / f"inv-{name}"
+    key = str(work / f"{name}.key")
     code, seconds, parent, worker, output = _run(
-        _SCAN, str(path), str(inventory), str(workers), str(work / f"{name}.key")
+        _SCAN, str(path), str(inventory), str(workers), key, entities, trace=trace
     )
     if code != 0:
         print(f"{name}: scan failed ({code}): {output.strip()[-400:]}")
@@ -191,10 +224,30 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="--workers of the scan")
     parser.add_argument("--only", choices=["xlsx", "csv", "sql"], action="append")
     parser.add_argument("--keep", type=Path, help="build the inputs here and keep them")
+    parser.add_argument(
+        "--sparse",
+        action="store_true",
+        help="identifiers on one row in 1,000 (a scan of 1 GB then takes "
+        "minutes, not hours, and the inventory stays small)",
+    )
+    parser.add_argument(
+        "--entities",
+        default="",
+        help="report only these entity types (comma-separated): a narrower engine is faster; "
+        "the pipeline's memory is the same",
+    )
+    parser.add_argument(
+        "--trace",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="print the resident memory now every SECONDS while scanning",
+    )
     args = parser.parse_args()
     if args.full:
         args.xlsx_rows, args.csv_mb, args.sql_mb = 1_000_000, 1024, 1024
     chosen = args.only or ["xlsx", "csv", "sql"]
+    kind = "-sparse" if args.sparse else ""
     with tempfile.TemporaryDirectory(prefix="piiscan-memory-") as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
@@ -207,16 +260,16 @@ def main() -> None:
                 if not path.exists():
                     write_xlsx(path, args.xlsx_rows)
             elif name == "csv":
-                path = folder / f"kunder-{args.csv_mb}mb.csv"
+                path = folder / f"kunder-{args.csv_mb}mb{kind}.csv"
                 if not path.exists():
-                    write_csv(path, args.csv_mb * MB)
+                    write_csv(path, args.csv_mb * MB, sparse=args.sparse)
             else:
-                path = folder / f"kunder-{args.sql_mb}mb.sql"
+                path = folder / f"kunder-{args.sql_mb}mb{kind}.sql"
                 if not path.exists():
-                    write_sql(path, args.sql_mb * MB)
+                    write_sql(path, args.sql_mb * MB, sparse=args.sparse)
             for old in work.glob(f"inv-{name}*"):
                 shutil.rmtree(old)
-            _measure(name, path, args.workers, work)
+            _measure(name, path, args.workers, work, args.trace, args.entities)
 
 
 if __name__ == "__main__":
