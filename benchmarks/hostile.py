@@ -69,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=10, help="size multiplier (10)")
     parser.add_argument("--full", action="store_true", help="add the full-size giants")
+    parser.add_argument("--tree", type=Path, help="scan this tree, built before, as it is")
     arguments = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from tests.hostile.build_tree import FULL_SIZE, RAW_FORMS, build_tree
@@ -76,8 +77,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="piiscan-hostile-") as temporary:
         base = Path(temporary)
         started = time.perf_counter()
-        root = build_tree(base / "root", scale=arguments.scale, full=arguments.full)
-        print(f"tree built in {time.perf_counter() - started:.0f} s", flush=True)
+        if arguments.tree:
+            root = arguments.tree
+        else:
+            root = build_tree(base / "root", scale=arguments.scale, full=arguments.full)
+            print(f"tree built in {time.perf_counter() - started:.0f} s", flush=True)
         env = {"PIISCAN_KEY_FILE": str(base / "key"), "PIISCAN_LOG": "debug"}
         crashes = leaks = 0
         peak = 0
