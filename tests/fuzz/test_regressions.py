@@ -17,6 +17,8 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("csv", b"eF\x00F\xc3", "UnicodeDecodeError: an odd last byte of BOM-less UTF-16"),
     ("text", b"eF\x00F\xc3", "the same, through the plain-text extractor"),
     ("sniff", "7z-corrupt-lzma-stream.bin", "LZMAError from py7zr on a damaged 7z stream"),
+    ("docx", "docx-negative-member-offset.bin", "ValueError: a part's header offset < 0"),
+    ("pptx", "pptx-negative-member-offset.bin", "the same, in the core properties part"),
 ]
 
 

@@ -206,11 +206,13 @@ def _zip_type(blob: Blob, ext: str) -> str:
                     if part in names:
                         return by_extension.get(ext, media)
             if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                with archive.open("mimetype") as member:  # never a bomb read whole
+                    declared = member.read(100).decode("ascii", "replace").strip()
                 if declared.startswith("application/vnd.oasis.opendocument."):
                     return declared
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, NotImplementedError):
-        pass
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError,
+            NotImplementedError, RuntimeError):  # fmt: skip
+        pass  # a damaged or encrypted "mimetype": judged by the extension
     return _OOXML_BY_EXTENSION.get(ext, "application/zip")
 
 

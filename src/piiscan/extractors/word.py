@@ -33,6 +33,7 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -74,6 +75,14 @@ def xml_limit_error(error: etree.XMLSyntaxError) -> TooLargeError | None:
     return None
 
 
+# What zipfile raises for a member it cannot read: a bad CRC or header (BadZipFile), broken
+# deflate data (zlib.error), a header offset outside the file (ValueError), a cut file
+# (EOFError), an unknown compression method (NotImplementedError), an encrypted member
+# (RuntimeError).
+_DAMAGED_PART = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError,
+                 NotImplementedError, RuntimeError)  # fmt: skip
+
+
 def read_zip_part(archive: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
     """Read one member of an office zip, refusing bombs.
 
@@ -90,8 +99,11 @@ def read_zip_part(archive: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
     if info.file_size > max(info.compress_size, 1) * limits.max_expansion_ratio:
         raise TooLargeError("document part exceeds the expansion ratio limit")
     # The sizes in the zip directory can lie; read at most one byte past the limit to be sure.
-    with archive.open(info) as member:
-        data = member.read(limits.max_member_bytes + 1)
+    try:
+        with archive.open(info) as member:
+            data = member.read(limits.max_member_bytes + 1)
+    except _DAMAGED_PART as exc:  # fuzzing found a negative offset (ValueError) escaping
+        raise ExtractionError("damaged document: unreadable part") from exc
     if len(data) > limits.max_member_bytes:
         raise TooLargeError("document part exceeds the member size limit")
     return data
