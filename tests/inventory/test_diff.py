@@ -13,7 +13,8 @@ from scheduled import EMAIL, OTHER_PERSONNUMMER, PERSONNUMMER, PHONE, run, scan_
 
 from piiscan.errors import InventoryError
 from piiscan.inventory import Inventory
-from piiscan.inventory.diff import DIFF_COLUMNS, diff_scans
+from piiscan.inventory import diff as diff_module
+from piiscan.inventory.diff import DIFF_COLUMNS, choose_scans, diff_scans
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,19 @@ def test_added_and_deleted_files_and_findings(two_scans: TwoScans) -> None:
     for row in change:
         assert PERSONNUMMER not in row.masked
         assert "174 06 05" not in row.masked
+
+
+@pytest.mark.parametrize("rows_in_memory", [1, 2, 3])
+def test_compared_in_buckets_the_changes_are_the_same(
+    two_scans: TwoScans, rows_in_memory: int
+) -> None:
+    """Scans too large to hold at once are compared bucket by bucket, spilled to disk: the
+    same changes, in the same order."""
+    inventory = Inventory(two_scans.inventory)
+    old, new = choose_scans(inventory)
+    whole = diff_module._changes(inventory, old, new, rows_in_memory=1_000_000)
+    assert whole
+    assert diff_module._changes(inventory, old, new, rows_in_memory=rows_in_memory) == whole
 
 
 def test_same_scan_pair_reversed_swaps_added_and_removed(two_scans: TwoScans) -> None:

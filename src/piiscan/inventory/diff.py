@@ -11,14 +11,21 @@ it of the same roots; an interrupted scan is never chosen by default, since what
 reach would look deleted. Dismissed findings (:mod:`piiscan.inventory.dismissals`) are kept in
 the result, marked as such, and left out of :attr:`ScanDiff.new_findings`.
 
+Memory grows with the changes, not with the findings: two scans of more than
+:data:`ROWS_IN_MEMORY` findings together are compared bucket by bucket (each bucket the
+findings of some objects, in both scans), spilled to a private temporary folder.
+
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
+import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import pyarrow as pa
@@ -27,6 +34,7 @@ import pyarrow.compute as pc
 from piiscan.errors import InventoryError
 from piiscan.inventory.dismissals import Dismissals, load_dismissals
 from piiscan.inventory.reader import Inventory, ScanInfo
+from piiscan.inventory.schema import FINDINGS_SCHEMA
 
 __all__ = ["DIFF_COLUMNS", "DiffRow", "ScanDiff", "choose_scans", "diff_scans"]
 
@@ -198,11 +206,7 @@ def diff_scans(
             DiffRow(change=change, kind="object", root=root, path=path, member=member)  # type: ignore[arg-type]
             for root, path, member in sorted(_keys(only, _OBJECT_KEY))
         )
-    changed = _changed_findings(
-        inventory.findings_of_scans([old.scan_id], columns=[*_FINDING_KEY, "masked"]),
-        inventory.findings_of_scans([new.scan_id], columns=[*_FINDING_KEY, "masked"]),
-    )
-    for key, delta, masked in changed:
+    for key, delta, masked in _changes(inventory, old, new):
         root, path, member, locator, entity_type, value_key = key
         rows.append(
             DiffRow(
@@ -220,6 +224,71 @@ def diff_scans(
             )
         )
     return ScanDiff(old=old, new=new, rows=tuple(rows))
+
+
+ROWS_IN_MEMORY: Final = 1_000_000
+"""Findings of both scans read into memory at once at most. Past that, the findings are spilled
+into buckets by object (a hash of the path, so every finding of an object, in both scans, is in
+the same bucket) in a private temporary folder, and the buckets are compared one at a time:
+memory then grows with the changes, not with the findings."""
+
+
+def _changes(
+    inventory: Inventory, old: ScanInfo, new: ScanInfo, *, rows_in_memory: int = ROWS_IN_MEMORY
+) -> list[tuple[tuple[str, ...], int, str]]:
+    """:func:`_changed_findings` of the two scans, in buckets when they are large; sorted by
+    key, as from one comparison."""
+    columns = [*_FINDING_KEY, "masked"]
+    buckets = -(-(max(old.findings, 0) + max(new.findings, 0)) // max(rows_in_memory, 1))
+    if buckets <= 1:
+        return _changed_findings(
+            inventory.findings_of_scans([old.scan_id], columns=columns),
+            inventory.findings_of_scans([new.scan_id], columns=columns),
+        )
+    changes: list[tuple[tuple[str, ...], int, str]] = []
+    with tempfile.TemporaryDirectory(prefix="piiscan-diff-") as spill:  # created 0700
+        folder = Path(spill)
+        for side, info in (("old", old), ("new", new)):
+            _spill(inventory.iter_findings(info.scan_id), columns, buckets, folder / side)
+        for bucket in range(buckets):
+            changes.extend(
+                _changed_findings(
+                    _bucket(folder / "old", bucket, columns),
+                    _bucket(folder / "new", bucket, columns),
+                )
+            )
+    return sorted(changes)
+
+
+def _spill(
+    batches: Iterator[pa.RecordBatch], columns: list[str], buckets: int, folder: Path
+) -> None:
+    """Write each finding into the Arrow file of its bucket under ``folder``."""
+    folder.mkdir()
+    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+    try:
+        for batch in batches:
+            batch = batch.select(columns)
+            paths = batch.column(columns.index("path")).to_pylist()
+            numbers = pa.array(
+                [zlib.crc32(path.encode("utf-8", "surrogatepass")) % buckets for path in paths],
+                type=pa.int32(),
+            )
+            for bucket in pc.unique(numbers).to_pylist():
+                if bucket not in writers:
+                    writers[bucket] = pa.ipc.new_file(folder / f"{bucket}.arrow", batch.schema)
+                writers[bucket].write_batch(batch.filter(pc.equal(numbers, bucket)))
+    finally:
+        for writer in writers.values():
+            writer.close()
+
+
+def _bucket(folder: Path, bucket: int, columns: list[str]) -> pa.Table:
+    path = folder / f"{bucket}.arrow"
+    if not path.exists():
+        return FINDINGS_SCHEMA.empty_table().select(columns)
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _keys(table: pa.Table, columns: tuple[str, ...]) -> set[tuple[str, ...]]:
