@@ -19,6 +19,7 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("sniff", "7z-corrupt-lzma-stream.bin", "LZMAError from py7zr on a damaged 7z stream"),
     ("docx", "docx-negative-member-offset.bin", "ValueError: a part's header offset < 0"),
     ("pptx", "pptx-negative-member-offset.bin", "the same, in the core properties part"),
+    ("odt", "odt-bad-crc-manifest.bin", "BadZipFile: a bad CRC-32 in META-INF/manifest.xml"),
 ]
 
 
