@@ -29,6 +29,9 @@ __all__ = ["AGE_BUCKETS", "InventoryReport", "Location", "Unreadable", "build_re
 #: same as the register extract's gaps.
 UNREADABLE_STATUSES: Final = GAP_STATUSES
 
+_BATCH_ROWS: Final = 100_000
+_EXAMPLES: Final = 3
+
 #: Age buckets of the objects that hold findings: ``(label, up to this many years)``.
 AGE_BUCKETS: Final[tuple[tuple[str, float], ...]] = (
     ("under 1 year", 1),
@@ -199,17 +202,7 @@ def build_report(
     objects = inventory.objects(resolved)
     # Locator and value key only matter to match dismissals.
     matched = ["locator", "value_key"] if dismissals else []
-    findings = inventory.findings_of_scans(
-        [resolved], columns=["root", "path", "member", "entity_type", "masked", *matched]
-    )
-    flags = dismissed_flags(findings, dismissals)
-    dismissed = sum(flags)
-    if dismissed:
-        findings = findings.filter(pa.array([not flag for flag in flags], type=pa.bool_()))
-    # Counted in Arrow per place and entity type; Python sees one row per such pair.
-    grouped = findings.group_by(
-        ["root", "path", "member", "entity_type"], use_threads=False
-    ).aggregate([("masked", "count"), ("masked", "distinct")])
+    wanted = ["root", "path", "member", "entity_type", "masked", *matched]
     place_columns = [objects[name].to_pylist() for name in ("root", "path", "member")]
     times = dict(zip(zip(*place_columns, strict=True), objects["mtime"].to_pylist(), strict=True))
     statuses = objects["status"].to_pylist()
@@ -227,20 +220,33 @@ def build_report(
     by_age: Counter[str] = Counter({label: 0 for label, _ in AGE_BUCKETS})
     per_place: dict[tuple[str, str, str], Counter[str]] = {}
     examples: dict[tuple[str, str, str], list[str]] = {}
-    names = ("root", "path", "member", "entity_type", "masked_count", "masked_distinct")
-    columns = [grouped[name].to_pylist() for name in names]
-    multiple_roots = len(set(columns[0])) > 1
-    for root, path, member, entity, count, masks in zip(*columns, strict=True):
-        place = (root, path, member)
-        by_entity[entity] += count
-        folder = top_folder(path)
-        by_folder[f"{root} :: {folder}" if multiple_roots else folder] += count
-        by_age[_age_bucket(times.get(place) or times.get((root, path, "")), moment)] += count
-        per_place.setdefault(place, Counter())[entity] += count
-        shown = examples.setdefault(place, [])
-        for masked in sorted(masks):
-            if len(shown) < 3 and masked not in shown:
-                shown.append(masked)
+    multiple_roots = len(set(place_columns[0])) > 1
+    counted = dismissed = 0
+    # The findings stream part by part (memory grows with the places that hold findings, not
+    # with the findings): each batch is counted in Arrow per place and entity type, and Python
+    # sees one row per such pair.
+    for batch in inventory.iter_findings(resolved, batch_rows=_BATCH_ROWS):
+        findings = pa.Table.from_batches([batch]).select(wanted)
+        flags = dismissed_flags(findings, dismissals)
+        if any(flags):
+            dismissed += sum(flags)
+            findings = findings.filter(pa.array([not flag for flag in flags], type=pa.bool_()))
+        counted += findings.num_rows
+        grouped = findings.group_by(
+            ["root", "path", "member", "entity_type"], use_threads=False
+        ).aggregate([("masked", "count"), ("masked", "distinct")])
+        names = ("root", "path", "member", "entity_type", "masked_count", "masked_distinct")
+        columns = [grouped[name].to_pylist() for name in names]
+        for root, path, member, entity, count, masks in zip(*columns, strict=True):
+            place = (root, path, member)
+            by_entity[entity] += count
+            folder = top_folder(path)
+            by_folder[f"{root} :: {folder}" if multiple_roots else folder] += count
+            by_age[_age_bucket(times.get(place) or times.get((root, path, "")), moment)] += count
+            per_place.setdefault(place, Counter())[entity] += count
+            # The place's three smallest masked previews, whatever batch they came in.
+            shown = examples.setdefault(place, [])
+            shown[:] = sorted({*shown, *masks})[:_EXAMPLES]
     if not by_age.get(_UNKNOWN_AGE):
         by_age.pop(_UNKNOWN_AGE, None)
     locations = sorted(per_place.items(), key=lambda item: (-item[1].total(), item[0]))
@@ -256,7 +262,7 @@ def build_report(
         scan=info,
         roots=info.roots,
         objects=objects.num_rows,
-        findings=findings.num_rows,
+        findings=counted,
         dismissed=dismissed,
         known_values=sum(objects["known_values"].to_pylist()),
         places=len(per_place),
