@@ -86,7 +86,10 @@ def main() -> None:
         crashes = leaks = 0
         peak = 0
         print(f"{'file':<24} {'MB':>8} {'status':<12} {'s':>7} {'peak MiB':>9}  reason")
-        for number, path in enumerate(sorted(p for p in root.iterdir() if p.is_file())):
+        # The giants first: they are what --full is for.
+        files = sorted((p for p in root.iterdir() if p.is_file()),
+                       key=lambda p: (p.name not in FULL_SIZE, p.name))  # fmt: skip
+        for number, path in enumerate(files):
             inventory = base / f"inventory-{number}"
             code, seconds, rss, printed = _run(
                 ["scan", str(path), "--inventory", str(inventory), "--workers", "1",
