@@ -20,6 +20,10 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("docx", "docx-negative-member-offset.bin", "ValueError: a part's header offset < 0"),
     ("pptx", "pptx-negative-member-offset.bin", "the same, in the core properties part"),
     ("odt", "odt-bad-crc-manifest.bin", "BadZipFile: a bad CRC-32 in META-INF/manifest.xml"),
+    ("ods", "ods-unknown-zip-version.bin", "NotImplementedError: zip file version 22.9"),
+    ("xlsx", "ods-unknown-zip-version.bin", "the same, read as a workbook"),
+    ("docx", "ods-unknown-zip-version.bin", "the same, opened as an Office package"),
+    ("zip", "ods-unknown-zip-version.bin", "the same, opened as an archive"),
 ]
 
 

@@ -196,7 +196,7 @@ def extract_zip(blob: Blob, limits: Limits) -> Iterator[Member]:
         budget = _Budget(limits=limits, kind="zip", archive_bytes=_archive_size(blob, stream))
         try:
             archive = zipfile.ZipFile(stream)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
             raise ExtractionError("corrupt zip") from error
         with archive:
             for info in archive.infolist():

@@ -134,7 +134,7 @@ def open_zip(stream: BinaryIO) -> zipfile.ZipFile:
     """
     try:
         return zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ExtractionError("damaged document: not a readable zip package") from exc
 
 
