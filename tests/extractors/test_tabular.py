@@ -203,3 +203,35 @@ def test_no_readable_record_is_an_extraction_error() -> None:
     with pytest.raises(ExtractionError, match="malformed CSV, no record readable") as caught:
         _cells(data)
     assert not isinstance(caught.value, PartialError)
+
+
+def test_a_giant_field_is_never_held_whole() -> None:
+    """A 24 MB field costs the reader a few MB, not the field several times over; the
+    records around it are read and keep their numbers."""
+    import tracemalloc
+
+    data = b"Namn;Personnummer\nAsa;19850601-2387\nBo;" + b"y" * (24 << 20)
+    data += b"\nPer;19121212-1212\n"
+    tracemalloc.start()
+    try:
+        cells, why = _partial(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert cells[-1] == ("19121212-1212", "row=4/column=Personnummer", ("Personnummer",))
+    assert why == "1 CSV record not read (row 3: field over 131072 characters)"
+    assert peak < 12 << 20
+
+
+@pytest.mark.parametrize(
+    ("pieces", "lines"),
+    [
+        (["ab\ncd", "efgh\n", "ij"], ["ab\n", "cdefgh\n", "ij"]),
+        (["ab\nc", "defghijk", "lm\nno\n"], ["ab\n", "cdefg\n", "no\n"]),  # cut, rest skipped
+        (["abcdefgh", "ij", "k\nl"], ["abcde\n", "l"]),
+    ],
+)
+def test_iter_lines_cuts_a_line_past_its_limit(pieces: list[str], lines: list[str]) -> None:
+    from piiscan.extractors.text import iter_lines
+
+    assert list(iter_lines(iter(pieces), max_chars=4)) == lines

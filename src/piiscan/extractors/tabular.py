@@ -127,6 +127,10 @@ def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
     return any(word in cell.lower() for cell in rows[0] for word in _COLUMN_WORDS)
 
 
+# Fields of the csv module's limit a line may hold before it is cut (iter_lines).
+_LINE_FIELDS = 16
+
+
 def _sample(lines: Iterator[str]) -> tuple[list[str], str]:
     taken: list[str] = []
     size = 0
@@ -180,7 +184,9 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     :raises ExtractionError: no record at all could be read.
     """
     _, pieces = read_text(blob)
-    lines = iter_lines(pieces)
+    # A line far past the field limit is a record the reader refuses anyway: cut, so that
+    # it is never held whole (one 50 MB field).
+    lines = iter_lines(pieces, max_chars=_LINE_FIELDS * csv.field_size_limit())
     head, sample = _sample(lines)
     if not sample.strip():
         return

@@ -315,19 +315,33 @@ def _switch_to_legacy(rest: bytes) -> tuple[codecs.IncrementalDecoder, str]:
         return decoder, decoder.decode(rest)
 
 
-def iter_lines(pieces: Iterator[str]) -> Iterator[str]:
+def iter_lines(pieces: Iterator[str], *, max_chars: int | None = None) -> Iterator[str]:
     """Regroup decoded pieces into lines that keep their ``\\n`` (``\\r\\n`` stays whole).
 
     Only ``\\n`` ends a line, as the :mod:`csv` module expects; the last line may lack it.
+
+    :param max_chars: a line longer than this is cut: its first ``max_chars + 1`` characters
+        are yielded (ended by ``\\n``) and the rest of it is passed over unread into memory, so
+        a reader that refuses long records (the CSV field limit) still sees one over its limit,
+        and memory stays bounded (a 50 MB field once took 470 MB).
     """
     pending = ""
+    skipping = False
     for piece in pieces:
+        if skipping:
+            end = piece.find("\n")
+            if end == -1:
+                continue
+            piece, skipping = piece[end + 1 :], False
         pending += piece
         start = 0
         while (end := pending.find("\n", start)) != -1:
             yield pending[start : end + 1]
             start = end + 1
         pending = pending[start:]
+        if max_chars is not None and len(pending) > max_chars:
+            yield pending[: max_chars + 1] + "\n"
+            pending, skipping = "", True
     if pending:
         yield pending
 
