@@ -70,6 +70,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10, help="size multiplier (10)")
     parser.add_argument("--full", action="store_true", help="add the full-size giants")
     parser.add_argument("--tree", type=Path, help="scan this tree, built before, as it is")
+    parser.add_argument(
+        "--alone",
+        choices=["all", "giants", "none"],
+        default="all",
+        help="which files are scanned alone (all); the whole-tree scan lists every object",
+    )
     arguments = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from tests.hostile.build_tree import FULL_SIZE, RAW_FORMS, build_tree
@@ -89,6 +95,8 @@ def main() -> None:
         # The giants first: they are what --full is for.
         files = sorted((p for p in root.iterdir() if p.is_file()),
                        key=lambda p: (p.name not in FULL_SIZE, p.name))  # fmt: skip
+        if arguments.alone != "all":
+            files = [p for p in files if arguments.alone == "giants" and p.name in FULL_SIZE]
         for number, path in enumerate(files):
             inventory = base / f"inventory-{number}"
             code, seconds, rss, printed = _run(
@@ -110,11 +118,18 @@ def main() -> None:
             )
         inventory = base / "inventory-all"
         giants = [f"--exclude={name}" for name in FULL_SIZE] if arguments.full else []
+        fresh = [] if (base / "key").exists() else ["--new-key"]
         code, seconds, rss, printed = _run(
-            ["scan", str(root), "--inventory", str(inventory), "--workers", "1", "-q", *giants],
+            ["scan", str(root), "--inventory", str(inventory), "--workers", "1", "-q", *giants,
+             *fresh],
             env,
-        )
+        )  # fmt: skip
         rows, listed = _rows(inventory, env)
+        if arguments.alone != "all":  # the objects not scanned alone, as the whole tree has them
+            print(f"\nwhole tree (each object; {'giants excluded' if giants else 'all'}):")
+            for row in rows:
+                place = str(row["path"]) + (f" !/ {row['member']}" if row["member"] else "")
+                print(f"  {place[:60]:<60} {row['status']!s:<12} {row['reason']}")
         crashes += code != 0 or any("unexpected" in str(row["reason"]) for row in rows)
         leaks += sum(form in printed + listed + _cells(inventory) for form in RAW_FORMS)
         peak = max(peak, rss)
