@@ -163,13 +163,19 @@ def _child_atheris(name: str, seconds: float, timeout: int, rss_mb: int, out: Pa
 def _run_target(name: str, args: argparse.Namespace) -> tuple[int, float, str]:
     """Fuzz one target in a child: inputs run, seconds, and the crash line (or ``ok``)."""
     started = time.perf_counter()
-    child = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--engine", args.engine,
-         "--seconds", str(args.seconds), "--timeout", str(args.timeout),
-         "--rss-mb", str(args.rss_mb), "--out", str(args.out)],
-        capture_output=True, text=True, errors="replace",
-        timeout=args.seconds + 10 * args.timeout + 120,
-    )  # fmt: skip
+    # Start-up (instrumenting piiscan and the libraries under it) takes minutes on a loaded VM.
+    allowed = args.seconds + 10 * args.timeout + 900
+    try:
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", name, "--engine", args.engine,
+             "--seconds", str(args.seconds), "--timeout", str(args.timeout),
+             "--rss-mb", str(args.rss_mb), "--out", str(args.out)],
+            capture_output=True, text=True, errors="replace", timeout=allowed,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as late:  # the child is killed by subprocess.run
+        output = _text(late.stdout) + _text(late.stderr)
+        (args.out / f"{name}.log").write_text(output)
+        return 0, time.perf_counter() - started, f"no end within {allowed:.0f} s (see log)"
     seconds = time.perf_counter() - started
     output = child.stdout + child.stderr
     (args.out / f"{name}.log").write_text(output)
@@ -191,6 +197,12 @@ def _run_target(name: str, args: argparse.Namespace) -> tuple[int, float, str]:
     if child.returncode != 0 and verdict == "ok":
         verdict = f"exit {child.returncode} (see {name}.log)"
     return runs, seconds, verdict
+
+
+def _text(data: bytes | str | None) -> str:
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return data or ""
 
 
 def main() -> None:
