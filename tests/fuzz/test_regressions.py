@@ -24,6 +24,7 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("xlsx", "ods-unknown-zip-version.bin", "the same, read as a workbook"),
     ("docx", "ods-unknown-zip-version.bin", "the same, opened as an Office package"),
     ("zip", "ods-unknown-zip-version.bin", "the same, opened as an archive"),
+    ("parquet", "parquet-column-name-not-utf8.bin", "UnicodeDecodeError from pyarrow's schema"),
 ]
 
 

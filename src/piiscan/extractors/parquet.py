@@ -87,7 +87,9 @@ def extract_parquet(blob: Blob, limits: Limits) -> Iterator[Segment]:
                             names=(name,),
                         )
             yield TableRows.of("", read, rows_total=total, sample_rows=sample if sampled else None)
-        except (pa.ArrowException, OSError) as error:
+        # A column name or string that is not UTF-8 reaches Python as a UnicodeDecodeError
+        # (found by fuzzing).
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
             raise ExtractionError("malformed Parquet") from error
 
 
