@@ -25,6 +25,8 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("docx", "ods-unknown-zip-version.bin", "the same, opened as an Office package"),
     ("zip", "ods-unknown-zip-version.bin", "the same, opened as an archive"),
     ("parquet", "parquet-column-name-not-utf8.bin", "UnicodeDecodeError from pyarrow's schema"),
+    ("sniff", "zip-negative-member-offset.bin", "ValueError: a zip member's offset < 0"),
+    ("xml", "xml-undeclared-prefix.bin", "ValueError: etree.QName refused 'pers:nnummer'"),
 ]
 
 

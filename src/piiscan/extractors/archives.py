@@ -218,7 +218,9 @@ def extract_zip(blob: Blob, limits: Limits) -> Iterator[Member]:
                     continue
                 except NotImplementedError as error:
                     raise UnsupportedError("zip compression method not supported") from error
-                except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError) as error:
+                # ValueError: a member's header offset outside the file (found by fuzzing).
+                except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError,
+                        ValueError, RuntimeError) as error:  # fmt: skip
                     raise ExtractionError("corrupt zip") from error
                 yield _member(info.filename, data, blob, _zip_mtime(info))
         budget.finish()

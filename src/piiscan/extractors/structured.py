@@ -173,14 +173,21 @@ class _Open:
     children: dict[str, int] = field(default_factory=dict)
 
 
+def _local(tag: str) -> str:
+    """The local part of an lxml tag (``{namespace}local``). Not ``etree.QName``: a name with
+    an undeclared prefix (``pers:nummer``) is a tag lxml reads but QName refuses with a
+    ValueError (found by fuzzing)."""
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag
+
+
 def _name(qualified: str, prefix: str | None) -> str:
-    local = etree.QName(qualified).localname
+    local = _local(qualified)
     return f"{prefix}:{local}" if prefix else local
 
 
 def _xml_segments(element: Any, current: _Open, seen: set[str]) -> Iterator[Segment]:
     """Attributes, text and the remaining child tails of a finished element."""
-    name = etree.QName(element.tag).localname
+    name = _local(element.tag)
     path, names = current.path, current.names
     for attribute, value in element.attrib.items():
         attribute_name = _name(attribute, None)
@@ -245,7 +252,7 @@ def extract_xml(blob: Blob, limits: Limits) -> Iterator[Segment]:
                 if parent_element is None:
                     continue
                 parent_path = open_elements[-1].path
-                parent_name = etree.QName(parent_element.tag).localname
+                parent_name = _local(parent_element.tag)
                 # Earlier siblings are done and their tails are complete now: scan, then drop.
                 while (previous := element.getprevious()) is not None:
                     if previous.tail and previous.tail.strip():
