@@ -27,6 +27,8 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("parquet", "parquet-column-name-not-utf8.bin", "UnicodeDecodeError from pyarrow's schema"),
     ("sniff", "zip-negative-member-offset.bin", "ValueError: a zip member's offset < 0"),
     ("xml", "xml-undeclared-prefix.bin", "ValueError: etree.QName refused 'pers:nnummer'"),
+    ("tar", "tar-cut-gzip-header.bin", "TypeError from tarfile's gzip header reader"),
+    ("eml", "eml-charset-with-nul.bin", "ValueError: codecs.lookup of a charset with a NUL"),
 ]
 
 

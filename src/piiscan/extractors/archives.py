@@ -256,7 +256,10 @@ def extract_tar(blob: Blob, limits: Limits) -> Iterator[Member]:
                         budget.skip_large(skipped.why)
                         continue
                     yield _member(info.name, data, blob, float(info.mtime))
-        except (tarfile.TarError, zlib.error, lzma.LZMAError, OSError, EOFError) as error:
+        # TypeError: tarfile's gzip header reader on a cut header (ord() of b"", found by
+        # fuzzing).
+        except (tarfile.TarError, zlib.error, lzma.LZMAError, OSError, EOFError,
+                TypeError) as error:  # fmt: skip
             raise ExtractionError("corrupt tar") from error
     budget.finish()
 

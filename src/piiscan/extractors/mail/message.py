@@ -220,7 +220,7 @@ def decode_body(payload: bytes, charset: str | None) -> str:
     if charset:
         try:
             codec = codecs.lookup(charset).name
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name (found by fuzzing)
             codec = None
     if codec in _MEANS_WINDOWS_1252:
         codec = "cp1252"
