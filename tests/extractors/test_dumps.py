@@ -155,6 +155,17 @@ def test_table_and_column_names_are_segments_of_their_own(name: str) -> None:
     assert len(located) == len(set(located))
 
 
+def test_sqlite_text_that_is_not_utf8_is_read_and_never_quoted(tmp_path: Path) -> None:
+    """sqlite3 refuses such text with a message that quotes it; it is decoded instead."""
+    path = tmp_path / "latin1.db"
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE kunder (id INTEGER PRIMARY KEY, epost TEXT)")
+        value = "kärin.åström@exempel.se".encode("cp1252").hex()
+        connection.execute(f"INSERT INTO kunder VALUES (1, CAST(X'{value}' AS TEXT))")
+        connection.commit()
+    assert [s.text for s in segments(path)][-1] == "kärin.åström@exempel.se"
+
+
 def test_column_name_is_context() -> None:
     found = {s.locator: s.context for s in segments(DUMPS / "butik_mariadb.sql")}
     assert found["table=kunder/column=personnummer/row=id:1"] == ("personnummer",)

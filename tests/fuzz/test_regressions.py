@@ -29,6 +29,7 @@ REGRESSIONS: list[tuple[str, bytes | str, str]] = [
     ("xml", "xml-undeclared-prefix.bin", "ValueError: etree.QName refused 'pers:nnummer'"),
     ("tar", "tar-cut-gzip-header.bin", "TypeError from tarfile's gzip header reader"),
     ("eml", "eml-charset-with-nul.bin", "ValueError: codecs.lookup of a charset with a NUL"),
+    ("sqlite", "sqlite-text-not-utf8.bin", "sqlite3's decode error quoted the value"),
 ]
 
 

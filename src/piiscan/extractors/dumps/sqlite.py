@@ -35,6 +35,7 @@ from piiscan.extractors.dumps.sql import (
     row_segments,
     sample_rng,
 )
+from piiscan.extractors.text import decode_text
 from piiscan.model import Segment, TableRows
 
 __all__ = ["extract_sqlite"]
@@ -58,10 +59,27 @@ def extract_sqlite(blob: Blob, limits: Limits) -> Iterator[Segment]:
         uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
         try:
             connection = stack.enter_context(contextlib.closing(sqlite3.connect(uri, uri=True)))
+            # Text that is not UTF-8 is decoded by the text policy, not refused by sqlite3.
+            connection.text_factory = _text
             yield from _tables(connection, limits.sample_rows)
         except sqlite3.DatabaseError as error:
-            # sqlite3's messages name the problem ("file is not a database"), not the data.
-            raise ExtractionError(f"unreadable SQLite database ({error})") from None
+            raise ExtractionError(f"unreadable SQLite database ({_problem(error)})") from None
+
+
+# sqlite3's messages can quote a value ("Could not decode to UTF-8 column 'epost' with text
+# '…'", found by fuzzing): only the library's own fixed phrases are shown, else the type.
+_PHRASES = ("file is not a database", "database disk image is malformed",
+            "unable to open database file", "database is locked", "malformed database schema",
+            "no such table", "not authorized")  # fmt: skip
+
+
+def _problem(error: sqlite3.Error) -> str:
+    said = str(error)
+    return next((phrase for phrase in _PHRASES if said.startswith(phrase)), type(error).__name__)
+
+
+def _text(data: bytes) -> str:
+    return decode_text(data)[0]
 
 
 def _tables(connection: sqlite3.Connection, sample_rows: int) -> Iterator[Segment]:
