@@ -93,7 +93,7 @@ CASES: list[tuple[str, str, bytes, str, list[tuple[str, str]]]] = [
         "d.sql",
         b"INSERT INTO t VALUES ('x');\n",
         "application/sql",
-        [("x", "table=t/column=1/row=1")],
+        [("t", "table=t/name"), ("x", "table=t/column=1/row=1")],  # the table name is data too
     ),
     (
         "sql-as-text",

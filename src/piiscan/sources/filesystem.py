@@ -33,6 +33,7 @@ shares; this module lists directories and stats entries for it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import stat
@@ -47,6 +48,7 @@ from piiscan.model import ObjectRef, Status
 from piiscan.sources.base import Entry
 from piiscan.sources.select import (
     REASON_BROKEN_SYMLINK,
+    REASON_EXCLUDED,
     REASON_PERMISSION,
     REASON_SYMLINK_LOOP,
     REASON_VANISHED,
@@ -239,8 +241,11 @@ class FileSystemSource:
         return self._file_entry(Path(node.handle.entry.path), rel, st)
 
     def row(self, rel: str, status: Status, reason: str, node: Node[_Seen]) -> Entry:
-        """The row of an entry the walk passed over."""
-        return self._row(rel, status, reason)
+        """The row of an entry the walk passed over (an excluded one with its mtime, as an SMB
+        listing gives it)."""
+        entry = self._row(rel, status, reason)
+        st = node.handle.st if reason == REASON_EXCLUDED else None
+        return entry if st is None else dataclasses.replace(entry, mtime=st.st_mtime)
 
     def _dir_key(self, entry: os.DirEntry[str], st: os.stat_result) -> _DirKey:
         """(device, inode) of a directory; ``os.DirEntry.stat`` leaves both zero on Windows."""
