@@ -900,7 +900,7 @@ fn _panic_for_test() -> PyResult<()> {
 /// Validate a Swedish postal address (street line and/or postnummer + postort).
 #[pyfunction]
 fn validate_address<'py>(py: Python<'py>, candidate: &str) -> PyResult<PyVerdict<'py>> {
-    to_python(py, crate::validators::address::validate_address(candidate))
+    guarded(|| to_python(py, crate::validators::address::validate_address(candidate)))
 }
 
 /// piiscan's compiled core.
