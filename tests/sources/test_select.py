@@ -5,10 +5,13 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from piiscan.errors import ConfigError
 from piiscan.sources.select import (
     GlobPattern,
+    GlobSet,
     WalkOptions,
     is_hidden_attribute,
     is_hidden_name,
@@ -171,3 +174,43 @@ def test_is_hidden_name(path: str, expected: bool) -> None:
 )
 def test_is_hidden_attribute(attributes: int, expected: bool) -> None:
     assert is_hidden_attribute(attributes) is expected
+
+
+def _covers_one_by_one(patterns: tuple[GlobPattern, ...], path: str, *, is_dir: bool) -> bool:
+    """The rule GlobSet answers in one match, written out: the path or an ancestor folder."""
+    parts = path.split("/")
+    ancestors = ["/".join(parts[:end]) for end in range(1, len(parts))]
+    return any(p.matches(path, is_dir=is_dir) for p in patterns) or any(
+        p.matches(folder, is_dir=True) for folder in ancestors for p in patterns
+    )
+
+
+_GLOBS = ("hr/", "*.tmp", "**/arkiv/**", "a/**/b", "löner/20??/", "[!x]*.bak", "~$*", "hr")
+_COMPONENTS = st.sampled_from(["hr", "a", "b", "x.tmp", "arkiv", "löner", "2019", "y.bak", "~$z"])
+
+
+@given(
+    globs=st.lists(st.sampled_from(_GLOBS), min_size=1, max_size=4),
+    parts=st.lists(_COMPONENTS, min_size=1, max_size=5),
+    is_dir=st.booleans(),
+)
+def test_glob_set_agrees_with_each_glob_against_each_folder(
+    globs: list[str], parts: list[str], is_dir: bool
+) -> None:
+    patterns = tuple(GlobPattern.compile(g) for g in globs)
+    path = "/".join(parts)
+    expected = _covers_one_by_one(patterns, path, is_dir=is_dir)
+    assert GlobSet(patterns).covers(path, is_dir=is_dir) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "is_dir", "expected"),
+    [
+        ("hr/hr", False, True),  # an ancestor named hr/ drops the file named hr inside it
+        ("hr", False, False),  # a file named hr is no folder
+        ("hr", True, True),
+        ("x/hr/y.txt", False, True),
+    ],
+)
+def test_directory_glob_matches_folders_not_files(path: str, is_dir: bool, expected: bool) -> None:
+    assert GlobSet((GlobPattern.compile("hr/"),)).covers(path, is_dir=is_dir) is expected

@@ -154,8 +154,53 @@ def _translate_component(part: str, pattern: str) -> str:
     return "".join(out)
 
 
-def _compile_all(patterns: Iterable[str], case_sensitive: bool) -> tuple[GlobPattern, ...]:
-    return tuple(GlobPattern.compile(p, case_sensitive=case_sensitive) for p in patterns)
+@dataclass(frozen=True, slots=True)
+class GlobSet:
+    """Several globs judged at once: one regular expression per kind of pattern.
+
+    A walk asks for every entry whether any glob selects it or one of its folders; one
+    alternation that also accepts any ``/…`` tail answers that in one match, where testing
+    each pattern against each ancestor cost half of a walk's time (14 patterns × depth).
+
+    :param patterns: the compiled globs, in the order given.
+    """
+
+    patterns: tuple[GlobPattern, ...]
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _directory_or_below: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _below_directory: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        anywhere = [p.regex.pattern for p in self.patterns if not p.directory_only]
+        directory = [p.regex.pattern for p in self.patterns if p.directory_only]
+        # The path itself or any ancestor: the glob's match must end at the end of a
+        # component, so what follows it is nothing or "/…".
+        object.__setattr__(self, "_any", _alternation(anywhere, r"(?:/.*)?"))
+        # A directory-only glob matches an ancestor of any entry (ancestors are directories),
+        # and the entry itself only when the entry is a directory.
+        object.__setattr__(self, "_directory_or_below", _alternation(directory, r"(?:/.*)?"))
+        object.__setattr__(self, "_below_directory", _alternation(directory, r"/.*"))
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def covers(self, path: str, *, is_dir: bool) -> bool:
+        """Whether a glob selects the normalised ``path`` or one of its ancestor folders."""
+        if self._any is not None and self._any.fullmatch(path) is not None:
+            return True
+        directory = self._directory_or_below if is_dir else self._below_directory
+        return directory is not None and directory.fullmatch(path) is not None
+
+
+def _alternation(patterns: list[str], tail: str) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    body = "|".join(f"(?:{pattern})" for pattern in patterns)
+    return re.compile(f"(?:{body}){tail}", re.DOTALL)
+
+
+def _compile_all(patterns: Iterable[str], case_sensitive: bool) -> GlobSet:
+    return GlobSet(tuple(GlobPattern.compile(p, case_sensitive=case_sensitive) for p in patterns))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,9 +225,9 @@ class WalkOptions:
     skip_junk: bool = True
     follow_symlinks: bool = False
     max_object_bytes: int | None = DEFAULT_MAX_OBJECT_BYTES
-    _include: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
-    _exclude: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
-    _junk: tuple[GlobPattern, ...] = field(init=False, repr=False, compare=False)
+    _include: GlobSet = field(init=False, repr=False, compare=False)
+    _exclude: GlobSet = field(init=False, repr=False, compare=False)
+    _junk: GlobSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_object_bytes is not None and self.max_object_bytes < 0:
@@ -196,12 +241,6 @@ class WalkOptions:
         object.__setattr__(self, "_junk", _compile_all(junk, self.case_sensitive))
 
 
-def _ancestors(parts: list[str]) -> Iterable[str]:
-    """Every ancestor directory of a path, outermost first (``a``, ``a/b`` for ``a/b/c``)."""
-    for end in range(1, len(parts)):
-        yield "/".join(parts[:end])
-
-
 def _normalise(rel_path: str, case_sensitive: bool) -> list[str]:
     path = rel_path.replace("\\", "/").strip("/")
     if not case_sensitive:
@@ -209,15 +248,8 @@ def _normalise(rel_path: str, case_sensitive: bool) -> list[str]:
     return [part for part in path.split("/") if part and part != "."]
 
 
-def _any_match(
-    patterns: tuple[GlobPattern, ...], parts: list[str], *, is_dir: bool, ancestors: bool
-) -> bool:
-    full = "/".join(parts)
-    if any(p.matches(full, is_dir=is_dir) for p in patterns):
-        return True
-    if ancestors:
-        return any(p.matches(prefix, is_dir=True) for prefix in _ancestors(parts) for p in patterns)
-    return False
+def _any_match(globs: GlobSet, parts: list[str], *, is_dir: bool) -> bool:
+    return bool(globs) and globs.covers("/".join(parts), is_dir=is_dir)
 
 
 def glob_covers(pattern: GlobPattern, rel_path: str) -> bool:
@@ -225,7 +257,7 @@ def glob_covers(pattern: GlobPattern, rel_path: str) -> bool:
 
     Case-insensitive like the walk's globs: ``Ekonomi/`` covers ``ekonomi/2019/a.xlsx``.
     """
-    return _any_match((pattern,), _normalise(rel_path, False), is_dir=False, ancestors=True)
+    return _any_match(GlobSet((pattern,)), _normalise(rel_path, False), is_dir=False)
 
 
 def is_hidden_name(rel_path: str) -> bool:
@@ -265,17 +297,13 @@ def passed_over(rel_path: str, options: WalkOptions, *, is_dir: bool = False) ->
         return None
     if not options.include_hidden and is_hidden_name(rel_path):
         return ""
-    if _any_match(options._junk, parts, is_dir=is_dir, ancestors=True):
+    if _any_match(options._junk, parts, is_dir=is_dir):
         return ""
-    if _any_match(options._exclude, parts, is_dir=is_dir, ancestors=True):
+    if _any_match(options._exclude, parts, is_dir=is_dir):
         return REASON_EXCLUDED
     if is_dir or not options._include:
         return None
-    return (
-        None
-        if _any_match(options._include, parts, is_dir=False, ancestors=True)
-        else (REASON_EXCLUDED)
-    )
+    return None if _any_match(options._include, parts, is_dir=False) else (REASON_EXCLUDED)
 
 
 def is_too_large(size: int | None, options: WalkOptions) -> bool:
