@@ -19,7 +19,7 @@ from piiscan.engine.person import (
 )
 from piiscan.engine.recognizers import META_NORMALIZED
 from piiscan.errors import ConfigError
-from piiscan.model import Finding
+from piiscan.model import Finding, Segment
 from piiscan.plugins import Registry, load_registry
 
 YAML = Path(__file__).resolve().parents[2] / "recognizers" / "person.yaml"
@@ -212,3 +212,29 @@ def test_person_model_none_is_gazetteer_only(spec: RecognizerSpec, registry: Reg
 def test_recognizer_repr_holds_no_names(spec: RecognizerSpec, registry: Registry) -> None:
     rec = build_person_recognizer(spec, registry)
     assert repr(rec) == "PersonRecognizer(id='se.person', model=True)"
+
+
+BATCH = [
+    "Vi träffade Zorbo Quapp och Anna Andersson i går.",
+    "Hej Per,\nkan du ringa Xyla Brant?",
+    "Kostnaden per capita ökade.",
+    "",
+    "Mötet leds av Anna-Karin af Klint. Projektet Norrsken startar.",
+    "Vi träffade Zorbo Quapp och Anna Andersson i går.",  # the same text twice
+    "faktura 2024-001 utan namn",
+]
+
+
+def test_a_batch_decides_as_each_segment_alone(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = Engine(registry)
+    batched = Engine(registry)
+    segments = [Segment(text=text, locator=f"row={n}") for n, text in enumerate(BATCH)]
+    want = [alone.analyze(s.text, locator=s.locator) for s in segments]
+    assert batched.analyze_batch(segments) == want
+    # A text longer than the engine's window: its chunks' windows in one model call.
+    long = "\n".join(BATCH * 2000)
+    prepared = Engine(registry).analyze(long)
+    monkeypatch.setattr(PersonRecognizer, "prepare", lambda self, texts: None)
+    assert prepared == Engine(registry).analyze(long)

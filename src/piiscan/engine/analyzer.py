@@ -315,9 +315,20 @@ class Engine:
             return findings
         if self._python_gate is not None and self._python_gate.search(text) is None:
             return findings
-        for offset, owned_until, chunk in chunks(text, WINDOW_CHARS, WINDOW_OVERLAP):
+        pieces = list(chunks(text, WINDOW_CHARS, WINDOW_OVERLAP))
+        if len(pieces) > 1:
+            self._prepare([chunk for _, _, chunk in pieces])
+        for offset, owned_until, chunk in pieces:
             self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
         return findings
+
+    def _prepare(self, texts: Sequence[str]) -> None:
+        """Let recognizers that read many texts best at once (the name model) read these,
+        which the engine is about to hand them one by one."""
+        for _, recognizer in self._plan:
+            prepare = getattr(recognizer, "prepare", None)
+            if prepare is not None:
+                prepare(texts)
 
     def _relaxed_findings(
         self,
@@ -482,6 +493,7 @@ class Engine:
         outside: list[tuple[Any, ...]] = []
         python_work = self._python_work
         if python_work:
+            self._prepare([s.text for s in segments if len(s.text) <= WINDOW_CHARS])
             outside_all = [
                 self._python_findings(
                     segment.text, tuple(segment.context), segment.locator, located=False

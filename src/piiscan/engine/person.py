@@ -61,7 +61,7 @@ from piiscan.names.combine import (
 )
 from piiscan.names.gazetteer import Gazetteer, bundled_gazetteer
 from piiscan.names.normalize import name_value_form
-from piiscan.names.rules import CoreScan, find_candidates, is_name_column
+from piiscan.names.rules import CoreScan, NameCandidate, find_candidates, is_name_column
 from piiscan.plugins import Registry
 from piiscan.validators.base import Strength
 
@@ -105,24 +105,38 @@ class SpacyModel:
 
     def entities(self, text: str, windows: Sequence[tuple[int, int]]) -> list[ModelSpan]:
         """Entities of every label the model finds in ``text[start:end]`` of each window."""
-        if not windows:
-            return []
+        return self.entities_of([(text, windows)])[0]
+
+    def entities_of(
+        self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]
+    ) -> list[list[ModelSpan]]:
+        """:meth:`entities` of many texts, their unread windows in one ``nlp.pipe`` call.
+
+        The model costs about four times as much per window called alone as in a batch of a
+        few hundred (its fixed cost per call), so the windows of a whole batch of segments,
+        or of every chunk of a long text, go in together.
+        """
+        pieces = [[text[start:end] for start, end in windows] for text, windows in items]
+        if not any(pieces):
+            return [[] for _ in items]
         if self._nlp is None:
             self._nlp = self._load()
         seen = self._seen
-        pieces = [text[start:end] for start, end in windows]
-        unread = [piece for piece in dict.fromkeys(pieces) if piece not in seen]
+        unread = [p for p in dict.fromkeys(p for ps in pieces for p in ps) if p not in seen]
         if len(seen) + len(unread) > self.CACHE_WINDOWS:
             seen.clear()
-            unread = list(dict.fromkeys(pieces))
+            unread = list(dict.fromkeys(p for ps in pieces for p in ps))
         for piece, doc in zip(unread, self._nlp.pipe(unread), strict=True):
             seen[piece] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
-        out: list[ModelSpan] = []
-        for (start, _), piece in zip(windows, pieces, strict=True):
-            out.extend(
-                ModelSpan(start=start + ent_start, end=start + ent_end, label=label)
-                for ent_start, ent_end, label in seen[piece]
-            )
+        out: list[list[ModelSpan]] = []
+        for (_, windows), texts in zip(items, pieces, strict=True):
+            spans: list[ModelSpan] = []
+            for (start, _), piece in zip(windows, texts, strict=True):
+                spans.extend(
+                    ModelSpan(start=start + ent_start, end=start + ent_end, label=label)
+                    for ent_start, ent_end, label in seen[piece]
+                )
+            out.append(spans)
         return out
 
     def __getstate__(self) -> dict[str, Any]:
@@ -174,6 +188,7 @@ class PersonRecognizer(SpecRecognizer):
     ) -> None:
         self.gazetteer = gazetteer
         self.model = model
+        self._planned: dict[str, list[PersonSpan]] = {}
         super().__init__(spec)
 
     def load(self) -> None:
@@ -182,17 +197,53 @@ class PersonRecognizer(SpecRecognizer):
     def __repr__(self) -> str:
         return f"PersonRecognizer(id={self.spec.id!r}, model={self.model is not None})"
 
+    #: Texts :meth:`prepare` may hold decided at once; more are read when asked for.
+    PREPARED_TEXTS = 4096
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Decide the PERSON spans of ``texts`` now, with one model call for all of them.
+
+        The engine calls this with every chunk of a long text, or every segment of a batch,
+        before it asks :meth:`analyze` about each; :meth:`analyze` then hands back what was
+        decided here (each text once). Without it, :meth:`analyze` decides alone, with the
+        same result.
+        """
+        if self.model is None:
+            return
+        planned = self._planned
+        if len(planned) + len(texts) > self.PREPARED_TEXTS:
+            planned.clear()  # texts prepared but never asked for (a batch cut short)
+        work: list[tuple[str, list[NameCandidate], list[tuple[int, int]]]] = []
+        for text in texts:
+            if not text or text in planned:
+                continue
+            candidates, windows = self._rules(text)
+            if windows:  # without windows analyze() is as quick alone
+                work.append((text, candidates, windows))
+        found = self.model.entities_of([(text, windows) for text, _, windows in work])
+        for (text, candidates, _), spans in zip(work, found, strict=True):
+            planned[text] = combine(text, candidates, spans, self.gazetteer)
+
+    def _rules(self, text: str) -> tuple[list[NameCandidate], list[tuple[int, int]]]:
+        """The candidates of ``text`` and the windows the model must read."""
+        scan = CoreScan(text, self.gazetteer)  # one pass in the core, for rules and windows
+        candidates = find_candidates(text, self.gazetteer, scan=scan)
+        if self.model is None:
+            return candidates, []
+        return candidates, model_windows(text, candidates, self.gazetteer, scan=scan)
+
     def analyze(
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         """PERSON spans of ``text``, with strength tiers as scores."""
-        scan = CoreScan(text, self.gazetteer)  # one pass in the core, for rules and windows
-        candidates = find_candidates(text, self.gazetteer, scan=scan)
-        if self.model is None:
-            spans = candidates_only(candidates)
-        else:
-            windows = model_windows(text, candidates, self.gazetteer, scan=scan)
-            spans = combine(text, candidates, self.model.entities(text, windows), self.gazetteer)
+        spans = self._planned.pop(text, None)
+        if spans is None:
+            candidates, windows = self._rules(text)
+            if self.model is None:
+                spans = candidates_only(candidates)
+            else:
+                found = self.model.entities(text, windows)
+                spans = combine(text, candidates, found, self.gazetteer)
         return [self._result(text, span) for span in spans]
 
     def _result(self, text: str, span: PersonSpan) -> RecognizerResult:
