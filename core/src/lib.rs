@@ -14,6 +14,7 @@ pub mod engine;
 pub mod masking;
 pub mod matcher;
 pub mod names;
+pub mod names_weigh;
 pub mod text;
 pub mod validators;
 pub mod verdict;

@@ -75,7 +75,7 @@ pub struct WordLists {
 
 /// The compiled name scan: word lists and the surname-shape and street patterns.
 pub struct NameRules {
-    lists: WordLists,
+    pub(crate) lists: WordLists,
     surname_shape: Regex,
     street: Regex,
 }
@@ -106,7 +106,7 @@ fn in_class(character: char, class: &'static OnceLock<Regex>, pattern: &str) -> 
 }
 
 /// `\p{Lu}`.
-fn is_upper(character: char) -> bool {
+pub(crate) fn is_upper(character: char) -> bool {
     static CLASS: OnceLock<Regex> = OnceLock::new();
     match character {
         'A'..='Z' => true,
@@ -118,7 +118,7 @@ fn is_upper(character: char) -> bool {
 }
 
 /// `\p{Ll}`.
-fn is_lower(character: char) -> bool {
+pub(crate) fn is_lower(character: char) -> bool {
     static CLASS: OnceLock<Regex> = OnceLock::new();
     match character {
         'a'..='z' => true,
@@ -131,7 +131,7 @@ fn is_lower(character: char) -> bool {
 }
 
 /// `\p{L}`, which is also Python's `str.isalpha` for one character.
-fn is_letter(character: char) -> bool {
+pub(crate) fn is_letter(character: char) -> bool {
     static CLASS: OnceLock<Regex> = OnceLock::new();
     match character {
         'a'..='z' | 'A'..='Z' => true,
@@ -144,7 +144,7 @@ fn is_letter(character: char) -> bool {
 }
 
 /// `[\p{L}\d]`: a character no token may touch.
-fn is_letter_or_digit(character: char) -> bool {
+pub(crate) fn is_letter_or_digit(character: char) -> bool {
     static DIGIT: OnceLock<Regex> = OnceLock::new();
     if character.is_ascii_digit() {
         return true;
@@ -152,12 +152,12 @@ fn is_letter_or_digit(character: char) -> bool {
     is_letter(character) || (!character.is_ascii() && in_class(character, &DIGIT, r"^\d$"))
 }
 
-fn collect(chars: &[char]) -> String {
+pub(crate) fn collect(chars: &[char]) -> String {
     chars.iter().collect()
 }
 
 /// Python's `str.strip()`.
-fn strip(text: &str) -> &str {
+pub(crate) fn strip(text: &str) -> &str {
     text.trim_matches(is_python_space)
 }
 
@@ -364,12 +364,17 @@ impl NameRules {
     /// model, both in text order.
     pub fn scan(&self, text: &str) -> (Vec<Vec<Token>>, Vec<Token>) {
         let chars: Vec<char> = text.chars().collect();
+        self.scan_chars(&chars)
+    }
+
+    /// [`NameRules::scan`] of a text already split into characters.
+    pub fn scan_chars(&self, chars: &[char]) -> (Vec<Vec<Token>>, Vec<Token>) {
         let mut groups = Vec::new();
         let mut triggers = Vec::new();
         // Words recur within a text (and a text is read once): ask about each word once.
         let mut seen: HashMap<String, WordFacts> = HashMap::new();
         let mut word = String::new();
-        for (index, run) in token_runs(&chars).into_iter().enumerate() {
+        for (index, run) in token_runs(chars).into_iter().enumerate() {
             let mut keep = index == 0;
             for token in &run {
                 if token.kind == Kind::Particle {
@@ -385,13 +390,13 @@ impl NameRules {
                         facts
                     }
                 };
-                if !keep && (facts.may_name || self.context_strength(&chars, token.start).is_some())
+                if !keep && (facts.may_name || self.context_strength(chars, token.start).is_some())
                 {
                     keep = true;
                 }
                 if token.kind == Kind::Word
                     && facts.may_trigger
-                    && !is_sentence_initial(&chars, token.start)
+                    && !is_sentence_initial(chars, token.start)
                 {
                     triggers.push(*token);
                 }

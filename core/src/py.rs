@@ -463,6 +463,66 @@ impl PyNameRules {
             (groups, triggers)
         })
     }
+
+    /// The name candidates of the runs `groups` of `text` (`rules.find_candidates`), each
+    /// as `(start, end, strength, evidence, gazetteer_hit)`.
+    fn weigh(&self, py: Python<'_>, text: &str, groups: Vec<PyRunIn>) -> Vec<PyCandidate> {
+        py.detach(|| {
+            let groups: Vec<Vec<crate::names::Token>> = groups
+                .into_iter()
+                .map(|run| run.into_iter().map(token_in).collect())
+                .collect();
+            self.inner
+                .weigh(text, &groups)
+                .into_iter()
+                .map(candidate_out)
+                .collect()
+        })
+    }
+
+    /// `(candidates, triggers)`: what [`PyNameRules::scan`] and [`PyNameRules::weigh`] give,
+    /// in one call that hands no run to Python.
+    fn scan_weigh(&self, py: Python<'_>, text: &str) -> (Vec<PyCandidate>, Vec<(usize, usize)>) {
+        py.detach(|| {
+            let chars: Vec<char> = text.chars().collect();
+            let (groups, triggers) = self.inner.scan_chars(&chars);
+            let candidates = self
+                .inner
+                .weigh_chars(&chars, &groups)
+                .into_iter()
+                .map(candidate_out)
+                .collect();
+            let triggers = triggers
+                .into_iter()
+                .map(|token| (token.start, token.end))
+                .collect();
+            (candidates, triggers)
+        })
+    }
+}
+
+/// A run of name tokens as Python hands it in: `(start, end, kind)`.
+type PyRunIn = Vec<(usize, usize, String)>;
+/// A name candidate: `(start, end, strength, evidence, gazetteer_hit)`.
+type PyCandidate = (usize, usize, u8, &'static str, bool);
+
+fn token_in((start, end, kind): (usize, usize, String)) -> crate::names::Token {
+    let kind = match kind.as_str() {
+        "initial" => crate::names::Kind::Initial,
+        "particle" => crate::names::Kind::Particle,
+        _ => crate::names::Kind::Word,
+    };
+    crate::names::Token { start, end, kind }
+}
+
+fn candidate_out(candidate: crate::names_weigh::Candidate) -> PyCandidate {
+    (
+        candidate.start,
+        candidate.end,
+        candidate.strength,
+        candidate.evidence.name(),
+        candidate.hit,
+    )
 }
 
 /// One pattern as Python hands it over: `(regex, not_after, not_before)`.

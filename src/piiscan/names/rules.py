@@ -57,8 +57,6 @@ from piiscan.names.gazetteer import SURNAME_SUFFIXES, Gazetteer
 from piiscan.validators.base import Strength
 
 PARTICLES = frozenset({"af", "von", "de", "van", "der", "den", "da", "di", "del", "la", "le"})
-MIN_SINGLE_BEARERS = 200
-"""A first name alone counts only when at least this many people bear it."""
 
 _WORD = r"\p{Lu}\p{Ll}+(?:[-‐]\p{Lu}\p{Ll}+)*"
 _INITIAL = r"\p{Lu}\.(?:-?\p{Lu}\.)?"
@@ -76,7 +74,6 @@ _RUN = regex.compile(
     rf"(?P<t>{_ANY_TOKEN})(?:(?:[ \t\u00a0]{{1,3}}(?:(?P<p>{_PARTICLE})[ \t])?|(?<=\.))"
     rf"(?P<t>{_ANY_TOKEN}))*"
 )
-_SURNAME_FIRST = regex.compile(r",[ \t]?")
 _GREETINGS = frozenset(
     [
         "hej",
@@ -130,18 +127,6 @@ _TITLES = frozenset(
 # these carry over a full stop; after any other title ("Vi ringde kunden. Bolaget svarade.")
 # the full stop ends a sentence and the next capital is only its first letter.
 _ABBREVIATED_TITLES = frozenset({"dr", "tf", "bitr", "mr", "mrs", "ms"})
-_PLACE_AFTER = regex.compile(
-    r"^s?[ \t]+(?:gata|gatan|väg|vägen|gränd|torg|plats|allé|backe|park|skola|skolan|"
-    r"sjukhus|stiftelse|fond|pris|priset|institutet|center|centrum)(?![\p{L}])"
-)
-# The rest of a company name after a word: up to four more words (capitalised, digits, "&",
-# "och", "i") and a legal form, on the same line: "Testfirman[ i Norr AB]",
-# "Lindqvist[ & Söner HB]", "Andersson[ Bygg AB]".
-_COMPANY_REST = regex.compile(
-    r"(?:[ \t\u00a0]+(?:[\p{Lu}\d][\p{L}\d-]*|&|och|i)){0,4}?[ \t\u00a0]+"
-    r"(?:AB|HB|KB|(?i:aktiebolag|handelsbolag|kommanditbolag|ekonomisk[ \t]förening"
-    r"|ideell[ \t]förening))(?![\p{L}\d])"
-)
 STREET_ENDINGS = (
     "gatan", "vägen", "gränd", "gränden", "torget", "stigen", "backen", "allén", "leden",
     "kajen", "platsen", "gata", "väg",
@@ -167,11 +152,6 @@ class Evidence(enum.StrEnum):
     CELL = "cell"
 
 
-# Candidates without a full name: a word like these that begins a company name is the
-# company's, not a person's. A full name stands: "Anna Berg Konsult AB" names a person.
-_ONE_WORD_EVIDENCE = frozenset({Evidence.SINGLE, Evidence.SURNAME, Evidence.CELL})
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NameCandidate:
     """A span that may be a person's name.
@@ -193,16 +173,6 @@ class Token(NamedTuple):
     end: int
     text: str
     kind: str  # "word", "initial" or "particle"
-
-
-class _Word(NamedTuple):
-    token: Token
-    first: int  # bearers as a first name
-    surname: bool  # known surname
-    shaped: bool  # surname-shaped
-    homograph: bool
-    genitive: bool  # matched only without a final -s
-    place: bool
 
 
 def tokens(text: str) -> list[Token]:
@@ -260,11 +230,6 @@ def is_sentence_initial(text: str, start: int) -> bool:
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
     return i < 0 or text[i] in _SENTENCE_START
-
-
-def _word(tok: Token, gaz: Gazetteer) -> _Word:
-    first, surname, shaped, homograph, genitive, place = _classify(tok.text, gaz)
-    return _Word(tok, first, surname, shaped, homograph, genitive, place)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -853,47 +818,45 @@ def core_rules(gaz: Gazetteer) -> _core.NameRules:
 
 
 class CoreScan:
-    """The name tokens of one text as the compiled core reads them, in one pass.
+    """The name candidates of one text and its model triggers, as the compiled core reads
+    them in one pass.
 
     The core tokenizes the whole text, keeps the runs that may hold a candidate (a word that
-    may name someone wherever it stands, or a token in a strong position, and the first run)
-    and the words inside sentences that may send their sentence to the model: what the
-    rules would read off every token (``tests/names/test_scan.py`` checks that), at a
-    fraction of :class:`NameScan`'s cost.
+    may name someone wherever it stands, or a token in a strong position, and the first run),
+    weighs them into candidates, and lists the words inside sentences that may send their
+    sentence to the model: what the rules would read off every token
+    (``tests/names/test_scan.py`` checks that), at a fraction of :class:`NameScan`'s cost.
 
-    :param text: the text.
+    :param text: the text; a lone surrogate in it is read as U+FFFD (same offsets).
     :param gaz: the gazetteer the rules use.
     """
 
-    __slots__ = ("groups", "text", "triggers")
+    __slots__ = ("_gaz", "_groups", "candidates", "text", "triggers")
 
     def __init__(self, text: str, gaz: Gazetteer) -> None:
         self.text = text
-        try:
-            raw_groups, raw_triggers = core_rules(gaz).scan(text)
-        except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape): read here
-            self._read_in_python(gaz)
-            return
+        self._gaz = gaz
+        self._groups: list[list[Token]] | None = None
+        found, raw_triggers = core_rules(gaz).scan_weigh(_for_core(text))
+        self.candidates: list[NameCandidate] = _candidates(found)
+        """The name candidates, in text order (:func:`find_candidates`)."""
         make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
-        self.groups: list[list[Token]] = [
-            [make(Token, (at, end, text[at:end], kind)) for at, end, kind in run]
-            for run in raw_groups
-        ]
-        """The runs that may hold a name candidate, in text order."""
         self.triggers: list[Token] = [
             make(Token, (at, end, text[at:end], "word")) for at, end in raw_triggers
         ]
         """Word tokens inside a sentence that are no homograph, place or street name."""
 
-    def _read_in_python(self, gaz: Gazetteer) -> None:
-        """What the core would find, read by :class:`NameScan` (text the core cannot take)."""
-        from piiscan.names.combine import _may_trigger  # combine imports this module
-
-        scan = NameScan(self.text)
-        quiet = quiet_words(gaz)
-        self.groups = scan.groups(lambda piece: _may_name(piece, gaz), quiet)
-        words = scan.tokens(lambda word: _may_trigger(word, gaz), quiet)
-        self.triggers = [t for t in words if not is_sentence_initial(self.text, t.start)]
+    @property
+    def groups(self) -> list[list[Token]]:
+        """The runs that may hold a name candidate, in text order (read on first use)."""
+        if self._groups is None:
+            text = self.text
+            make = tuple.__new__
+            self._groups = [
+                [make(Token, (at, end, text[at:end], kind)) for at, end, kind in run]
+                for run in core_rules(self._gaz).scan(_for_core(text))[0]
+            ]
+        return self._groups
 
 
 def _goes_on(text: str, end: int, piece: str) -> bool:
@@ -909,80 +872,6 @@ def _holds(token: Token, positions: Sequence[int]) -> bool:
     return at < len(positions) and positions[at] < token.end
 
 
-def _raise(strength: Strength, steps: int = 1) -> Strength:
-    return Strength(min(int(strength) + steps, int(Strength.HIGH)))
-
-
-def _assess(
-    words: Sequence[_Word], text: str, gaz: Gazetteer
-) -> tuple[int, Strength, Evidence, bool] | None:
-    """The best name starting at ``words[0]``: (words used, strength, evidence, gazetteer hit)."""
-    n = len(words)
-    i = 0
-    given: list[_Word] = []
-    while i < n and len(given) < 3:
-        w = words[i]
-        if w.token.kind == "initial" or (w.first and not w.genitive):
-            given.append(w)
-            i += 1
-            continue
-        break
-    # A particle (af, von, de) may only stand between the given names and the surname.
-    j = i
-    while j < n and words[j].token.kind == "particle":
-        j += 1
-    surname: list[_Word] = []
-    k = j
-    while k < n and len(surname) < 2 and words[k].token.kind == "word":
-        surname.append(words[k])
-        k += 1
-        if words[k - 1].genitive:
-            break
-    if j > i and not surname:  # "Anna von" alone: drop the particle
-        j = k = i
-    real_given = [w for w in given if w.token.kind == "word"]
-    initials = [w for w in given if w.token.kind == "initial"]
-    known_sur = [w for w in surname if (w.surname or w.shaped)]
-    strong_sur = [w for w in known_sur if not w.homograph]
-    hit = bool(real_given) or bool(known_sur)
-    if given and surname:
-        given_plain = [w for w in real_given if not w.homograph]
-        if real_given:
-            if strong_sur or (given_plain and known_sur):
-                strength = Strength.HIGH
-            elif given_plain or strong_sur:
-                strength = Strength.MEDIUM
-            elif known_sur:  # "Siv Lund", "Per Holm": both are also words
-                strength = Strength.LOW
-            else:  # "Per Capita"
-                strength = Strength.LOW
-            evidence = Evidence.PAIR
-        else:
-            strength = Strength.MEDIUM if known_sur else Strength.LOW
-            evidence = Evidence.INITIALS
-        return k, strength, evidence, hit
-    if given:
-        if initials and not real_given:
-            return None
-        plain = [w for w in real_given if not w.homograph]
-        if len(real_given) >= 2 or (len(real_given) == 1 and "-" in real_given[0].token.text):
-            strength = Strength.MEDIUM if plain else Strength.LOW
-            return len(given), strength, Evidence.GIVEN, True
-        w = real_given[0]
-        if not w.homograph and w.first >= MIN_SINGLE_BEARERS:
-            return 1, Strength.MEDIUM, Evidence.SINGLE, True
-        return 1, Strength.LOW, Evidence.SINGLE, True
-    # No given name: a surname alone, possibly "Andersson, Anna".
-    w = words[0]
-    if (w.surname or w.shaped) and not w.homograph and not w.place:
-        return 1, Strength.LOW, Evidence.SURNAME, w.surname
-    # Unknown capitalised words: kept whole (up to three) for a cell or a strong position.
-    used = 1
-    while used < min(n, 3) and words[used].token.kind == "word" and not words[used].first:
-        used += 1
-    return used, Strength.LOW, Evidence.CELL, False
-
-
 def find_candidates(
     text: str,
     gaz: Gazetteer,
@@ -991,6 +880,9 @@ def find_candidates(
     scan: NameScan | CoreScan | None = None,
 ) -> list[NameCandidate]:
     """Every name candidate in ``text``, in text order.
+
+    The runs of tokens are weighed by the compiled core (``core/src/names_weigh.rs``, the one
+    copy of the rules in this module's docstring).
 
     :param toks: the tokens to use (``tokens(text)`` gives the same candidates as none).
     :param scan: a :class:`CoreScan` (the default) or :class:`NameScan` of ``text`` when the
@@ -1005,122 +897,41 @@ def find_candidates(
     elif isinstance(scan, NameScan):
         groups = scan.groups(lambda piece: _may_name(piece, gaz), quiet_words(gaz))
     else:
-        groups = (scan if scan is not None else CoreScan(text, gaz)).groups
-    out: list[NameCandidate] = []
-    whole = text.strip()
-    for group in groups:
-        out.extend(_run_candidates(text, group, gaz, whole))
-    return _merge_surname_first(text, out, gaz)
-
-
-def _run_candidates(
-    text: str, group: Sequence[Token], gaz: Gazetteer, whole: str
-) -> Iterable[NameCandidate]:
-    """The candidates of one run of tokens; ``whole`` is ``text.strip()``."""
-    words = [_word(tok, gaz) for tok in group]
-    if not any(w.token.kind == "initial" or w.first or w.surname or w.shaped for w in words):
-        # Only unknown capitalised words: a name only in a strong position or as a cell.
-        start = group[0].start
-        if whole != text[start : group[-1].end] and _context_strength(text, start) is None:
-            return
-    i = 0
-    while i < len(words):
-        if words[i].token.kind != "word" and words[i].token.kind != "initial":
-            i += 1
-            continue
-        assessed = _assess(words[i:], text, gaz)
-        if assessed is None:
-            i += 1
-            continue
-        used, strength, evidence, hit = assessed
-        first_tok = words[i].token
-        last = words[i + used - 1]
-        end = last.token.end - (1 if last.genitive else 0)
-        candidate = _with_context(
-            text, first_tok.start, end, strength, evidence, hit, words[i : i + used]
-        )
-        if candidate is not None:
-            yield candidate
-        i += used
-
-
-def _with_context(
-    text: str,
-    start: int,
-    end: int,
-    strength: Strength,
-    evidence: Evidence,
-    hit: bool,
-    words: Sequence[_Word],
-) -> NameCandidate | None:
-    if _PLACE_AFTER.match(text[end : end + 24]):  # anchored with ^: a slice, not match(pos)
-        return None
-    if evidence in _ONE_WORD_EVIDENCE and _COMPANY_REST.match(text, end) is not None:
-        return None
-    if (
-        evidence in _ONE_WORD_EVIDENCE
-        and text.startswith(".", end)
-        and text[end + 1 : end + 2].islower()
-    ):
-        return None  # an abbreviation: "Pers.nr", "Org.nr", "Tel.nr"
-    context = _context_strength(text, start)
-    if context is not None:
-        if context in (Evidence.SIGNATURE, Evidence.FIELD, Evidence.GREETING):
-            if hit:
-                strength = Strength.HIGH
-            elif len(words) >= 2 or context is Evidence.FIELD:
-                strength = Strength.MEDIUM
-        else:  # a title: one step
-            strength = _raise(strength)
-        evidence = context if strength >= Strength.MEDIUM else evidence
-    elif (
-        evidence in (Evidence.SINGLE, Evidence.CELL, Evidence.SURNAME)
-        and is_sentence_initial(text, start)
-        and strength > Strength.LOW
-        and words[0].homograph
-    ):
-        strength = Strength.LOW
-    # A capitalised unknown word is a candidate only when it is all the text (a cell).
-    if evidence is Evidence.CELL and context is None and text.strip() != text[start:end]:
-        return None
-    return NameCandidate(
-        start=start, end=end, strength=strength, evidence=evidence, gazetteer_hit=hit
+        return (scan if scan is not None else CoreScan(text, gaz)).candidates
+    found = core_rules(gaz).weigh(
+        _for_core(text), [[(t.start, t.end, t.kind) for t in group] for group in groups]
     )
+    return _candidates(found)
 
 
-def _merge_surname_first(
-    text: str, found: list[NameCandidate], gaz: Gazetteer
-) -> list[NameCandidate]:
-    """Join ``Andersson, Anna`` (a surname, a comma, a given name) into one candidate."""
-    merged: list[NameCandidate] = []
-    i = 0
-    while i < len(found):
-        cur = found[i]
-        nxt = found[i + 1] if i + 1 < len(found) else None
-        if (
-            nxt is not None
-            and cur.evidence in (Evidence.SURNAME, Evidence.FIELD, Evidence.CELL)
-            and nxt.evidence in (Evidence.SINGLE, Evidence.GIVEN)
-            and _SURNAME_FIRST.fullmatch(text[cur.end : nxt.start])
-            and (
-                gaz.is_known_surname(text[cur.start : cur.end])
-                or gaz.is_surname_shaped(text[cur.start : cur.end])
-            )
-        ):
-            strength = max(cur.strength, nxt.strength, Strength.MEDIUM)
-            merged.append(
-                NameCandidate(
-                    start=cur.start,
-                    end=nxt.end,
-                    strength=strength,
-                    evidence=Evidence.PAIR if cur.evidence is Evidence.SURNAME else cur.evidence,
-                )
-            )
-            i += 2
-            continue
-        merged.append(cur)
-        i += 1
-    return merged
+def _candidates(found: Iterable[tuple[int, int, int, str, bool]]) -> list[NameCandidate]:
+    """The core's ``(start, end, strength, evidence, gazetteer_hit)`` as candidates."""
+    return [
+        NameCandidate(
+            start=start,
+            end=end,
+            strength=_STRENGTHS[strength],
+            evidence=_EVIDENCE[evidence],
+            gazetteer_hit=hit,
+        )
+        for start, end, strength, evidence, hit in found
+    ]
+
+
+_STRENGTHS = {int(s): s for s in Strength}
+_EVIDENCE = {e.value: e for e in Evidence}
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+def _for_core(text: str) -> str:
+    """``text`` as the core can take it: a lone surrogate (a JSON ``"\\ud800"`` escape)
+    becomes U+FFFD, which the rules read alike (neither a letter, a digit nor a space), at
+    the same offset."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return str(_SURROGATE.sub("\ufffd", text))
+    return text
 
 
 _NAME_COLUMN = regex.compile(
