@@ -15,6 +15,7 @@ pub mod masking;
 pub mod matcher;
 pub mod names;
 pub mod names_weigh;
+pub mod names_windows;
 pub mod text;
 pub mod validators;
 pub mod verdict;

@@ -52,6 +52,24 @@ impl Evidence {
         }
     }
 
+    /// The evidence of this flag value.
+    pub fn from_name(name: &str) -> Option<Evidence> {
+        [
+            Evidence::Pair,
+            Evidence::Initials,
+            Evidence::Given,
+            Evidence::Single,
+            Evidence::Surname,
+            Evidence::Greeting,
+            Evidence::Signature,
+            Evidence::Field,
+            Evidence::Title,
+            Evidence::Cell,
+        ]
+        .into_iter()
+        .find(|evidence| evidence.name() == name)
+    }
+
     fn of(position: Position) -> Evidence {
         match position {
             Position::Field => Evidence::Field,
@@ -478,7 +496,7 @@ fn place_after(chars: &[char], end: usize) -> bool {
         let after = p + word.chars().count();
         after <= view.len()
             && view[p..after].iter().copied().eq(word.chars())
-            && view.get(after).is_none_or(|&c| !is_letter(c))
+            && view.get(after).map_or(true, |&c| !is_letter(c))
     })
 }
 
@@ -531,7 +549,7 @@ fn is_digit(character: char) -> bool {
 
 /// A legal form at `at`, not glued to a letter or digit after it.
 fn legal_form_at(chars: &[char], at: usize) -> bool {
-    let free = |end: usize| chars.get(end).is_none_or(|&c| !is_letter_or_digit(c));
+    let free = |end: usize| chars.get(end).map_or(true, |&c| !is_letter_or_digit(c));
     let exact = LEGAL_FORMS.iter().any(|form| {
         let end = at + form.len(); // ASCII
         end <= chars.len() && chars[at..end].iter().copied().eq(form.chars()) && free(end)
@@ -613,7 +631,8 @@ mod tests {
 
     #[test]
     fn weighs_runs() {
-        let table: &[(&str, &[(&str, u8, &str)])] = &[
+        type Row<'a> = (&'a str, &'a [(&'a str, u8, &'a str)]);
+        let table: &[Row] = &[
             (
                 "Vi såg Anna Andersson i går.",
                 &[("Anna Andersson", HIGH, "name_pair")],

@@ -480,24 +480,61 @@ impl PyNameRules {
         })
     }
 
-    /// `(candidates, triggers)`: what [`PyNameRules::scan`] and [`PyNameRules::weigh`] give,
-    /// in one call that hands no run to Python.
-    fn scan_weigh(&self, py: Python<'_>, text: &str) -> (Vec<PyCandidate>, Vec<(usize, usize)>) {
+    /// `(candidates, triggers, windows)`: what [`PyNameRules::scan`],
+    /// [`PyNameRules::weigh`] and [`PyNameRules::windows`] give, in one call that hands no
+    /// run to Python.
+    #[allow(clippy::type_complexity)]
+    fn scan_weigh(
+        &self,
+        py: Python<'_>,
+        text: &str,
+    ) -> (Vec<PyCandidate>, Vec<(usize, usize)>, Vec<(usize, usize)>) {
         py.detach(|| {
             let chars: Vec<char> = text.chars().collect();
             let (groups, triggers) = self.inner.scan_chars(&chars);
-            let candidates = self
-                .inner
-                .weigh_chars(&chars, &groups)
-                .into_iter()
-                .map(candidate_out)
-                .collect();
+            let candidates = self.inner.weigh_chars(&chars, &groups);
+            let windows = self.inner.windows(&chars, &candidates, &triggers);
             let triggers = triggers
                 .into_iter()
                 .map(|token| (token.start, token.end))
                 .collect();
-            (candidates, triggers)
+            let candidates = candidates.into_iter().map(candidate_out).collect();
+            (candidates, triggers, windows)
         })
+    }
+
+    /// The `(start, end)` windows the name model must read (`combine.model_windows`), from
+    /// the candidates and the capitalised words (`(start, end, kind)`) of `text`.
+    fn windows(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        candidates: Vec<(usize, usize, u8, String, bool)>,
+        words: Vec<(usize, usize, String)>,
+    ) -> PyResult<Vec<(usize, usize)>> {
+        let candidates = candidates
+            .into_iter()
+            .map(|(start, end, strength, evidence, hit)| {
+                let evidence = crate::names_weigh::Evidence::from_name(&evidence)
+                    .ok_or_else(|| PyValueError::new_err("unknown evidence"))?;
+                Ok(crate::names_weigh::Candidate {
+                    start,
+                    end,
+                    strength,
+                    evidence,
+                    hit,
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(py.detach(|| {
+            let chars: Vec<char> = text.chars().collect();
+            let words: Vec<crate::names::Token> = words.into_iter().map(token_in).collect();
+            let candidates: Vec<_> = candidates
+                .into_iter()
+                .filter(|c| c.start < c.end && c.end <= chars.len())
+                .collect();
+            self.inner.windows(&chars, &candidates, &words)
+        }))
     }
 }
 

@@ -89,7 +89,15 @@ class NameRules:
     ) -> list[tuple[int, int, int, str, bool]]: ...
     def scan_weigh(
         self, text: str
-    ) -> tuple[list[tuple[int, int, int, str, bool]], list[tuple[int, int]]]: ...
+    ) -> tuple[
+        list[tuple[int, int, int, str, bool]], list[tuple[int, int]], list[tuple[int, int]]
+    ]: ...
+    def windows(
+        self,
+        text: str,
+        candidates: list[tuple[int, int, int, str, bool]],
+        words: list[tuple[int, int, str]],
+    ) -> list[tuple[int, int]]: ...
 
 # --- The engine (core/src/engine.rs) ------------------------------------------------------
 

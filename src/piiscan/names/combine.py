@@ -35,6 +35,8 @@ from piiscan.names.rules import (
     NameCandidate,
     NameScan,
     Token,
+    _for_core,
+    core_rules,
     is_sentence_initial,
     quiet_words,
     tokens,
@@ -47,10 +49,6 @@ _ORG_AFTER = regex.compile(
 )
 _ORG_DESIGNATOR = regex.compile(
     r"(?<![\p{L}])(?:AB|HB|KB|AS|ASA|Oy|Oyj|GmbH|Ltd|Inc|LLC|Aktiebolag)(?![\p{L}])"
-)
-_ORG_AHEAD = regex.compile(
-    r"^[\p{L}& \t-]*?(?<![\p{L}])(?:AB|HB|KB|Aktiebolag|ekonomisk förening|ideell förening)"
-    r"(?![\p{L}])"
 )
 _STREET = regex.compile("(?:" + "|".join(sorted(STREET_ENDINGS, key=len, reverse=True)) + ")$")
 _ORG_WORD = regex.compile(
@@ -235,10 +233,6 @@ def _dedupe(spans: list[PersonSpan]) -> list[PersonSpan]:
     return kept
 
 
-MAX_WINDOW = 1200
-"""Longest stretch of text the model reads at once; longer sentences are cut at a space."""
-
-
 def model_windows(
     text: str,
     candidates: Sequence[NameCandidate],
@@ -261,45 +255,19 @@ def model_windows(
         ``text`` when the caller has one already; without ``toks`` only the words a scan flags
         are read, which gives the same windows as all of them.
     """
-    strong = [(c.start, c.end) for c in candidates if c.strength >= Strength.HIGH]
-    triggers = [
-        c.start
-        for c in candidates
-        if c.strength < Strength.HIGH
-        and c.evidence is not Evidence.CELL
-        and not (
-            c.evidence is Evidence.SINGLE and _homograph_or_genitive(text[c.start : c.end], gaz)
-        )
-        and not _org_ahead(text, c.end)
-    ]
-    strong_starts = [s for s, _ in strong]
     if toks is None:
         if isinstance(scan, NameScan):
             toks = scan.tokens(lambda word: _may_trigger(word, gaz), quiet_words(gaz))
         else:
-            toks = (scan if scan is not None else CoreScan(text, gaz)).triggers
-    for tok in toks:
-        if tok.kind != "word" or is_sentence_initial(text, tok.start):
-            continue
-        at = bisect.bisect_right(strong_starts, tok.start) - 1
-        if at >= 0 and tok.start < strong[at][1]:
-            continue
-        if not _may_trigger(tok.text, gaz):
-            continue
-        if _ORG_AFTER.match(text, tok.end) or _org_ahead(text, tok.end):
-            continue
-        if text.startswith(".", tok.end) and text[tok.end + 1 : tok.end + 2].islower():
-            continue  # an abbreviation: "Pers.nr", "Org.nr"
-        triggers.append(tok.start)
-    if not triggers:
-        return []
-    triggers.sort()
-    windows: list[tuple[int, int]] = []
-    for pos in triggers:
-        if windows and windows[-1][0] <= pos < windows[-1][1]:
-            continue
-        windows.append(_sentence_around(text, pos))
-    return windows
+            core = scan if scan is not None else CoreScan(text, gaz)
+            if candidates is core.candidates or candidates == core.candidates:
+                return list(core.windows)  # read in the same pass
+            toks = core.triggers
+    return core_rules(gaz).windows(
+        _for_core(text),
+        [(c.start, c.end, int(c.strength), c.evidence.value, c.gazetteer_hit) for c in candidates],
+        [(t.start, t.end, t.kind) for t in toks],
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -314,38 +282,3 @@ def _all_places(span_text: str, gaz: Gazetteer) -> bool:
     return bool(words) and all(
         gaz.is_place(w) or (w.endswith("s") and gaz.is_place(w[:-1])) for w in words
     )
-
-
-def _homograph_or_genitive(word: str, gaz: Gazetteer) -> bool:
-    return gaz.is_homograph(word) or (word.endswith("s") and gaz.is_homograph(word[:-1]))
-
-
-def _org_ahead(text: str, end: int) -> bool:
-    """A company designator follows on the same line, within a few words."""
-    ahead = text[end : end + 48].split("\n", 1)[0]
-    return _ORG_AHEAD.search(ahead) is not None
-
-
-def _sentence_around(text: str, pos: int) -> tuple[int, int]:
-    start = pos
-    while (
-        start > 0
-        and text[start - 1] != "\n"
-        and not (text[start - 1] in " \t" and start >= 2 and text[start - 2] in ".!?")
-    ):
-        start -= 1
-        if pos - start >= MAX_WINDOW // 2:
-            break
-    end = pos
-    n = len(text)
-    while (
-        end < n
-        and text[end] != "\n"
-        and not (text[end] in ".!?" and (end + 1 == n or text[end + 1] in " \t\n"))
-    ):
-        end += 1
-        if end - start >= MAX_WINDOW:
-            break
-    if end < n and text[end] in ".!?":
-        end += 1
-    return start, end

@@ -831,20 +831,25 @@ class CoreScan:
     :param gaz: the gazetteer the rules use.
     """
 
-    __slots__ = ("_gaz", "_groups", "candidates", "text", "triggers")
+    __slots__ = ("_gaz", "_groups", "_triggers", "candidates", "text", "windows")
 
     def __init__(self, text: str, gaz: Gazetteer) -> None:
         self.text = text
         self._gaz = gaz
         self._groups: list[list[Token]] | None = None
-        found, raw_triggers = core_rules(gaz).scan_weigh(_for_core(text))
+        found, self._triggers, windows = core_rules(gaz).scan_weigh(_for_core(text))
         self.candidates: list[NameCandidate] = _candidates(found)
         """The name candidates, in text order (:func:`find_candidates`)."""
-        make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
-        self.triggers: list[Token] = [
-            make(Token, (at, end, text[at:end], "word")) for at, end in raw_triggers
-        ]
+        self.windows: list[tuple[int, int]] = windows
+        """Where the model must read, for these candidates
+        (:func:`~piiscan.names.combine.model_windows`)."""
+
+    @property
+    def triggers(self) -> list[Token]:
         """Word tokens inside a sentence that are no homograph, place or street name."""
+        text = self.text
+        make = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
+        return [make(Token, (at, end, text[at:end], "word")) for at, end in self._triggers]
 
     @property
     def groups(self) -> list[list[Token]]:
