@@ -218,8 +218,10 @@ class PersonRecognizer(SpecRecognizer):
             if not text or text in planned:
                 continue
             candidates, windows = self._rules(text)
-            if windows:  # without windows analyze() is as quick alone
+            if windows:
                 work.append((text, candidates, windows))
+            elif candidates:  # a text without capitals is never asked about (its prefilter)
+                planned[text] = combine(text, candidates, (), self.gazetteer)
         found = self.model.entities_of([(text, windows) for text, _, windows in work])
         for (text, candidates, _), spans in zip(work, found, strict=True):
             planned[text] = combine(text, candidates, spans, self.gazetteer)
