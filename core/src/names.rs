@@ -6,7 +6,8 @@
 //! What comes back is what the Python rules would read off every token of the text
 //! (`NameScan` on a short text): the runs that may give a name candidate, and the words inside
 //! sentences that may send their sentence to the model. The rules that turn runs into
-//! candidates stay in Python; the word lists (gazetteer, labels, titles) are handed in by the
+//! candidates are in [`crate::names_weigh`], those that choose the model's windows in
+//! [`crate::names_windows`]; the word lists (gazetteer, labels, titles) are handed in by the
 //! Python side, so each exists once.
 //!
 //! Offsets are in characters (code points), as Python counts them.

@@ -27,14 +27,15 @@ as ``Siv Lund`` without context) come back with :attr:`Strength.LOW` so a model 
 name can confirm them.
 
 Everything here is pure: text and a :class:`~piiscan.names.gazetteer.Gazetteer` in,
-:class:`NameCandidate` values out. The tokens come from the compiled core
-(:class:`CoreScan`, ``core/src/names.rs``): one pass finds every run of capitalised words,
-looks its words up in the gazetteer and reads the cue words before them, and hands over only
-the runs where a name can be, with the same result as reading every token. The Python
-:class:`NameScan` does the same in Python (finding the capitals in one pass and leaving out
+:class:`NameCandidate` values out. The work is done by the compiled core (:class:`CoreScan`):
+one pass finds every run of capitalised words, looks its words up in the gazetteer and reads
+the cue words before them (``core/src/names.rs``), weighs the runs where a name can be into
+candidates by the rules above (``core/src/names_weigh.rs``, their one copy) and picks the
+sentences the model must read (``core/src/names_windows.rs``), with the same result as
+reading every token. A lone surrogate (a JSON ``"\ud800"`` escape) is read as U+FFFD. The
+Python :class:`NameScan` finds the runs in Python (the capitals in one pass, leaving out
 common sentence starters and places after ``i``, ``på``, ``norra`` ..., see
-:class:`QuietWords`); it reads text the core cannot take (a lone surrogate) and is the
-reference the tests compare the core with.
+:class:`QuietWords`); the tests compare the core's runs with it.
 
 .. versionadded:: 0.1
 """
