@@ -14,6 +14,7 @@ pub mod engine;
 pub mod masking;
 pub mod matcher;
 pub mod names;
+pub mod names_combine;
 pub mod names_weigh;
 pub mod names_windows;
 pub mod text;

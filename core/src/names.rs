@@ -431,7 +431,7 @@ pub fn is_sentence_initial(chars: &[char], start: usize) -> bool {
 /// `\p{Lu}\p{Ll}+` with hyphenated parts, or `\p{Lu}.` with an optional second initial, not
 /// glued to a letter or digit on either side. Where the longest form is glued, a shorter one
 /// is tried, as the regex engine backtracks.
-fn token_at(chars: &[char], at: usize) -> Option<(usize, Kind)> {
+pub(crate) fn token_at(chars: &[char], at: usize) -> Option<(usize, Kind)> {
     let n = chars.len();
     // The capital first: it rules out most positions at the cost of a comparison.
     if at >= n || !is_upper(chars[at]) || (at > 0 && is_letter_or_digit(chars[at - 1])) {

@@ -536,10 +536,63 @@ impl PyNameRules {
             self.inner.windows(&chars, &candidates, &words)
         }))
     }
+
+    /// The PERSON spans of `text` (`combine.combine`), each `(start, end, strength,
+    /// evidence flags)`, from the rules' candidates and the model's `(start, end, label)`.
+    fn combine(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        candidates: Vec<(usize, usize, u8, String, bool)>,
+        model: Vec<(usize, usize, String)>,
+    ) -> PyResult<Vec<PyPersonSpan>> {
+        let candidates = candidates_in(candidates)?;
+        Ok(py.detach(|| {
+            let chars: Vec<char> = text.chars().collect();
+            let n = chars.len();
+            let candidates: Vec<_> = candidates
+                .into_iter()
+                .filter(|c| c.start < c.end && c.end <= n)
+                .collect();
+            let model: Vec<crate::names_combine::ModelSpan> = model
+                .iter()
+                .filter(|(start, end, _)| start < end && *end <= n)
+                .map(|(start, end, label)| {
+                    crate::names_combine::ModelSpan::labelled(*start, *end, label)
+                })
+                .collect();
+            self.inner
+                .combine(&chars, &candidates, &model)
+                .into_iter()
+                .map(|span| (span.start, span.end, span.strength, span.evidence))
+                .collect()
+        }))
+    }
+}
+
+fn candidates_in(
+    candidates: Vec<(usize, usize, u8, String, bool)>,
+) -> PyResult<Vec<crate::names_weigh::Candidate>> {
+    candidates
+        .into_iter()
+        .map(|(start, end, strength, evidence, hit)| {
+            let evidence = crate::names_weigh::Evidence::from_name(&evidence)
+                .ok_or_else(|| PyValueError::new_err("unknown evidence"))?;
+            Ok(crate::names_weigh::Candidate {
+                start,
+                end,
+                strength,
+                evidence,
+                hit,
+            })
+        })
+        .collect()
 }
 
 /// A run of name tokens as Python hands it in: `(start, end, kind)`.
 type PyRunIn = Vec<(usize, usize, String)>;
+/// A PERSON span: `(start, end, strength, evidence flags)`.
+type PyPersonSpan = (usize, usize, u8, Vec<&'static str>);
 /// A name candidate: `(start, end, strength, evidence, gazetteer_hit)`.
 type PyCandidate = (usize, usize, u8, &'static str, bool);
 

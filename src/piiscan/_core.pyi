@@ -98,6 +98,12 @@ class NameRules:
         candidates: list[tuple[int, int, int, str, bool]],
         words: list[tuple[int, int, str]],
     ) -> list[tuple[int, int]]: ...
+    def combine(
+        self,
+        text: str,
+        candidates: list[tuple[int, int, int, str, bool]],
+        model: list[tuple[int, int, str]],
+    ) -> list[tuple[int, int, int, list[str]]]: ...
 
 # --- The engine (core/src/engine.rs) ------------------------------------------------------
 

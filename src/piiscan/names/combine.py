@@ -13,14 +13,20 @@ The rules (pure; the model itself runs in :mod:`piiscan.engine.person`):
   :attr:`~Strength.MEDIUM` when it has a capitalised word that is not sentence-initial or
   more than one word, else :attr:`~Strength.LOW`.
 - A weak candidate in a window the model read and labelled as a place or an organisation is
-  dropped.
+  dropped; so is a span that names a company (a legal form after or in it, a last word such
+  as ``-verket``, ``-kommun``), a span a ``/`` follows (a path, ``Chrome/120``) and a model
+  span made only of places.
+- Of overlapping spans the strongest, then the longest, stays.
+
+The rules and the choice of the model's windows run in the compiled core
+(``core/src/names_combine.rs``, ``core/src/names_windows.rs``: their one copy); this module
+wraps them.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,35 +37,16 @@ from piiscan.names.gazetteer import Gazetteer
 from piiscan.names.rules import (
     STREET_ENDINGS,
     CoreScan,
-    Evidence,
     NameCandidate,
     NameScan,
     Token,
     _for_core,
     core_rules,
-    is_sentence_initial,
     quiet_words,
-    tokens,
 )
 from piiscan.validators.base import Strength
 
-_ORG_AFTER = regex.compile(
-    r"[ \t]+(?:AB|HB|KB|Ab|AS|ASA|Oy|Oyj|GmbH|Ltd|Inc|LLC|Aktiebolag|& Co|och Co)(?![\p{L}])"
-    r"|-\p{Ll}"
-)
-_ORG_DESIGNATOR = regex.compile(
-    r"(?<![\p{L}])(?:AB|HB|KB|AS|ASA|Oy|Oyj|GmbH|Ltd|Inc|LLC|Aktiebolag)(?![\p{L}])"
-)
 _STREET = regex.compile("(?:" + "|".join(sorted(STREET_ENDINGS, key=len, reverse=True)) + ")$")
-_ORG_WORD = regex.compile(
-    r"(?:verket|styrelsen|myndigheten|kommun|kommunen|regionen|inspektionen|kassan|byrån"
-    r"|bolaget|banken|förbundet|partiet|rådet|nämnden|institutet|universitetet|högskolan"
-    r"|sjukhuset|koncernen|gruppen|tidningen|bladet|posten|fonden|stiftelsen|akademien"
-    r"|departementet|kyrkan|skolan|gymnasiet|föreningen|centret|huset|teatern|festivalen)$"
-)
-
-PERSON_LABELS = frozenset({"PER", "PERSON", "PRS"})
-"""Person labels of the bundled model (``PER``) and of spaCy's Swedish pipelines (``PRS``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,88 +78,15 @@ def combine(
 
     :param model_spans: entities of every label the model found in the windows it read.
     """
-    people = [
-        trimmed
-        for s in model_spans
-        if s.label in PERSON_LABELS and (trimmed := _name_part(text, s)) is not None
+    found = core_rules(gaz).combine(
+        _for_core(text),
+        [(c.start, c.end, int(c.strength), c.evidence.value, c.gazetteer_hit) for c in candidates],
+        [(s.start, s.end, s.label) for s in model_spans],
+    )
+    return [
+        PersonSpan(start=start, end=end, strength=Strength(strength), evidence=tuple(flags))
+        for start, end, strength, flags in found
     ]
-    others = [s for s in model_spans if s.label not in PERSON_LABELS]
-    used: set[int] = set()
-    out: list[PersonSpan] = []
-    order = sorted(range(len(candidates)), key=lambda i: candidates[i].start)
-    starts = [candidates[i].start for i in order]
-    longest = max((c.end - c.start for c in candidates), default=0)
-    for span in sorted(people, key=lambda s: s.start):
-        if _org_like(text, span.start, span.end) or _glued_to_slash(text, span.end):
-            continue
-        lo = bisect.bisect_left(starts, span.start - longest)
-        hi = bisect.bisect_left(starts, span.end)
-        overlapping = [order[k] for k in range(lo, hi) if span.start < candidates[order[k]].end]
-        used.update(overlapping)
-        start = min([span.start, *(candidates[i].start for i in overlapping)])
-        end = max([span.end, *(candidates[i].end for i in overlapping)])
-        if overlapping:
-            best = max(candidates[i].strength for i in overlapping)
-            hit = any(candidates[i].gazetteer_hit for i in overlapping)
-            words = text[start:end].replace(",", " ").split()
-            if len(words) == 1 and gaz.is_homograph(words[0]):
-                strength = best  # "Hans", "Lund": the model alone does not settle it
-            elif all(gaz.is_homograph(w) for w in words):
-                strength = max(best, Strength.MEDIUM)  # "Siv Lund"
-            elif hit:
-                strength = Strength.HIGH
-            else:
-                strength = max(best, Strength.MEDIUM)
-            flags = sorted({"model", *(candidates[i].evidence.value for i in overlapping)})
-        else:
-            if _all_places(text[start:end], gaz):
-                continue  # "Ankara", "Chelseas": the corpus knows these as places or teams
-            strength = _model_only_strength(text, span)
-            flags = ["model"]
-        out.append(PersonSpan(start=start, end=end, strength=strength, evidence=tuple(flags)))
-    for i, cand in enumerate(candidates):
-        if i in used:
-            continue
-        if cand.strength < Strength.HIGH and (
-            _inside_other(cand, others) or _org_like(text, cand.start, cand.end)
-        ):
-            continue
-        if _glued_to_slash(text, cand.end):
-            continue
-        out.append(
-            PersonSpan(
-                start=cand.start,
-                end=cand.end,
-                strength=cand.strength,
-                evidence=(cand.evidence.value,),
-            )
-        )
-    return _dedupe(out)
-
-
-# A person's name holds none of these; the model's span sometimes runs on into what follows
-# the name (``Magnus Quapp <mq@exempel.se``, ``Maja Al-Hassan <``).
-_NOT_IN_NAME = regex.compile(r"[<>@\[\](){}|;:/\\\d\n\t]")
-_AROUND_NAME = " \u00a0,.-–"
-
-
-def _name_part(text: str, span: ModelSpan) -> ModelSpan | None:
-    """The model's span up to the first character no name holds, without the spaces and
-    punctuation around it; ``None`` when nothing is left."""
-    end = span.end
-    cut = _NOT_IN_NAME.search(text, span.start, end)
-    if cut is not None:
-        end = cut.start()
-    start = span.start
-    while end > start and text[end - 1] in _AROUND_NAME:
-        end -= 1
-    while start < end and text[start] in _AROUND_NAME:
-        start += 1
-    if start >= end:
-        return None
-    if (start, end) == (span.start, span.end):
-        return span
-    return ModelSpan(start=start, end=end, label=span.label)
 
 
 def candidates_only(candidates: Sequence[NameCandidate]) -> list[PersonSpan]:
@@ -181,56 +95,6 @@ def candidates_only(candidates: Sequence[NameCandidate]) -> list[PersonSpan]:
         PersonSpan(start=c.start, end=c.end, strength=c.strength, evidence=(c.evidence.value,))
         for c in candidates
     ]
-
-
-def _glued_to_slash(text: str, end: int) -> bool:
-    """A ``/`` follows the span with no space between: a part of a path, a log date
-    (``[20/Jun/2026``) or a user agent (``Chrome/120.0``), never a name in running text.
-    Only the slash after counts: ``/Elsa Paulsson`` is how a Swedish mail is signed."""
-    return text[end : end + 1] == "/"
-
-
-def _org_like(text: str, start: int, end: int) -> bool:
-    """The span names a company or an authority, or is the first part of a compound."""
-    if _ORG_AFTER.match(text, end) or _ORG_DESIGNATOR.search(text, start, end):
-        return True
-    last = text[start:end].rsplit(maxsplit=1)[-1] if end > start else ""
-    return _ORG_WORD.search(last.casefold()) is not None
-
-
-def _model_only_strength(text: str, span: ModelSpan) -> Strength:
-    toks = [t for t in tokens(text[span.start : span.end]) if t.kind == "word"]
-    if not toks:
-        return Strength.LOW
-    if is_sentence_initial(text, span.start + toks[0].start):
-        return Strength.LOW  # "Projektet Norrsken": a capital that only starts a sentence
-    return Strength.MEDIUM
-
-
-def _inside_other(cand: NameCandidate, others: Sequence[ModelSpan]) -> bool:
-    # Only a weak or one-word candidate yields to the model's LOC/ORG: an ORG span that
-    # runs on over "Bolaget AB och Anna de Geer" must not hide the name.
-    if cand.evidence in (Evidence.FIELD, Evidence.SIGNATURE, Evidence.GREETING):
-        return False
-    if cand.strength > Strength.LOW and cand.evidence is not Evidence.SINGLE:
-        return False
-    return any(o.start <= cand.start and cand.end <= o.end for o in others)
-
-
-def _dedupe(spans: list[PersonSpan]) -> list[PersonSpan]:
-    """Keep the strongest (then longest) of overlapping spans, in text order."""
-    ranked = sorted(spans, key=lambda s: (s.strength, s.end - s.start), reverse=True)
-    kept: list[PersonSpan] = []  # sorted by start, never overlapping
-    kept_starts: list[int] = []
-    for span in ranked:
-        at = bisect.bisect_left(kept_starts, span.start)
-        if at > 0 and kept[at - 1].end > span.start:
-            continue
-        if at < len(kept) and kept[at].start < span.end:
-            continue
-        kept.insert(at, span)
-        kept_starts.insert(at, span.start)
-    return kept
 
 
 def model_windows(
@@ -275,10 +139,3 @@ def _may_trigger(word: str, gaz: Gazetteer) -> bool:
     """A capitalised ``word`` inside a sentence can send its sentence to the model: it is
     no homograph, place or street name."""
     return not (gaz.is_homograph(word) or gaz.is_place(word) or _STREET.search(word))
-
-
-def _all_places(span_text: str, gaz: Gazetteer) -> bool:
-    words = span_text.split()
-    return bool(words) and all(
-        gaz.is_place(w) or (w.endswith("s") and gaz.is_place(w[:-1])) for w in words
-    )
