@@ -29,6 +29,9 @@ class _PanickingRules:
     def scan(self, text: str) -> Any:
         _core._panic_for_test()
 
+    def scan_weigh(self, text: str) -> Any:
+        _core._panic_for_tests()
+
 
 def test_a_core_panic_while_scanning_is_an_error_row(
     tmp_path: Path, engine: Any, monkeypatch: pytest.MonkeyPatch

@@ -6,6 +6,7 @@ import bisect
 import dataclasses
 import datetime
 import gc
+import itertools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -51,6 +52,8 @@ _THIRD_PARTY_ORDER = 1 << 30
 # Characters around a relaxed match where the real pattern is tried: it may start or end a
 # little away from where the relaxed one did.
 RELAXED_MARGIN = 64
+# Chunks of a long text whose name-model sentences are read in one call (16 × 64 KB).
+PREPARED_CHUNKS = 16
 
 
 class LinearContextEnhancer(ContextAwareEnhancer):
@@ -315,11 +318,14 @@ class Engine:
             return findings
         if self._python_gate is not None and self._python_gate.search(text) is None:
             return findings
-        pieces = list(chunks(text, WINDOW_CHARS, WINDOW_OVERLAP))
-        if len(pieces) > 1:
-            self._prepare([chunk for _, _, chunk in pieces])
-        for offset, owned_until, chunk in pieces:
-            self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
+        windows = chunks(text, WINDOW_CHARS, WINDOW_OVERLAP)
+        # A few chunks at a time, so the name model reads their sentences in one call while
+        # the copies of a long text stay few.
+        while group := list(itertools.islice(windows, PREPARED_CHUNKS)):
+            if len(group) > 1:
+                self._prepare([chunk for _, _, chunk in group])
+            for offset, owned_until, chunk in group:
+                self._analyze_chunk(chunk, offset, owned_until - offset, context, locator, findings)
         return findings
 
     def _prepare(self, texts: Sequence[str]) -> None:
