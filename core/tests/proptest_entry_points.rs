@@ -12,6 +12,7 @@ use proptest::prelude::*;
 
 use piiscan_core::checksums::{luhn, luhn_check_digit, mod11, mod11_check_digit, mod97};
 use piiscan_core::names::{Kind, NameRules, WordLists};
+use piiscan_core::names_combine::ModelSpan;
 use piiscan_core::text::{casefold, collapse_spaces};
 use piiscan_core::validators::address::validate_address;
 use piiscan_core::validators::bank::{
@@ -194,6 +195,38 @@ fn name_scan_holds(rules: &NameRules, text: &str) {
     let chars: Vec<char> = text.chars().collect();
     for at in 0..=chars.len() {
         let _ = rules.context_strength(&chars, at);
+    }
+    // Weighing, windows and combining: spans inside the text, in order, not overlapping.
+    let candidates = rules.weigh_chars(&chars, &groups);
+    let mut last_end = 0;
+    for candidate in &candidates {
+        assert!(last_end <= candidate.start && candidate.start < candidate.end);
+        assert!(candidate.end <= length && (1..=3).contains(&candidate.strength));
+        last_end = candidate.end;
+    }
+    let windows = rules.windows(&chars, &candidates, &triggers);
+    for &(start, end) in &windows {
+        assert!(start <= end && end <= length);
+    }
+    // Any model output: each window as a person, each as a place, and the whole text.
+    let mut model: Vec<ModelSpan> = windows
+        .iter()
+        .flat_map(|&(start, end)| {
+            [
+                ModelSpan::labelled(start, end, "PER"),
+                ModelSpan::labelled(start, end, "LOC"),
+            ]
+        })
+        .filter(|span| span.start < span.end)
+        .collect();
+    if length > 0 {
+        model.push(ModelSpan::labelled(0, length, "PER"));
+    }
+    let mut last_end = 0;
+    for span in rules.combine(&chars, &candidates, &model) {
+        assert!(last_end <= span.start && span.start < span.end && span.end <= length);
+        assert!(!span.evidence.is_empty());
+        last_end = span.end;
     }
 }
 
