@@ -30,7 +30,7 @@ class _PanickingRules:
         _core._panic_for_test()
 
     def scan_weigh(self, text: str) -> Any:
-        _core._panic_for_tests()
+        _core._panic_for_test()
 
 
 def test_a_core_panic_while_scanning_is_an_error_row(
