@@ -445,38 +445,48 @@ impl PyNameRules {
     /// `(runs, triggers)`: the runs of `text` that may hold a name candidate, as lists of
     /// `(start, end, kind)`, and the `(start, end)` of the words inside sentences that may
     /// send their sentence to the model.
-    fn scan(&self, py: Python<'_>, text: &str) -> (Vec<PyRun>, Vec<(usize, usize)>) {
+    fn scan(&self, py: Python<'_>, text: &str) -> PyResult<PyRunsAndTriggers> {
         py.detach(|| {
-            let (groups, triggers) = self.inner.scan(text);
-            let groups = groups
-                .into_iter()
-                .map(|run| {
-                    run.into_iter()
-                        .map(|token| (token.start, token.end, token.kind.name()))
-                        .collect()
-                })
-                .collect();
-            let triggers = triggers
-                .into_iter()
-                .map(|token| (token.start, token.end))
-                .collect();
-            (groups, triggers)
+            guarded(|| {
+                let (groups, triggers) = self.inner.scan(text);
+                let groups = groups
+                    .into_iter()
+                    .map(|run| {
+                        run.into_iter()
+                            .map(|token| (token.start, token.end, token.kind.name()))
+                            .collect()
+                    })
+                    .collect();
+                let triggers = triggers
+                    .into_iter()
+                    .map(|token| (token.start, token.end))
+                    .collect();
+                Ok((groups, triggers))
+            })
         })
     }
 
     /// The name candidates of the runs `groups` of `text` (`rules.find_candidates`), each
     /// as `(start, end, strength, evidence, gazetteer_hit)`.
-    fn weigh(&self, py: Python<'_>, text: &str, groups: Vec<PyRunIn>) -> Vec<PyCandidate> {
+    fn weigh(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        groups: Vec<PyRunIn>,
+    ) -> PyResult<Vec<PyCandidate>> {
         py.detach(|| {
-            let groups: Vec<Vec<crate::names::Token>> = groups
-                .into_iter()
-                .map(|run| run.into_iter().map(token_in).collect())
-                .collect();
-            self.inner
-                .weigh(text, &groups)
-                .into_iter()
-                .map(candidate_out)
-                .collect()
+            guarded(|| {
+                let groups: Vec<Vec<crate::names::Token>> = groups
+                    .into_iter()
+                    .map(|run| run.into_iter().map(token_in).collect())
+                    .collect();
+                Ok(self
+                    .inner
+                    .weigh(text, &groups)
+                    .into_iter()
+                    .map(candidate_out)
+                    .collect())
+            })
         })
     }
 
@@ -488,18 +498,20 @@ impl PyNameRules {
         &self,
         py: Python<'_>,
         text: &str,
-    ) -> (Vec<PyCandidate>, Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    ) -> PyResult<(Vec<PyCandidate>, Vec<(usize, usize)>, Vec<(usize, usize)>)> {
         py.detach(|| {
-            let chars: Vec<char> = text.chars().collect();
-            let (groups, triggers) = self.inner.scan_chars(&chars);
-            let candidates = self.inner.weigh_chars(&chars, &groups);
-            let windows = self.inner.windows(&chars, &candidates, &triggers);
-            let triggers = triggers
-                .into_iter()
-                .map(|token| (token.start, token.end))
-                .collect();
-            let candidates = candidates.into_iter().map(candidate_out).collect();
-            (candidates, triggers, windows)
+            guarded(|| {
+                let chars: Vec<char> = text.chars().collect();
+                let (groups, triggers) = self.inner.scan_chars(&chars);
+                let candidates = self.inner.weigh_chars(&chars, &groups);
+                let windows = self.inner.windows(&chars, &candidates, &triggers);
+                let triggers = triggers
+                    .into_iter()
+                    .map(|token| (token.start, token.end))
+                    .collect();
+                let candidates = candidates.into_iter().map(candidate_out).collect();
+                Ok((candidates, triggers, windows))
+            })
         })
     }
 
@@ -526,15 +538,17 @@ impl PyNameRules {
                 })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(py.detach(|| {
-            let chars: Vec<char> = text.chars().collect();
-            let words: Vec<crate::names::Token> = words.into_iter().map(token_in).collect();
-            let candidates: Vec<_> = candidates
-                .into_iter()
-                .filter(|c| c.start < c.end && c.end <= chars.len())
-                .collect();
-            self.inner.windows(&chars, &candidates, &words)
-        }))
+        py.detach(|| {
+            guarded(|| {
+                let chars: Vec<char> = text.chars().collect();
+                let words: Vec<crate::names::Token> = words.into_iter().map(token_in).collect();
+                let candidates: Vec<_> = candidates
+                    .into_iter()
+                    .filter(|c| c.start < c.end && c.end <= chars.len())
+                    .collect();
+                Ok(self.inner.windows(&chars, &candidates, &words))
+            })
+        })
     }
 
     /// The PERSON spans of `text` (`combine.combine`), each `(start, end, strength,
@@ -547,26 +561,29 @@ impl PyNameRules {
         model: Vec<(usize, usize, String)>,
     ) -> PyResult<Vec<PyPersonSpan>> {
         let candidates = candidates_in(candidates)?;
-        Ok(py.detach(|| {
-            let chars: Vec<char> = text.chars().collect();
-            let n = chars.len();
-            let candidates: Vec<_> = candidates
-                .into_iter()
-                .filter(|c| c.start < c.end && c.end <= n)
-                .collect();
-            let model: Vec<crate::names_combine::ModelSpan> = model
-                .iter()
-                .filter(|(start, end, _)| start < end && *end <= n)
-                .map(|(start, end, label)| {
-                    crate::names_combine::ModelSpan::labelled(*start, *end, label)
-                })
-                .collect();
-            self.inner
-                .combine(&chars, &candidates, &model)
-                .into_iter()
-                .map(|span| (span.start, span.end, span.strength, span.evidence))
-                .collect()
-        }))
+        py.detach(|| {
+            guarded(|| {
+                let chars: Vec<char> = text.chars().collect();
+                let n = chars.len();
+                let candidates: Vec<_> = candidates
+                    .into_iter()
+                    .filter(|c| c.start < c.end && c.end <= n)
+                    .collect();
+                let model: Vec<crate::names_combine::ModelSpan> = model
+                    .iter()
+                    .filter(|(start, end, _)| start < end && *end <= n)
+                    .map(|(start, end, label)| {
+                        crate::names_combine::ModelSpan::labelled(*start, *end, label)
+                    })
+                    .collect();
+                Ok(self
+                    .inner
+                    .combine(&chars, &candidates, &model)
+                    .into_iter()
+                    .map(|span| (span.start, span.end, span.strength, span.evidence))
+                    .collect())
+            })
+        })
     }
 }
 
@@ -589,6 +606,8 @@ fn candidates_in(
         .collect()
 }
 
+/// What `NameRules.scan` returns: the runs, and the `(start, end)` of the trigger words.
+type PyRunsAndTriggers = (Vec<PyRun>, Vec<(usize, usize)>);
 /// A run of name tokens as Python hands it in: `(start, end, kind)`.
 type PyRunIn = Vec<(usize, usize, String)>;
 /// A PERSON span: `(start, end, strength, evidence flags)`.
@@ -652,26 +671,28 @@ impl PyCompiledPatterns {
     }
 
     /// `(recognizer, pattern, start, end)` of every match in `text`, in character offsets.
-    fn find(&self, py: Python<'_>, text: &str) -> Vec<(usize, usize, usize, usize)> {
+    fn find(&self, py: Python<'_>, text: &str) -> PyResult<Vec<(usize, usize, usize, usize)>> {
         py.detach(|| {
-            let mut candidates = self.inner.find_all(text);
-            candidates.sort_by_key(|candidate| candidate.found.start);
-            let mut offsets = CharOffsets::new(text);
-            candidates
-                .into_iter()
-                .map(|candidate| {
-                    let start = offsets.at(candidate.found.start);
-                    (
-                        candidate.recognizer,
-                        candidate.found.pattern,
-                        start,
-                        start
-                            + text[candidate.found.start..candidate.found.end]
-                                .chars()
-                                .count(),
-                    )
-                })
-                .collect()
+            guarded(|| {
+                let mut candidates = self.inner.find_all(text);
+                candidates.sort_by_key(|candidate| candidate.found.start);
+                let mut offsets = CharOffsets::new(text);
+                Ok(candidates
+                    .into_iter()
+                    .map(|candidate| {
+                        let start = offsets.at(candidate.found.start);
+                        (
+                            candidate.recognizer,
+                            candidate.found.pattern,
+                            start,
+                            start
+                                + text[candidate.found.start..candidate.found.end]
+                                    .chars()
+                                    .count(),
+                        )
+                    })
+                    .collect())
+            })
         })
     }
 }
