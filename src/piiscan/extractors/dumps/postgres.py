@@ -23,18 +23,20 @@ row that says so.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
-from piiscan.errors import ExtractionError, UnsupportedError
+from piiscan.errors import ExtractionError, TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits
+from piiscan.extractors.dumps.pg_custom import PIECE_BYTES, Archive, UnreadableArchive
 from piiscan.extractors.dumps.sql import (
     BINARY,
     RowSampler,
@@ -47,10 +49,10 @@ from piiscan.extractors.dumps.sql import (
     shape_of,
     unquote_name,
 )
-from piiscan.extractors.text import iter_lines, read_text
+from piiscan.extractors.text import SAMPLE_BYTES, detect_encoding, iter_lines, read_text
 from piiscan.model import Segment
 
-__all__ = ["extract_pg_custom", "extract_pg_plain"]
+__all__ = ["extract_pg_custom", "extract_pg_plain", "extract_pg_restore"]
 
 _NAME: Final = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?'
 _COPY: Final = re.compile(
@@ -75,37 +77,168 @@ def extract_pg_plain(blob: Blob, limits: Limits) -> Iterator[Segment]:
     :raises ExtractionError: the dump ends inside a ``COPY`` block or a statement.
     """
     shapes = _read_ddl(blob)
-    yield from _read_data(blob, shapes, limits)
+    yield from _read_data(partial(_sql_segments, _lines(blob), shapes), limits)
 
 
 def extract_pg_custom(blob: Blob, limits: Limits) -> Iterator[Segment]:
-    """Segments of a custom-format dump, through ``pg_restore`` (see the module docstring).
+    """Segments of a custom-format dump, read by :mod:`.pg_custom`; an archive that module
+    does not read goes through ``pg_restore`` (see the module docstring).
 
+    :raises UnsupportedError: an archive :mod:`.pg_custom` does not read, and no
+        ``pg_restore``.
+    :raises ExtractionError: the dump is cut short or damaged (after every row before the
+        damage), or ``pg_restore`` cannot read it.
+    """
+    with blob.opener() as stream:
+        try:
+            archive = Archive(stream)
+        except UnreadableArchive as unreadable:
+            reason = str(unreadable)
+        else:
+            shapes = _ddl(_toc_lines(archive))
+            yield from _read_data(partial(_archive_segments, archive, shapes, limits), limits)
+            return
+    yield from extract_pg_restore(blob, limits, what=reason)
+
+
+def extract_pg_restore(
+    blob: Blob, limits: Limits, *, what: str = "PostgreSQL custom-format dump"
+) -> Iterator[Segment]:
+    """Segments of a pg_dump archive turned into SQL by ``pg_restore -f -``, streamed: once
+    for its DDL (``--schema-only``), once for its data (``--data-only``).
+
+    :param what: the kind of archive, for the message when ``pg_restore`` is missing.
     :raises UnsupportedError: ``pg_restore`` is not installed.
-    :raises ExtractionError: ``pg_restore`` cannot read the dump.
+    :raises ExtractionError: ``pg_restore`` cannot read the dump (after every row it gave).
     """
     tool = shutil.which("pg_restore")
     if tool is None:
-        raise UnsupportedError(
-            "PostgreSQL custom-format dump; install the PostgreSQL client tools (pg_restore)"
-        )
+        raise UnsupportedError(f"{what}; install the PostgreSQL client tools (pg_restore)")
     with tempfile.TemporaryDirectory(prefix="piiscan-pg-") as work:
         source = blob.path
         if source is None:  # a member of a container: give pg_restore a file of its own
             source = Path(work) / "dump"
             _copy_private(blob, source)
-        plain = Path(work) / "plain.sql"
-        done = subprocess.run(
-            [tool, "--no-owner", "--no-privileges", "-f", str(plain), str(source)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-        if done.returncode != 0 or not plain.is_file():
-            # pg_restore's message may quote the dump; say only that it failed.
-            raise ExtractionError("pg_restore could not read the custom-format dump")
-        yield from extract_pg_plain(Blob.from_path(plain, name="dump.sql"), limits)
+        shapes = _ddl(_restored(tool, source, "--schema-only"))
+        lines = _restored(tool, source, "--data-only")
+        yield from _read_data(partial(_sql_segments, lines, shapes), limits)
+
+
+def _restored(tool: str, source: Path, part: str) -> Iterator[str]:
+    """The lines ``pg_restore`` writes for one part of an archive, as they come."""
+    command = [tool, "--no-owner", "--no-privileges", part, "-f", "-", str(source)]
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert process.stdout is not None
+    try:
+        yield from iter_lines(_decoded_pipe(process.stdout))
+        status = process.wait()
+    finally:
+        process.stdout.close()
+        if process.poll() is None:  # the reader stopped early
+            process.kill()
+        process.wait()
+    if status != 0:
+        # pg_restore's message may quote the dump; say only that it failed.
+        raise ExtractionError("pg_restore could not read the custom-format dump")
+
+
+def _decoded_pipe(pipe: IO[bytes]) -> Iterator[str]:
+    """A pipe's text, decoded as :func:`~piiscan.extractors.text.read_text` would choose."""
+    head = pipe.read(SAMPLE_BYTES)
+    encoding = detect_encoding(head, truncated=len(head) == SAMPLE_BYTES)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    block = head
+    while block:
+        if piece := decoder.decode(block):
+            yield piece
+        block = pipe.read(SAMPLE_BYTES)
+    if tail := decoder.decode(b"", final=True):
+        yield tail
+
+
+def _toc_lines(archive: Archive) -> Iterator[str]:
+    """The SQL of every entry of an archive's table of contents, line by line, as
+    ``pg_restore`` would print it (``CREATE TABLE``, ``ALTER TABLE … PRIMARY KEY``, …)."""
+    for entry in archive.entries:
+        yield from _split_lines(entry.defn)
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """Lines that keep their ``\\n``; only ``\\n`` ends one (as in the plain path)."""
+    *whole, last = text.split("\n")
+    for line in whole:
+        yield line + "\n"
+    if last:
+        yield last
+
+
+def _archive_segments(
+    archive: Archive, shapes: dict[str, TableShape], limits: Limits, sampler: RowSampler
+) -> Iterator[Segment]:
+    """The rows of every table's data block, as the plain path reads the same data."""
+    for block in archive.blocks():
+        entry = block.entry
+        if entry.desc != "TABLE DATA":
+            continue  # the archive passes over what is left unread
+        text = _decoded(block.pieces, archive.codec)
+        if entry.copy_stmt is None:  # pg_dump --inserts: the data is SQL
+            yield from _sql_segments(iter_lines(text), shapes, sampler)
+            continue
+        copy = _COPY.match(entry.copy_stmt)
+        if copy is not None:
+            table = _shape(shapes, copy.group("name"))
+            columns = _columns(copy.group("columns"), table)
+        else:
+            name = f"{entry.namespace}.{entry.tag}" if entry.namespace else entry.tag
+            table = shapes.get(name) or TableShape(name=name, columns=())
+            columns = table.columns
+        for record in _records(text, limits.max_text_chars):
+            if record == "\\.":  # the end marker pg_dump writes after the rows
+                break
+            # Parsed only when the row is read (every row, unless --sample-rows passes it over).
+            yield from sampler.row(table, columns, partial(_copy_fields, record))
+
+
+def _decoded(pieces: Iterator[bytes], codec: str | None) -> Iterator[str]:
+    """A data block's text. A dump without a declared encoding (``SQL_ASCII``) is decoded
+    as :func:`~piiscan.extractors.text.detect_encoding` chooses on its first piece."""
+    decoder = None
+    for piece in pieces:
+        if decoder is None:
+            chosen = codec or detect_encoding(piece, truncated=len(piece) == PIECE_BYTES)
+            decoder = codecs.getincrementaldecoder(chosen)(errors="replace")
+        if text := decoder.decode(piece):
+            yield text
+    if decoder is not None and (tail := decoder.decode(b"", final=True)):
+        yield tail
+
+
+def _records(text: Iterator[str], longest: int) -> Iterator[str]:
+    """The lines of a COPY block, without their ``\\n``.
+
+    :param longest: the most characters one line may hold (``--max-text-chars``); memory
+        holds at most one line.
+    :raises TooLargeError: a line is longer.
+    """
+    held: list[str] = []
+    size = 0
+    for piece in text:
+        if "\n" not in piece:
+            held.append(piece)
+            size += len(piece)
+            if size > longest:
+                raise TooLargeError(f"a row of a dump exceeds {longest} characters")
+            continue
+        lines = piece.split("\n")
+        if held:
+            lines[0] = "".join(held) + lines[0]
+        last = lines.pop()
+        held, size = ([last], len(last)) if last else ([], 0)
+        yield from lines
+    if held:
+        yield "".join(held)
 
 
 def _copy_private(blob: Blob, target: Path) -> None:
@@ -121,10 +254,14 @@ def _lines(blob: Blob) -> Iterator[str]:
 
 def _read_ddl(blob: Blob) -> dict[str, TableShape]:
     """First pass: tables, their columns and types, and integer primary keys."""
+    return _ddl(_lines(blob))
+
+
+def _ddl(lines: Iterator[str]) -> dict[str, TableShape]:
+    """Tables, their columns and types, and integer primary keys, from a dump's SQL."""
     created = {}
     keys: dict[str, tuple[str, ...]] = {}
     statements = Statements("standard")
-    lines = _lines(blob)
     for line in lines:
         if _COPY.match(line):
             for data in lines:  # pass over the data block
@@ -144,22 +281,26 @@ def _read_ddl(blob: Blob) -> dict[str, TableShape]:
     return {name: shape_of(table, keys.get(name, ())) for name, table in created.items()}
 
 
-def _read_data(blob: Blob, shapes: dict[str, TableShape], limits: Limits) -> Iterator[Segment]:
+def _read_data(
+    rows: Callable[[RowSampler], Iterator[Segment]], limits: Limits
+) -> Iterator[Segment]:
+    """Second pass: ``rows(sampler)`` offers each row to the sampler; a dump cut short still
+    ends with the rows sampled so far."""
     sampler = RowSampler(limits)
     # The text budget is the dispatcher's (extractors.dispatch), as for every extractor.
     try:
-        yield from _data_segments(blob, shapes, sampler)
+        yield from rows(sampler)
     except ExtractionError:
         yield from sampler.finish()  # the rows sampled before the cut
         raise
     yield from sampler.finish()
 
 
-def _data_segments(
-    blob: Blob, shapes: dict[str, TableShape], sampler: RowSampler
+def _sql_segments(
+    lines: Iterator[str], shapes: dict[str, TableShape], sampler: RowSampler
 ) -> Iterator[Segment]:
+    """The rows of a dump's SQL: ``COPY`` blocks and ``INSERT`` statements."""
     statements = Statements("standard")
-    lines = _lines(blob)
     for line in lines:
         copy = _COPY.match(line) if not statements.pending else None
         if copy is not None:
