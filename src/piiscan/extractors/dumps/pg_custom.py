@@ -57,12 +57,13 @@ __all__ = [
 PIECE_BYTES: Final = 1 << 16
 _READ_BYTES: Final = 1 << 20
 # A string of the table of contents (an object's SQL) longer than this is taken for damage.
-_MAX_TOC_STRING: Final = 256 << 20
+_MAX_TOC_STRING: Final = 64 << 20
 
 _MAGIC: Final = b"PGDMP"
 _OLDEST: Final = (1, 10)  # PostgreSQL 8.4
 _NEWEST: Final = (1, 16)  # PostgreSQL 17 and 18
-_FORMATS: Final = {1: "custom", 3: "tar", 5: "directory"}
+# pg_dump 15 writes 3 in the toc.dat of both its directory and its tar format.
+_FORMATS: Final = {1: "custom", 3: "directory- or tar", 5: "directory"}
 _ALGORITHMS: Final = {0: "none", 1: "gzip", 2: "lz4", 3: "zstd"}
 _BLOCK_DATA: Final = 1
 _BLOCK_LARGE_OBJECTS: Final = 3
@@ -71,7 +72,15 @@ _NO_DATA: Final = 3  # the offset flag of an entry without data
 
 class UnreadableArchive(UnsupportedError):
     """A pg_dump archive this module does not read (the message says which kind); a newer
-    ``pg_restore`` may."""
+    ``pg_restore`` may.
+
+    :param toc_only: the file is the ``toc.dat`` of a directory- or tar-format dump, whose
+        data is in the files beside it.
+    """
+
+    def __init__(self, message: str, *, toc_only: bool = False) -> None:
+        super().__init__(message)
+        self.toc_only = toc_only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -240,8 +249,9 @@ class Archive:
     def __init__(self, stream: BinaryIO) -> None:
         self._reader = _Reader(stream)
         self.header = self._read_header()
-        #: The Python codec of the dump's text (``None``: undeclared, ``SQL_ASCII``).
-        self.codec: str | None = "utf-8"
+        #: The Python codec of the dump's text (``None``: undeclared, ``SQL_ASCII``), from
+        #: its ``ENCODING`` entry.
+        self.codec: str | None = None
         self.entries: tuple[TocEntry, ...] = tuple(self._read_toc())
         self._started = False
 
@@ -262,7 +272,9 @@ class Archive:
             name = _FORMATS.get(kind)
             if name is None:
                 raise ExtractionError("corrupt custom-format dump (archive format)")
-            raise UnreadableArchive(f"table of contents of a pg_dump {name}-format dump")
+            raise UnreadableArchive(
+                f"table of contents of a pg_dump {name}-format dump", toc_only=True
+            )
         if (major, minor) >= (1, 15):
             algorithm = _ALGORITHMS.get(reader.byte(), "an unknown method")
         else:

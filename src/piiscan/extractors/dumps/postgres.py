@@ -63,7 +63,8 @@ _INSERT: Final = re.compile(
     re.IGNORECASE,
 )
 _ALTER_KEY: Final = re.compile(
-    rf"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?P<name>{_NAME})\s+ADD\s+CONSTRAINT\s+\S+\s+"
+    rf"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?P<name>{_NAME})\s+ADD\s+CONSTRAINT\s+"
+    r'(?:"(?:[^"]|"")+"|\S+)\s+'
     r"PRIMARY\s+KEY\s*\((?P<columns>[^)]*)\)",
     re.IGNORECASE,
 )
@@ -93,21 +94,33 @@ def extract_pg_custom(blob: Blob, limits: Limits) -> Iterator[Segment]:
         try:
             archive = Archive(stream)
         except UnreadableArchive as unreadable:
-            reason = str(unreadable)
+            reason, toc_only = str(unreadable), unreadable.toc_only
         else:
             shapes = _ddl(_toc_lines(archive))
             yield from _read_data(partial(_archive_segments, archive, shapes, limits), limits)
             return
-    yield from extract_pg_restore(blob, limits, what=reason)
+    if not toc_only:
+        yield from extract_pg_restore(blob, limits, what=reason)
+    elif blob.path is not None and blob.path.name == "toc.dat":
+        # pg_restore reads a directory-format dump from its folder.
+        yield from extract_pg_restore(blob, limits, what=reason, source=blob.path.parent)
+    else:  # a tar-format dump's toc.dat, unpacked: its data is in the other members
+        raise UnsupportedError(f"{reason}; its data files are read as text")
 
 
 def extract_pg_restore(
-    blob: Blob, limits: Limits, *, what: str = "PostgreSQL custom-format dump"
+    blob: Blob,
+    limits: Limits,
+    *,
+    what: str = "PostgreSQL custom-format dump",
+    source: Path | None = None,
 ) -> Iterator[Segment]:
     """Segments of a pg_dump archive turned into SQL by ``pg_restore -f -``, streamed: once
     for its DDL (``--schema-only``), once for its data (``--data-only``).
 
     :param what: the kind of archive, for the message when ``pg_restore`` is missing.
+    :param source: what to hand ``pg_restore`` instead of the blob (a directory-format dump's
+        folder).
     :raises UnsupportedError: ``pg_restore`` is not installed.
     :raises ExtractionError: ``pg_restore`` cannot read the dump (after every row it gave).
     """
@@ -115,7 +128,7 @@ def extract_pg_restore(
     if tool is None:
         raise UnsupportedError(f"{what}; install the PostgreSQL client tools (pg_restore)")
     with tempfile.TemporaryDirectory(prefix="piiscan-pg-") as work:
-        source = blob.path
+        source = source or blob.path
         if source is None:  # a member of a container: give pg_restore a file of its own
             source = Path(work) / "dump"
             _copy_private(blob, source)
@@ -141,7 +154,7 @@ def _restored(tool: str, source: Path, part: str) -> Iterator[str]:
         process.wait()
     if status != 0:
         # pg_restore's message may quote the dump; say only that it failed.
-        raise ExtractionError("pg_restore could not read the custom-format dump")
+        raise ExtractionError("pg_restore could not read the dump")
 
 
 def _decoded_pipe(pipe: IO[bytes]) -> Iterator[str]:
