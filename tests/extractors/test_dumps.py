@@ -20,6 +20,7 @@ from piiscan.config import ScanConfig
 from piiscan.errors import ExtractionError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.dispatch import extract
+from piiscan.extractors.dumps.postgres import extract_pg_custom, extract_pg_restore
 from piiscan.extractors.dumps.sql import (
     BINARY,
     TableShape,
@@ -240,6 +241,9 @@ def test_dumps_written_now_by_live_servers(tmp_path: Path) -> None:
     )  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, "planted.json"])
     assert_planted_found(out, tmp_path / "scan")
+    # The custom-format dump, read in Python, gives what pg_restore's SQL gives.
+    custom = Blob.from_path(out / "crm_postgres.dump")
+    assert list(extract_pg_custom(custom, Limits())) == list(extract_pg_restore(custom, Limits()))
 
 
 # ------------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ _FORMATS: Final = {1: "custom", 3: "directory- or tar", 5: "directory"}
 _ALGORITHMS: Final = {0: "none", 1: "gzip", 2: "lz4", 3: "zstd"}
 _BLOCK_DATA: Final = 1
 _BLOCK_LARGE_OBJECTS: Final = 3
+_OFFSET_SET: Final = 2  # the offset flag of an entry whose data's offset was recorded
 _NO_DATA: Final = 3  # the offset flag of an entry without data
 
 
@@ -111,6 +112,9 @@ class TocEntry:
     :param copy_stmt: the ``COPY … FROM stdin;`` its data is written for, ``None`` when its
         data is SQL (``pg_dump --inserts``) or it has none.
     :param has_data: a data block belongs to it.
+    :param data_offset: where in the file its data block starts, as pg_dump recorded it;
+        ``None`` when it did not (written to a pipe) or there is no data. Not used to read:
+        blocks are read in order.
     """
 
     dump_id: int
@@ -120,6 +124,7 @@ class TocEntry:
     defn: str
     copy_stmt: str | None
     has_data: bool
+    data_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,11 +205,10 @@ class _Reader:
             length -= len(part)
         return b"".join(parts).decode(codec, errors="replace")
 
-    def offset(self) -> int:
-        """The flag of an entry's data offset (the offset itself is not used)."""
+    def offset(self) -> tuple[int, int]:
+        """An entry's data offset: its flag (not set, set, no data) and its value."""
         flag = self.byte()
-        self.exact(self.offset_size)
-        return flag
+        return flag, int.from_bytes(self.exact(self.offset_size), "little")
 
 
 def python_codec(pg_encoding: str) -> str | None:
@@ -325,7 +329,7 @@ class Archive:
             reader.string(codec)  # "false": WITH OIDS
             while reader.string(codec) is not None:  # dependencies, ended by a null string
                 pass
-            state = reader.offset()
+            state, offset = reader.offset()
             if desc == "ENCODING":
                 codec = self._declared_codec(defn)
             yield TocEntry(
@@ -336,6 +340,7 @@ class Archive:
                 defn=defn,
                 copy_stmt=copy_stmt or None,
                 has_data=had_dumper and state != _NO_DATA,
+                data_offset=offset if state == _OFFSET_SET else None,
             )
 
     def _declared_codec(self, defn: str) -> str:
