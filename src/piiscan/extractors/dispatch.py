@@ -109,7 +109,7 @@ FORMATS: tuple[Format, ...] = (
         media_types=("application/x-pg-dump",),
         extractor=_X + "dumps.postgres:extract_pg_custom",
         extensions=(".dump", ".backup"),
-        description="pg_dump custom format (-Fc), read through pg_restore",
+        description="pg_dump custom format (-Fc), read in Python (pg_restore for lz4/zstd)",
     ),
     Format(
         media_types=("application/vnd.sqlite3",),

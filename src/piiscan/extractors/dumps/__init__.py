@@ -1,7 +1,9 @@
 """Database dumps read as tables, columns and rows.
 
 - :mod:`.postgres`: plain ``pg_dump`` output (``COPY … FROM stdin`` blocks, ``--inserts`` and
-  ``--column-inserts``) and the custom format (``-Fc``, through ``pg_restore``);
+  ``--column-inserts``) and the custom format (``-Fc``, read by :mod:`.pg_custom`;
+  ``pg_restore`` for what that does not read);
+- :mod:`.pg_custom`: pg_dump's custom archive format, read front to back in bounded memory;
 - :mod:`.mysql`: ``mysqldump`` / ``mariadb-dump`` (extended inserts, backslash escapes,
   ``_binary``, hex literals, backquoted names);
 - :mod:`.sqlite`: SQLite database files, opened read-only and immutable;

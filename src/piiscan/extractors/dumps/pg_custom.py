@@ -61,7 +61,7 @@ _MAX_TOC_STRING: Final = 64 << 20
 
 _MAGIC: Final = b"PGDMP"
 _OLDEST: Final = (1, 10)  # PostgreSQL 8.4
-_NEWEST: Final = (1, 16)  # PostgreSQL 17 and 18
+_NEWEST: Final = (1, 16)  # PostgreSQL 17, the newest archive version known here
 # pg_dump 15 writes 3 in the toc.dat of both its directory and its tar format.
 _FORMATS: Final = {1: "custom", 3: "directory- or tar", 5: "directory"}
 _ALGORITHMS: Final = {0: "none", 1: "gzip", 2: "lz4", 3: "zstd"}

@@ -7,18 +7,28 @@ after the data), a second the data: ``COPY … FROM stdin`` blocks in PostgreSQL
 ``--inserts`` / ``--column-inserts`` dumps. Comments and other DDL are not scanned: they are
 pg_dump's words (``-- Data for Name: kunder``), not the organisation's data.
 
-The custom format is turned into plain SQL by ``pg_restore`` (the PostgreSQL client tools)
-into a private temporary file, then read the same way; without ``pg_restore`` such a dump is
-an ``unsupported`` row that says what to install. pgdumplib (pure Python) was considered and
-is not used: it cannot read a dump written to a pipe (``pg_dump -Fc db > db.dump`` leaves the
-data offsets unset), it holds a table's decompressed data in memory whole, and it strips each
-row's line, losing trailing empty fields and ending a table at a row that strips to nothing.
+The custom format is read in Python by :mod:`.pg_custom`, streaming: the DDL comes from the
+SQL of its table of contents (the ``TABLE`` and ``CONSTRAINT`` entries, read by the same first
+pass), the data from each ``TABLE DATA`` block, inflated in bounded pieces and fed to the same
+COPY row parser (or, for ``pg_dump -Fc --inserts``, the same ``INSERT`` reader), so a table's
+rows get the same segments, locators and column profiles as from ``pg_restore``'s SQL. Blocks
+are read in order, never by the offsets the archive records, so a dump written to a pipe
+(``pg_dump -Fc db > db.dump`` through a shell pipe leaves them unset) reads like one written
+with ``-f``. What :mod:`.pg_custom` does not read (archive versions other than 1.10–1.16,
+PostgreSQL 16's lz4 and zstd compression, a directory-format dump's ``toc.dat``) goes to
+``pg_restore -f -`` (the PostgreSQL client tools), whose SQL is streamed twice, DDL then
+data, into the plain reader; without ``pg_restore`` it is an ``unsupported`` row that says
+what to install. Large objects (``BLOBS``) are passed over, as in ``pg_restore``'s SQL, where
+they are ``lowrite`` calls rather than table data. pgdumplib (pure Python) was considered
+and is not used: it cannot read a dump written to a pipe (the data offsets are unset), it
+holds a table's decompressed data in memory whole, and it strips each row's line, losing
+trailing empty fields and ending a table at a row that strips to nothing.
 
 With ``--sample-rows`` rows are chosen by :class:`~piiscan.extractors.dumps.sql.RowSampler`;
 a COPY row passed over is never split into fields.
 
-A dump cut short (mid-``COPY``) keeps every row read before the cut and ends as an ``error``
-row that says so.
+A dump cut short (mid-``COPY``, or anywhere in a custom-format archive) or damaged keeps every
+row read before the cut and ends as an ``error`` row that says so.
 """
 
 from __future__ import annotations
