@@ -4,7 +4,8 @@ Generates a plain ``pg_dump``-style dump (``COPY`` block) and a ``mysqldump``-st
 (extended inserts) of fictional customers at each size, and, where PostgreSQL is installed,
 loads the plain dump into a throwaway server (``fixtures/dumps/make_dumps.py`` starts it on a
 Unix socket in a temporary directory) and writes it back with the real ``pg_dump -Fc`` to a
-pipe (data offsets unset, the usual ``pg_dump -Fc db > db.dump``). Then it measures in a fresh
+pipe (data offsets unset, the usual ``pg_dump -Fc db > db.dump``), compressed (the default)
+and uncompressed (``-Z0``: an archive as large as its data). Then it measures in a fresh
 process each:
 
 - **parse**: the dump extractor alone (segments produced, nothing analysed): MB/s;
@@ -99,8 +100,11 @@ def pg_server(work: Path) -> Iterator[tuple[str, str | None] | None]:
         yield server
 
 
-def write_pg_custom(server: tuple[str, str | None], plain: Path, target: Path, n: int) -> None:
-    """Load ``plain`` into a new database and write it with ``pg_dump -Fc`` through a pipe."""
+def write_pg_custom(
+    server: tuple[str, str | None], plain: Path, target: Path, n: int, *extra: str
+) -> None:
+    """Load ``plain`` into a new database and write it with ``pg_dump -Fc`` (and ``extra``
+    options) through a pipe."""
     sockets, owner = server
     make_dumps._psql(sockets, owner, f"CREATE DATABASE bench{n}")
     psql = [make_dumps._tool("psql"), "-h", sockets, "-U", "piiscan", "-d", f"bench{n}",
@@ -108,7 +112,7 @@ def write_pg_custom(server: tuple[str, str | None], plain: Path, target: Path, n
     with plain.open("rb") as source:
         subprocess.run(make_dumps._as_owner(owner, psql), stdin=source, check=True)
     dump = [make_dumps._tool("pg_dump"), "-h", sockets, "-U", "piiscan", "--no-owner", "-Fc",
-            f"bench{n}"]  # fmt: skip
+            *extra, f"bench{n}"]  # fmt: skip
     with subprocess.Popen(make_dumps._as_owner(owner, dump), stdout=subprocess.PIPE) as process:
         assert process.stdout is not None
         with target.open("wb") as out:
@@ -174,24 +178,26 @@ def main() -> None:
     parser.add_argument("--scan-sizes", help="scan only at these sizes (default: every size)")
     parser.add_argument("--sample-rows", type=int, default=0,
                         help="also scan with --sample-rows N at every size")  # fmt: skip
-    parser.add_argument("--only", help="these kinds only: pg_dump, mysqldump, pg_dump-Fc")
+    parser.add_argument("--only", help="comma-separated kinds: pg_dump, mysqldump, "
+                        "pg_dump-Fc, pg_dump-Fc-Z0 (default: all)")  # fmt: skip
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     scan_sizes = {int(s) for s in args.scan_sizes.split(",")} if args.scan_sizes else set(sizes)
-    kinds = set(args.only.split(",")) if args.only else {"pg_dump", "mysqldump", "pg_dump-Fc"}
+    kinds = (set(args.only.split(",")) if args.only
+             else {"pg_dump", "mysqldump", "pg_dump-Fc", "pg_dump-Fc-Z0"})  # fmt: skip
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="piiscan-dumps-bench-") as temporary,
         pg_server(Path(temporary)) as server,
     ):
         work = Path(temporary)
-        if server is None and "pg_dump-Fc" in kinds:
+        if server is None and kinds & {"pg_dump-Fc", "pg_dump-Fc-Z0"}:
             print("PostgreSQL not installed: no pg_dump -Fc case", file=sys.stderr)
         for size in sizes:
             plain = work / f"plain-{size}.sql"
             write_pg(plain, size * 1_000_000)
             for kind, writer in (("pg_dump", write_pg), ("mysqldump", write_mysql),
-                                 ("pg_dump-Fc", None)):  # fmt: skip
+                                 ("pg_dump-Fc", None), ("pg_dump-Fc-Z0", None)):  # fmt: skip
                 if kind not in kinds or (writer is None and server is None):
                     continue
                 folder = work / f"{kind}-{size}"
@@ -200,7 +206,8 @@ def main() -> None:
                 if writer is None:
                     assert server is not None
                     dump = folder / "crm.dump"
-                    write_pg_custom(server, plain, dump, size)
+                    extra = ["-Z0"] if kind.endswith("-Z0") else []
+                    write_pg_custom(server, plain, dump, size, *extra)
                     data_mb = plain.stat().st_size / 1e6
                     row["MB"] = round(dump.stat().st_size / 1e6, 1)
                     row["data MB"] = round(data_mb, 1)
