@@ -21,7 +21,7 @@ Integers are a sign byte and ``int size`` bytes, least significant first; string
 length (-1 for none) and bytes. The data is read sequentially, never by the recorded offsets,
 so an archive written to a pipe reads the same as one written to a file, and a member of a
 container needs no seeking. Each block's bytes come out in pieces of at most
-:data:`PIECE_BYTES`, however large a chunk or however well it compresses.
+twice :data:`PIECE_BYTES`, however large a chunk or however well it compresses.
 
 What this module does not read raises :class:`UnreadableArchive` before any data is read
 (archive versions other than 1.10–1.16, lz4 or zstd compression of PostgreSQL 16+, the
@@ -53,7 +53,7 @@ __all__ = [
     "python_codec",
 ]
 
-#: The most bytes one piece of a data block holds (decompressed).
+#: The size of the pieces a data block's bytes come out in (decompressed): at most twice this.
 PIECE_BYTES: Final = 1 << 16
 _READ_BYTES: Final = 1 << 20
 # A string of the table of contents (an object's SQL) longer than this is taken for damage.
@@ -402,30 +402,34 @@ class Archive:
     def _pieces(self) -> Iterator[bytes]:
         if self.header.compression == "gzip":
             return _inflated(self._chunks())
-        return _regrouped(self._chunks())
+        return self._stored()
+
+    def _stored(self) -> Iterator[bytes]:
+        """Uncompressed chunks (pg_dump writes one per row) joined into pieces of about
+        :data:`PIECE_BYTES`: fewer, larger pieces to decode and split. One loop, no
+        generator per chunk: this is the per-row cost of an uncompressed archive."""
+        reader = self._reader
+        held: list[bytes] = []
+        size = 0
+        while (length := reader.integer()) != 0:
+            if length < 0:
+                raise ExtractionError("corrupt custom-format dump (a chunk's length)")
+            while length:
+                part = reader.exact(min(length, PIECE_BYTES))
+                length -= len(part)
+                held.append(part)
+                size += len(part)
+                if size >= PIECE_BYTES:
+                    yield b"".join(held)
+                    held, size = [], 0
+        if held:
+            yield b"".join(held)
 
     def _pass_large_objects(self) -> None:
         reader = self._reader
         while reader.integer() != 0:  # each large object: its oid, then chunks
             for _ in self._chunks():
                 pass
-
-
-def _regrouped(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Uncompressed chunks (one per row, as pg_dump writes them) as pieces near
-    :data:`PIECE_BYTES`: fewer, larger pieces to decode and split."""
-    held: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        for start in range(0, len(chunk), PIECE_BYTES):
-            part = chunk[start : start + PIECE_BYTES] if len(chunk) > PIECE_BYTES else chunk
-            held.append(part)
-            size += len(part)
-            if size >= PIECE_BYTES:
-                yield b"".join(held)
-                held, size = [], 0
-    if held:
-        yield b"".join(held)
 
 
 def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:

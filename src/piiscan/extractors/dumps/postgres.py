@@ -46,7 +46,7 @@ from typing import IO, Final
 
 from piiscan.errors import ExtractionError, TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits
-from piiscan.extractors.dumps.pg_custom import PIECE_BYTES, Archive, UnreadableArchive
+from piiscan.extractors.dumps.pg_custom import Archive, UnreadableArchive
 from piiscan.extractors.dumps.sql import (
     BINARY,
     RowSampler,
@@ -230,7 +230,7 @@ def _decoded(pieces: Iterator[bytes], codec: str | None) -> Iterator[str]:
     decoder = None
     for piece in pieces:
         if decoder is None:
-            chosen = codec or detect_encoding(piece, truncated=len(piece) == PIECE_BYTES)
+            chosen = codec or detect_encoding(piece, truncated=True)
             decoder = codecs.getincrementaldecoder(chosen)(errors="replace")
         if text := decoder.decode(piece):
             yield text
