@@ -35,6 +35,9 @@ min_score = 0.6
 entities = ["SE_PERSONNUMMER", "PHONE_NUMBER"]
 person_model = "none"
 smb_user = "scanner"
+executor = "dask"
+scheduler = "tls://scheduler.example.se:8786"
+split_size = "32M"
 
 [limits]
 max_size = "64M"
@@ -86,6 +89,8 @@ def test_complete_example_is_read(tmp_path: Path) -> None:
     assert config.engine.entities == ("SE_PERSONNUMMER", "PHONE_NUMBER")
     assert config.engine.person_model == "none"
     assert config.smb_username == "scanner"
+    assert (config.executor, config.scheduler) == ("dask", "tls://scheduler.example.se:8786")
+    assert config.split_bytes == 32 * 1024**2
     assert len(config.known_values.values) == 2
     assert "556016" not in repr(config)  # the known values stay out of repr
     assert [rule.label for rule in settings.retention] == [
@@ -107,6 +112,7 @@ def test_command_line_options_win(tmp_path: Path) -> None:
     assert config.limits.max_depth == 3  # None: the file's
     assert config.walk.exclude == ("Backup/",)  # empty: the file's
     assert config.walk.include_hidden is False  # a flag not given: the file's
+    assert settings.scan_config(executor="local").executor == "local"
 
 
 # Each mistake: the text, the line the error must name, and the key it must name.
@@ -137,6 +143,9 @@ MISTAKES = [
     ("known-invalid", '[known_values]\norganisationsnummer = ["556016-0681"]\n', 2,
      "known_values.organisationsnummer: value 1 is not a valid organisationsnummer"),
     ("report-top", '[report]\ntop = 0\n', 2, "report.top: must be from 1 to 1000"),
+    ("executor", '[scan]\nexecutor = "ray"\n', 2, "scan.executor: must be one of local, dask"),
+    ("scheduler-type", '[scan]\nscheduler = 8786\n', 2,
+     "scan.scheduler: must be an address (a string)"),
     ("after-multiline-array", '[scan]\nexclude = [\n  "a/",\n  "b/",\n]\nworkrs = 1\n', 6,
      "scan.workrs: unknown key"),
     ("reread-period", '[scan]\nreread_after = "90 dagz"\n', 2,
@@ -177,8 +186,8 @@ def test_key_lines_follow_tables_and_arrays_of_tables() -> None:
     lines = key_lines(COMPLETE)
     assert lines[("inventory",)] == 2
     assert lines[("scan", "workers")] == 7
-    assert lines[("retention", 0, "older_than")] == 29
-    assert lines[("retention", 1, "entities")] == 35
+    assert lines[("retention", 0, "older_than")] == 32
+    assert lines[("retention", 1, "entities")] == 38
 
 
 @pytest.mark.parametrize(("text", "expected"), [

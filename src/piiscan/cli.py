@@ -30,7 +30,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from piiscan import __version__
-from piiscan.config import EngineConfig
+from piiscan.config import SPLIT_BYTES, EngineConfig
 from piiscan.errors import ConfigError, PiiscanError
 from piiscan.extractors.base import Limits
 
@@ -333,6 +333,24 @@ def cli(log_level: str, log_file: Path | None) -> None:
     help="Read again objects with findings read longer ago than this, e.g. '30 days', "
     "'6 months' or 'never' [default: 90 days].",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    help="Where tasks run: this machine's worker processes, or the workers of a Dask cluster "
+    "(needs the dask extra and --scheduler) [default: local].",
+)
+@click.option(
+    "--scheduler",
+    envvar="PIISCAN_DASK_SCHEDULER",
+    help="The Dask scheduler for --executor dask, e.g. tcp://host:8786 or tls://host:8786 "
+    "[$PIISCAN_DASK_SCHEDULER].",
+)
+@click.option(
+    "--split-size",
+    type=ByteSize(),
+    help="Read plain-text files larger than this in ranges of about this size, as separate "
+    f"tasks (0: never) [default: {_size_text(SPLIT_BYTES)}].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
     "--strict",
@@ -376,6 +394,9 @@ def scan(
     resume: bool | None,
     full: bool,
     reread_after: str | None,
+    executor: str | None,
+    scheduler: str | None,
+    split_size: int | None,
     quiet: bool,
     strict: bool,
     fail_on_new: bool,
@@ -427,6 +448,9 @@ def scan(
         sample_rows=sample_rows,
         full=full,
         reread_after=reread_after,
+        executor=executor,
+        scheduler=scheduler,
+        split_size=split_size,
     )
     if resume is None:  # a config file run resumes its unclosed scan unless the file says not
         resume = None if config_file and settings.scan_options.get("resume", True) else False

@@ -6,13 +6,21 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from piiscan.errors import ConfigError
 from piiscan.extractors.base import Limits
 from piiscan.known import KnownValues
 from piiscan.sources.imap import ImapOptions
 from piiscan.sources.select import WalkOptions
+
+#: Where a scan's tasks run (:attr:`ScanConfig.executor`).
+Executor = Literal["local", "dask"]
+EXECUTORS: Final[tuple[Executor, ...]] = ("local", "dask")
+
+#: Plain-text files larger than this are read in ranges of about this size
+#: (:attr:`ScanConfig.split_bytes`, :mod:`piiscan.scan.ranges`).
+SPLIT_BYTES: Final = 16 * 1024 * 1024
 
 if TYPE_CHECKING:
     from piiscan.inventory.retention import Period
@@ -74,6 +82,13 @@ class ScanConfig:
         settings saw it unchanged (no incremental rescan).
     :param reread_after: an incremental rescan reads again the objects with findings that
         were read longer ago than this, so that stale results age out (``None``: never).
+    :param executor: where tasks run: ``local`` (this machine: in-process or a pool of worker
+        processes) or ``dask`` (the workers of a Dask cluster, :mod:`piiscan.scan.dask_executor`).
+    :param scheduler: the Dask scheduler's address (``tcp://host:8786``, ``tls://...``) for
+        ``executor="dask"``.
+    :param split_bytes: plain-text files larger than this are read in ranges of about this
+        size, as separate tasks, with the rows of a read at once (:mod:`piiscan.scan.ranges`);
+        0 reads every file at once.
     """
 
     roots: tuple[str, ...]
@@ -93,6 +108,13 @@ class ScanConfig:
     resume: bool | None = False
     full: bool = False
     reread_after: Period | None = field(default_factory=lambda: _default_reread_after())
+    executor: Executor = "local"
+    scheduler: str | None = None
+    split_bytes: int = SPLIT_BYTES
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}")
 
     @classmethod
     def from_options(
@@ -121,6 +143,9 @@ class ScanConfig:
         resume: bool | None = False,
         full: bool = False,
         reread_after: Period | str | None = "default",
+        executor: Executor = "local",
+        scheduler: str | None = None,
+        split_size: int | None = None,
     ) -> ScanConfig:
         """A config from the options of ``piiscan scan``; ``None`` keeps a setting's default.
 
@@ -174,6 +199,9 @@ class ScanConfig:
             resume=resume,
             full=full,
             reread_after=_reread_after(reread_after),
+            executor=executor,
+            scheduler=scheduler,
+            split_bytes=SPLIT_BYTES if split_size is None else split_size,
         )
 
     def fingerprint(self) -> str:

@@ -21,6 +21,9 @@ organisation's rules for what it finds. Read with :mod:`tomllib`.
     resume = true                 # continue this config's killed or interrupted scan
     full = false                  # true: read everything, no incremental rescan
     reread_after = "90 days"      # objects with findings are read again after this; "never"
+    executor = "local"            # or "dask": the workers of a Dask cluster
+    scheduler = "tls://scheduler.example.se:8786"   # the Dask scheduler, for executor = "dask"
+    split_size = "16M"            # text files larger than this: read in ranges ("0": never)
 
     [limits]
     max_size = "512M"
@@ -61,7 +64,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from piiscan.config import ScanConfig
+from piiscan.config import EXECUTORS, ScanConfig
 from piiscan.errors import ConfigError
 from piiscan.inventory.retention import Period, RetentionRule
 from piiscan.known import KnownValues
@@ -321,7 +324,7 @@ _TOP: Final = ("inventory", "key_file", "scan", "limits", "known_values", "reten
 _SCAN: Final = (
     "roots", "workers", "include", "exclude", "follow_symlinks", "skip_hidden", "min_score",
     "entities", "person_model", "recognizers", "smb_user", "new_key", "resume", "full",
-    "reread_after",
+    "reread_after", "executor", "scheduler", "split_size",
 )  # fmt: skip
 _LIMITS: Final = ("max_size", "max_depth", "max_ratio", "max_seconds")
 _RETENTION: Final = ("glob", "older_than", "entities", "root", "reason")
@@ -448,6 +451,17 @@ class _Checker:
             except ConfigError as error:
                 raise self.fail(("scan", "reread_after"), str(error)) from None
         put("reread_after", reread)
+        executor = self.typed(scan, ("scan", "executor"), str, "a string")
+        if executor is not None and executor not in EXECUTORS:
+            raise self.fail(("scan", "executor"), f"must be one of {', '.join(EXECUTORS)}")
+        put("executor", executor)
+        put("scheduler", self.typed(scan, ("scan", "scheduler"), str, "an address (a string)"))
+        split = scan.get("split_size")
+        if split is not None:
+            try:
+                options["split_size"] = parse_size(split)
+            except ConfigError as error:
+                raise self.fail(("scan", "split_size"), str(error)) from None
 
     def limits(self, limits: Mapping[str, Any], options: dict[str, Any]) -> None:
         self.known_keys(limits, ("limits",), _LIMITS)

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import chardet
 
@@ -42,12 +43,14 @@ from piiscan.locator import join
 from piiscan.model import Segment
 
 __all__ = [
+    "TextChunk",
     "decode_text",
     "detect_encoding",
     "extract_text",
     "iter_lines",
     "looks_binary",
     "read_text",
+    "text_chunks",
 ]
 
 SAMPLE_BYTES = 64 * 1024
@@ -375,25 +378,62 @@ def extract_text(blob: Blob, limits: Limits) -> Iterator[Segment]:
     :raises UnsupportedError: the object looks binary.
     """
     _, pieces = read_text(blob)
+    chunked = False
+    for chunk in text_chunks(pieces, limits):
+        if chunk.last and not chunked:
+            yield Segment(text=chunk.text)
+            return
+        chunked = True
+        yield Segment(text=chunk.text, locator=join([("line", str(chunk.line))]))
+
+
+@dataclass(frozen=True, slots=True)
+class TextChunk:
+    """One chunk of a text, as :func:`extract_text` cuts it.
+
+    :param text: the chunk.
+    :param line: the 1-based line of its first character.
+    :param dropped: characters from its start to where the next chunk starts (all of it when
+        it ends on a line break; less when it overlaps the next).
+    :param last: the text ends with this chunk.
+    """
+
+    text: str
+    line: int
+    dropped: int
+    last: bool = False
+
+
+def text_chunks(
+    pieces: Iterable[str], limits: Limits, *, first_line: int = 1, final: bool = True
+) -> Iterator[TextChunk]:
+    """Cut decoded text into the chunks :func:`extract_text` yields.
+
+    Where a chunk ends depends only on the text from its start (a line break in the second
+    half of the window), so a text read from the start of any chunk that ended on a line
+    break is cut as the whole text is from there: what lets a big file be read in ranges
+    (:mod:`piiscan.scan.ranges`) with the same segments and locators as read at once.
+
+    :param pieces: the decoded text, in pieces of any size.
+    :param first_line: the line number of the first character.
+    :param final: the text ends here; otherwise (a range that ends where a chunk of the whole
+        text ends) the rest is yielded even when blank, as a chunk of the whole text is.
+    """
     size = max(limits.chunk_chars, 1)
     overlap = min(max(limits.chunk_overlap, 0), size // 2)
     buffer = ""
-    buffer_line = 1
+    buffer_line = first_line
     fresh = 0  # index in ``buffer`` where text not yet yielded begins
-    chunked = False
     for piece in pieces:
         buffer += piece
         while len(buffer) > size:
             end = _cut(buffer, size)
-            chunked = True
-            yield Segment(text=buffer[:end], locator=join([("line", str(buffer_line))]))
             start = _next_start(buffer, end, overlap)
+            yield TextChunk(text=buffer[:end], line=buffer_line, dropped=start)
             buffer_line += buffer.count("\n", 0, start)
             fresh = end - start
             buffer = buffer[start:]
-    if not buffer[fresh:].strip():
+    if final and not buffer[fresh:].strip():
         return
-    if not chunked:
-        yield Segment(text=buffer)
-    else:
-        yield Segment(text=buffer, locator=join([("line", str(buffer_line))]))
+    if buffer or final:
+        yield TextChunk(text=buffer, line=buffer_line, dropped=len(buffer), last=final)

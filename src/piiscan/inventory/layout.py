@@ -19,6 +19,10 @@ The lock file tells a scan that runs from one whose process was killed: the writ
 advisory lock on it (``flock``, released by the kernel however the process ends), and a scan
 is resumed only when nobody holds it. Where there is no ``flock`` (Windows), no lock is taken.
 
+A task that writes its own rows (a Dask worker, :mod:`piiscan.scan.task_parts`) writes a part named
+after the task, ``part-task-<hash>.parquet``, in the same folders: a task run again after its
+worker died replaces its part instead of adding its rows twice.
+
 Inventories written before parts existed keep one file per scan per table
 (``objects/<scan_id>.parquet``); :meth:`Layout.parts` finds those too.
 """
@@ -38,6 +42,7 @@ __all__ = ["OPEN_FOLDER", "Layout", "temporary_path"]
 OPEN_FOLDER: Final = "open"
 
 _PART = re.compile(r"part-(\d{6,})\.parquet")
+_TASK_PART = re.compile(r"part-task-([0-9a-f]{16,64})\.parquet")
 
 
 def temporary_path(path: Path) -> Path:
@@ -78,12 +83,18 @@ class Layout:
         """Part ``number`` (from 1) of one scan's ``table``."""
         return self.part_folder(table, scan_id) / f"part-{number:06d}.parquet"
 
+    def task_part_file(self, table: TableName, scan_id: str, task: str) -> Path:
+        """The part of one task (``task``: hex digits derived from what the task reads)."""
+        if not _TASK_PART.fullmatch(f"part-task-{task}.parquet"):
+            raise ValueError("a task part is named by 16 to 64 lower-case hex digits")
+        return self.part_folder(table, scan_id) / f"part-task-{task}.parquet"
+
     def legacy_file(self, table: TableName, scan_id: str) -> Path:
         """The single file per table of a scan written before parts existed."""
         return self.directory / table / f"{scan_id}.parquet"
 
     def parts(self, table: TableName, scan_id: str) -> list[Path]:
-        """The finished files of one scan's ``table``, in part order."""
+        """The finished files of one scan's ``table``, in part order (tasks' parts last)."""
         legacy = self.legacy_file(table, scan_id)
         if legacy.is_file():
             return [legacy]
@@ -91,11 +102,14 @@ class Layout:
         if not folder.is_dir():
             return []
         numbered = []
+        tasks = []
         for path in folder.iterdir():
             match = _PART.fullmatch(path.name)
             if match is not None and path.is_file():
                 numbered.append((int(match.group(1)), path))
-        return [path for _, path in sorted(numbered)]
+            elif _TASK_PART.fullmatch(path.name) and path.is_file():
+                tasks.append(path)
+        return [path for _, path in sorted(numbered)] + sorted(tasks)
 
     def part_numbers(self, table: TableName, scan_id: str) -> dict[int, Path]:
         """The finished parts of one scan's ``table`` by number (none for a legacy file)."""

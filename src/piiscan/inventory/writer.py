@@ -68,7 +68,14 @@ from piiscan.inventory.schema import (
     TableName,
     schema_for,
 )
-from piiscan.model import FindingChunk, FindingRecord, ObjectRef, ObjectResult, Status
+from piiscan.model import (
+    ColumnProfile,
+    FindingChunk,
+    FindingRecord,
+    ObjectRef,
+    ObjectResult,
+    Status,
+)
 
 __all__ = [
     "DEFAULT_PART_OBJECTS",
@@ -76,8 +83,13 @@ __all__ = [
     "DEFAULT_ROW_GROUP_ROWS",
     "InventoryWriter",
     "check_inventory_key",
+    "check_value_keys",
+    "column_row",
     "existing_fingerprints",
+    "finding_row",
     "new_scan_id",
+    "object_row",
+    "row_place",
     "warn_if_exposed",
 ]
 
@@ -180,6 +192,75 @@ def check_inventory_key(directory: Path, key_fingerprint: str) -> None:
             "original key file (--key-file or PIISCAN_KEY_FILE) or use a new inventory "
             "directory."
         )
+
+
+def check_value_keys(ref: ObjectRef, records: Iterable[FindingRecord]) -> None:
+    """Refuse a finding whose value key is not an HMAC hex digest (a guard against a raw value
+    ending up in the inventory).
+
+    :raises InventoryError: naming the object's path, never the value.
+    """
+    for record in records:
+        if not _VALUE_KEY.fullmatch(record.value_key):
+            raise InventoryError(
+                f"refusing a finding in {ref.path} whose value_key is not an HMAC-SHA256 hex digest"
+            )
+
+
+def row_place(scan_id: str, ref: ObjectRef) -> dict[str, Any]:
+    """The columns every row of an object starts with."""
+    return {"scan_id": scan_id, "root": ref.root, "path": ref.path, "member": ref.member}
+
+
+def object_row(where: dict[str, Any], result: ObjectResult) -> dict[str, Any]:
+    """The ``objects`` row of ``result`` (``where`` from :func:`row_place`)."""
+    return {
+        **where,
+        "size": result.size,
+        "mtime": None if result.mtime is None else round(result.mtime * 1_000_000),
+        "content_hash": result.content_hash,
+        "media_type": result.media_type,
+        "status": str(result.status),
+        "reason": result.reason,
+        "findings": result.finding_count,
+        "known_values": result.known_values,
+        "duration_ms": round(result.duration * 1000.0, 1),
+        "read_at": datetime.now(UTC),
+        "carried_from": "",
+    }
+
+
+def finding_row(where: dict[str, Any], record: FindingRecord) -> dict[str, Any]:
+    """The ``findings`` row of ``record``."""
+    return {
+        **where,
+        "locator": record.locator,
+        "entity_type": record.entity_type,
+        "value_key": record.value_key,
+        "masked": record.masked,
+        "start": record.start,
+        "end": record.end,
+        "score": record.score,
+        "recognizer": record.recognizer,
+        "context": record.context,
+        "flags": list(record.flags),
+    }
+
+
+def column_row(where: dict[str, Any], profile: ColumnProfile) -> dict[str, Any]:
+    """The ``columns`` row of ``profile``."""
+    return {
+        **where,
+        "table": profile.table,
+        "column": profile.column,
+        "entity_type": profile.entity_type,
+        "rows_scanned": profile.rows_scanned,
+        "rows_matched": profile.rows_matched,
+        "share_matched": profile.share_matched,
+        "sampled": profile.sampled,
+        "sample_rows": profile.sample_rows,
+        "rows_total": profile.rows_total,
+    }
 
 
 def _write_whole(
@@ -410,45 +491,16 @@ class InventoryWriter:
         """
         if self._closed:
             raise InventoryError("the inventory writer is closed")
-        self._check_keys(result.ref, result.findings)
-        ref = result.ref
-        where = {"scan_id": self.scan_id, "root": ref.root, "path": ref.path, "member": ref.member}
-        self._rows["objects"].append(
-            {
-                **where,
-                "size": result.size,
-                "mtime": None if result.mtime is None else round(result.mtime * 1_000_000),
-                "content_hash": result.content_hash,
-                "media_type": result.media_type,
-                "status": str(result.status),
-                "reason": result.reason,
-                "findings": result.finding_count,
-                "known_values": result.known_values,
-                "duration_ms": round(result.duration * 1000.0, 1),
-                "read_at": datetime.now(UTC),
-                "carried_from": "",
-            }
-        )
+        check_value_keys(result.ref, result.findings)
+        where = row_place(self.scan_id, result.ref)
+        self._rows["objects"].append(object_row(where, result))
         self._objects += 1
         self._findings += len(result.findings)
         if result.status.is_error:
             self._errors += 1
         self._append_findings(where, result.findings)
         for profile in result.columns:
-            self._rows["columns"].append(
-                {
-                    **where,
-                    "table": profile.table,
-                    "column": profile.column,
-                    "entity_type": profile.entity_type,
-                    "rows_scanned": profile.rows_scanned,
-                    "rows_matched": profile.rows_matched,
-                    "share_matched": profile.share_matched,
-                    "sampled": profile.sampled,
-                    "sample_rows": profile.sample_rows,
-                    "rows_total": profile.rows_total,
-                }
-            )
+            self._rows["columns"].append(column_row(where, profile))
         self._maybe_write_part()
 
     def add_findings(self, chunk: FindingChunk) -> None:
@@ -464,40 +516,29 @@ class InventoryWriter:
         """
         if self._closed:
             raise InventoryError("the inventory writer is closed")
-        self._check_keys(chunk.ref, chunk.findings)
-        ref = chunk.ref
-        where = {"scan_id": self.scan_id, "root": ref.root, "path": ref.path, "member": ref.member}
+        check_value_keys(chunk.ref, chunk.findings)
+        where = row_place(self.scan_id, chunk.ref)
         self._findings += len(chunk.findings)
         self._append_findings(where, chunk.findings)
         self._maybe_write_part()
 
-    @staticmethod
-    def _check_keys(ref: ObjectRef, records: Iterable[FindingRecord]) -> None:
-        for record in records:
-            if not _VALUE_KEY.fullmatch(record.value_key):
-                raise InventoryError(
-                    f"refusing a finding in {ref.path} whose value_key is not an "
-                    "HMAC-SHA256 hex digest"
-                )
-
     def _append_findings(self, where: dict[str, Any], records: Iterable[FindingRecord]) -> None:
         findings = self._rows["findings"]
         for record in records:
-            findings.append(
-                {
-                    **where,
-                    "locator": record.locator,
-                    "entity_type": record.entity_type,
-                    "value_key": record.value_key,
-                    "masked": record.masked,
-                    "start": record.start,
-                    "end": record.end,
-                    "score": record.score,
-                    "recognizer": record.recognizer,
-                    "context": record.context,
-                    "flags": list(record.flags),
-                }
-            )
+            findings.append(finding_row(where, record))
+
+    def note_task_part(self, *, objects: int, findings: int, errors: int) -> None:
+        """Count rows a task wrote into a part of its own (a Dask worker writes its task's
+        part into the shared inventory, :mod:`piiscan.scan.task_parts`), so the closed
+        ``scans`` row counts every row of every part.
+
+        :raises InventoryError: if the writer is closed.
+        """
+        if self._closed:
+            raise InventoryError("the inventory writer is closed")
+        self._objects += objects
+        self._findings += findings
+        self._errors += errors
 
     def _maybe_write_part(self) -> None:
         if (

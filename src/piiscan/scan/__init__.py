@@ -3,6 +3,9 @@
 - :mod:`.plan`: roots to tasks (object handles, and rows for what the walk passed over);
 - :mod:`.task`: one object in, its rows out (no pool concerns);
 - :mod:`.executor`: where tasks run (in this process, or a local pool of worker processes);
+- :mod:`.dask_executor`: where tasks run on a Dask cluster (the ``dask`` extra), writing their
+  rows into parts of their own (:mod:`.task_parts`);
+- :mod:`.ranges`: big text files read in ranges, as separate tasks;
 - :mod:`.session`: a scan's life (inventory, signals, closing).
 
 :func:`piiscan.scan` (the function, :func:`piiscan.api.scan`) calls

@@ -6,7 +6,7 @@ how many values the task sent. A task's output (finding chunks of bounded size, 
 object's row, see :func:`~piiscan.scan.task.run_object`) reaches the receiver while the task
 runs, so neither a worker nor the scanner ever holds a big file's findings at once.
 :func:`run_tasks` drives any runner: it submits what the plan yields, keeps a bounded window of
-tasks in flight, and records each value as it comes. Two runners exist:
+tasks in flight, and records each value as it comes. Two runners live here:
 
 - :class:`InlineRunner` runs each task at once in this process (``workers=1``);
 - :class:`LocalPool` runs tasks in a :class:`~concurrent.futures.ProcessPoolExecutor` of
@@ -15,8 +15,9 @@ tasks in flight, and records each value as it comes. Two runners exist:
 A worker process holds one :class:`~piiscan.scan.task.TaskContext`, built by the pool's
 initializer from a :class:`~piiscan.scan.task.WorkerSetup` (the only place the key and the SMB
 password travel, once per worker, never with a task) and closed when the worker exits, which
-drops its SMB connections. A Dask runner fits the same interface: the executor of
-``distributed.Client.get_executor()``, with a worker plugin that builds the context.
+drops its SMB connections. A third runner, :class:`~piiscan.scan.dask_executor.DaskRunner`
+(``--executor dask``), runs tasks on a Dask cluster behind the same interface, with a worker
+plugin that builds the context and tasks that write their own inventory parts.
 
 Workers send their output to the scanner through one pipe (a
 :class:`multiprocessing.SimpleQueue`: a worker blocks while the pipe is full, so a slow scanner

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Collection, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,6 +38,9 @@ from piiscan.config import ScanConfig
 from piiscan.model import ObjectRef, ObjectResult, Status
 from piiscan.sources import Entry, Source, open_source
 from piiscan.sources.select import REASON_EXCLUDED
+
+if TYPE_CHECKING:
+    from piiscan.scan.ranges import Span
 
 __all__ = [
     "Baseline",
@@ -72,6 +76,8 @@ class ObjectHandle:
     :param mtime: the modification time the walk saw.
     :param open_path: what to pass to :meth:`~piiscan.sources.Source.open` when it is not
         ``ref.path`` (a root that is a file, a local name that is not valid UTF-8).
+    :param span: the range of a big text file this task reads (:mod:`piiscan.scan.ranges`);
+        ``None``: the whole object.
     """
 
     root_index: int
@@ -82,6 +88,7 @@ class ObjectHandle:
     row: tuple[Status, str] | None = None
     """For an entry the walk passed over: the status and reason of its row; the object is
     never opened, only its names are scanned."""
+    span: Span | None = None
 
     @property
     def source_path(self) -> str:

@@ -36,7 +36,7 @@ import hashlib
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,10 +63,13 @@ from piiscan.scan.executor import (
     run_tasks,
 )
 from piiscan.scan.plan import Baseline, Carry, Credentials, ObjectHandle, open_roots, plan
+from piiscan.scan.ranges import RangeMerger, split_large
 from piiscan.scan.task import Emit, TaskContext, WorkerSetup, build_engine
+from piiscan.scan.task_parts import TaskPart
 
 if TYPE_CHECKING:
     from piiscan.engine import Engine
+    from piiscan.scan.dask_executor import DaskRunner
 
 __all__ = [
     "Interrupted",
@@ -178,6 +181,8 @@ def run_scan(
     :raises KeyboardInterrupt: after closing the inventory as ``interrupted`` (Ctrl-C, or
         :class:`Interrupted` for ``SIGTERM`` and ``SIGHUP``).
     """
+    # Dask is checked first (the extra installed, a scheduler named): nothing is written when not.
+    dask_connect = _dask_connect(config) if config.executor == "dask" else None
     registry = load_registry(config.recognizer_dirs)
     credentials = Credentials(smb_password=smb_password, imap_password=imap_password)
     sources = open_roots(config, credentials)  # a malformed root fails before the scan starts
@@ -209,42 +214,90 @@ def run_scan(
         notice(f"created a new key file {key.path}; keep it for later scans and lookups")
     setup = WorkerSetup(config=config, keyer=keyer, credentials=credentials)
     scan_id = resumed.scan_id if resumed is not None else new_scan_id()
-    writer = InventoryWriter(
-        config.inventory,
-        scan_id=scan_id,
-        roots=list(identity.roots),
-        config_hash=identity.config_hash,
-        recognizers=list(identity.recognizers),
-        key_fingerprint=keyer.fingerprint,
-        piiscan_version=__version__,
-        part_objects=config.part_objects,
-        part_seconds=config.part_seconds,
-        resume=resumed is not None,
-        unfinished_reasons=(REASON_STOPPED,),
-    )
+    on_cluster: DaskRunner | None = None
+    if dask_connect is not None:  # connected, workers checked, before the scan is opened
+        if resumed is not None:
+            raise ConfigError(
+                "--resume does not work with --executor dask yet: pass --no-resume for a new "
+                "scan, or resume it with --executor local"
+            )
+        on_cluster = dask_connect(
+            config, scan_id=scan_id, key_fingerprint=keyer.fingerprint,
+            on_parts=lambda parts: record_parts(parts), notice=notice,
+        )  # fmt: skip
+    try:
+        writer = InventoryWriter(
+            config.inventory,
+            scan_id=scan_id,
+            roots=list(identity.roots),
+            config_hash=identity.config_hash,
+            recognizers=list(identity.recognizers),
+            key_fingerprint=keyer.fingerprint,
+            piiscan_version=__version__,
+            part_objects=config.part_objects,
+            part_seconds=config.part_seconds,
+            resume=resumed is not None,
+            unfinished_reasons=(REASON_STOPPED,),
+        )
+    except BaseException:
+        if on_cluster is not None:
+            on_cluster.close()
+        raise
     if resumed is not None and notice is not None:
         notice(f"resuming scan {scan_id}: {len(writer.finished)} files were finished")
     totals = Progress(objects=writer.objects, findings=writer.findings, errors=writer.errors)
+
+    def record_parts(parts: Sequence[TaskPart]) -> None:
+        """A task wrote its rows into a part of its own (Dask): count them, all at once (the
+        part is on disk whole, so a stop must not leave some of them uncounted)."""
+        writer.note_task_part(
+            objects=sum(part.objects for part in parts),
+            findings=sum(part.findings for part in parts),
+            errors=sum(part.errors for part in parts),
+        )
+        for part in parts:
+            totals.findings += part.findings
+            if part.row is not None:  # a range of a big file: its row once all ranges are in
+                merged = ranges.take(part.row)
+                if merged is not None:
+                    add_row(merged, findings_counted=True)
+                continue
+            totals.objects += part.objects
+            totals.bytes += part.bytes
+            totals.errors += part.errors
+            totals.current = part.ref.path
+        if progress is not None:
+            progress(totals)
 
     def record(value: FindingChunk | ObjectResult) -> None:
         value = known.apply(value)
         if isinstance(value, FindingChunk):
             writer.add_findings(value)
             return
+        if ranges.is_range(value.ref):  # a range of a big file: its row once all ranges are in
+            merged = ranges.take_row(value, writer.add_findings)
+            if merged is None:
+                return
+            value = merged
+        add_row(value)
+
+    def add_row(value: ObjectResult, *, findings_counted: bool = False) -> None:
         writer.add(value)
         totals.objects += 1
         if not value.ref.members:
             totals.bytes += value.size or 0
-        totals.findings += value.finding_count
+        totals.findings += 0 if findings_counted else value.finding_count
         totals.errors += value.status.is_error
         totals.current = value.ref.path
         if progress is not None:
             progress(totals)
 
+    ranges = RangeMerger()
     carried: list[tuple[str, str]] = []
 
     def to_read() -> Iterator[ObjectHandle | ObjectResult]:
-        for item in plan(sources, baseline=baseline, done=writer.finished):
+        planned = plan(sources, baseline=baseline, done=writer.finished)
+        for item in split_large(planned, sources, config.limits, config.split_bytes, ranges):
             if isinstance(item, Carry):
                 carried.append(item.key)
             else:
@@ -253,6 +306,8 @@ def run_scan(
     contexts: list[TaskContext] = []
 
     def start_runner() -> Runner:
+        if on_cluster is not None:
+            return on_cluster
         if workers > 1:
             return LocalPool(setup, workers)
         # In-process tasks open objects through the walk's own sources (one SMB connection).
@@ -263,7 +318,13 @@ def run_scan(
     carried_objects = 0
     try:
         with _stop_on_signals(), writer, _OnDemand(start_runner) as runner:
-            run_tasks(runner, to_read(), record, window=workers * TASKS_PER_WORKER)
+            window = on_cluster.window if on_cluster is not None else workers * TASKS_PER_WORKER
+            try:
+                run_tasks(runner, to_read(), record, window=window)
+            finally:
+                for row in ranges.flush():  # ranges of a stopped scan: rows for their findings
+                    with contextlib.suppress(Exception):
+                        add_row(row)
             if baseline is not None and carried:
                 carried_objects = writer.carry(baseline.scan_id, carried)
                 totals.objects, totals.findings = writer.objects, writer.findings
@@ -275,6 +336,8 @@ def run_scan(
             context.close()
         for source in sources:
             source.close()
+        if on_cluster is not None:
+            on_cluster.close()  # a scan that read nothing never entered it
     return ScanReport(
         scan_id=scan_id,
         inventory=config.inventory,
@@ -437,3 +500,20 @@ class _OnDemand:
     def recover(self, failed_tasks: set[int]) -> set[int]:
         """As the runner does."""
         return self._started().recover(failed_tasks)
+
+
+def _dask_connect(config: ScanConfig) -> Callable[..., DaskRunner]:
+    """:func:`piiscan.scan.dask_executor.connect`, once the dask extra and a scheduler are
+    known to be there."""
+    try:
+        from piiscan.scan.dask_executor import connect
+    except ImportError:
+        raise ConfigError(
+            "--executor dask needs the dask extra: pip install 'piiscan-se[dask]'"
+        ) from None
+    if not config.scheduler:
+        raise ConfigError(
+            "--executor dask needs --scheduler ADDRESS (tcp://host:8786), or "
+            "scan.scheduler in the config file"
+        )
+    return connect

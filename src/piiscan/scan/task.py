@@ -58,6 +58,7 @@ from piiscan.sources.select import REASON_EXCLUDED
 
 if TYPE_CHECKING:
     from piiscan.engine import Engine
+    from piiscan.scan.ranges import Span
 
 __all__ = [
     "BATCH_CHARS",
@@ -481,7 +482,9 @@ def _run_object(
         return
     try:
         with _time_limit(context.limits.max_object_seconds):
-            _scan_blob(blob, ref, size, mtime, context, emit, finished, chunk_records)
+            _scan_blob(
+                blob, ref, size, mtime, context, emit, finished, chunk_records, span=handle.span
+            )
     except ObjectTimeout:
         # The alarm rang between two statements of the driver itself, outside the guard.
         _hush()
@@ -503,6 +506,8 @@ def _scan_blob(
     emit: Emit,
     finished: set[ObjectRef],
     chunk_records: int,
+    *,
+    span: Span | None = None,
 ) -> None:
     from piiscan.extractors.dispatch import extract
 
@@ -542,9 +547,15 @@ def _scan_blob(
             streamed += len(chunk)
 
     try:
-        records.extend(_name_records(ref, context))
-        content_hash = _content_hash(blob, context.keyer, context.limits)
-        media_type, items = extract(blob, context.limits)
+        if span is None or span.first:  # a file read in ranges: its name and hash once
+            records.extend(_name_records(ref, context))
+            content_hash = _content_hash(blob, context.keyer, context.limits)
+        if span is None:
+            media_type, items = extract(blob, context.limits)
+        else:  # one range of a big text file (piiscan.scan.ranges)
+            from piiscan.scan.ranges import span_segments
+
+            media_type, items = "text/plain", span_segments(blob, context.limits, span)
         for item in items:
             if isinstance(item, Member):
                 if batch:

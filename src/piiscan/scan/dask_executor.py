@@ -1,0 +1,588 @@
+"""Scans on a Dask cluster: Dask's ``distributed`` scheduler as a second place tasks run.
+
+``piiscan scan … --executor dask --scheduler tcp://host:8786`` runs the same tasks as a local
+scan (:func:`piiscan.scan.task.run_object` on an :class:`~piiscan.scan.plan.ObjectHandle`)
+behind the same :class:`~piiscan.scan.executor.Runner` interface, driven by the same loop
+(:func:`~piiscan.scan.executor.run_tasks`); only where a task runs and where its rows go differ.
+
+- **Tasks carry descriptions, never content or secrets.** A task is the scan's plugin name and
+  an object handle (root index, path, size, mtime, member chain). Each worker opens the object
+  itself through its own source for the root (a path on a shared mount, an SMB URL, an IMAP
+  folder), so nothing raw travels through the scheduler.
+- **One engine and one set of sources per worker thread, built once.** :class:`ScanPlugin`, a
+  Dask worker plugin registered for the scan, carries the scan's configuration (which holds no
+  key and no password) and builds a :class:`~piiscan.scan.task.TaskContext` when a worker
+  joins; a worker running tasks in several threads gets one context per thread that needs one
+  (an engine is not shared between threads), closed when the plugin is removed at the scan's
+  end.
+- **The HMAC key never enters the task graph.** Each worker reads the key file at its own
+  ``$PIISCAN_KEY_FILE`` when set, else at the path the scan was given (``--key-file``, resolved
+  on the scanner's machine: put the key at the same path on every node), and reports only its
+  fingerprint. The scan refuses to start when a worker's fingerprint differs from the
+  scanner's, or a worker cannot read its key; a worker that joins later with another key fails
+  its tasks (``error`` rows that say so). SMB and IMAP passwords likewise come from each worker's
+  environment (``$PIISCAN_SMB_PASSWORD``, ``$PIISCAN_IMAP_PASSWORD``) or password file.
+- **Workers write their own parts.** A task writes its rows into the shared inventory itself
+  (:mod:`piiscan.scan.task_parts`: ``part-task-<name>.parquet``, the name derived from the
+  task) and returns only its counts, which the scanner adds to the scan's row and to the
+  progress line. A task Dask runs again after its worker died writes the same name and
+  replaces the part of the first run: no row is counted twice. The scan is closed only when
+  every task has either its part on disk (checked by the scanner) or an ``error`` row (a task
+  Dask gave up on after its retries: "worker died").
+- **Time limit per object.** Dask runs tasks in threads, where ``SIGALRM`` cannot reach them;
+  the per-object limit (``--max-seconds``) is then raised in the task's thread by a watcher
+  thread (:func:`piiscan.scan.task._time_limit`). It takes effect at the task's next Python
+  bytecode, so a C library stuck in a loop of its own is not stopped.
+
+The inventory directory must be the same directory on the scanner and on every worker (a
+shared mount at the same path); a worker that does not see the scan's ``open`` row fails its
+tasks with an ``error`` row that says so. TLS between the scanner, the scheduler and the workers
+is Dask's own (``tls://`` addresses and its ``distributed.comm.tls`` settings), see the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from distributed import Client, get_worker
+from distributed.client import Future as DaskFuture
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from piiscan.config import ScanConfig
+from piiscan.errors import ConfigError, PiiscanError
+from piiscan.inventory.layout import Layout
+from piiscan.keys import KEY_FILE_ENV, Keyer, open_scan_key
+from piiscan.known import KnownValueFilter, known_value_keys
+from piiscan.model import FindingChunk, ObjectResult
+from piiscan.scan.executor import REASON_WORKER_DIED
+from piiscan.scan.plan import Credentials, ObjectHandle
+from piiscan.scan.task import Emit, TaskContext, WorkerSetup, run_object
+from piiscan.scan.task_parts import TaskPart, TaskPartWriter, remove_task_part, task_name
+
+__all__ = [
+    "DaskRunner",
+    "ScanPlugin",
+    "TaskFailed",
+    "WorkerReport",
+    "connect",
+    "run_dask_task",
+]
+
+#: Tasks in flight per worker thread (as the local pool keeps per worker process).
+TASKS_PER_THREAD: Final = 4
+#: Objects per Dask task at most ...
+BATCH_OBJECTS: Final = 32
+#: ... and bytes (an object this large or larger goes alone).
+BATCH_BYTES: Final = 64 * 1024 * 1024
+# After a stop: time for a task that saw the scan open to rename its part's three files.
+_RENAME_GRACE_SECONDS: Final = 0.5
+#: How long the scanner waits for the scheduler and for a first worker.
+CONNECT_SECONDS: Final = 30.0
+
+
+class TaskFailed(PiiscanError):
+    """A task that did not leave its part: its object gets an ``error`` row with this reason."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkerReport:
+    """What a worker says about itself when the scan starts: never the key, only its
+    fingerprint, or why it cannot scan.
+
+    :param fingerprint: the fingerprint of the key the worker read ("" when it read none).
+    :param key_file: where the worker looked for its key.
+    :param problem: why the worker cannot scan ("" when it can).
+    """
+
+    fingerprint: str
+    key_file: str
+    problem: str = ""
+
+
+class _WorkerState:
+    """One worker's key, known values and task contexts for one scan."""
+
+    def __init__(self, config: ScanConfig, keyer: Keyer) -> None:
+        self.config = config
+        self.keyer = keyer
+        self.known = known_value_keys(config.known_values, keyer)
+        self._free: list[TaskContext] = []
+        self._all: list[TaskContext] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> TaskContext:
+        """A context no other thread uses now (built on first need, then reused)."""
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        # Passwords are not part of the setup: each worker's sources read its environment.
+        setup = WorkerSetup(config=self.config, keyer=self.keyer, credentials=Credentials())
+        context = TaskContext.build(setup)
+        context.warm_up()
+        with self._lock:
+            self._all.append(context)
+        return context
+
+    def give(self, context: TaskContext) -> None:
+        with self._lock:
+            self._free.append(context)
+
+    def close(self) -> None:
+        with self._lock:
+            contexts, self._all, self._free = self._all, [], []
+        for context in contexts:
+            context.close()
+
+
+def worker_key_file(config: ScanConfig, environ: dict[str, str] | None = None) -> Path | None:
+    """Where a worker reads its key: its own ``$PIISCAN_KEY_FILE``, else the scan's key file
+    (``None``: the worker's default location)."""
+    env = os.environ if environ is None else environ
+    named = env.get(KEY_FILE_ENV, "")
+    return Path(named).expanduser() if named else config.key_file
+
+
+class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
+    """The Dask worker plugin of one scan: reads the worker's key, builds its engine.
+
+    :param config: the scan's configuration (no key, no password), with absolute paths.
+    :param scan_id: the scan.
+    :param key_fingerprint: the scanner's key fingerprint; a worker with another key refuses
+        every task.
+    """
+
+    def __init__(self, config: ScanConfig, *, scan_id: str, key_fingerprint: str) -> None:
+        self.config = config
+        self.scan_id = scan_id
+        self.key_fingerprint = key_fingerprint
+        self.name = plugin_name(scan_id)
+        self._state: _WorkerState | None = None
+        self._report = WorkerReport(fingerprint="", key_file="", problem="not set up")
+
+    def setup(self, worker: Any) -> None:
+        """Read this worker's key and build a first engine; never raises (the scanner asks
+        for :attr:`report` and refuses to start when something is wrong)."""
+        path = worker_key_file(self.config)
+        where = str(path) if path is not None else "the default key location"
+        try:
+            key = open_scan_key(path)
+            if key.is_new:
+                raise ConfigError(f"no key file at {key.path}")
+            state = _WorkerState(self.config, key.keyer)
+            state.give(state.take())  # the engine is built and warmed once, now
+        except PiiscanError as error:
+            self._report = WorkerReport(fingerprint="", key_file=where, problem=str(error))
+            return
+        except Exception as error:  # a report, not a dead plugin: the scanner names the cause
+            problem = f"cannot build the engine ({type(error).__name__})"
+            self._report = WorkerReport(fingerprint="", key_file=where, problem=problem)
+            return
+        self._state = state
+        fingerprint = state.keyer.fingerprint
+        problem = ""
+        if fingerprint != self.key_fingerprint:
+            problem = (
+                f"key fingerprint {fingerprint} differs from the scan's {self.key_fingerprint}"
+            )
+        self._report = WorkerReport(fingerprint=fingerprint, key_file=where, problem=problem)
+
+    def teardown(self, worker: Any) -> None:
+        """Close the sources of every context (drops this worker's SMB connections)."""
+        state, self._state = self._state, None
+        if state is not None:
+            state.close()
+
+    @property
+    def report(self) -> WorkerReport:
+        """What this worker says about its key and engine."""
+        return self._report
+
+    def run(self, handles: Sequence[ObjectHandle]) -> list[TaskPart]:
+        """Scan a batch of objects on this worker into the batch's own part of the inventory.
+
+        :returns: each object's counts, in order (all naming the one part).
+        :raises TaskFailed: when this worker cannot scan (another key, no key, an engine that
+            cannot be built); the objects get ``error`` rows with the reason.
+        :raises InventoryError: when the part cannot be written.
+        """
+        state = self._state
+        if state is None or self._report.problem:
+            raise TaskFailed(f"worker cannot scan: {self._report.problem or 'not set up'}")
+        name = task_name(self.scan_id, handles)
+        context = state.take()
+        parts: list[TaskPart] = []
+        try:
+            with TaskPartWriter(
+                self.config.inventory,
+                scan_id=self.scan_id,
+                name=name,
+                key_fingerprint=state.keyer.fingerprint,
+            ) as writer:
+                for handle in handles:
+                    before = writer.counts()
+                    rows: list[ObjectResult] = []
+                    emit = _known_dropped(writer, state, rows if handle.span else None)
+                    run_object(handle, context, emit)
+                    row = rows[-1] if rows else None
+                    parts.append(writer.summary(handle.ref, handle.size, since=before, row=row))
+            return parts
+        finally:
+            state.give(context)
+
+
+def _known_dropped(
+    writer: TaskPartWriter, state: _WorkerState, partial: list[ObjectResult] | None
+) -> Emit:
+    """A task's receiver: its output without the organisation's known values, into its part.
+
+    :param partial: for a range of a big file, where its partial row goes (its findings go
+        to the part, the row to the scanner, which merges the ranges' rows).
+    """
+    known = KnownValueFilter(state.known)
+
+    def emit(value: FindingChunk | ObjectResult) -> None:
+        value = known.apply(value)
+        if partial is not None and isinstance(value, ObjectResult):
+            writer.add(FindingChunk(ref=value.ref, findings=value.findings))
+            partial.append(dataclasses.replace(value, findings=(), streamed=value.finding_count))
+            return
+        writer.add(value)
+
+    return emit
+
+
+def plugin_name(scan_id: str) -> str:
+    """The name a scan's plugin is registered under on the workers."""
+    return f"piiscan-{scan_id}"
+
+
+def run_dask_task(name: str, handles: Sequence[ObjectHandle]) -> list[TaskPart]:
+    """The function a Dask worker runs for one task, a batch of objects (``name``: the scan's
+    plugin name)."""
+    plugin = get_worker().plugins.get(name)
+    if not isinstance(plugin, ScanPlugin):
+        raise TaskFailed("worker cannot scan: the scan's plugin is not on this worker")
+    return plugin.run(handles)
+
+
+def _worker_report(name: str, dask_worker: Any = None) -> WorkerReport:
+    """Run on each worker by :meth:`distributed.Client.run`: its plugin's report."""
+    plugin = dask_worker.plugins.get(name) if dask_worker is not None else None
+    if not isinstance(plugin, ScanPlugin):
+        return WorkerReport(fingerprint="", key_file="", problem="the scan's plugin is missing")
+    return plugin.report
+
+
+def connect(
+    config: ScanConfig,
+    *,
+    scan_id: str,
+    key_fingerprint: str,
+    on_parts: Callable[[Sequence[TaskPart]], None],
+    notice: Callable[[str], None] | None = None,
+) -> DaskRunner:
+    """Connect to the scheduler, set every worker up for the scan and check their keys.
+
+    Nothing is written before the checks pass.
+
+    :param config: the scan's configuration; ``config.scheduler`` is the scheduler's address.
+    :param on_parts: called in the scanning thread with the counts of each task's part, one
+        per object of the task.
+    :param notice: receives the dashboard's address when the scheduler serves one.
+    :raises ConfigError: when the scheduler cannot be reached, has no worker, or a worker
+        cannot scan (its key differs or is missing, its engine cannot be built).
+    """
+    address = config.scheduler
+    if not address:
+        raise ConfigError(
+            "--executor dask needs --scheduler ADDRESS (tcp://host:8786), or "
+            "scan.scheduler in the config file"
+        )
+    config = dataclasses.replace(
+        config,
+        inventory=Path(config.inventory).absolute(),
+        key_file=None if config.key_file is None else Path(config.key_file).absolute(),
+    )
+    try:
+        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address} ({type(error).__name__})"
+        ) from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except TimeoutError:
+            raise ConfigError(f"the Dask scheduler at {address} has no worker") from None
+        plugin = ScanPlugin(config, scan_id=scan_id, key_fingerprint=key_fingerprint)
+        client.register_plugin(plugin, name=plugin.name)
+        runner = DaskRunner(client, plugin, on_parts=on_parts)
+        try:
+            _check_workers(client.run(_worker_report, plugin.name), key_fingerprint)
+        except BaseException:
+            runner.close()
+            raise
+    except BaseException:
+        client.close()
+        raise
+    if notice is not None:
+        link = runner.dashboard_link()
+        if link:
+            notice(f"Dask dashboard: {link}")
+    return runner
+
+
+def _check_workers(reports: dict[str, WorkerReport], key_fingerprint: str) -> None:
+    problems = [
+        f"worker {address}: {report.problem}"
+        for address, report in sorted(reports.items())
+        if report.problem or report.fingerprint != key_fingerprint
+    ]
+    if problems:
+        raise ConfigError(
+            f"the scan does not start: {'; '.join(problems)} (this scan's key fingerprint is "
+            f"{key_fingerprint}; give every worker the same key file, at the scan's --key-file "
+            "path or at its own $PIISCAN_KEY_FILE)"
+        )
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One Dask task: a batch of the loop's tasks, and their futures."""
+
+    name: str
+    seqs: list[int]
+    handles: list[ObjectHandle]
+    futures: list[Future[int]]
+    dask_future: DaskFuture | None = None
+
+
+class DaskRunner:
+    """Runs tasks on a Dask cluster; see the module docstring.
+
+    Made by :func:`connect`. The loop's tasks (one object each) are sent to Dask in batches of
+    up to :data:`BATCH_OBJECTS` objects or :data:`BATCH_BYTES` bytes (a batch is sent when
+    full, when the cluster has little queued, or whenever the loop waits; a range of a big
+    file always goes alone, being a big task itself): a Dask task costs
+    the scheduler about a millisecond, and a part three files, which many small files would
+    otherwise multiply. Each task's
+    future holds ``0`` (no value is handed to the task's receiver: the rows are in the batch's
+    part) once the part is on disk and its counts went to ``on_parts``. A batch Dask gave up on
+    (its workers kept dying) is sent again one object at a time, so only the object that kills
+    workers gets the ``error`` row.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        plugin: ScanPlugin,
+        *,
+        on_parts: Callable[[Sequence[TaskPart]], None],
+    ) -> None:
+        self.client = client
+        self.plugin = plugin
+        self.on_parts = on_parts
+        self.layout = Layout(plugin.config.inventory)
+        self.scan_id = plugin.scan_id
+        self._open: _Batch | None = None
+        self._open_bytes = 0
+        self._batches: dict[str, _Batch] = {}
+        self._by_seq: dict[int, _Batch] = {}
+        self._arrived: queue.Queue[str] = queue.Queue()
+        self._accounted: set[str] = set()
+        workers = client.scheduler_info().get("workers", {})
+        self.threads = max(sum(int(w.get("nthreads", 1)) for w in workers.values()), 1)
+
+    @property
+    def window(self) -> int:
+        """Tasks to keep in flight: a few full batches per worker thread of the cluster."""
+        return self.threads * TASKS_PER_THREAD * BATCH_OBJECTS
+
+    def dashboard_link(self) -> str:
+        """The address of the scheduler's dashboard, or "" when it serves none."""
+        services = self.client.scheduler_info().get("services", {})
+        if "dashboard" not in services:
+            return ""
+        with contextlib.suppress(Exception):
+            return str(self.client.dashboard_link)
+        return ""
+
+    def __enter__(self) -> DaskRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            self.abort()
+        self.close()
+
+    def submit(self, seq: int, handle: ObjectHandle, emit: Emit, *, skip: int = 0) -> Future[int]:
+        """Add task ``seq`` to the batch being filled (``emit`` and ``skip`` are not used: a
+        task's rows go to its batch's part, and a batch run again replaces it)."""
+        future: Future[int] = Future()
+        if handle.span is not None:  # a range of a big file is a task of its own
+            self._start(_Batch(name="", seqs=[seq], handles=[handle], futures=[future]))
+            return future
+        if self._open is None:
+            self._open = _Batch(name="", seqs=[], handles=[], futures=[])
+            self._open_bytes = 0
+        batch = self._open
+        batch.seqs.append(seq)
+        batch.handles.append(handle)
+        batch.futures.append(future)
+        self._open_bytes += handle.size or 0
+        # A batch goes when full, or at once while the cluster has fewer than two batches per
+        # thread to do (the first objects of a scan, a small tree: no thread waits for a batch
+        # to fill).
+        if (
+            len(batch.seqs) >= BATCH_OBJECTS
+            or self._open_bytes >= BATCH_BYTES
+            or len(self._batches) < 2 * self.threads
+        ):
+            self._send()
+        return future
+
+    def _send(self) -> None:
+        batch, self._open = self._open, None
+        if batch is not None:
+            self._start(batch)
+
+    def _start(self, batch: _Batch) -> None:
+        batch.name = task_name(self.scan_id, batch.handles)
+        # The key names the task for the scheduler and its dashboard: the scan and the part,
+        # never a path (the dashboard is no place for file names).
+        batch.dask_future = self.client.submit(
+            run_dask_task, self.plugin.name, batch.handles, key=f"piiscan-{batch.name}"
+        )
+        self._batches[batch.name] = batch
+        for seq in batch.seqs:
+            self._by_seq[seq] = batch
+        name = batch.name
+        batch.dask_future.add_done_callback(lambda _: self._arrived.put(name))
+
+    def pump(self, timeout: float) -> None:
+        """Send the batch being filled; settle the batches Dask reported done, waiting up to
+        ``timeout`` seconds for one."""
+        self._send()
+        try:
+            arrived = [self._arrived.get(timeout=timeout)] if timeout > 0 else []
+        except queue.Empty:
+            return
+        while True:
+            try:
+                arrived.append(self._arrived.get_nowait())
+            except queue.Empty:
+                break
+        for name in arrived:
+            batch = self._batches.pop(name, None)
+            if batch is not None:
+                self._settle(batch)
+
+    def _settle(self, batch: _Batch) -> None:
+        dask_future = batch.dask_future
+        assert dask_future is not None
+        if dask_future.status == "finished":
+            parts = dask_future.result()
+            if len(parts) == len(batch.futures) and self._has_part(batch.name):
+                self._accounted.add(batch.name)
+                try:
+                    self.on_parts(parts)
+                finally:
+                    for future in batch.futures:
+                        future.set_result(0)
+                return
+            error: BaseException = TaskFailed(
+                "the worker's part is not in the inventory (is the inventory shared?)"
+            )
+        else:
+            error = _task_error(dask_future)
+        remove_task_part(self.layout.directory, self.scan_id, batch.name)
+        if (
+            isinstance(error, TaskFailed)
+            and str(error) == REASON_WORKER_DIED
+            and (len(batch.seqs) > 1)
+        ):
+            for seq, handle, future in zip(batch.seqs, batch.handles, batch.futures, strict=True):
+                self._start(_Batch(name="", seqs=[seq], handles=[handle], futures=[future]))
+            return
+        for future in batch.futures:
+            future.set_exception(error)
+
+    def _has_part(self, name: str) -> bool:
+        return self.layout.task_part_file("objects", self.scan_id, name).is_file()
+
+    def done(self, seq: int) -> None:
+        """Task ``seq`` is settled; Dask may forget its batch once all its tasks are."""
+        batch = self._by_seq.pop(seq, None)
+        if (
+            batch is not None
+            and batch.dask_future is not None
+            and not any(other in self._by_seq for other in batch.seqs)
+        ):
+            batch.dask_future.release()
+
+    def recover(self, failed_tasks: set[int]) -> set[int]:
+        """Never called: Dask runs a dead worker's tasks again itself."""
+        return set(failed_tasks)
+
+    def abort(self) -> None:
+        """Stop now: cancel what is queued or running; parts that were not counted go.
+
+        A task already running on a worker goes on (Dask cannot stop a thread), so the scan's
+        ``open`` row is removed first: a task renames its part only while that row is there
+        (:mod:`piiscan.scan.task_parts`), and the scan is closed right after this, which
+        removes the row anyway. Parts renamed before are removed unless they were counted.
+        """
+        self._open = None
+        futures = [b.dask_future for b in self._batches.values() if b.dask_future is not None]
+        with contextlib.suppress(Exception):
+            self.client.cancel(futures, force=True)
+        self._batches.clear()
+        with contextlib.suppress(OSError):
+            self.layout.open_scan_file(self.scan_id).unlink()
+        time.sleep(_RENAME_GRACE_SECONDS)  # a task past its check is renaming its files
+        for table in ("findings", "columns", "objects"):
+            for path in self.layout.parts(table, self.scan_id):
+                if path.name.startswith("part-task-"):
+                    name = path.name.removeprefix("part-task-").removesuffix(".parquet")
+                    if name not in self._accounted:
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+
+    def close(self) -> None:
+        """Remove the scan's plugin from the workers (closing their sources), disconnect."""
+        with contextlib.suppress(Exception):
+            self.client.unregister_worker_plugin(self.plugin.name)
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+
+def _task_error(dask_future: DaskFuture) -> BaseException:
+    """Why a task failed, as the exception its row's reason is made from."""
+    try:
+        error = dask_future.exception()
+    except BaseException as cancelled:  # cancelled: the scan is stopping
+        return TaskFailed(f"the task was cancelled ({type(cancelled).__name__})")
+    if error is None:
+        return TaskFailed("the task ended without a result")
+    if type(error).__name__ == "KilledWorker":
+        # Dask ran the task again after each worker died, then gave up on it.
+        return TaskFailed(REASON_WORKER_DIED)
+    if isinstance(error, Exception):
+        return error
+    return TaskFailed(f"worker failed ({type(error).__name__})")
