@@ -133,12 +133,12 @@ impl ContextMatcher {
             return Vec::new();
         };
         lower_in_place(window, lower);
-        self.hits_of(automaton, text, lower, start)
+        self.hits_of(automaton, text, lower.as_bytes(), start)
     }
 
-    /// [`Self::hits`] with `lowered`, the whole of `text` lower-cased by [`lower_in_place`]
-    /// (once per text instead of once per window).
-    pub fn hits_in(&self, text: &str, lowered: &str, start: usize, end: usize) -> Vec<StemHit> {
+    /// [`Self::hits`] with `lowered`, the bytes of `text` lower-cased by [`lower_in_place`] at
+    /// least over `start..end` (once per text, or per piece, instead of once per window).
+    pub fn hits_in(&self, text: &str, lowered: &[u8], start: usize, end: usize) -> Vec<StemHit> {
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
@@ -153,7 +153,7 @@ impl ContextMatcher {
         &self,
         automaton: &AhoCorasick,
         text: &str,
-        lower: &str,
+        lower: &[u8],
         start: usize,
     ) -> Vec<StemHit> {
         let mut found = Vec::new();

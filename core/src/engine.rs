@@ -13,11 +13,18 @@
 
 use crate::context::{chars_back, chars_forward, lower_in_place, ContextMatcher};
 use crate::masking::Mask;
-use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
+use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch, RecognizerMatcher};
+use crate::one_pass::OnePass;
 use crate::validators::personnummer::Date;
 use crate::validators::{address, birth_date, email, iban, identity_document, ip, phone, vehicle};
 use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
 use crate::verdict::{Strength, Verdict};
+
+/// A recognizer joins the one pass when the pass, run with its patterns alone, takes at most
+/// this many DFA steps per byte of ordinary prose (see
+/// [`OnePass::steps_per_byte_of_prose`]); the catalogue's take 0.2 or fewer, an e-mail
+/// address's about 1.2.
+const MAX_STEPS_PER_BYTE_OF_PROSE: f64 = 0.5;
 
 /// A negative word counts when it stands this many characters before a match or closer
 /// (`piiscan.engine.recognizers.NEGATIVE_WINDOW`).
@@ -330,8 +337,18 @@ pub struct Engine {
     /// A run of digits with the separators identifiers are written with
     /// (`piiscan.engine.candidates`).
     digit_run: regex::Regex,
-    /// True when some recognizer searches the whole text (the prefilter pass is worth it).
+    /// True when some recognizer outside the one pass searches the whole text (the
+    /// prefilter pass is worth it).
     any_whole: bool,
+    /// The recognizers whose matches start at a digit or a capital letter, found together
+    /// in one pass ([`crate::one_pass`]); the others search their own windows.
+    one_pass: OnePass,
+    /// For each rule: its index among the one pass's members, if it is one.
+    member: Vec<Option<usize>>,
+    /// For each rule outside the one pass that has candidate windows: a pass of its own,
+    /// run over its windows only (an e-mail address's local part may begin at any word, so
+    /// its starts are looked for only around `@` signs).
+    own_pass: Vec<Option<OnePass>>,
 }
 
 /// Digit runs `(start, end, digits, spaced)` and `@` positions of one text, in bytes.
@@ -342,8 +359,16 @@ struct Places {
 }
 
 impl Places {
-    fn of(text: &str, digit_run: &regex::Regex) -> Self {
+    /// The places of `text`: its digit runs when `runs`, its `@` signs when `ats` (the
+    /// recognizers in the one pass need neither).
+    fn of(text: &str, digit_run: &regex::Regex, runs: bool, ats: bool) -> Self {
         let mut places = Places::default();
+        if ats {
+            places.ats = text.match_indices('@').map(|(at, _)| at).collect();
+        }
+        if !runs {
+            return places;
+        }
         for run in digit_run.find_iter(text) {
             let value = run.as_str();
             let mut digits = 0;
@@ -357,7 +382,6 @@ impl Places {
             }
             places.runs.push((run.start(), run.end(), digits, spaced));
         }
-        places.ats = text.match_indices('@').map(|(at, _)| at).collect();
         places
     }
 
@@ -422,15 +446,41 @@ impl Engine {
         assert_eq!(patterns.len(), rules.len(), "one rule per recognizer");
         let digit_run =
             regex::Regex::new(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*").expect("a valid pattern");
+        let mut member = vec![None; rules.len()];
+        let mut own_pass: Vec<Option<OnePass>> = vec![None; rules.len()];
+        let mut members: Vec<(&[crate::matcher::PatternSpec], bool)> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let (patterns, ignore_case) = patterns.spec(index);
+            if !OnePass::accepts(patterns, ignore_case) {
+                continue;
+            }
+            let Ok(alone) = OnePass::new(&[(patterns, ignore_case)]) else {
+                continue;
+            };
+            if alone.steps_per_byte_of_prose() <= MAX_STEPS_PER_BYTE_OF_PROSE {
+                member[index] = Some(members.len());
+                members.push((patterns, ignore_case));
+            } else if rule.candidates != Candidates::Whole {
+                own_pass[index] = Some(alone);
+            }
+        }
+        let one_pass = OnePass::new(&members).unwrap_or_else(|_| {
+            member.iter_mut().for_each(|slot| *slot = None);
+            OnePass::new(&[]).expect("an empty pass compiles")
+        });
         let any_whole = rules
             .iter()
-            .any(|rule| rule.candidates == Candidates::Whole);
+            .zip(&member)
+            .any(|(rule, member)| rule.candidates == Candidates::Whole && member.is_none());
         Engine {
             patterns,
             rules,
             min_score,
             digit_run,
             any_whole,
+            one_pass,
+            member,
+            own_pass,
         }
     }
 
@@ -456,22 +506,41 @@ impl Engine {
         let mut items = Vec::new();
         let mut entities: Vec<&str> = Vec::new();
         let mut scratch = String::new();
-        // The text lower-cased once, for the context words of every match.
-        let mut lowered: Option<String> = None;
+        // The text lower-cased where context words are looked for.
+        let mut lowered = Lowered::new(text);
         if !text.is_empty() && !self.patterns.is_empty() {
-            let places = Places::of(text, &self.digit_run);
+            let starts = self.member_starts(text);
+            // Rules that search their own windows: outside the pass, or the pass gave up.
+            let outside_pass = |index: usize| starts.is_none() || self.member[index].is_none();
+            let needs = |kind: fn(&Candidates) -> bool| {
+                (0..self.rules.len())
+                    .any(|index| outside_pass(index) && kind(&self.rules[index].candidates))
+            };
+            let places = Places::of(
+                text,
+                &self.digit_run,
+                needs(|candidates| matches!(candidates, Candidates::Digits { .. })),
+                needs(|candidates| matches!(candidates, Candidates::At { .. })),
+            );
             let whole = if self.any_whole {
                 self.patterns.can_match(text)
             } else {
                 Vec::new()
             };
             let wanted = (0..self.rules.len()).filter(|&index| {
-                self.rules[index].candidates != Candidates::Whole || whole.contains(&index)
+                self.rules[index].candidates != Candidates::Whole
+                    || self.member[index].is_some()
+                    || whole.contains(&index)
             });
             for rule_index in wanted.collect::<Vec<_>>() {
+                let member_starts = match (&starts, self.member[rule_index]) {
+                    (Some(starts), Some(member)) => Some(starts[member].as_slice()),
+                    _ => None,
+                };
                 self.recognize(
                     text,
                     &places,
+                    member_starts,
                     rule_index,
                     context,
                     today,
@@ -541,6 +610,19 @@ impl Engine {
             .collect())
     }
 
+    /// The one pass over `text`: for each member, its starts `(offset, pattern)` in order.
+    /// `None` when the pass gave up, and the members search their windows instead.
+    fn member_starts(&self, text: &str) -> Option<Vec<Vec<(usize, usize)>>> {
+        if self.one_pass.is_empty() {
+            return None;
+        }
+        let mut per_member = vec![Vec::new(); self.member.iter().flatten().count()];
+        for start in self.one_pass.starts(text)? {
+            per_member[start.recognizer].push((start.at, start.pattern));
+        }
+        Some(per_member)
+    }
+
     /// One recognizer's accepted matches (`CatalogueRecognizer.find` and the engine's
     /// `_catalogue_findings`).
     #[allow(clippy::too_many_arguments)]
@@ -548,6 +630,7 @@ impl Engine {
         &'e self,
         text: &str,
         places: &Places,
+        member_starts: Option<&[(usize, usize)]>,
         rule_index: usize,
         context: &[String],
         today: Date,
@@ -555,13 +638,33 @@ impl Engine {
         entities: &mut Vec<&'e str>,
         items: &mut Vec<Item>,
         scratch: &mut String,
-        lowered: &mut Option<String>,
+        lowered: &mut Lowered<'_>,
     ) -> Result<(), E> {
         let rule = &self.rules[rule_index];
         let matcher = self.patterns.recognizer(rule_index);
         let mut matches = Vec::new();
-        for (low, high) in places.windows(text, rule) {
-            matcher.find_from(&text[..high], low, &mut matches);
+        match (member_starts, &self.own_pass[rule_index]) {
+            (Some(starts), _) => confirm_starts(text, matcher, starts, None, &mut matches),
+            (None, own_pass) => {
+                let windows = places.windows(text, rule);
+                let own_starts = own_pass
+                    .as_ref()
+                    .and_then(|pass| pass.starts_within(text, &windows));
+                match own_starts {
+                    Some(starts) => {
+                        let starts: Vec<(usize, usize)> = starts
+                            .iter()
+                            .map(|start| (start.at, start.pattern))
+                            .collect();
+                        confirm_starts(text, matcher, &starts, Some(&windows), &mut matches);
+                    }
+                    None => {
+                        for (low, high) in windows {
+                            matcher.find_from(&text[..high], low, &mut matches);
+                        }
+                    }
+                }
+            }
         }
         if matches.is_empty() {
             return Ok(());
@@ -587,10 +690,9 @@ impl Engine {
             // between, silences the match; a context word raises it one tier.
             if !rule.negative.is_empty() {
                 let low = chars_back(text, start, NEGATIVE_WINDOW);
-                let lowered = lowered.get_or_insert_with(|| lower_text(text));
                 let last = rule
                     .negative
-                    .hits_in(text, lowered, low, start)
+                    .hits_in(text, lowered.covering(low, start), low, start)
                     .last()
                     .map(|hit| hit.end);
                 if let Some(label_end) = last {
@@ -603,10 +705,9 @@ impl Engine {
             let mut strength = strength;
             if !rule.context.is_empty() {
                 let (before, after) = rule.window;
-                let lowered = lowered.get_or_insert_with(|| lower_text(text));
-                let first = |low: usize, high: usize| {
+                let mut first = |low: usize, high: usize| {
                     rule.context
-                        .hits_in(text, lowered, low, high)
+                        .hits_in(text, lowered.covering(low, high), low, high)
                         .first()
                         .map(|hit| hit.stem)
                 };
@@ -833,6 +934,62 @@ impl Engine {
     }
 }
 
+/// The matches Python's `finditer` finds over `text`, or in each of `windows` (`text` cut at
+/// the window's end), from a pass's `starts` of this recognizer: at each start, in order, the
+/// first pattern that matches there wins, and the next match may start where it ends.
+///
+/// The one pass's members are searched over the whole text: their candidate windows only ever
+/// narrowed where their patterns were searched, never what a pattern matches (each pattern's
+/// match holds the digits, anchor or street word its windows are built around).
+fn confirm_starts(
+    text: &str,
+    matcher: &RecognizerMatcher,
+    starts: &[(usize, usize)],
+    windows: Option<&[(usize, usize)]>,
+    found: &mut Vec<PatternMatch>,
+) {
+    let whole = [(0, text.len())];
+    let windows = windows.unwrap_or(&whole);
+    let mut window = 0;
+    let mut position = 0;
+    let mut index = 0;
+    while index < starts.len() {
+        let at = starts[index].0;
+        // The starts at `at` are this one and those after it with the same offset.
+        let same = starts[index..]
+            .iter()
+            .take_while(|(offset, _)| *offset == at)
+            .count();
+        let here = &starts[index..index + same];
+        index += same;
+        while window < windows.len() && windows[window].1 <= at {
+            window += 1;
+            // A window is searched on its own: the search restarts at its beginning.
+            position = 0;
+        }
+        let Some(&(low, high)) = windows.get(window) else {
+            break;
+        };
+        if at < low || at < position {
+            continue;
+        }
+        let Some((matched, matched_end)) = here
+            .iter()
+            .find_map(|&(_, pattern)| matcher.pattern_at(text, pattern, at, high))
+        else {
+            continue;
+        };
+        if matched.start != matched.end {
+            found.push(matched);
+        }
+        position = if matched_end > at {
+            matched_end
+        } else {
+            at + text[at..].chars().next().map_or(1, char::len_utf8)
+        };
+    }
+}
+
 fn raise(strength: Strength) -> Strength {
     match strength {
         Strength::Low => Strength::Medium,
@@ -850,11 +1007,60 @@ fn entity_index<'e>(entities: &mut Vec<&'e str>, entity: &'e str) -> usize {
     }
 }
 
-/// `text` lower-cased with every character's byte length kept ([`lower_in_place`]).
-fn lower_text(text: &str) -> String {
-    let mut lowered = String::with_capacity(text.len());
-    lower_in_place(text, &mut lowered);
-    lowered
+/// A text lower-cased with every character's byte length kept ([`lower_in_place`]), a piece
+/// at a time where context words are looked for: on a long text with few matches most of it
+/// is never lowered.
+struct Lowered<'t> {
+    text: &'t str,
+    /// The bytes of the text, lower-cased in the pieces marked in `done`.
+    lowered: Vec<u8>,
+    done: Vec<bool>,
+    scratch: String,
+}
+
+/// The bytes lowered at a time (a piece ends at the character boundary at or before a
+/// multiple of this).
+const LOWERED_PIECE: usize = 2048;
+
+impl<'t> Lowered<'t> {
+    fn new(text: &'t str) -> Self {
+        Lowered {
+            text,
+            lowered: Vec::new(),
+            done: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// The lowered bytes, lowered at least over `start..end` (byte offsets of `text`).
+    fn covering(&mut self, start: usize, end: usize) -> &[u8] {
+        if self.done.is_empty() {
+            self.lowered = vec![0; self.text.len()];
+            self.done = vec![false; self.text.len() / LOWERED_PIECE + 1];
+        }
+        let last = end.min(self.text.len()).saturating_sub(1) / LOWERED_PIECE;
+        for piece in start / LOWERED_PIECE..=last {
+            if self.done[piece] {
+                continue;
+            }
+            self.done[piece] = true;
+            let from = char_floor(self.text, piece * LOWERED_PIECE);
+            let to = char_floor(self.text, (piece + 1) * LOWERED_PIECE);
+            lower_in_place(&self.text[from..to], &mut self.scratch);
+            // Same length in bytes, so the offsets of the rest stay.
+            self.lowered[from..to].copy_from_slice(self.scratch.as_bytes());
+        }
+        &self.lowered
+    }
+}
+
+/// The character boundary of `text` at or before byte `offset` (the end when beyond it).
+fn char_floor(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// Python's `\d` (a decimal digit of any script) somewhere in `text`.

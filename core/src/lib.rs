@@ -17,6 +17,7 @@ pub mod names;
 pub mod names_combine;
 pub mod names_weigh;
 pub mod names_windows;
+pub mod one_pass;
 pub mod text;
 pub mod validators;
 pub mod verdict;

@@ -89,7 +89,7 @@ fn class_union(bodies: &[&str]) -> String {
 }
 
 /// A consumed tail that matches exactly where none of `sequences` follows.
-fn tail(sequences: &[Vec<String>]) -> Result<String, CompileError> {
+pub(crate) fn tail(sequences: &[Vec<String>]) -> Result<String, CompileError> {
     if sequences.is_empty() {
         return Ok(String::new());
     }
@@ -304,24 +304,38 @@ impl RecognizerMatcher {
     /// `end` is not seen, as with Python's `endpos`). `start` must be where an earlier match
     /// started, so the boundary before it already holds.
     pub fn match_at(&self, text: &str, start: usize, end: usize) -> Option<PatternMatch> {
+        (0..self.patterns.len())
+            .find_map(|index| self.pattern_at(text, index, start, end))
+            .map(|(found, _)| found)
+    }
+
+    /// The match of the pattern at `index` alone that starts at `start` within
+    /// `text[..end]` (its boundary before `start` is the caller's to check), and where the
+    /// pattern proper ends (the next search starts there).
+    pub fn pattern_at(
+        &self,
+        text: &str,
+        index: usize,
+        start: usize,
+        end: usize,
+    ) -> Option<(PatternMatch, usize)> {
         let haystack = text.get(start..end)?;
-        self.patterns
-            .iter()
-            .enumerate()
-            .find_map(|(index, pattern)| {
-                let captures = pattern.at_text_start.captures(haystack)?;
-                let found = captures.get(FOUND)?;
-                let reported = pattern
-                    .value_group
-                    .and_then(|group| captures.get(group))
-                    .unwrap_or(found);
-                Some(PatternMatch {
-                    pattern: index,
-                    start: start + reported.start(),
-                    end: start + reported.end(),
-                    whole_start: start + found.start(),
-                })
-            })
+        let pattern = self.patterns.get(index)?;
+        let captures = pattern.at_text_start.captures(haystack)?;
+        let found = captures.get(FOUND)?;
+        let reported = pattern
+            .value_group
+            .and_then(|group| captures.get(group))
+            .unwrap_or(found);
+        Some((
+            PatternMatch {
+                pattern: index,
+                start: start + reported.start(),
+                end: start + reported.end(),
+                whole_start: start + found.start(),
+            },
+            start + found.end(),
+        ))
     }
 }
 
@@ -332,6 +346,8 @@ impl RecognizerMatcher {
 pub struct CompiledPatterns {
     recognizers: Vec<RecognizerMatcher>,
     can_match: RegexSet,
+    /// What each recognizer was compiled from: `(patterns, ignore_case)`.
+    specs: Vec<(Vec<PatternSpec>, bool)>,
 }
 
 /// A match of a recognizer in a [`CompiledPatterns`].
@@ -364,7 +380,14 @@ impl CompiledPatterns {
         Ok(CompiledPatterns {
             recognizers: compiled,
             can_match,
+            specs: recognizers.to_vec(),
         })
+    }
+
+    /// The patterns the recognizer at `index` was compiled from, and its case flag.
+    pub fn spec(&self, index: usize) -> (&[PatternSpec], bool) {
+        let (patterns, ignore_case) = &self.specs[index];
+        (patterns, *ignore_case)
     }
 
     /// The compiled recognizer at `index`.
