@@ -24,3 +24,5 @@ pub mod verdict;
 
 #[cfg(feature = "python")]
 mod py;
+#[cfg(feature = "python")]
+mod py_findings;

@@ -21,6 +21,7 @@ use crate::engine::{
 };
 use crate::masking::Mask;
 use crate::matcher::{CharOffsets, PatternSpec};
+use crate::py_findings::FindingMaker;
 use crate::validators::personnummer::{self, Date};
 use crate::validators::{bank, card, organisationsnummer, postnummer};
 use crate::validators::{email, iban, phone};
@@ -865,6 +866,29 @@ struct PyCoreEngine {
 }
 
 impl PyCoreEngine {
+    /// The findings of one text; without the GIL when nothing can call back into Python.
+    fn found(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        context: &[String],
+        today: Date,
+        outside: &[Outside],
+    ) -> PyResult<Vec<Found>> {
+        if self.external || text.len() < 4096 {
+            return self.run(py, text, context, today, outside);
+        }
+        // Nothing calls back into Python: long texts run without the GIL.
+        Ok(py
+            .detach(|| {
+                self.inner
+                    .analyze(text, context, today, outside, &mut |_, _| {
+                        Ok::<_, std::convert::Infallible>(None)
+                    })
+            })
+            .unwrap_or_else(|never| match never {}))
+    }
+
     fn run(
         &self,
         py: Python<'_>,
@@ -997,19 +1021,34 @@ impl PyCoreEngine {
         let today = date(today.0, today.1, today.2);
         let outside = outside_findings(outside);
         guarded(|| {
-            let found = if self.external || text.len() < 4096 {
-                self.run(py, text, &context, today, &outside)?
-            } else {
-                // Nothing calls back into Python: long texts run without the GIL.
-                py.detach(|| {
-                    self.inner
-                        .analyze(text, &context, today, &outside, &mut |_, _| {
-                            Ok::<_, std::convert::Infallible>(None)
-                        })
-                })
-                .unwrap_or_else(|never| match never {})
-            };
+            let found = self.found(py, text, &context, today, &outside)?;
             Ok(found.into_iter().map(to_found).collect())
+        })
+    }
+
+    /// [`Self::analyze`] returning `piiscan.model.Finding` objects made by `maker`, each with
+    /// `locator`; `made_outside` are the findings `outside` describes, returned as they are
+    /// (or replaced with a neighbour's score and context).
+    #[allow(clippy::too_many_arguments)]
+    fn analyze_findings(
+        &self,
+        py: Python<'_>,
+        maker: &Bound<'_, FindingMaker>,
+        text: Bound<'_, PyString>,
+        context: Vec<String>,
+        today: (i32, u32, u32),
+        outside: Vec<PyOutside>,
+        made_outside: Vec<Bound<'_, PyAny>>,
+        locator: Bound<'_, PyString>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let today = date(today.0, today.1, today.2);
+        let outside = outside_findings(outside);
+        let maker = maker.get();
+        guarded(|| {
+            self.found(py, text.to_str()?, &context, today, &outside)?
+                .into_iter()
+                .map(|found| maker.make(py, found, &text, &locator, &made_outside))
+                .collect()
         })
     }
 
@@ -1025,6 +1064,80 @@ impl PyCoreEngine {
         today: (i32, u32, u32),
         outside: Vec<PyBatchOutside>,
     ) -> PyResult<Vec<(usize, PyFound)>> {
+        let mut results = Vec::new();
+        self.each_segment(
+            py,
+            &texts,
+            &contexts,
+            &context_of,
+            today,
+            outside,
+            |segment, found| {
+                results.extend(found.into_iter().map(|found| (segment, to_found(found))));
+                Ok(())
+            },
+        )?;
+        Ok(results)
+    }
+
+    /// [`Self::analyze_batch`] returning one list of `piiscan.model.Finding` objects per
+    /// segment, made by `maker`; segment `i`'s carry `locators[i]`, and `made_outside[i]`
+    /// are the findings `outside` describes for it (empty when there are none).
+    #[allow(clippy::too_many_arguments)]
+    fn analyze_batch_findings(
+        &self,
+        py: Python<'_>,
+        maker: &Bound<'_, FindingMaker>,
+        texts: Vec<Bound<'_, PyString>>,
+        contexts: Vec<Vec<String>>,
+        context_of: Vec<usize>,
+        today: (i32, u32, u32),
+        outside: Vec<PyBatchOutside>,
+        made_outside: Vec<Vec<Bound<'_, PyAny>>>,
+        locators: Vec<Bound<'_, PyString>>,
+    ) -> PyResult<Vec<Vec<Py<PyAny>>>> {
+        if locators.len() != texts.len() {
+            return Err(PyValueError::new_err("one locator per segment"));
+        }
+        let maker = maker.get();
+        let mut results: Vec<Vec<Py<PyAny>>> = Vec::with_capacity(texts.len());
+        self.each_segment(
+            py,
+            &texts,
+            &contexts,
+            &context_of,
+            today,
+            outside,
+            |segment, found| {
+                let outside = made_outside.get(segment).map_or(&[][..], Vec::as_slice);
+                let made = found
+                    .into_iter()
+                    .map(|found| {
+                        maker.make(py, found, &texts[segment], &locators[segment], outside)
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                results.push(made);
+                Ok(())
+            },
+        )?;
+        Ok(results)
+    }
+}
+
+impl PyCoreEngine {
+    /// Runs the engine over each segment in order, handing `take` the segment's number and
+    /// its findings.
+    #[allow(clippy::too_many_arguments)]
+    fn each_segment(
+        &self,
+        py: Python<'_>,
+        texts: &[Bound<'_, PyString>],
+        contexts: &[Vec<String>],
+        context_of: &[usize],
+        today: (i32, u32, u32),
+        outside: Vec<PyBatchOutside>,
+        mut take: impl FnMut(usize, Vec<Found>) -> PyResult<()>,
+    ) -> PyResult<()> {
         if context_of.len() != texts.len() || context_of.iter().any(|&c| c >= contexts.len()) {
             return Err(PyValueError::new_err("one valid context index per segment"));
         }
@@ -1048,14 +1161,13 @@ impl PyCoreEngine {
             });
         }
         guarded(|| {
-            let mut results = Vec::new();
             for (segment, text) in texts.iter().enumerate() {
                 let text = text.to_str()?;
                 let outside = by_segment.get(segment).map_or(&[][..], Vec::as_slice);
                 let found = self.run(py, text, &contexts[context_of[segment]], today, outside)?;
-                results.extend(found.into_iter().map(|found| (segment, to_found(found))));
+                take(segment, found)?;
             }
-            Ok(results)
+            Ok(())
         })
     }
 }
@@ -1116,6 +1228,7 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate_vehicle_registration, module)?)?;
     module.add_function(wrap_pyfunction!(validate_identity_document, module)?)?;
     module.add_class::<PyCoreEngine>()?;
+    module.add_class::<FindingMaker>()?;
     module.add_function(wrap_pyfunction!(_panic_for_test, module)?)?;
     module.add_function(wrap_pyfunction!(validate_address, module)?)?;
     // A panic message may quote what the core was reading: print none (the guard turns the

@@ -7,7 +7,10 @@ Functions that take ``year, month, day`` read them as the reference date ("today
 inference and the future-date check.
 """
 
+from collections.abc import Callable
 from typing import Any
+
+from piiscan.model import Finding
 
 CoreVerdict = tuple[str, int | None, frozenset[str]] | None
 
@@ -138,6 +141,40 @@ class CoreEngine:
         outside: list[tuple[int, str, int, int, float, int, int, CoreAdjacency]],
     ) -> list[tuple[int, CoreFound]]:
         """Final findings of many segments: ``(segment, found)``, in segment order."""
+    def analyze_findings(
+        self,
+        maker: FindingMaker,
+        text: str,
+        context: list[str],
+        today: tuple[int, int, int],
+        outside: list[CoreOutside],
+        made_outside: list[Finding],
+        locator: str,
+    ) -> list[Finding]:
+        """:meth:`analyze` as :class:`~piiscan.model.Finding` objects made by ``maker``;
+        ``made_outside`` are the findings ``outside`` describes."""
+    def analyze_batch_findings(
+        self,
+        maker: FindingMaker,
+        texts: list[str],
+        contexts: list[list[str]],
+        context_of: list[int],
+        today: tuple[int, int, int],
+        outside: list[tuple[int, str, int, int, float, int, int, CoreAdjacency]],
+        made_outside: list[list[Finding]],
+        locators: list[str],
+    ) -> list[list[Finding]]:
+        """:meth:`analyze_batch` as one list of findings per segment."""
+
+class FindingMaker:
+    """Builds :class:`~piiscan.model.Finding` objects in the core (``core/src/py_findings.rs``)."""
+
+    def __init__(
+        self,
+        finding: type[Finding],
+        replace: Callable[..., Finding],
+        rules: list[tuple[str, str, Callable[[str], str]]],
+    ) -> None: ...
 
 def _panic_for_test() -> None:
     """Panics inside the core's guard (raises ``RuntimeError``)."""

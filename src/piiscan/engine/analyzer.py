@@ -166,12 +166,13 @@ class Engine:
         ]
         build = core_engine(wanted_catalogue, self.config.min_score)
         self._core = build.engine
-        self._core_specs = build.compiled
         # What a core finding of each rule becomes: entity, recognizer key, Python masker
         # (for an entity whose mask the core has no copy of).
         self._core_meta = tuple(
             (spec.entity, spec.key, masker_for(spec.entity)) for spec in build.compiled
         )
+        # The core builds the Finding objects of its own findings (see core/src/py_findings.rs).
+        self._maker = _core.FindingMaker(Finding, dataclasses.replace, list(self._core_meta))
         in_core = {spec.key for spec in build.compiled}
         builtin = builtin_catalogue_dir().resolve()
         for spec in build.python_only:
@@ -267,36 +268,9 @@ class Engine:
         today = datetime.date.today()
         day = (today.year, today.month, today.day)
         handed = [self._outside(finding) for finding in outside]
-        found = self._core.analyze(text, list(context), day, handed)
-        if outside:
-            return [self._from_core(item, outside, locator, text) for item in found]
-        return self._core_findings(found, locator, text)
-
-    def _core_findings(
-        self, found: list[_core.CoreFound], locator: str, text: str
-    ) -> list[Finding]:
-        """:meth:`_from_core` for findings that are all the core's own: the per-finding work
-        kept to building the object (dense text has thousands per megabyte)."""
-        meta = self._core_meta
-        out: list[Finding] = []
-        append = out.append
-        for rule, _, start, end, score, masked, normalized, flags, label in found:
-            entity, key, masker = meta[rule]
-            append(
-                Finding(
-                    entity_type=entity,
-                    start=start,
-                    end=end,
-                    score=score,
-                    masked=masked or masker(text[start:end]),
-                    recognizer=key,
-                    flags=tuple(flags) if flags else (),
-                    locator=locator,
-                    context=label,
-                    normalized=normalized,
-                )
-            )
-        return out
+        return self._core.analyze_findings(
+            self._maker, text, list(context), day, handed, outside, locator
+        )
 
     def _python_findings(
         self, text: str, context: tuple[str, ...], locator: str, *, located: bool = True
@@ -417,31 +391,6 @@ class Engine:
             self._adjacency_core.get(key),
         )
 
-    def _from_core(
-        self, item: _core.CoreFound, outside: list[Finding], locator: str, text: str
-    ) -> Finding:
-        rule, index, start, end, score, masked, normalized, flags, label = item
-        if rule < 0:
-            finding = outside[index]
-            if label:  # raised by a neighbour (adjacent_to)
-                return dataclasses.replace(finding, score=score, context=label)
-            return finding
-        spec = self._core_specs[rule]
-        if not masked:  # an entity whose mask the core has no copy of
-            masked = masker_for(spec.entity)(text[start:end])
-        return Finding(
-            entity_type=spec.entity,
-            start=start,
-            end=end,
-            score=score,
-            masked=masked,
-            recognizer=spec.key,
-            flags=tuple(flags),
-            locator=locator,
-            context=label,
-            normalized=normalized,
-        )
-
     def _corroborate(self, text: str, findings: list[Finding]) -> list[Finding]:
         """Raise weak matches that stand right beside a finding of an entity they name.
 
@@ -513,38 +462,18 @@ class Engine:
             for number, found in enumerate(outside_all):
                 outside.extend((number, *self._outside(finding)) for finding in found)
         today = datetime.date.today()
-        results: list[list[Finding]] = [[] for _ in segments]
         day = (today.year, today.month, today.day)
         words = [list(c) for c in contexts]
-        hits = core.analyze_batch(texts, words, context_of, day, outside)
-        if not hits:
-            return results
-        if python_work:
-            for number, item in hits:
-                results[number].append(
-                    self._from_core(
-                        item, outside_all[number], segments[number].locator, texts[number]
-                    )
-                )
-            return results
-        meta = self._core_meta
-        for number, (rule, _, start, end, score, masked, normalized, flags, label) in hits:
-            entity, key, masker = meta[rule]
-            results[number].append(
-                Finding(
-                    entity_type=entity,
-                    start=start,
-                    end=end,
-                    score=score,
-                    masked=masked or masker(texts[number][start:end]),
-                    recognizer=key,
-                    flags=tuple(flags) if flags else (),
-                    locator=segments[number].locator,
-                    context=label,
-                    normalized=normalized,
-                )
-            )
-        return results
+        return core.analyze_batch_findings(
+            self._maker,
+            texts,
+            words,
+            context_of,
+            day,
+            outside,
+            outside_all,
+            [segment.locator for segment in segments],
+        )
 
     def _analyze_chunk(
         self,
