@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import phonenumbers
@@ -135,6 +136,42 @@ def test_fast_swedish_path_agrees_with_parse(prefix: str, digits: str, separator
     else:
         assert verdict is not None
         assert verdict.normalized == reference[0]
+
+
+def _phonenumbers_verdict(candidate: str) -> tuple[str, Strength] | None:
+    """What validate_phone decided for every shape before the core read parentheses:
+    phonenumbers.parse and is_valid_number, the strength by the same rule."""
+    try:
+        number = phonenumbers.parse(candidate, "SE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or number.country_code != 46:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    first = re.split(r"[ ./-]", candidate.replace("(", "").replace(")", " ").strip(), maxsplit=1)
+    ndc = phonenumbers.length_of_national_destination_code(number)
+    grouped = len(first) == 2 and first[0] == "0" + national[:ndc]
+    mobile = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    return f"+46{national}", Strength.MEDIUM if mobile or grouped else Strength.LOW
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    area=st.text(alphabet="0123456789", min_size=1, max_size=3),
+    digits=st.text(alphabet="0123456789", min_size=4, max_size=10),
+    separator=st.sampled_from(["", " ", "-", " - "]),
+    grouping=st.sampled_from(["", " "]),
+)
+def test_area_code_in_parentheses_agrees_with_phonenumbers(
+    area: str, digits: str, separator: str, grouping: str
+) -> None:
+    # "(08) 465 004 00": the core reads the parentheses as phonenumbers does (punctuation).
+    rest = digits[:3] + grouping + digits[3:]
+    candidate = f"(0{area}){separator}{rest}"
+    verdict = validate_phone(candidate)
+    expected = _phonenumbers_verdict(candidate)
+    got = None if verdict is None else (verdict.normalized, verdict.strength)
+    assert got == expected, candidate
 
 
 @settings(max_examples=3000, deadline=None)

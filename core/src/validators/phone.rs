@@ -214,6 +214,23 @@ fn has_phone_shape(candidate: &str) -> bool {
             .all(|&byte| byte.is_ascii_digit() || b" ()./-".contains(&byte))
 }
 
+/// True when a national candidate holds one pair of parentheses around its leading area
+/// code, `(08) 465 004 00`, `(0980)-31 92 00`: phonenumbers reads the parentheses as
+/// punctuation, so the number is the digits alone, decided here like `08 465 004 00`. Other
+/// placements are left to phonenumbers.
+fn area_code_in_parentheses(candidate: &str) -> bool {
+    let Some(rest) = candidate.strip_prefix("(0") else {
+        return false;
+    };
+    let Some(close) = rest.find(')') else {
+        return false;
+    };
+    let (area, after) = (&rest[..close], &rest[close + 1..]);
+    (1..=3).contains(&area.len())
+        && area.bytes().all(|byte| byte.is_ascii_digit())
+        && !after.contains(['(', ')'])
+}
+
 /// True when the candidate's first group (up to the first space, `.`, `/` or `-`, with
 /// parentheses read as a space) is the trunk `0` and the area code.
 fn grouped_after_area_code(candidate: &str, national: &str) -> bool {
@@ -242,7 +259,7 @@ pub fn validate_phone(candidate: &str) -> Phone {
     if !international && !candidate.trim_start_matches('(').starts_with('0') {
         return Phone::Rejected;
     }
-    if candidate.contains('(') {
+    if candidate.contains('(') && (international || !area_code_in_parentheses(candidate)) {
         return Phone::Elsewhere;
     }
     let digits: String = candidate.chars().filter(char::is_ascii_digit).collect();
@@ -321,9 +338,33 @@ mod tests {
     }
 
     #[test]
+    fn area_codes_in_parentheses() {
+        let table: &[(&str, Option<(&str, bool)>)] = &[
+            ("(08) 465 004 00", Some(("+46846500400", true))),
+            ("(0980)-31 92 00", Some(("+46980319200", true))),
+            ("(070) 174 06 05", Some(("+46701740605", true))),
+            ("(031) 3900600", Some(("+46313900600", true))),
+            ("(0712) 345678", None),
+        ];
+        for (candidate, expected) in table {
+            let got = match validate_phone(candidate) {
+                Phone::Valid(verdict) => Some((
+                    verdict.normalized.clone(),
+                    verdict.strength == Some(Strength::Medium),
+                )),
+                Phone::Rejected => None,
+                Phone::Elsewhere => panic!("{candidate} left to phonenumbers"),
+            };
+            let expected = expected.map(|(e164, medium)| (e164.to_owned(), medium));
+            assert_eq!(got, expected, "{candidate}");
+        }
+    }
+
+    #[test]
     fn leaves_other_shapes_to_the_caller() {
         for candidate in [
-            "(08) 465 004 00",
+            "(0)8-465 004 00",
+            "08 (465) 004 00",
             "+46 (0)8-465 004 00",
             "+44 20 7946 0018",
             "00 1 650 253 0000",
