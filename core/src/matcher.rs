@@ -124,6 +124,137 @@ fn compile(pattern: &str, ignore_case: bool) -> Result<Regex, CompileError> {
         .map_err(|error| CompileError::Regex(error.to_string()))
 }
 
+/// A character class (the body of `[...]`) as a quick membership test.
+#[derive(Clone, Debug)]
+pub(crate) struct CharClass {
+    /// For each ASCII character: true when it is in the class.
+    ascii: [bool; 128],
+    /// `^[class]$`, for characters beyond ASCII.
+    class: Regex,
+}
+
+impl CharClass {
+    pub(crate) fn new(body: &str) -> Result<Self, CompileError> {
+        let class = compile(&format!("^[{body}]$"), false)?;
+        let mut ascii = [false; 128];
+        let mut buffer = [0; 4];
+        for (byte, member) in ascii.iter_mut().enumerate() {
+            let character = char::from(u8::try_from(byte).unwrap_or(0));
+            *member = class.is_match(character.encode_utf8(&mut buffer));
+        }
+        Ok(CharClass { ascii, class })
+    }
+
+    pub(crate) fn contains(&self, character: char) -> bool {
+        match self.ascii.get(character as usize) {
+            Some(&member) => member,
+            None => self.class.is_match(character.encode_utf8(&mut [0; 4])),
+        }
+    }
+}
+
+/// A match found without the capturing engine: the pattern and its tail are searched as one
+/// regex without groups (the lazy DFA alone finds where the match ends), then the end of the
+/// pattern proper is found among the one or two characters the tail may have taken. Only for
+/// patterns with no `value` group and no assertion inside (a `$` would read differently on a
+/// text cut where the pattern ends).
+#[derive(Clone, Debug)]
+struct WithoutCaptures {
+    /// `\A(?:pattern)tail`, no groups.
+    whole: Regex,
+    /// `\A(?:pattern)\z`: does the pattern match exactly this?
+    exact: Regex,
+    /// The classes the tail refuses: one after the match, or a first and a second.
+    refused: Option<(CharClass, Option<CharClass>)>,
+}
+
+impl WithoutCaptures {
+    fn new(pattern: &PatternSpec, ignore_case: bool) -> Result<Option<Self>, CompileError> {
+        let plain = regex_automata::nfa::thompson::NFA::compiler()
+            .syntax(regex_automata::util::syntax::Config::new().case_insensitive(ignore_case))
+            .build(&pattern.regex)
+            .map_err(|error| CompileError::Regex(error.to_string()))?;
+        if !plain.look_set_any().is_empty() {
+            return Ok(None);
+        }
+        let refused = match pattern.not_before.first() {
+            None => None,
+            Some(first) => {
+                let firsts: Vec<&str> = pattern
+                    .not_before
+                    .iter()
+                    .map(|sequence| sequence[0].as_str())
+                    .collect();
+                let second = match first.get(1) {
+                    Some(second) => Some(CharClass::new(second)?),
+                    None => None,
+                };
+                Some((CharClass::new(&class_union(&firsts))?, second))
+            }
+        };
+        let core = format!("(?:{})", pattern.regex);
+        Ok(Some(WithoutCaptures {
+            whole: compile(
+                &format!(r"\A{core}{}", tail(&pattern.not_before)?),
+                ignore_case,
+            )?,
+            exact: compile(&format!(r"\A{core}\z"), ignore_case)?,
+            refused,
+        }))
+    }
+
+    /// How many bytes the tail takes after a match that ends at `at` in `text` (the tail's
+    /// first way that succeeds: the end of the text, a character outside the first class, a
+    /// character in it followed by the end or a character outside the second), or `None`.
+    fn tail_length(&self, text: &str, at: usize) -> Option<usize> {
+        let Some((first, second)) = &self.refused else {
+            return Some(0);
+        };
+        let mut rest = text[at..].chars();
+        let Some(next) = rest.next() else {
+            return Some(0);
+        };
+        if !first.contains(next) {
+            return Some(next.len_utf8());
+        }
+        let second = second.as_ref()?;
+        match rest.next() {
+            None => Some(next.len_utf8()),
+            Some(after) if !second.contains(after) => Some(next.len_utf8() + after.len_utf8()),
+            Some(_) => None,
+        }
+    }
+
+    /// The end of the pattern proper in the match starting at `start` within `text`, or
+    /// `Some(None)` when there is no match; `None` when this way cannot tell (the caller then
+    /// captures).
+    fn pattern_end(&self, text: &str, start: usize) -> Option<Option<usize>> {
+        let Some(found) = self.whole.find(&text[start..]) else {
+            return Some(None);
+        };
+        let end = start + found.end();
+        let mut candidates = Vec::with_capacity(3);
+        let mut at = end;
+        for _ in 0..3 {
+            if at < start {
+                break;
+            }
+            if self.tail_length(text, at) == Some(end - at) && self.exact.is_match(&text[start..at])
+            {
+                candidates.push(at);
+            }
+            match text[..at].chars().next_back() {
+                Some(character) => at -= character.len_utf8(),
+                None => break,
+            }
+        }
+        match candidates.as_slice() {
+            [only] => Some(Some(*only)),
+            _ => None,
+        }
+    }
+}
+
 /// One pattern with its boundaries, compiled twice (see the module documentation).
 #[derive(Clone, Debug)]
 struct BoundedPattern {
@@ -134,6 +265,8 @@ struct BoundedPattern {
     after_a_character: Regex,
     /// Capture index of the `value` group, when the pattern has one.
     value_group: Option<usize>,
+    /// The same match found without captures, where that can be done.
+    without_captures: Option<WithoutCaptures>,
 }
 
 /// Capture index of the group around the pattern proper (group 0 is the whole match).
@@ -154,10 +287,16 @@ impl BoundedPattern {
         let value_group = after_a_character
             .capture_names()
             .position(|name| name == Some("value"));
+        let without_captures = if value_group.is_none() {
+            WithoutCaptures::new(pattern, ignore_case)?
+        } else {
+            None
+        };
         Ok(BoundedPattern {
             at_text_start,
             after_a_character,
             value_group,
+            without_captures,
         })
     }
 
@@ -321,6 +460,20 @@ impl RecognizerMatcher {
     ) -> Option<(PatternMatch, usize)> {
         let haystack = text.get(start..end)?;
         let pattern = self.patterns.get(index)?;
+        if let Some(fast) = &pattern.without_captures {
+            if let Some(found) = fast.pattern_end(haystack, 0) {
+                let found = found?;
+                return Some((
+                    PatternMatch {
+                        pattern: index,
+                        start,
+                        end: start + found,
+                        whole_start: start,
+                    },
+                    start + found,
+                ));
+            }
+        }
         let captures = pattern.at_text_start.captures(haystack)?;
         let found = captures.get(FOUND)?;
         let reported = pattern
@@ -575,6 +728,57 @@ mod tests {
             spans(&matcher, "Clearing 1274-0235305"),
             [(0, "1274-0235305")]
         );
+    }
+
+    #[test]
+    fn matches_found_without_captures_are_those_captured() {
+        // Every start of many pseudo-random texts: the end found from the tail's possible
+        // lengths is the end the capturing engine reports.
+        let patterns = [
+            spec(
+                r"(?:\(0\d{1,3}\)|0\d{1,3})(?:[ /-]|–)?\d{2,8}(?:[ -]\d{2,3}){0,3}",
+                Some(r"\d\p{L}+.-"),
+                &[&[r"\d.,:", r"\d"], &["-", r"\d"]],
+            ),
+            spec(
+                r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[-+ ]?\d{4}",
+                Some(r"\d\p{L}"),
+                &[&[r"\d"]],
+            ),
+            spec(r"\d{1,3}(?: \d{2}){1,3}-\d", None, &[&[r"\d-"]]),
+            spec(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}", None, &[]),
+        ];
+        let alphabet: Vec<char> = "0123456789 -.,:()SEå".chars().collect();
+        let mut seed: u64 = 0x5eed;
+        let mut compared = 0;
+        for pattern in &patterns {
+            let bounded = BoundedPattern::new(pattern, false).expect("compiles");
+            let fast = bounded.without_captures.as_ref().expect("no value group");
+            for _ in 0..3000 {
+                let length = 4 + (seed % 20) as usize;
+                let text: String = (0..length)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        alphabet[(seed >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                for (start, _) in text.char_indices() {
+                    let Some(found) = fast.pattern_end(&text, start) else {
+                        continue;
+                    };
+                    let captured = bounded
+                        .at_text_start
+                        .captures(&text[start..])
+                        .and_then(|captures| captures.get(FOUND))
+                        .map(|group| start + group.end());
+                    assert_eq!(found, captured, "{text:?} from {start}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 10_000, "{compared}");
     }
 
     #[test]

@@ -37,7 +37,7 @@ use regex_automata::util::look::Look;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind, PatternID};
 
-use crate::matcher::{tail, CompileError, PatternSpec};
+use crate::matcher::{tail, CharClass, CompileError, PatternSpec};
 
 /// The lazy DFA's cache may grow to this many bytes before it starts over: the states the
 /// catalogue's patterns need on a megabyte of dense text fit in a fraction of it.
@@ -52,36 +52,6 @@ pub struct Start {
     pub recognizer: usize,
     /// Index of the pattern within the recognizer.
     pub pattern: usize,
-}
-
-/// The character class a match must not follow, as a quick test.
-#[derive(Clone, Debug)]
-struct NotAfter {
-    /// For each ASCII character: true when a match may follow it.
-    ascii: [bool; 128],
-    /// `[class]` for characters beyond ASCII.
-    class: regex::Regex,
-}
-
-impl NotAfter {
-    fn new(body: &str) -> Result<Self, CompileError> {
-        let class = regex::Regex::new(&format!("^[{body}]$"))
-            .map_err(|error| CompileError::Regex(error.to_string()))?;
-        let mut ascii = [true; 128];
-        let mut buffer = [0; 4];
-        for (byte, allowed) in ascii.iter_mut().enumerate() {
-            let character = char::from(u8::try_from(byte).unwrap_or(0));
-            *allowed = !class.is_match(character.encode_utf8(&mut buffer));
-        }
-        Ok(NotAfter { ascii, class })
-    }
-
-    fn allows(&self, before: char) -> bool {
-        match self.ascii.get(before as usize) {
-            Some(&allowed) => allowed,
-            None => !self.class.is_match(before.encode_utf8(&mut [0; 4])),
-        }
-    }
 }
 
 /// Lazy DFA caches for concurrent callers: one is taken for a pass and given back after.
@@ -101,7 +71,7 @@ pub struct OnePass {
     /// For each DFA pattern: its recognizer and its index there.
     owners: Vec<(usize, usize)>,
     /// For each DFA pattern: the boundary before it, if any.
-    not_after: Vec<Option<NotAfter>>,
+    not_after: Vec<Option<CharClass>>,
     /// For each byte: true when some pattern can begin with it.
     first_byte: [bool; 256],
     /// For each ASCII character before a position (and, last, any other character or none):
@@ -171,7 +141,7 @@ impl OnePass {
                     pattern
                         .not_after
                         .as_deref()
-                        .map(NotAfter::new)
+                        .map(CharClass::new)
                         .transpose()?,
                 );
             }
@@ -208,7 +178,7 @@ impl OnePass {
                     let before = char::from(u8::try_from(before).unwrap_or(0));
                     if not_after[pattern]
                         .as_ref()
-                        .map_or(true, |class: &NotAfter| class.allows(before))
+                        .map_or(true, |class: &CharClass| !class.contains(before))
                     {
                         row[byte] = true;
                     }
@@ -309,7 +279,7 @@ impl OnePass {
                 let before = text[..at].chars().next_back();
                 for &pattern in &matched {
                     let allowed = match (&self.not_after[pattern], before) {
-                        (Some(not_after), Some(before)) => not_after.allows(before),
+                        (Some(not_after), Some(before)) => !not_after.contains(before),
                         _ => true,
                     };
                     if allowed {
