@@ -72,11 +72,18 @@ pub struct OnePass {
     owners: Vec<(usize, usize)>,
     /// For each DFA pattern: the boundary before it, if any.
     not_after: Vec<Option<CharClass>>,
-    /// For each byte: true when some pattern can begin with it.
+    /// For each byte before a position: its row of `may_start`. ASCII characters that no
+    /// boundary tells apart share a row; a byte above ASCII (the end of a longer character,
+    /// judged per pattern after the walk), and the start of the text, have the last.
+    row_of: [u8; 256],
+    /// For each byte: true when some pattern can begin with it after some character.
     first_byte: [bool; 256],
-    /// For each ASCII character before a position (and, last, any other character or none):
-    /// the bytes a pattern allowed after it can begin with. Inside a run of digits no
-    /// digit pattern may start, so the DFA is not run there.
+    /// True when few bytes of prose are in `first_byte` (digits and capitals, not common
+    /// letters): the scan then skips to the next such byte in a tight loop and reads the
+    /// row only there; otherwise it reads the row at every byte.
+    skip_to_first_bytes: bool,
+    /// For each row: the bytes a pattern allowed after its characters can begin with. Inside
+    /// a run of digits no digit pattern may start, so the DFA is not run there.
     may_start: Vec<[bool; 256]>,
     caches: CachePool,
 }
@@ -165,16 +172,12 @@ impl OnePass {
             }
             firsts.push(first);
         }
-        let mut first_byte = [false; 256];
-        let mut may_start = vec![[false; 256]; 129];
+        // Row 128: any character before (or none), every pattern allowed.
+        let mut rows = vec![[false; 256]; 129];
         for (pattern, first) in firsts.iter().enumerate() {
-            for (byte, &can_begin) in first.iter().enumerate() {
-                if !can_begin {
-                    continue;
-                }
-                first_byte[byte] = true;
-                may_start[128][byte] = true;
-                for (before, row) in may_start[..128].iter_mut().enumerate() {
+            for (byte, _) in first.iter().enumerate().filter(|(_, &can_begin)| can_begin) {
+                rows[128][byte] = true;
+                for (before, row) in rows[..128].iter_mut().enumerate() {
                     let before = char::from(u8::try_from(before).unwrap_or(0));
                     if not_after[pattern]
                         .as_ref()
@@ -185,12 +188,43 @@ impl OnePass {
                 }
             }
         }
+        // Equal rows kept once, so the table stays small enough to stay in the cache.
+        let mut may_start: Vec<[bool; 256]> = Vec::new();
+        let mut row_of = [0u8; 256];
+        for (byte, row) in rows.iter().enumerate() {
+            let index = match may_start.iter().position(|kept| kept == row) {
+                Some(index) => index,
+                None => {
+                    may_start.push(*row);
+                    may_start.len() - 1
+                }
+            };
+            let index = u8::try_from(index).unwrap_or(u8::MAX);
+            if byte < 128 {
+                row_of[byte] = index;
+            } else {
+                row_of[128..].fill(index);
+            }
+        }
+        let mut first_byte = [false; 256];
+        for row in &may_start {
+            for (byte, can_begin) in first_byte.iter_mut().enumerate() {
+                *can_begin |= row[byte];
+            }
+        }
+        let in_prose = PROSE
+            .bytes()
+            .filter(|&byte| first_byte[usize::from(byte)])
+            .count();
+        let skip_to_first_bytes = in_prose * 10 < PROSE.len();
         let caches = CachePool(Mutex::new(vec![cache]));
         Ok(OnePass {
             dfa,
             owners,
             not_after,
+            row_of,
             first_byte,
+            skip_to_first_bytes,
             may_start,
             caches,
         })
@@ -253,20 +287,30 @@ impl OnePass {
         let mut starts = Vec::new();
         let mut matched: Vec<usize> = Vec::new();
         for &(low, high) in ranges {
-            for at in low..high.min(bytes.len()) {
-                let byte = usize::from(bytes[at]);
-                if !self.first_byte[byte] {
-                    continue;
+            let high = high.min(bytes.len());
+            let mut at = low;
+            while at < high {
+                if self.skip_to_first_bytes {
+                    // Bytes no pattern begins with are skipped in a tight loop.
+                    let Some(skipped) = bytes[at..high]
+                        .iter()
+                        .position(|&byte| self.first_byte[usize::from(byte)])
+                    else {
+                        break;
+                    };
+                    at += skipped;
                 }
-                // The character before decides which patterns may start here; a byte above
-                // ASCII before is the end of a longer character, judged per pattern below.
-                let row = match at.checked_sub(1).map(|before| bytes[before]) {
-                    Some(before) if before < 0x80 => usize::from(before),
-                    _ => 128,
+                // The character before decides which patterns may start here.
+                let row = match at.checked_sub(1) {
+                    Some(before) => self.row_of[usize::from(bytes[before])],
+                    None => self.row_of[128],
                 };
-                if !self.may_start[row][byte] {
+                let may_start = self.may_start[usize::from(row)][usize::from(bytes[at])];
+                at += 1;
+                if !may_start {
                     continue;
                 }
+                let at = at - 1;
                 // The byte can begin a pattern, so `at` is where a character begins (a UTF-8
                 // continuation byte begins none).
                 matched.clear();
