@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     from piiscan.config import ScanConfig
     from piiscan.extractors.base import Blob, Limits
     from piiscan.keys import load_or_create_key
-    from piiscan.scan.ranges import text_spans
+    from piiscan.scan.ranges import cut_ranges
 
     work = Path(tempfile.mkdtemp(prefix="piiscan-scale-"))
     try:
@@ -171,11 +171,12 @@ def main(argv: list[str] | None = None) -> None:
         )
 
         started = time.perf_counter()
-        spans = text_spans(Blob.from_path(big_root / "arenden.txt"), limits, split)
+        found = cut_ranges(Blob.from_path(big_root / "arenden.txt"), limits, split)
+        spans = found[0] if found else []
         prepass = time.perf_counter() - started
         print(
             f"pre-pass (scanner, no analysis): {prepass:.2f} s for {big_bytes / MB:.1f} MB "
-            f"= {big_bytes / MB / prepass:.0f} MB/s, {len(spans or [])} ranges"
+            f"= {big_bytes / MB / prepass:.0f} MB/s, {len(spans)} ranges"
         )
 
         def config(root: Path, name: str, **changes: Any) -> ScanConfig:

@@ -17,7 +17,8 @@ from piiscan.api import scan
 from piiscan.config import ScanConfig
 from piiscan.extractors.base import Blob, Limits
 from piiscan.keys import load_or_create_key
-from piiscan.scan.ranges import span_segments, text_spans
+from piiscan.scan.range_cuts.text import TextAt
+from piiscan.scan.ranges import Span, cut_ranges, span_items
 
 from .conftest import TEST_PERSONNUMMER
 from .inventories import inventory_rows
@@ -46,6 +47,11 @@ def scaled(source: Path, target: Path, megabytes: float) -> None:
     target.write_bytes(b"".join(parts))
 
 
+def text_spans(path: Path, limits: Limits) -> list[Span] | None:
+    found = cut_ranges(Blob.from_path(path), limits, SPLIT)
+    return found[0] if found else None
+
+
 @pytest.fixture(scope="module")
 def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("big")
@@ -67,25 +73,26 @@ def test_ranges_hold_the_segments_of_a_whole_read(big_tree: Path, name: str) -> 
 
     limits = Limits()
     path = big_tree / name
-    spans = text_spans(Blob.from_path(path), limits, SPLIT)
+    spans = text_spans(path, limits)
     assert spans is not None
+    assert all(isinstance(span.at, TextAt) and span.media_type == "text/plain" for span in spans)
     assert len(spans) >= 5  # borders fall where 64K-character chunks end: ~192 KB apart
     assert spans[0].start == (3 if name.endswith("bom.txt") else 0)
     assert spans[-1].end == path.stat().st_size
     assert all(a.end == b.start for a, b in itertools.pairwise(spans))
     whole = list(extract_text(Blob.from_path(path), limits))
     pieces = [
-        segment for span in spans for segment in span_segments(Blob.from_path(path), limits, span)
+        segment for span in spans for segment in span_items(Blob.from_path(path), limits, span)
     ]
     assert pieces == whole
 
 
 def test_files_that_are_not_split(big_tree: Path) -> None:
     limits = Limits()
-    assert text_spans(Blob.from_path(big_tree / "liten.txt"), limits, SPLIT) is None  # small
+    assert text_spans(big_tree / "liten.txt", limits) is None  # small
     # Over the text budget: the whole read stops with too_large where ranges could not.
     tight = dataclasses.replace(limits, max_text_chars=1_000_000)
-    assert text_spans(Blob.from_path(big_tree / "anteckningar_utf8.txt"), tight, SPLIT) is None
+    assert text_spans(big_tree / "anteckningar_utf8.txt", tight) is None
 
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "pool"])

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from piiscan.errors import ExtractionError, PartialError
 from piiscan.extractors.base import Blob, Limits
@@ -39,7 +41,17 @@ from piiscan.extractors.text import iter_lines, read_text
 from piiscan.locator import join
 from piiscan.model import Segment
 
-__all__ = ["extract_delimited", "guess_dialect", "looks_like_header"]
+__all__ = [
+    "DelimitedLayout",
+    "delimited_cells",
+    "delimited_layout",
+    "delimited_lines",
+    "delimited_records",
+    "extract_delimited",
+    "guess_dialect",
+    "header_names",
+    "looks_like_header",
+]
 
 _DELIMITERS = ";,\t|"
 _SNIFF_CHARS = 64 * 1024
@@ -184,37 +196,92 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
     :raises ExtractionError: no record at all could be read.
     """
     _, pieces = read_text(blob)
-    # A line far past the field limit is a record the reader refuses anyway: cut, so that
-    # it is never held whole (one 50 MB field).
-    lines = iter_lines(pieces, max_chars=_LINE_FIELDS * csv.field_size_limit())
+    layout, lines = delimited_layout(pieces)
+    if layout is None:
+        return
+    lost: list[tuple[int, str]] = []
+    records = delimited_records(lines, layout, lost)
+    row_number = yield from delimited_cells(records, layout)
+    if lost and len(lost) == row_number:
+        raise ExtractionError(f"malformed CSV, no record readable ({_lost_rows(lost)})")
+    if lost:
+        noun = "record" if len(lost) == 1 else "records"
+        raise PartialError(f"{len(lost)} CSV {noun} not read ({_lost_rows(lost)})")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DelimitedLayout:
+    """What a CSV file's first lines decide for all of it.
+
+    :param dialect: the :func:`csv.reader` parameters of the dialect
+        :func:`guess_dialect` chose (a plain dict, so a range of the file can carry it).
+    :param header: row 1 is a header (:func:`looks_like_header`).
+    """
+
+    dialect: dict[str, Any]
+    header: bool
+
+
+_DIALECT_FIELDS = ("delimiter", "quotechar", "escapechar", "doublequote", "skipinitialspace",
+                   "lineterminator", "quoting", "strict")  # fmt: skip
+
+
+def delimited_lines(pieces: Iterator[str]) -> Iterator[str]:
+    """The lines of a CSV file's decoded text as its reader gets them (a line far past the
+    field limit is a record the reader refuses anyway: cut, so that it is never held whole,
+    one 50 MB field)."""
+    return iter_lines(pieces, max_chars=_LINE_FIELDS * csv.field_size_limit())
+
+
+def delimited_layout(pieces: Iterator[str]) -> tuple[DelimitedLayout | None, Iterator[str]]:
+    """The dialect and header of a CSV file from its first 64 KB, and all its lines (those
+    read to decide included); ``None`` for a file of blank text."""
+    lines = delimited_lines(pieces)
     head, sample = _sample(lines)
     if not sample.strip():
-        return
+        return None, iter(())
     # Sniff on whole lines only: a cut final line confuses the Sniffer.
     sniff_text = sample if len(head) == 1 else "".join(head[:-1])
     dialect = guess_dialect(sniff_text)
-    names: list[str] = []
-    # The rendered ``column=`` step of each column index, escaped once (names hold anything).
-    column_steps: dict[int, str] = {}
-    row_number = 0
-    lost: list[tuple[int, str]] = []
+    params = {name: getattr(dialect, name) for name in _DIALECT_FIELDS if hasattr(dialect, name)}
     try:
-        first_rows = list(itertools.islice(csv.reader(iter(head), dialect), 2))
+        first_rows = list(itertools.islice(csv.reader(iter(head), **params), 2))
     except csv.Error:
         first_rows = []
-    header = looks_like_header(first_rows)
-    for row in _records(csv.reader(itertools.chain(head, lines), dialect), lost):
+    layout = DelimitedLayout(dialect=params, header=looks_like_header(first_rows))
+    return layout, itertools.chain(head, lines)
+
+
+def delimited_cells(
+    records: Iterable[list[str]],
+    layout: DelimitedLayout,
+    *,
+    first_row: int = 1,
+    names: Sequence[str] = (),
+) -> Generator[Segment, None, int]:
+    """The segments of a CSV file's records; returns the number of the last record.
+
+    :param first_row: the 1-based number of the first record (a range of a big file starts
+        further in, :mod:`piiscan.scan.range_cuts.delimited`).
+    :param names: the header's column names when the records start past it.
+    """
+    column_names = [*names]
+    # The rendered ``column=`` step of each column index, escaped once (names hold anything).
+    column_steps: dict[int, str] = {}
+    header = layout.header
+    row_number = first_row - 1
+    for row in records:
         row_number += 1
         if row_number == 1 and header:
-            names = [cell.strip() for cell in row]
+            column_names = header_names(row)
             column_steps.clear()
+        # A header cell is not data of its own column: "Namn" under "Namn" is no name.
+        is_header = header and row_number == 1
         for index, cell in enumerate(row):
             if not cell.strip():
                 continue
-            name = names[index] if index < len(names) else ""
+            name = column_names[index] if index < len(column_names) else ""
             column = name or str(index + 1)
-            # A header cell is not data of its own column: "Namn" under "Namn" is no name.
-            is_header = header and row_number == 1
             step = column_steps.get(index)
             if step is None:
                 step = column_steps[index] = join([("column", column)])
@@ -224,8 +291,17 @@ def extract_delimited(blob: Blob, limits: Limits) -> Iterator[Segment]:
                 context=(name,) if name and not is_header else (),
                 names=(name,) if name else (),
             )
-    if lost and len(lost) == row_number:
-        raise ExtractionError(f"malformed CSV, no record readable ({_lost_rows(lost)})")
-    if lost:
-        noun = "record" if len(lost) == 1 else "records"
-        raise PartialError(f"{len(lost)} CSV {noun} not read ({_lost_rows(lost)})")
+    return row_number
+
+
+def header_names(row: Sequence[str]) -> list[str]:
+    """The column names of a header row."""
+    return [cell.strip() for cell in row]
+
+
+def delimited_records(
+    lines: Iterable[str], layout: DelimitedLayout, lost: list[tuple[int, str]]
+) -> Iterator[list[str]]:
+    """The records of a CSV file's lines; one that cannot be read is noted in ``lost`` and
+    passed over (an empty record in its place)."""
+    return _records(csv.reader(lines, **layout.dialect), lost)

@@ -5,7 +5,8 @@
 - :mod:`.executor`: where tasks run (in this process, or a local pool of worker processes);
 - :mod:`.dask_executor`: where tasks run on a Dask cluster (the ``dask`` extra), writing their
   rows into parts of their own (:mod:`.task_parts`);
-- :mod:`.ranges`: big text files read in ranges, as separate tasks;
+- :mod:`.ranges`: big files (text, CSV, mbox, plain SQL dumps) read in ranges, as separate
+  tasks (:mod:`.range_cuts`: where each kind is cut, and how a range of it is read);
 - :mod:`.session`: a scan's life (inventory, signals, closing).
 
 :func:`piiscan.scan` (the function, :func:`piiscan.api.scan`) calls

@@ -64,7 +64,7 @@ from piiscan.errors import ConfigError, PiiscanError
 from piiscan.inventory.layout import Layout
 from piiscan.keys import KEY_FILE_ENV, Keyer, open_scan_key
 from piiscan.known import KnownValueFilter, known_value_keys
-from piiscan.model import FindingChunk, ObjectResult
+from piiscan.model import FindingChunk, ObjectRef, ObjectResult
 from piiscan.scan.executor import REASON_WORKER_DIED
 from piiscan.scan.plan import Credentials, ObjectHandle
 from piiscan.scan.task import Emit, TaskContext, WorkerSetup, run_object
@@ -232,7 +232,8 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
                 for handle in handles:
                     before = writer.counts()
                     rows: list[ObjectResult] = []
-                    emit = _known_dropped(writer, state, rows if handle.span else None)
+                    partial = (handle.ref, rows) if handle.span else None
+                    emit = _known_dropped(writer, state, partial)
                     run_object(handle, context, emit)
                     row = rows[-1] if rows else None
                     parts.append(writer.summary(handle.ref, handle.size, since=before, row=row))
@@ -242,20 +243,23 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
 
 
 def _known_dropped(
-    writer: TaskPartWriter, state: _WorkerState, partial: list[ObjectResult] | None
+    writer: TaskPartWriter,
+    state: _WorkerState,
+    partial: tuple[ObjectRef, list[ObjectResult]] | None,
 ) -> Emit:
     """A task's receiver: its output without the organisation's known values, into its part.
 
-    :param partial: for a range of a big file, where its partial row goes (its findings go
-        to the part, the row to the scanner, which merges the ranges' rows).
+    :param partial: for a range of a big file, the file and where its partial row goes (its
+        findings go to the part, the row to the scanner, which merges the ranges' rows; the
+        rows of an mbox range's messages are whole rows, into the part).
     """
     known = KnownValueFilter(state.known)
 
     def emit(value: FindingChunk | ObjectResult) -> None:
         value = known.apply(value)
-        if partial is not None and isinstance(value, ObjectResult):
+        if partial is not None and isinstance(value, ObjectResult) and value.ref == partial[0]:
             writer.add(FindingChunk(ref=value.ref, findings=value.findings))
-            partial.append(dataclasses.replace(value, findings=(), streamed=value.finding_count))
+            partial[1].append(dataclasses.replace(value, findings=(), streamed=value.finding_count))
             return
         writer.add(value)
 

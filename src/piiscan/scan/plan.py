@@ -76,7 +76,7 @@ class ObjectHandle:
     :param mtime: the modification time the walk saw.
     :param open_path: what to pass to :meth:`~piiscan.sources.Source.open` when it is not
         ``ref.path`` (a root that is a file, a local name that is not valid UTF-8).
-    :param span: the range of a big text file this task reads (:mod:`piiscan.scan.ranges`);
+    :param span: the range of a big file this task reads (:mod:`piiscan.scan.ranges`);
         ``None``: the whole object.
     """
 

@@ -1,37 +1,45 @@
-"""Big text files read in ranges, as separate tasks, with the rows of a read at once.
+"""Big files read in ranges, as separate tasks, with the rows of a read at once.
 
-A plain-text file larger than ``ScanConfig.split_bytes`` is split into byte ranges that run as
-separate tasks (on the local pool or on Dask), so one big file no longer keeps one worker busy
-while the others wait. The findings, their locators (``line=N``) and the file's ``objects`` row
-are those of the file read at once, byte for byte.
+A plain-text file, a CSV or TSV file, an mbox mailbox or a plain SQL dump (``pg_dump``,
+``mysqldump``/``mariadb-dump``) larger than ``ScanConfig.split_bytes`` is split into byte
+ranges that run as separate tasks (on the local pool or on Dask), so one big file no longer
+keeps one worker busy while the others wait. The findings, their locators (``line=N``,
+``row=N/column=C``, ``message=…``, ``table=…/column=…/row=…``), the rows of an mbox's messages,
+the file's column profiles and its ``objects`` row are those of the file read at once, byte
+for byte.
 
-How a range knows its first line: **a pre-pass in the scanner**. Before the file's tasks are
-sent, the scanner reads the file once, decodes it as :func:`piiscan.extractors.text.read_text`
-does, and cuts it as :func:`~piiscan.extractors.text.extract_text` does
-(:func:`~piiscan.extractors.text.text_chunks`), counting lines and bytes; no engine runs. A
-range starts where a chunk that ended on a line break ends, so it is cut from there exactly as
-the whole file is, and it carries the byte offset, the line number and the encoding of its
-start. Fixing locators up at merge time instead would need every range to hold its findings
-until the ranges before it have reported, and chunk borders that depend on text before the
-range would still differ; the pre-pass costs one sequential read without analysis (a small
-fraction of a scan's time per byte, see ``benchmarks/scale.py``) and keeps the tasks
-independent.
+How a range knows where it is: **a pre-pass in the scanner**. Before the file's tasks are
+sent, the scanner reads the file once as its extractor does, without the engine, and notes
+where a range may start and what a range starting there must know (:mod:`piiscan.scan.range_cuts`,
+one module per kind: the first line of a text range; the CSV dialect, header and first row
+number; the number of an mbox range's first message; a dump's table shapes, the rows each
+table had before the range and, for a range that starts inside a ``COPY`` block, its table and
+columns). Ranges start only on boundaries the extractor itself would cross cleanly: where a
+chunk of text ended on a line break, between CSV records, at an mbox ``From `` line, between
+SQL statements or between the rows of a ``COPY`` block. Fixing locators up at merge time
+instead would need every range to hold its findings until the ranges before it have reported;
+the pre-pass costs one sequential read without analysis (a small fraction of a scan's time per
+byte, see ``benchmarks/scale.py``) and keeps the tasks independent. Nothing of the content
+travels with a range but what its locators carry anyway (the CSV header's column names, a
+dump's table and column names).
 
-The pre-pass declines (the file is read at once) when the file is not ``text/plain``, when
-its encoding is not one whose bytes a decoded text maps back to exactly (UTF-8, or a
-single-byte code page), when the encoding changes mid-file, when its text is over the text
-budget (the whole-file read then stops with ``too_large`` at a point the ranges could not
-reproduce), and when it has fewer than two ranges.
+The pre-pass declines (the file is read at once) when the format is none of those, when the
+encoding is not one whose bytes a decoded text maps back to exactly (UTF-8, or a single-byte
+code page) or changes mid-file, when the whole read would stop or fail part-way (more text
+than the text budget; a CSV record that cannot be read; an mbox message over the member size
+limit; a dump cut short or malformed; a dump larger than the text budget), when
+``--sample-rows`` samples a dump's tables (a sample is drawn over the whole table), for
+custom-format (``-Fc``) dumps, and when the file has fewer than two ranges.
 
 Each range is a task on an :class:`~piiscan.scan.plan.ObjectHandle` with a :class:`Span`. Its
-findings go to the inventory as they come; the row it sends at its end is a partial one that
-:class:`RangeMerger` holds until every range of the file has sent its own, then merges into
-the file's one row (worst status, first reason, summed durations and counts). The file's own
-name is scanned, and its content hash made, by the first range only. The per-file time limit
-applies to each range.
-
-CSV files, mbox files and SQL dumps are not split yet: their items (rows with a header's
-column names, messages, COPY blocks and INSERT statements) need a pre-pass of their own.
+findings (and an mbox range's message rows) go to the inventory as they come; the file's row
+it sends at its end is a partial one that :class:`RangeMerger` holds until every range of the
+file has sent its own, then merges into the file's one row (worst status, first reason,
+summed durations and counts, column profiles summed over the ranges with the row counts the
+pre-pass counted). The file's own name is scanned, and its content hash made, by the first
+range only. **The per-file time limit applies to each range**, not to the file: a file split
+into ten ranges may take up to ten times the limit in all, and a range that runs out of time
+makes the file's row ``timed_out`` while the other ranges' findings stay.
 """
 
 from __future__ import annotations
@@ -43,53 +51,60 @@ from typing import Any, Final
 
 from piiscan.config import SPLIT_BYTES
 from piiscan.errors import PiiscanError
-from piiscan.extractors.base import Blob, Limits
+from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.sniff import HEAD_BYTES, media_type
-from piiscan.extractors.text import read_text, text_chunks
-from piiscan.locator import join
-from piiscan.model import FindingChunk, ObjectRef, ObjectResult, Segment, Status
+from piiscan.model import ColumnProfile, FindingChunk, ObjectRef, ObjectResult, Status
 from piiscan.scan.plan import ObjectHandle
+from piiscan.scan.range_cuts import Cuts, TableCount, delimited, dumps, mbox, text
 from piiscan.sources import Source
 
 __all__ = [
     "DEFAULT_SPLIT_BYTES",
     "RangeMerger",
     "Span",
-    "span_segments",
+    "cut_ranges",
+    "span_items",
     "split_large",
-    "text_spans",
 ]
 
-#: Plain-text files larger than this are read in ranges of about this size: the size up to
-#: which a file gets a content hash, so a split file's row needs none.
+#: Files larger than this are read in ranges of about this size: the size up to which a file
+#: gets a content hash, so a split file's row needs none.
 DEFAULT_SPLIT_BYTES: Final = SPLIT_BYTES
 
-# Encodings whose decoded text encodes back to exactly the bytes it came from.
-_EXACT: Final = frozenset({"utf-8", "utf-8-sig", "cp1252", "cp850", "mac-roman", "latin-1"})
-_BLOCK_BYTES: Final = 64 * 1024
-
 REASON_STOPPED = "the scan stopped while the object was read"
+
+# The pre-pass and range reader of each media type; a SQL file's depends on its writer.
+_KINDS: Final = {
+    "text/plain": text,
+    "text/csv": delimited,
+    "text/tab-separated-values": delimited,
+    "application/mbox": mbox,
+    "application/sql": dumps,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Span:
-    """A range of a text file, as one task reads it.
+    """A range of a big file, as one task reads it.
 
-    :param start: the byte offset where the range starts (where a chunk of the whole file
-        starts, after a line break).
+    :param start: the byte offset where the range starts (a boundary the pre-pass found).
     :param end: the byte offset where it ends (exclusive).
-    :param line: the line number of its first character.
-    :param encoding: the file's encoding (``utf-8`` for a ``utf-8-sig`` file past its mark).
     :param index: its place among the file's ranges, from 0.
     :param count: how many ranges the file has.
+    :param media_type: the file's media type, as a read at once reports it.
+    :param encoding: the encoding its text is decoded with (``utf-8`` for a ``utf-8-sig``
+        file past its mark; unused for an mbox, read as bytes).
+    :param at: what the range must know of what came before it: the start state of its
+        kind (:mod:`piiscan.scan.range_cuts`).
     """
 
     start: int
     end: int
-    line: int
-    encoding: str
     index: int
     count: int
+    media_type: str
+    encoding: str
+    at: object
 
     @property
     def first(self) -> bool:
@@ -102,65 +117,42 @@ class Span:
         return self.index == self.count - 1
 
 
-def text_spans(blob: Blob, limits: Limits, split_bytes: int) -> list[Span] | None:
-    """The ranges of a plain-text file of about ``split_bytes`` each, or ``None`` when it is
-    read at once (see the module docstring)."""
+def cut_ranges(
+    blob: Blob, limits: Limits, split_bytes: int
+) -> tuple[list[Span], tuple[TableCount, ...]] | None:
+    """The ranges of a file of about ``split_bytes`` each, with the row counts of its tables,
+    or ``None`` when it is read at once (see the module docstring)."""
     if blob.size is None or blob.size <= split_bytes or blob.size > limits.max_object_bytes:
         return None
     try:
-        if media_type(blob, blob.read(HEAD_BYTES)) != "text/plain":
-            return None
-        encoding, pieces = read_text(blob, block_bytes=_BLOCK_BYTES)
-    except (PiiscanError, OSError):
+        media = media_type(blob, blob.read(HEAD_BYTES))
+        kind = _KINDS.get(media)
+        cuts: Cuts | None = kind.cut(blob, limits, split_bytes) if kind is not None else None
+    except (PiiscanError, OSError, UnicodeError):
         return None
-    if encoding not in _EXACT:
+    if cuts is None or len(cuts.starts) < 2:
         return None
-    offset = 3 if encoding == "utf-8-sig" else 0  # the byte-order mark is not text
-    step = "utf-8" if encoding == "utf-8-sig" else encoding
-    chars = 0
-    borders: list[tuple[int, int]] = [(offset, 1)]  # (byte offset, line) where a range starts
-    try:
-        for chunk in text_chunks(pieces, limits):
-            chars += len(chunk.text)
-            if chars > limits.max_text_chars:
-                return None
-            dropped = chunk.text[: chunk.dropped]
-            offset += len(dropped.encode(step))
-            if chunk.last:
-                break
-            ended_on_line = chunk.dropped == len(chunk.text)
-            if ended_on_line and offset - borders[-1][0] >= split_bytes:
-                borders.append((offset, chunk.line + dropped.count("\n")))
-    except (UnicodeError, OSError, PiiscanError):
-        return None
-    if offset != blob.size or len(borders) < 2:
-        return None  # the encoding changed mid-file, or the file changed meanwhile
-    ends = [start for start, _ in borders[1:]] + [blob.size]
-    return [
-        Span(start=start, end=end, line=line, encoding=step, index=index, count=len(borders))
-        for index, ((start, line), end) in enumerate(zip(borders, ends, strict=True))
-    ]
+    ends = [start for start, _ in cuts.starts[1:]] + [blob.size]
+    spans = [
+        Span(start=start, end=end, index=index, count=len(cuts.starts), media_type=media,
+             encoding=cuts.encoding, at=at)
+        for index, ((start, at), end) in enumerate(zip(cuts.starts, ends, strict=True))
+    ]  # fmt: skip
+    return spans, cuts.tables
 
 
-def span_segments(blob: Blob, limits: Limits, span: Span) -> Iterator[Segment]:
-    """The segments of one range: the chunks of the whole file that lie in it."""
-    import codecs
-
-    def pieces() -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder(span.encoding)(errors="strict")
-        with blob.opener() as stream:
-            stream.seek(span.start)
-            left = span.end - span.start
-            while left > 0:
-                block = stream.read(min(_BLOCK_BYTES, left))
-                if not block:
-                    break
-                left -= len(block)
-                yield decoder.decode(block)
-            yield decoder.decode(b"", final=True)
-
-    for chunk in text_chunks(pieces(), limits, first_line=span.line, final=span.last):
-        yield Segment(text=chunk.text, locator=join([("line", str(chunk.line))]))
+def span_items(blob: Blob, limits: Limits, span: Span) -> Iterator[Item]:
+    """The items of one range: those the file's extractor yields for its bytes."""
+    at = span.at
+    if isinstance(at, text.START):
+        return text.items(blob, limits, span)
+    if isinstance(at, delimited.START):
+        return delimited.items(blob, limits, span)
+    if isinstance(at, mbox.START):
+        return mbox.items(blob, limits, span)
+    if isinstance(at, dumps.START):
+        return dumps.items(blob, limits, span)
+    raise TypeError(f"no range reader for {type(at).__name__}")
 
 
 def split_large(
@@ -170,27 +162,29 @@ def split_large(
     split_bytes: int | None,
     merger: RangeMerger,
 ) -> Iterator[Any]:
-    """``items`` with each big plain-text file replaced by a handle per range (registered
-    with ``merger``); ``split_bytes`` ``None`` or 0 splits nothing."""
+    """``items`` with each big file that can be split replaced by a handle per range
+    (registered with ``merger``); ``split_bytes`` ``None`` or 0 splits nothing."""
     for item in items:
         if (
             not split_bytes
             or not isinstance(item, ObjectHandle)
             or item.ref.members
             or item.span is not None
+            or item.row is not None
             or (item.size or 0) <= split_bytes
         ):
             yield item
             continue
         try:
             blob = sources[item.root_index].open(item.source_path)
-            spans = text_spans(blob, limits, split_bytes)
+            found = cut_ranges(blob, limits, split_bytes)
         except (PiiscanError, OSError):
-            spans = None
-        if not spans:
+            found = None
+        if not found:
             yield item
             continue
-        merger.expect(item.ref, len(spans))
+        spans, tables = found
+        merger.expect(item.ref, len(spans), tables)
         for span in spans:
             yield dataclasses.replace(item, span=span)
 
@@ -201,11 +195,14 @@ class RangeMerger:
     def __init__(self) -> None:
         self._expected: dict[ObjectRef, int] = {}
         self._rows: dict[ObjectRef, list[ObjectResult]] = {}
+        self._tables: dict[ObjectRef, tuple[TableCount, ...]] = {}
 
-    def expect(self, ref: ObjectRef, count: int) -> None:
-        """The file ``ref`` is read in ``count`` ranges."""
+    def expect(self, ref: ObjectRef, count: int, tables: tuple[TableCount, ...] = ()) -> None:
+        """The file ``ref`` is read in ``count`` ranges; ``tables``: the row counts of its
+        tables, as a read at once counts them (the pre-pass's)."""
         self._expected[ref] = count
         self._rows[ref] = []
+        self._tables[ref] = tables
 
     def is_range(self, ref: ObjectRef) -> bool:
         """Whether rows of ``ref`` are partial rows of ranges."""
@@ -218,8 +215,9 @@ class RangeMerger:
         rows.append(row)
         if len(rows) < self._expected[row.ref]:
             return None
+        tables = self._tables.pop(row.ref)
         del self._expected[row.ref], self._rows[row.ref]
-        return _merged(rows)
+        return _merged(rows, tables)
 
     def take_row(
         self, row: ObjectResult, add_findings: Callable[[FindingChunk], None]
@@ -234,7 +232,7 @@ class RangeMerger:
         """The rows of files whose ranges did not all come (the scan stopped): ``error``
         rows that count the findings recorded."""
         for ref, rows in list(self._rows.items()):
-            merged = _merged(rows) if rows else None
+            merged = _merged(rows, ()) if rows else None
             streamed = merged.finding_count if merged is not None else 0
             yield ObjectResult(
                 ref=ref,
@@ -246,12 +244,15 @@ class RangeMerger:
             )
         self._expected.clear()
         self._rows.clear()
+        self._tables.clear()
 
 
-def _merged(rows: list[ObjectResult]) -> ObjectResult:
-    """One row from the ranges' rows: the first row that is not ``ok`` decides the status
-    and reason (a range that failed fails the file, as the whole read would have)."""
-    worst = next((row for row in rows if row.status is not Status.OK), rows[0])
+def _merged(rows: list[ObjectResult], tables: tuple[TableCount, ...]) -> ObjectResult:
+    """One row from the ranges' rows, which come in any order: a range that is not ``ok``
+    decides the status and reason (a range that failed fails the file, as the whole read would
+    have); of several, the same one whatever the order (by status, then reason)."""
+    failed = [row for row in rows if row.status is not Status.OK]
+    worst = min(failed, key=lambda row: (row.status.value, row.reason)) if failed else rows[0]
     first = rows[0]
     return ObjectResult(
         ref=first.ref,
@@ -265,5 +266,37 @@ def _merged(rows: list[ObjectResult]) -> ObjectResult:
         findings=(),
         streamed=sum(row.finding_count for row in rows),
         known_values=sum(row.known_values for row in rows),
-        columns=(),
+        columns=_merged_columns(rows, tables),
     )
+
+
+def _merged_columns(
+    rows: list[ObjectResult], tables: tuple[TableCount, ...]
+) -> tuple[ColumnProfile, ...]:
+    """The file's column profiles: rows matched summed over the ranges, rows scanned and
+    held as the pre-pass counted them for the whole table (a range sees part of it), ordered
+    as :meth:`~piiscan.scan.columns.ColumnCounter.profiles` orders them."""
+    matched: dict[tuple[str, str, str], int] = {}
+    scanned: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        for profile in row.columns:
+            key = (profile.table, profile.column, profile.entity_type)
+            matched[key] = matched.get(key, 0) + profile.rows_matched
+            scanned[key] = scanned.get(key, 0) + profile.rows_scanned
+    counts = {count.table: count for count in tables}
+    out = []
+    for key in sorted(matched):
+        count = counts.get(key[0])
+        rows_matched = matched[key]
+        table_rows = count.rows if count is not None else scanned[key]
+        out.append(
+            ColumnProfile(
+                table=key[0],
+                column=key[1],
+                entity_type=key[2],
+                rows_scanned=max(table_rows, rows_matched),
+                rows_matched=rows_matched,
+                rows_total=count.rows_total if count is not None else None,
+            )
+        )
+    return tuple(out)

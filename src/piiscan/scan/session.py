@@ -258,6 +258,8 @@ def run_scan(
         for part in parts:
             totals.findings += part.findings
             if part.row is not None:  # a range of a big file: its row once all ranges are in
+                totals.objects += part.objects  # an mbox range's messages
+                totals.errors += part.errors
                 merged = ranges.take(part.row)
                 if merged is not None:
                     add_row(merged, findings_counted=True)

@@ -552,10 +552,10 @@ def _scan_blob(
             content_hash = _content_hash(blob, context.keyer, context.limits)
         if span is None:
             media_type, items = extract(blob, context.limits)
-        else:  # one range of a big text file (piiscan.scan.ranges)
-            from piiscan.scan.ranges import span_segments
+        else:  # one range of a big file (piiscan.scan.ranges)
+            from piiscan.scan.ranges import span_items
 
-            media_type, items = "text/plain", span_segments(blob, context.limits, span)
+            media_type, items = span.media_type, span_items(blob, context.limits, span)
         for item in items:
             if isinstance(item, Member):
                 if batch:

@@ -18,6 +18,7 @@ from piiscan.errors import ExtractionError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.dumps.sql import (
     RowSampler,
+    SqlValue,
     Statements,
     TableShape,
     parse_create_table,
@@ -28,7 +29,7 @@ from piiscan.extractors.dumps.sql import (
 from piiscan.extractors.text import iter_lines, read_text
 from piiscan.model import Segment
 
-__all__ = ["extract_mysql_dump"]
+__all__ = ["extract_mysql_dump", "mysql_rows", "mysql_statement"]
 
 _NAME: Final = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\.(?:`(?:[^`]|``)+`|[\w$]+))?"
 _INSERT: Final = re.compile(
@@ -54,28 +55,48 @@ def extract_mysql_dump(blob: Blob, limits: Limits) -> Iterator[Segment]:
 
 
 def _segments(blob: Blob, sampler: RowSampler) -> Iterator[Segment]:
-    shapes: dict[str, TableShape] = {}
-    statements = Statements("mysql")
     _, pieces = read_text(blob)
-    for line in iter_lines(pieces):
+    yield from mysql_rows(iter_lines(pieces), {}, sampler)
+
+
+def mysql_rows(
+    lines: Iterator[str], shapes: dict[str, TableShape], sampler: RowSampler
+) -> Iterator[Segment]:
+    """The rows of a mysqldump's lines, offered to ``sampler``.
+
+    :param shapes: the tables created so far (a range of a big dump starts with those created
+        before it, :mod:`piiscan.scan.range_cuts.dumps`); ``CREATE TABLE`` statements add to it.
+    """
+    statements = Statements("mysql")
+    for line in lines:
         statement = statements.feed(line)
         if statement is None:
             continue
-        created = parse_create_table(statement)
-        if created is not None:
-            shapes[created.name] = shape_of(created)
+        inserted = mysql_statement(statement, shapes)
+        if inserted is None:
             continue
-        insert = _INSERT.match(statement)
-        if insert is None:
-            continue
-        name = unquote_name(insert.group("name"))
-        table = shapes.get(name) or TableShape(name=name, columns=())
-        listed = insert.group("columns")
-        columns = (
-            tuple(unquote_name(c.strip()) for c in listed.split(",")) if listed else table.columns
-        )
-        values = statement[insert.end() :].rstrip().removesuffix(";")
-        for row in parse_tuples(values, "mysql"):
+        table, columns, rows = inserted
+        for row in rows:
             yield from sampler.row(table, columns, partial(tuple, row))
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")
+
+
+def mysql_statement(
+    statement: str, shapes: dict[str, TableShape]
+) -> tuple[TableShape, tuple[str, ...], Iterator[tuple[SqlValue, ...]]] | None:
+    """The table, columns and rows (parsed as they are taken) of an ``INSERT`` statement;
+    a ``CREATE TABLE`` statement's table goes into ``shapes``; ``None`` but for an insert."""
+    created = parse_create_table(statement)
+    if created is not None:
+        shapes[created.name] = shape_of(created)
+        return None
+    insert = _INSERT.match(statement)
+    if insert is None:
+        return None
+    name = unquote_name(insert.group("name"))
+    table = shapes.get(name) or TableShape(name=name, columns=())
+    listed = insert.group("columns")
+    columns = tuple(unquote_name(c.strip()) for c in listed.split(",")) if listed else table.columns
+    values = statement[insert.end() :].rstrip().removesuffix(";")
+    return table, columns, parse_tuples(values, "mysql")

@@ -62,7 +62,17 @@ from piiscan.extractors.dumps.sql import (
 from piiscan.extractors.text import SAMPLE_BYTES, detect_encoding, iter_lines, read_text
 from piiscan.model import Segment
 
-__all__ = ["extract_pg_custom", "extract_pg_plain", "extract_pg_restore"]
+__all__ = [
+    "copy_record",
+    "copy_start",
+    "extract_pg_custom",
+    "extract_pg_plain",
+    "extract_pg_restore",
+    "insert_rows",
+    "pg_sql_rows",
+    "read_data",
+    "read_pg_ddl",
+]
 
 _NAME: Final = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?'
 _COPY: Final = re.compile(
@@ -305,11 +315,17 @@ def _ddl(lines: Iterator[str]) -> dict[str, TableShape]:
 
 
 def _read_data(
-    rows: Callable[[RowSampler], Iterator[Segment]], limits: Limits
+    rows: Callable[[RowSampler], Iterator[Segment]],
+    limits: Limits,
+    sampler: RowSampler | None = None,
 ) -> Iterator[Segment]:
     """Second pass: ``rows(sampler)`` offers each row to the sampler; a dump cut short still
-    ends with the rows sampled so far."""
-    sampler = RowSampler(limits)
+    ends with the rows sampled so far.
+
+    :param sampler: the sampler to offer rows to (one that resumes where a range of a big dump
+        starts); a fresh one when ``None``.
+    """
+    sampler = sampler or RowSampler(limits)
     # The text budget is the dispatcher's (extractors.dispatch), as for every extractor.
     try:
         yield from rows(sampler)
@@ -319,31 +335,72 @@ def _read_data(
     yield from sampler.finish()
 
 
+read_data = _read_data
+read_pg_ddl = _read_ddl
+
+
 def _sql_segments(
-    lines: Iterator[str], shapes: dict[str, TableShape], sampler: RowSampler
+    lines: Iterator[str],
+    shapes: dict[str, TableShape],
+    sampler: RowSampler,
+    *,
+    copy: tuple[TableShape, tuple[str, ...]] | None = None,
+    final: bool = True,
 ) -> Iterator[Segment]:
-    """The rows of a dump's SQL: ``COPY`` blocks and ``INSERT`` statements."""
+    """The rows of a dump's SQL: ``COPY`` blocks and ``INSERT`` statements.
+
+    :param copy: the table and columns of the ``COPY`` block ``lines`` start inside (a range
+        of a big dump, :mod:`piiscan.scan.range_cuts.dumps`).
+    :param final: ``lines`` end where the dump ends; otherwise (a range that ends between the
+        rows of a block) a block they end inside is not a dump cut short.
+    """
+    if copy is not None:
+        yield from _copy_block(lines, *copy, sampler, final=final)
     statements = Statements("standard")
     for line in lines:
-        copy = _COPY.match(line) if not statements.pending else None
+        copy = copy_start(line, shapes) if not statements.pending else None
         if copy is not None:
-            table = _shape(shapes, copy.group("name"))
-            columns = _columns(copy.group("columns"), table)
-            yield from _copy_block(lines, table, columns, sampler)
+            yield from _copy_block(lines, *copy, sampler, final=final)
             continue
         statement = statements.feed(line)
         if statement is None:
             continue
-        insert = _INSERT.match(statement)
-        if insert is None:
+        inserted = insert_rows(statement, shapes)
+        if inserted is None:
             continue
-        table = _shape(shapes, insert.group("name"))
-        columns = _columns(insert.group("columns"), table)
-        values = statement[insert.end() :].rstrip().removesuffix(";")
-        for row in parse_tuples(values, "standard"):
+        table, columns, rows = inserted
+        for row in rows:
             yield from sampler.row(table, columns, partial(tuple, row))
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")
+
+
+pg_sql_rows = _sql_segments
+
+
+def copy_start(
+    line: str, shapes: dict[str, TableShape]
+) -> tuple[TableShape, tuple[str, ...]] | None:
+    """The table and columns of a ``COPY … FROM stdin;`` line; ``None`` for another line."""
+    copy = _COPY.match(line)
+    if copy is None:
+        return None
+    table = _shape(shapes, copy.group("name"))
+    return table, _columns(copy.group("columns"), table)
+
+
+def insert_rows(
+    statement: str, shapes: dict[str, TableShape]
+) -> tuple[TableShape, tuple[str, ...], Iterator[tuple[SqlValue, ...]]] | None:
+    """The table, columns and rows (parsed as they are taken) of an ``INSERT`` statement;
+    ``None`` for another statement."""
+    insert = _INSERT.match(statement)
+    if insert is None:
+        return None
+    table = _shape(shapes, insert.group("name"))
+    columns = _columns(insert.group("columns"), table)
+    values = statement[insert.end() :].rstrip().removesuffix(";")
+    return table, columns, parse_tuples(values, "standard")
 
 
 def _shape(shapes: dict[str, TableShape], written: str) -> TableShape:
@@ -357,17 +414,29 @@ def _columns(listed: str | None, table: TableShape) -> tuple[str, ...]:
     return table.columns
 
 
+def copy_record(line: str) -> str:
+    """A line of a ``COPY`` block without its line break (``\\.`` ends the block)."""
+    return line.rstrip("\n").removesuffix("\r") if line.endswith("\n") else line
+
+
 def _copy_block(
-    lines: Iterator[str], table: TableShape, columns: tuple[str, ...], sampler: RowSampler
+    lines: Iterator[str],
+    table: TableShape,
+    columns: tuple[str, ...],
+    sampler: RowSampler,
+    *,
+    final: bool = True,
 ) -> Iterator[Segment]:
     rows = 0
     for line in lines:
-        record = line.rstrip("\n").removesuffix("\r") if line.endswith("\n") else line
+        record = copy_record(line)
         if record == "\\.":
             return
         rows += 1
         # Parsed only when the row is read (every row, unless --sample-rows passes it over).
         yield from sampler.row(table, columns, partial(_copy_fields, record))
+    if not final:
+        return  # a range of a big dump that ends between two rows of the block
     raise ExtractionError(f"dump ends inside the data of a table (cut short?) after row "
                           f"{rows} of this block")  # fmt: skip
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -461,11 +461,20 @@ class RowSampler:
     :class:`~piiscan.model.TableRows` note follows its rows.
     """
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(
+        self, limits: Limits, *, rows: Mapping[str, int] | None = None, current: str | None = None
+    ) -> None:
+        """:param rows: for a range of a big dump that is read whole (no sample), the rows
+        each table had before it (their names were yielded already), and ``current``
+        the table whose rows came last (:mod:`piiscan.scan.range_cuts.dumps`)."""
         self.size = max(0, limits.sample_rows)
         self.head = self.size - self.size // 2 if self.size else 0
-        self._tables: dict[str, _Pending] = {}
-        self._current: str | None = None
+        if rows and self.size:
+            raise ValueError("a sampled dump is read from its start")
+        self._tables: dict[str, _Pending] = {
+            name: _Pending(rows=count) for name, count in (rows or {}).items()
+        }
+        self._current: str | None = current
 
     def row(
         self,

@@ -34,7 +34,7 @@ from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.extractors.mail.locators import message_step
 from piiscan.extractors.mail.message import MESSAGE, message_date, message_id
 
-__all__ = ["extract_mbox", "is_separator", "split_mbox"]
+__all__ = ["extract_mbox", "is_separator", "mbox_members", "split_mbox"]
 
 _SEPARATOR = re.compile(rb"From \S+\s.*\d{1,2}:\d\d")
 _YEAR = re.compile(rb"\b(?:19|20)\d\d\b")
@@ -78,25 +78,45 @@ def extract_mbox(blob: Blob, limits: Limits) -> Iterator[Member]:
     :raises TooLargeError: after the last message, when some messages were over
         ``max_member_bytes``.
     """
-    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-    skipped = 0
+    skipped: list[int] = []
     with blob.opener() as stream:
-        for index, data in enumerate(split_mbox(stream, limits.max_member_bytes), start=1):
-            if data is None:
-                skipped += 1
-                continue
-            headers: Message
-            try:
-                headers = parser.parsebytes(data)
-            except Exception:  # the message's own extractor reports it; name it by index
-                headers = Message()
-            member = Blob.from_bytes(f"{index}.eml", data, depth=blob.depth + 1)
-            yield Member(
-                name=message_step(message_id(headers), f"#{index}"),
-                blob=dataclasses.replace(member, media_type=MESSAGE),
-                mtime=message_date(headers),
-            )
+        yield from mbox_members(stream, blob.depth, limits, skipped=skipped)
     if skipped:
         raise TooLargeError(
-            f"mbox: {skipped} message(s) skipped, message over {limits.max_member_bytes} bytes"
+            f"mbox: {len(skipped)} message(s) skipped, message over {limits.max_member_bytes} bytes"
+        )
+
+
+def mbox_members(
+    lines: Iterable[bytes],
+    depth: int,
+    limits: Limits,
+    *,
+    first: int = 1,
+    skipped: list[int] | None = None,
+) -> Iterator[Member]:
+    """The messages of an mbox's lines as members (a range of a big mbox starts at a ``From``
+    line, :mod:`piiscan.scan.range_cuts.mbox`).
+
+    :param depth: the mailbox's depth (its messages are one deeper).
+    :param first: the 1-based number of the first message, which names a message without a
+        Message-ID.
+    :param skipped: receives the number of each message over ``max_member_bytes``.
+    """
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    for index, data in enumerate(split_mbox(lines, limits.max_member_bytes), start=first):
+        if data is None:
+            if skipped is not None:
+                skipped.append(index)
+            continue
+        headers: Message
+        try:
+            headers = parser.parsebytes(data)
+        except Exception:  # the message's own extractor reports it; name it by index
+            headers = Message()
+        member = Blob.from_bytes(f"{index}.eml", data, depth=depth + 1)
+        yield Member(
+            name=message_step(message_id(headers), f"#{index}"),
+            blob=dataclasses.replace(member, media_type=MESSAGE),
+            mtime=message_date(headers),
         )
