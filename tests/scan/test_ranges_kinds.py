@@ -123,6 +123,15 @@ def scaled_statements(name: str, copies: int, pattern: str) -> str:
     return text[:start] + "".join(copied) + text[end:]
 
 
+def second_table(dump: str) -> str:
+    """A mariadb-dump with its table's DDL and data again under another name after it: a
+    table created after ranges have started."""
+    start = dump.index("DROP TABLE IF EXISTS `kunder`")
+    end = dump.index("UNLOCK TABLES;\n", start) + len("UNLOCK TABLES;\n")
+    again = dump[start:end].replace("`kunder`", "`kunder_2026`")
+    return dump[:end] + again + dump[end:]
+
+
 @pytest.fixture(scope="module")
 def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("big")
@@ -142,9 +151,8 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "crm_postgres_inserts.sql").write_text(
         scaled_statements("crm_postgres_inserts.sql", 60, r"(VALUES \()(\d+)"), encoding="utf-8"
     )
-    (root / "butik_mariadb.sql").write_text(
-        scaled_statements("butik_mariadb.sql", 120, r"(?m)(^\()(\d+)"), encoding="utf-8"
-    )
+    (root / "butik_mariadb.sql").write_text(second_table(scaled_statements(
+        "butik_mariadb.sql", 100, r"(?m)(^\()(\d+)")), encoding="utf-8")  # fmt: skip
     # A .sql file that is no dump: cut as plain text, reported as SQL.
     (root / "anteckningar.sql").write_text(
         "".join(f"-- anteckning {i}: ring {number(i)}\n" for i in range(4000)), encoding="utf-8"
@@ -169,15 +177,18 @@ def comparable(items: Iterator[Any]) -> list[Any]:
     return out
 
 
+@pytest.mark.parametrize("split", [SPLIT, 1500])
 @pytest.mark.parametrize("name", sorted(KINDS))
-def test_ranges_hold_the_items_of_a_whole_read(big_tree: Path, name: str) -> None:
+def test_ranges_hold_the_items_of_a_whole_read(big_tree: Path, name: str, split: int) -> None:
     limits = Limits()
     path = big_tree / name
-    found = cut_ranges(Blob.from_path(path), limits, SPLIT)
+    found = cut_ranges(Blob.from_path(path), limits, split)
     assert found is not None
     spans, _ = found
     kind, at_least = KINDS[name]
     assert len(spans) >= at_least
+    if split < SPLIT and kind in (DelimitedAt, DumpAt):  # a range every few records or rows
+        assert len(spans) >= 50
     assert all(isinstance(span.at, kind) for span in spans)
     assert spans[-1].end == path.stat().st_size
     assert all(a.end == b.start for a, b in itertools.pairwise(spans))
@@ -273,3 +284,36 @@ def test_a_scan_in_ranges_equals_a_scan_read_at_once(
     assert len(findings) > 5000
     assert any("message=#" in row[2] for row in objects)  # messages named by their place
     assert profiles(tmp_path / "whole")
+
+
+@pytest.mark.dask
+def test_ranges_on_a_dask_cluster_equal_a_local_read_at_once(
+    tmp_path: Path, big_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    key = tmp_path / "key"
+    load_or_create_key(key)
+    ranges = spy_on_ranges(monkeypatch)
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as cluster:
+        report = scan(
+            ScanConfig(roots=(str(big_tree),), inventory=tmp_path / "dask", key_file=key,
+                       executor="dask", scheduler=cluster.scheduler_address, split_bytes=SPLIT)
+        )  # fmt: skip
+    scan(
+        ScanConfig(roots=(str(big_tree),), inventory=tmp_path / "local", key_file=key,
+                   workers=1, split_bytes=0)
+    )  # fmt: skip
+    assert set(ranges) == set(KINDS)
+    objects, findings = inventory_rows(tmp_path / "dask")
+    assert (objects, findings) == inventory_rows(tmp_path / "local")
+    assert profiles(tmp_path / "dask") == profiles(tmp_path / "local")
+    assert report.objects == len(objects)
+    # Each range ran as a task of its own, with its part.
+    parts = list((tmp_path / "dask" / "findings").glob("*/part-task-*.parquet"))
+    assert len(parts) >= sum(ranges.values())
