@@ -348,8 +348,8 @@ def cli(log_level: str, log_file: Path | None) -> None:
 @click.option(
     "--split-size",
     type=ByteSize(),
-    help="Read plain-text files larger than this in ranges of about this size, as separate "
-    f"tasks (0: never) [default: {_size_text(SPLIT_BYTES)}].",
+    help="Read text, CSV, mbox and plain SQL dump files larger than this in ranges of about "
+    f"this size, as separate tasks (0: never) [default: {_size_text(SPLIT_BYTES)}].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(

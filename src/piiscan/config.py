@@ -18,8 +18,8 @@ from piiscan.sources.select import WalkOptions
 Executor = Literal["local", "dask"]
 EXECUTORS: Final[tuple[Executor, ...]] = ("local", "dask")
 
-#: Plain-text files larger than this are read in ranges of about this size
-#: (:attr:`ScanConfig.split_bytes`, :mod:`piiscan.scan.ranges`).
+#: Text, CSV, mbox and plain SQL dump files larger than this are read in ranges of about
+#: this size (:attr:`ScanConfig.split_bytes`, :mod:`piiscan.scan.ranges`).
 SPLIT_BYTES: Final = 16 * 1024 * 1024
 
 if TYPE_CHECKING:
@@ -86,9 +86,9 @@ class ScanConfig:
         processes) or ``dask`` (the workers of a Dask cluster, :mod:`piiscan.scan.dask_executor`).
     :param scheduler: the Dask scheduler's address (``tcp://host:8786``, ``tls://...``) for
         ``executor="dask"``.
-    :param split_bytes: plain-text files larger than this are read in ranges of about this
-        size, as separate tasks, with the rows of a read at once (:mod:`piiscan.scan.ranges`);
-        0 reads every file at once.
+    :param split_bytes: plain-text, CSV/TSV, mbox and plain SQL dump files larger than this
+        are read in ranges of about this size, as separate tasks, with the rows of a read at
+        once (:mod:`piiscan.scan.ranges`); 0 reads every file at once.
     """
 
     roots: tuple[str, ...]
