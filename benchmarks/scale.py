@@ -3,6 +3,7 @@
     python benchmarks/scale.py                        # 10 MB share, 32 MB text file, 1 and 2
     python benchmarks/scale.py --share-mb 50 --big-mb 256 --workers 1 2 4 8
     python benchmarks/scale.py --no-dask              # without the dask extra
+    python benchmarks/scale.py --dump-mb 100          # and a 100 MB pg_dump, split or not
 
 What it measures, through the public API (:func:`piiscan.api.scan`, as ``piiscan scan`` does):
 
@@ -13,8 +14,12 @@ What it measures, through the public API (:func:`piiscan.api.scan`, as ``piiscan
    phone numbers and e-mail addresses): read at once (``split_bytes=0``) and in ranges
    (``--split-mb``) with the same worker counts and on Dask; and the scanner's pre-pass that
    finds the ranges, alone. Ranges must give the same findings: the figure is printed.
-3. **Dask's cost per task**: the wall time of ``--noop-tasks`` empty tasks on the cluster.
-4. **A paper estimate** for a 100 TB share on a 20-node, 16-core cluster from the measured
+3. **One big plain SQL dump** (``--dump-mb`` MB, off by default: the fixture ``pg_dump``
+   output, written by the real ``pg_dump``, with its ``COPY`` rows repeated under keys of
+   their own): read at once and in ranges (cut between ``COPY`` rows) with the same worker
+   counts, locally; and the pre-pass alone.
+4. **Dask's cost per task**: the wall time of ``--noop-tasks`` empty tasks on the cluster.
+5. **A paper estimate** for a 100 TB share on a 20-node, 16-core cluster from the measured
    per-core rate, and what limits it.
 
 Each scan is cold: fresh worker processes build their engine (``wall`` includes that start);
@@ -82,6 +87,31 @@ def big_text(path: Path, megabytes: float) -> int:
     return path.stat().st_size
 
 
+def big_dump(path: Path, megabytes: float) -> int:
+    """``fixtures/dumps/crm_postgres.sql`` with its COPY rows repeated (integer keys made
+    unique) until the dump holds ``megabytes``; its size."""
+    import re
+
+    text = (HERE.parent / "fixtures" / "dumps" / "crm_postgres.sql").read_text(encoding="utf-8")
+    blocks = re.findall(r"(?ms)^COPY [^\n]*FROM stdin;\n(.*?)^\\\.\n", text)
+    per_copy = sum(len(block.encode("utf-8")) for block in blocks)
+    copies = max(1, round(megabytes * MB / per_copy))
+
+    def block(match: re.Match[str]) -> str:
+        rows = match.group(2).splitlines(keepends=True)
+        out = []
+        for copy in range(copies):
+            for row in rows:
+                key, rest = row.split("\t", 1)
+                out.append(f"{int(key) + copy * 10_000}\t{rest}" if key.isdigit() else row)
+        return match.group(1) + "".join(out) + "\\.\n"
+
+    path.write_text(
+        re.sub(r"(?ms)^(COPY [^\n]*FROM stdin;\n)(.*?)^\\\.\n", block, text), encoding="utf-8"
+    )
+    return path.stat().st_size
+
+
 @dataclass
 class Run:
     label: str
@@ -145,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--noop-tasks", type=int, default=2000)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--dump-mb", type=float, default=0.0, help="a plain SQL dump too (MB)")
     args = parser.parse_args(argv)
 
     from piiscan.config import ScanConfig
@@ -161,9 +192,13 @@ def main(argv: list[str] | None = None) -> None:
         big_root = work / "big"
         big_root.mkdir()
         big_bytes = big_text(big_root / "arenden.txt", args.big_mb)
+        dump_root = work / "dump"
+        dump_root.mkdir()
+        dump_bytes = big_dump(dump_root / "crm.sql", args.dump_mb) if args.dump_mb else 0
         split = int(args.split_mb * MB)
-        # Room for the big file's text (the default text budget is 64 M characters).
-        limits = replace(Limits(), max_text_chars=max(Limits().max_text_chars, 2 * big_bytes))
+        # Room for the big files' text (the default text budget is 64 M characters).
+        budget = max(Limits().max_text_chars, 2 * big_bytes, 2 * dump_bytes)
+        limits = replace(Limits(), max_text_chars=budget)
         print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
         print(
             f"share: {files} files, {share_bytes / MB:.1f} MB; "
@@ -178,6 +213,18 @@ def main(argv: list[str] | None = None) -> None:
             f"pre-pass (scanner, no analysis): {prepass:.2f} s for {big_bytes / MB:.1f} MB "
             f"= {big_bytes / MB / prepass:.0f} MB/s, {len(spans)} ranges"
         )
+
+        dump_spans: list[Any] = []
+        if dump_bytes:
+            started = time.perf_counter()
+            found = cut_ranges(Blob.from_path(dump_root / "crm.sql"), limits, split)
+            dump_prepass = time.perf_counter() - started
+            dump_spans = found[0] if found else []
+            print(
+                f"dump pre-pass (scanner, no analysis): {dump_prepass:.2f} s for "
+                f"{dump_bytes / MB:.1f} MB = {dump_bytes / MB / dump_prepass:.0f} MB/s, "
+                f"{len(dump_spans)} ranges"
+            )
 
         def config(root: Path, name: str, **changes: Any) -> ScanConfig:
             return ScanConfig(
@@ -204,6 +251,16 @@ def main(argv: list[str] | None = None) -> None:
                         f"local, {workers} worker(s), {label}",
                         config(big_root, f"b{workers}{size}", workers=workers, split_bytes=size),
                         big_bytes / MB,
+                    )
+                )
+        dump_runs: list[Run] = []
+        for workers in args.workers if dump_bytes else []:
+            for label, size in (("at once", 0), ("in ranges", split)):
+                dump_runs.append(
+                    timed_scan(
+                        f"dump, local, {workers} worker(s), {label}",
+                        config(dump_root, f"d{workers}{size}", workers=workers, split_bytes=size),
+                        dump_bytes / MB,
                     )
                 )
         per_task = None
@@ -250,6 +307,16 @@ def main(argv: list[str] | None = None) -> None:
             f"\nfindings in the big file, every run: {sorted(found)} "
             f"({'the same' if len(found) == 1 else 'DIFFERENT'})"
         )
+        if dump_runs:
+            print("\nOne big plain SQL dump (pg_dump, COPY blocks)\n")
+            print(header)
+            for run in dump_runs:
+                print(run.line())
+            found = {run.findings for run in dump_runs}
+            print(
+                f"\nfindings in the dump, every run: {sorted(found)} "
+                f"({'the same' if len(found) == 1 else 'DIFFERENT'})"
+            )
         base = share_runs[0]
         print(
             "\nscaling (share, steady MB/s against 1 worker):",
