@@ -24,6 +24,10 @@ records; only the first 64 KB are held at once to guess the dialect and the head
   (status ``partial``), so the findings of every other record are kept. When no record at
   all could be read the file is an ``error``.
 
+A big file is read in ranges between records (:mod:`piiscan.scan.range_cuts.delimited`) by the
+same parts: :func:`delimited_layout` decides dialect and header once, :func:`delimited_cells`
+numbers and names the cells of any run of records.
+
 .. versionadded:: 0.1
 """
 

@@ -26,5 +26,10 @@ scan's column profiles (:mod:`piiscan.scan.columns`) count from. With ``--sample
 (``Limits.sample_rows``) a table of more than ``N`` rows is read as a seeded, repeatable sample
 (:class:`~piiscan.extractors.dumps.sql.RowSampler`; SQLite seeks by rowid).
 
+A big plain dump (``pg_dump``, ``mysqldump``) is read in ranges by the same readers
+(:func:`.postgres.pg_sql_rows`, :func:`.mysql.mysql_rows`), each range starting between
+statements or between the rows of a ``COPY`` block with the table shapes and row counts of
+what came before (:mod:`piiscan.scan.range_cuts.dumps`).
+
 .. versionadded:: 0.2
 """

@@ -97,8 +97,8 @@ def extract_pg_plain(blob: Blob, limits: Limits) -> Iterator[Segment]:
 
     :raises ExtractionError: the dump ends inside a ``COPY`` block or a statement.
     """
-    shapes = _read_ddl(blob)
-    yield from _read_data(partial(_sql_segments, _lines(blob), shapes), limits)
+    shapes = read_pg_ddl(blob)
+    yield from read_data(partial(pg_sql_rows, _lines(blob), shapes), limits)
 
 
 def extract_pg_custom(blob: Blob, limits: Limits) -> Iterator[Segment]:
@@ -117,7 +117,7 @@ def extract_pg_custom(blob: Blob, limits: Limits) -> Iterator[Segment]:
             reason, toc_only = str(unreadable), unreadable.toc_only
         else:
             shapes = _ddl(_toc_lines(archive))
-            yield from _read_data(partial(_archive_segments, archive, shapes, limits), limits)
+            yield from read_data(partial(_archive_segments, archive, shapes, limits), limits)
             return
     if not toc_only:
         yield from extract_pg_restore(blob, limits, what=reason)
@@ -154,7 +154,7 @@ def extract_pg_restore(
             _copy_private(blob, source)
         shapes = _ddl(_restored(tool, source, "--schema-only"))
         lines = _restored(tool, source, "--data-only")
-        yield from _read_data(partial(_sql_segments, lines, shapes), limits)
+        yield from read_data(partial(pg_sql_rows, lines, shapes), limits)
 
 
 def _restored(tool: str, source: Path, part: str) -> Iterator[str]:
@@ -217,7 +217,7 @@ def _archive_segments(
             continue  # the archive passes over what is left unread
         text = _decoded(block.pieces, archive.codec)
         if entry.copy_stmt is None:  # pg_dump --inserts: the data is SQL
-            yield from _sql_segments(iter_lines(text), shapes, sampler)
+            yield from pg_sql_rows(iter_lines(text), shapes, sampler)
             continue
         copy = _COPY.match(entry.copy_stmt)
         if copy is not None:
@@ -285,7 +285,7 @@ def _lines(blob: Blob) -> Iterator[str]:
     return iter_lines(pieces)
 
 
-def _read_ddl(blob: Blob) -> dict[str, TableShape]:
+def read_pg_ddl(blob: Blob) -> dict[str, TableShape]:
     """First pass: tables, their columns and types, and integer primary keys."""
     return _ddl(_lines(blob))
 
@@ -314,7 +314,7 @@ def _ddl(lines: Iterator[str]) -> dict[str, TableShape]:
     return {name: shape_of(table, keys.get(name, ())) for name, table in created.items()}
 
 
-def _read_data(
+def read_data(
     rows: Callable[[RowSampler], Iterator[Segment]],
     limits: Limits,
     sampler: RowSampler | None = None,
@@ -335,11 +335,7 @@ def _read_data(
     yield from sampler.finish()
 
 
-read_data = _read_data
-read_pg_ddl = _read_ddl
-
-
-def _sql_segments(
+def pg_sql_rows(
     lines: Iterator[str],
     shapes: dict[str, TableShape],
     sampler: RowSampler,
@@ -373,9 +369,6 @@ def _sql_segments(
             yield from sampler.row(table, columns, partial(tuple, row))
     if statements.pending:
         raise ExtractionError("dump ends inside a statement (cut short?)")
-
-
-pg_sql_rows = _sql_segments
 
 
 def copy_start(

@@ -17,6 +17,9 @@ Memory holds one message at a time. A message over ``limits.max_member_bytes`` i
 :class:`~piiscan.errors.TooLargeError` naming how many were skipped, so the mailbox's row says
 "partly scanned" while the other messages were scanned.
 
+A big mbox is read in ranges that start at ``From`` lines (:mod:`piiscan.scan.range_cuts.mbox`):
+:func:`mbox_members` reads a range's lines with the number of its first message.
+
 .. versionadded:: 0.2
 """
 
