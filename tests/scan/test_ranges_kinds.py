@@ -240,6 +240,10 @@ def test_files_read_at_once(big_tree: Path, tmp_path: Path) -> None:
         assert spans(cut_short(big_tree / name, tmp_path / name)) is None
         assert spans(big_tree / name, dataclasses.replace(limits, sample_rows=10)) is None
         assert spans(big_tree / name, dataclasses.replace(limits, max_text_chars=100_000)) is None
+    # A CSV whose encoding changes mid-file (UTF-8, then a cp1252 "ö"): ranges start at bytes.
+    mixed = tmp_path / "blandad.csv"
+    mixed.write_bytes((big_tree / "kunder.csv").read_bytes() + "Öberg;1;2;3\r\n".encode("cp1252"))
+    assert spans(mixed) is None
     # CSV over the text budget; a custom-format dump is never split.
     assert (
         spans(big_tree / "kunder.csv", dataclasses.replace(limits, max_text_chars=100_000)) is None
