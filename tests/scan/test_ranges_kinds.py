@@ -13,6 +13,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -192,12 +195,73 @@ def test_ranges_hold_the_items_of_a_whole_read(big_tree: Path, name: str, split:
     assert all(isinstance(span.at, kind) for span in spans)
     assert spans[-1].end == path.stat().st_size
     assert all(a.end == b.start for a, b in itertools.pairwise(spans))
+    assert_same_items(path, limits, split)
+
+
+def assert_same_items(path: Path, limits: Limits, split: int) -> list[Span]:
+    """The items of ``path`` read in ranges are those of a read at once, and the row counts
+    the pre-pass hands the merge are those of the last note of each table."""
+    found = cut_ranges(Blob.from_path(path), limits, split)
+    assert found is not None
+    spans, tables = found
     media, whole = extract(Blob.from_path(path), limits)
     assert {span.media_type for span in spans} == {media}
     pieces = itertools.chain.from_iterable(
         span_items(Blob.from_path(path), limits, span) for span in spans
     )
-    assert comparable(pieces) == comparable(whole)
+    items = list(whole)
+    assert comparable(pieces) == comparable(iter(items))
+    notes = {item.table: item for item in items if isinstance(item, TableRows)}
+    if notes:
+        assert {t.table: (t.rows, t.rows_total) for t in tables} == {
+            name: (note.rows_read, note.rows_total) for name, note in notes.items()
+        }
+    return spans
+
+
+def _server_tools_missing() -> str | None:
+    for tool in ("initdb", "pg_ctl", "pg_dump", "pg_restore"):
+        if shutil.which(tool) is None and not Path("/usr/lib/postgresql/15/bin", tool).exists():
+            return f"{tool} not installed (Debian package: postgresql)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def live_dumps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Plain SQL written by PostgreSQL's own tools from a throwaway server: the shop database
+    of ``make_dumps.py --variants`` (schemas and quoted names, a 20,000-row table, ``bytea``,
+    a partitioned table, an empty one, a function whose body holds an ``INSERT``), dumped by
+    the real ``pg_dump`` and turned into plain SQL by ``pg_restore -f`` (COPY blocks,
+    ``--inserts``, ``--column-inserts``)."""
+    missing = _server_tools_missing()
+    if missing is not None:
+        pytest.skip(missing)
+    out = tmp_path_factory.mktemp("live")
+    subprocess.run(
+        [sys.executable, str(DUMPS / "make_dumps.py"), "--out", str(out), "--variants"],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    restore = shutil.which("pg_restore") or "/usr/lib/postgresql/15/bin/pg_restore"
+    plain = {
+        "handel_file.dump": "handel.sql",
+        "handel_inserts.dump": "handel_inserts.sql",
+        "handel_column_inserts_z0.dump": "handel_column_inserts.sql",
+    }
+    for archive, name in plain.items():
+        command = [restore, "-f", str(out / name), str(out / archive)]
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+    return out
+
+
+@pytest.mark.parametrize("split", [64 * 1024, 4096])
+@pytest.mark.parametrize("name", ["handel.sql", "handel_inserts.sql", "handel_column_inserts.sql"])
+def test_dumps_written_now_by_a_live_server_in_ranges(
+    live_dumps: Path, name: str, split: int
+) -> None:
+    spans = assert_same_items(live_dumps / name, Limits(), split)
+    assert len(spans) >= 30
+    if name == "handel.sql":  # its big table's COPY block is cut between rows, again and again
+        assert sum(1 for span in spans if isinstance(span.at, DumpAt) and span.at.copy) >= 30
 
 
 def test_a_copy_block_is_cut_between_its_rows(big_tree: Path) -> None:
