@@ -28,7 +28,8 @@ from piiscan.extractors.base import Blob, Limits, Member
 from piiscan.extractors.dispatch import extract
 from piiscan.inventory import Inventory, rows_as_dicts
 from piiscan.keys import load_or_create_key
-from piiscan.model import ObjectRef, Segment, TableRows
+from piiscan.model import ColumnProfile, ObjectRef, ObjectResult, Segment, Status, TableRows
+from piiscan.scan.range_cuts import TableCount
 from piiscan.scan.range_cuts.delimited import DelimitedAt
 from piiscan.scan.range_cuts.dumps import DumpAt
 from piiscan.scan.range_cuts.mbox import MboxAt
@@ -385,3 +386,38 @@ def test_ranges_on_a_dask_cluster_equal_a_local_read_at_once(
     # Each range ran as a task of its own, with its part.
     parts = list((tmp_path / "dask" / "findings").glob("*/part-task-*.parquet"))
     assert len(parts) >= sum(ranges.values())
+
+
+def partial_row(
+    status: Status, reason: str = "", profiles: tuple[ColumnProfile, ...] = ()
+) -> ObjectResult:
+    return ObjectResult(ref=ObjectRef(root="/r", path="stor.csv"), status=status, reason=reason,
+                        size=10, streamed=2, columns=profiles)  # fmt: skip
+
+
+def profile(column: str, matched: int, scanned: int) -> ColumnProfile:
+    return ColumnProfile(table="", column=column, entity_type="SE_PERSONNUMMER",
+                         rows_scanned=scanned, rows_matched=matched)  # fmt: skip
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_the_merged_row_whatever_order_the_ranges_come_in(order: tuple[int, ...]) -> None:
+    timed_out = f"stopped after {Limits().max_object_seconds:g} s (per-file time limit)"
+    rows = [
+        partial_row(Status.OK, profiles=(profile("Personnummer", 3, 10),)),
+        partial_row(Status.TIMED_OUT, timed_out, (profile("Personnummer", 4, 9),)),
+        partial_row(Status.ERROR, "unexpected ValueError while reading"),
+    ]
+    merger = RangeMerger()
+    ref = rows[0].ref
+    merger.expect(ref, 3, (TableCount(table="", rows=25),))
+    merged = [merger.take(rows[index]) for index in order]
+    assert merged[:2] == [None, None]
+    row = merged[2]
+    assert row is not None
+    # One range that failed fails the file: the same one whatever the order.
+    assert (row.status, row.reason) == (Status.ERROR, "unexpected ValueError while reading")
+    assert row.finding_count == 6  # every range's findings, recorded as they came
+    # Rows matched summed; rows scanned as the pre-pass counted the whole table.
+    assert row.columns == (profile("Personnummer", 7, 25),)
+    assert not merger.is_range(ref)
