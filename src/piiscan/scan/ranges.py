@@ -47,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from piiscan.config import SPLIT_BYTES
 from piiscan.errors import PiiscanError
@@ -61,6 +61,7 @@ from piiscan.sources import Source
 __all__ = [
     "DEFAULT_SPLIT_BYTES",
     "RangeMerger",
+    "RangeStart",
     "Span",
     "cut_ranges",
     "span_items",
@@ -72,6 +73,9 @@ __all__ = [
 DEFAULT_SPLIT_BYTES: Final = SPLIT_BYTES
 
 REASON_STOPPED = "the scan stopped while the object was read"
+
+#: What a range must know of what came before it, by kind (:mod:`piiscan.scan.range_cuts`).
+RangeStart = text.TextAt | delimited.DelimitedAt | mbox.MboxAt | dumps.DumpAt
 
 # The pre-pass and range reader of each media type; a SQL file's depends on its writer.
 _KINDS: Final = {
@@ -104,7 +108,7 @@ class Span:
     count: int
     media_type: str
     encoding: str
-    at: object
+    at: RangeStart
 
     @property
     def first(self) -> bool:
@@ -135,7 +139,7 @@ def cut_ranges(
     ends = [start for start, _ in cuts.starts[1:]] + [blob.size]
     spans = [
         Span(start=start, end=end, index=index, count=len(cuts.starts), media_type=media,
-             encoding=cuts.encoding, at=at)
+             encoding=cuts.encoding, at=cast(RangeStart, at))
         for index, ((start, at), end) in enumerate(zip(cuts.starts, ends, strict=True))
     ]  # fmt: skip
     return spans, cuts.tables
