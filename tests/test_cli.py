@@ -146,6 +146,22 @@ def test_scan_options_select_what_is_reported(
     assert {r["entity_type"] for r in rows} == entities
 
 
+def test_scan_max_text_stops_an_object_with_more_text(tmp_path: Path, scanned: Scanned) -> None:
+    """``--max-text``: an object with more text than that is ``too_large``; what was found in
+    the text before the budget ran out stays."""
+    inventory = tmp_path / "inv"
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(scanned.root), "--inventory", str(inventory), "--workers", "1",
+         "--key-file", str(scanned.key_file), "--quiet", *ENTITIES_OPTION, "--max-text", "40"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    objects = Inventory(inventory).objects().to_pylist()
+    status = {Path(row["path"]).name: row["status"] for row in objects if not row["member"]}
+    assert status["anteckning.txt"] == "too_large"
+    assert status["tom.txt"] == "no_text"
+
+
 def test_scan_key_file_from_environment(tmp_path: Path, scanned: Scanned) -> None:
     """``PIISCAN_KEY_FILE`` names the key; the same key gives the same value keys."""
     inventory = tmp_path / "inv"

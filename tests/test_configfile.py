@@ -41,6 +41,7 @@ split_size = "32M"
 
 [limits]
 max_size = "64M"
+max_text = "16M"
 max_depth = 3
 max_ratio = 100
 max_seconds = 30
@@ -82,6 +83,7 @@ def test_complete_example_is_read(tmp_path: Path) -> None:
     assert config.walk.exclude == ("Backup/",)
     assert config.walk.include_hidden is False
     assert config.walk.max_object_bytes == 64 * 1024**2
+    assert config.limits.max_text_chars == 16 * 1024**2
     assert config.limits.max_depth == 3
     assert config.limits.max_expansion_ratio == 100
     assert config.limits.max_object_seconds == 30
@@ -186,8 +188,8 @@ def test_key_lines_follow_tables_and_arrays_of_tables() -> None:
     lines = key_lines(COMPLETE)
     assert lines[("inventory",)] == 2
     assert lines[("scan", "workers")] == 7
-    assert lines[("retention", 0, "older_than")] == 32
-    assert lines[("retention", 1, "entities")] == 38
+    assert lines[("retention", 0, "older_than")] == 33
+    assert lines[("retention", 1, "entities")] == 39
 
 
 @pytest.mark.parametrize(("text", "expected"), [

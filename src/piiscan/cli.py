@@ -258,6 +258,12 @@ def cli(log_level: str, log_file: Path | None) -> None:
     help=f"Largest file to read [default: {_size_text(_LIMITS.max_object_bytes)}].",
 )
 @click.option(
+    "--max-text",
+    type=ByteSize(),
+    help="Most text read from one object, in characters; past it the object is too_large "
+    f"[default: {_size_text(_LIMITS.max_text_chars)}].",
+)
+@click.option(
     "--max-depth",
     type=click.IntRange(min=0),
     help=f"Container nesting limit [{_LIMITS.max_depth}].",
@@ -376,6 +382,7 @@ def scan(
     follow_symlinks: bool,
     skip_hidden: bool,
     max_size: int | None,
+    max_text: int | None,
     max_depth: int | None,
     max_ratio: float | None,
     max_seconds: float | None,
@@ -436,6 +443,7 @@ def scan(
         follow_symlinks=follow_symlinks,
         skip_hidden=skip_hidden,
         max_size=max_size,
+        max_text=max_text,
         max_depth=max_depth,
         max_ratio=max_ratio,
         max_seconds=max_seconds,

@@ -130,6 +130,7 @@ class ScanConfig:
         follow_symlinks: bool = False,
         skip_hidden: bool = False,
         max_size: int | None = None,
+        max_text: int | None = None,
         max_depth: int | None = None,
         max_ratio: float | None = None,
         max_seconds: float | None = None,
@@ -152,6 +153,7 @@ class ScanConfig:
         :param roots: paths, ``smb://`` URLs or UNC paths.
         :param inventory: the inventory directory.
         :param max_size: the largest file read, in bytes (walk and extraction alike).
+        :param max_text: the most text read from one object, in characters (the text budget).
         :param entities: entity types to report, as a sequence or one comma-separated string.
         :param skip_hidden: skip dot-files and files marked hidden or system.
         :param reread_after: a period such as ``"90 days"``, ``"never"`` (or ``None``) for no
@@ -173,6 +175,7 @@ class ScanConfig:
         limits = _with(
             Limits(),
             max_object_bytes=max_size,
+            max_text_chars=max_text,
             max_depth=max_depth,
             max_expansion_ratio=max_ratio,
             max_object_seconds=max_seconds,

@@ -27,6 +27,7 @@ organisation's rules for what it finds. Read with :mod:`tomllib`.
 
     [limits]
     max_size = "512M"
+    max_text = "64M"              # characters of text from one object; more is too_large
     max_depth = 5
     max_ratio = 200
     max_seconds = 600
@@ -326,7 +327,7 @@ _SCAN: Final = (
     "entities", "person_model", "recognizers", "smb_user", "new_key", "resume", "full",
     "reread_after", "executor", "scheduler", "split_size",
 )  # fmt: skip
-_LIMITS: Final = ("max_size", "max_depth", "max_ratio", "max_seconds")
+_LIMITS: Final = ("max_size", "max_text", "max_depth", "max_ratio", "max_seconds")
 _RETENTION: Final = ("glob", "older_than", "entities", "root", "reason")
 _REPORT: Final = ("title", "top", "lang")
 
@@ -465,12 +466,13 @@ class _Checker:
 
     def limits(self, limits: Mapping[str, Any], options: dict[str, Any]) -> None:
         self.known_keys(limits, ("limits",), _LIMITS)
-        size = limits.get("max_size")
-        if size is not None:
-            try:
-                options["max_size"] = parse_size(size)
-            except ConfigError as error:
-                raise self.fail(("limits", "max_size"), str(error)) from None
+        for name in ("max_size", "max_text"):
+            size = limits.get(name)
+            if size is not None:
+                try:
+                    options[name] = parse_size(size)
+                except ConfigError as error:
+                    raise self.fail(("limits", name), str(error)) from None
         for name, option, low in (("max_depth", "max_depth", 0), ("max_ratio", "max_ratio", 1),
                                   ("max_seconds", "max_seconds", 0)):  # fmt: skip
             value = self.number(limits, ("limits", name), low=low, whole=name == "max_depth")
