@@ -198,3 +198,42 @@ def test_area_code_cache_agrees_with_phonenumbers() -> None:
                 assert got == expected, national
                 checked += 1
     assert checked > 1000
+
+
+def _example_numbers() -> list[str]:
+    """One valid number of every calling code phonenumbers knows, in E.164 form."""
+    numbers = []
+    for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        for region in regions:
+            example = (
+                phonenumbers.example_number_for_non_geo_entity(code)
+                if region == "001"
+                else phonenumbers.example_number(region)
+            )
+            if example is not None:
+                numbers.append(
+                    phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+                )
+                break
+    return numbers
+
+
+def test_every_calling_code_in_use_reaches_phonenumbers() -> None:
+    # The core refuses an international number whose calling code no country has, without
+    # asking phonenumbers; a code phonenumbers knows must never be refused that way.
+    examples = _example_numbers()
+    assert len(examples) > 200
+    for e164 in examples:
+        for written in (e164, "00" + e164[1:]):
+            verdict = validate_phone(written)
+            assert verdict is not None, written
+            assert verdict.normalized == e164
+
+
+@pytest.mark.parametrize(
+    "candidate", ["+0 123 456 789", "000 123 456 789", "+28 123 4567", "0028 123 4567"]
+)
+def test_numbers_no_calling_code_begins_are_refused(candidate: str) -> None:
+    # No calling code begins with 0 or is 28x: phonenumbers refuses them, and so does the core.
+    assert _reference_verdict(candidate) is None
+    assert validate_phone(candidate) is None

@@ -214,6 +214,34 @@ fn has_phone_shape(candidate: &str) -> bool {
             .all(|&byte| byte.is_ascii_digit() || b" ()./-".contains(&byte))
 }
 
+/// The country calling codes in use (ITU-T E.164 assignments, as libphonenumber lists them;
+/// `tests/validators/test_phone.py` holds this list to phonenumbers' own).
+pub const CALLING_CODES: [u16; 215] = [
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54,
+    55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 211,
+    212, 213, 216, 218, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234,
+    235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253,
+    254, 255, 256, 257, 258, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 290, 291, 297, 298,
+    299, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375, 376, 377,
+    378, 380, 381, 382, 383, 385, 386, 387, 389, 420, 421, 423, 500, 501, 502, 503, 504, 505, 506,
+    507, 508, 509, 590, 591, 592, 593, 594, 595, 596, 597, 598, 599, 670, 672, 673, 674, 675, 676,
+    677, 678, 679, 680, 681, 682, 683, 685, 686, 687, 688, 689, 690, 691, 692, 800, 808, 850, 852,
+    853, 855, 856, 870, 878, 880, 881, 882, 883, 886, 888, 960, 961, 962, 963, 964, 965, 966, 967,
+    968, 970, 971, 972, 973, 974, 975, 976, 977, 979, 992, 993, 994, 995, 996, 998,
+];
+
+/// The calling code an international number's digits (after `+` or `00`) begin with, read
+/// as phonenumbers reads it: the first of their one-, two- and three-digit beginnings in use.
+fn calling_code(digits: &str) -> Option<u16> {
+    if digits.starts_with('0') {
+        return None;
+    }
+    (1..=digits.len().min(3)).find_map(|length| {
+        let code: u16 = digits[..length].parse().ok()?;
+        CALLING_CODES.binary_search(&code).ok().map(|_| code)
+    })
+}
+
 /// True when a national candidate holds one pair of parentheses around its leading area
 /// code, `(08) 465 004 00`, `(0980)-31 92 00`: phonenumbers reads the parentheses as
 /// punctuation, so the number is the digits alone, decided here like `08 465 004 00`. Other
@@ -271,6 +299,9 @@ pub fn validate_phone(candidate: &str) -> Phone {
         };
         match digits.strip_prefix(prefix) {
             Some(national) => national,
+            // Another country's number: phonenumbers decides it, unless no country has the
+            // calling code it begins with (phonenumbers then refuses it too).
+            None if calling_code(&digits[prefix.len() - 2..]).is_none() => return Phone::Rejected,
             None => return Phone::Elsewhere,
         }
     } else {
