@@ -77,6 +77,30 @@ impl Builtin {
         })
     }
 
+    /// A value in the validator's shape, read once when an engine is built so that the
+    /// tables it loads on first use (the postnummer gazetteer, the clearing ranges, the
+    /// numbering plan, the domain list) are loaded then, not while the first text is read.
+    fn sample(self) -> &'static str {
+        match self {
+            Builtin::Personnummer | Builtin::Samordningsnummer | Builtin::BirthDate => {
+                "19121212-1212"
+            }
+            Builtin::Organisationsnummer => "556016-0680",
+            Builtin::Card => "4111 1111 1111 1111",
+            Builtin::Bankgiro => "5402-9681",
+            Builtin::Plusgiro => "28 65 43-4",
+            Builtin::BankAccount => "8327-9, 913 062 155-8",
+            Builtin::Postnummer => "111 22 Stockholm",
+            Builtin::IpAddress => "192.0.2.1",
+            Builtin::VehicleRegistration => "ABC 123",
+            Builtin::IdentityDocument => "12345678",
+            Builtin::Iban => "SE45 5000 0000 0583 9825 7466",
+            Builtin::Email => "a@example.se",
+            Builtin::Phone => "08-123 456 78",
+            Builtin::Address => "Storgatan 1, 111 22 Stockholm",
+        }
+    }
+
     /// `Err(())`: not decided here, the caller's callback decides.
     fn validate(self, candidate: &str, today: Date) -> Result<Option<Verdict>, ()> {
         Ok(match self {
@@ -468,11 +492,22 @@ impl Engine {
             member.iter_mut().for_each(|slot| *slot = None);
             OnePass::new(&[]).expect("an empty pass compiles")
         });
+        let today = Date {
+            year: 2000,
+            month: 1,
+            day: 1,
+        };
+        for rule in &rules {
+            if let Check::Builtin(builtin) = rule.check {
+                // Loads the validator's tables now; the verdict does not matter.
+                let _ = builtin.validate(builtin.sample(), today);
+            }
+        }
         let any_whole = rules
             .iter()
             .zip(&member)
             .any(|(rule, member)| rule.candidates == Candidates::Whole && member.is_none());
-        Engine {
+        let engine = Engine {
             patterns,
             rules,
             min_score,
@@ -481,7 +516,14 @@ impl Engine {
             one_pass,
             member,
             own_pass,
-        }
+        };
+        // One text of the usual shapes read now builds the lazy DFAs' first states (each
+        // pattern's own, the e-mail windows', the context words'), once per engine instead
+        // of on the first texts it is given. Plug-in validators are not called.
+        let _ = engine.analyze(crate::one_pass::SHAPES, &[], today, &[], &mut |_, _| {
+            Ok::<_, std::convert::Infallible>(None)
+        });
+        engine
     }
 
     /// The rules, in the order of the compiled recognizers.

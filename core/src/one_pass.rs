@@ -398,13 +398,16 @@ and let us know before Friday whether the proposed changes to the schedule work 
 Ärendet avslutas härmed. Med vänliga hälsningar, Förvaltningen för utbildning och kultur.";
 
 /// Numbers in the shapes identifiers, dates, amounts and phone numbers are written in (made-up
-/// digits), to build the DFA's usual states when a pass is built.
-const SHAPES: &str = "1234567890 123456-7890 12345678-9012 123456+7890 1234 5678 9012 3456 \
+/// digits, a made-up address and e-mail address), to build the lazy DFAs' usual states when a
+/// pass and an engine are built.
+pub(crate) const SHAPES: &str =
+    "1234567890 123456-7890 12345678-9012 123456+7890 1234 5678 9012 3456 \
 12-345 67 89 012-345 67 89 +12 34 567 89 01 0012 345 678 90 (012) 345 67 89 1234-5678 \
 12 34 56-7 1234-5, 678 901 234-5 AB12 3456 7890 1234 5678 90 12.34.56.78 12:34::56 \
 2024-01-31 31.01.2024 31/1/2024 1 januari 2024 ABC 123 ABC12D A1B2C3D4E 123 45 Ort \
 Storgatan 12 B, 123 45 Stad; c/o Namn; Född: 1990-01-01; clearing 1234-5, konto 123 456 789. \
-Belopp 1 234,50 kr, 12 %, nr 12345, 98765432, 1234567890123, 12345678901234567890.";
+Belopp 1 234,50 kr, 12 %, nr 12345, 98765432, 1234567890123, 12345678901234567890. \
+E-post: fornamn.efternamn@example.se, tel. 012-345 67 89.";
 
 /// The anchored start state (no pattern looks behind, so one serves every position).
 fn begin(dfa: &DFA, cache: &mut Cache) -> Result<LazyStateID, CompileError> {
