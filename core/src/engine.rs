@@ -13,18 +13,12 @@
 
 use crate::context::{chars_back, chars_forward, lower_in_place, ContextMatcher};
 use crate::masking::Mask;
-use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch, RecognizerMatcher};
+use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
 use crate::one_pass::OnePass;
 use crate::validators::personnummer::Date;
 use crate::validators::{address, birth_date, email, iban, identity_document, ip, phone, vehicle};
 use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
 use crate::verdict::{Strength, Verdict};
-
-/// A recognizer joins the one pass when the pass, run with its patterns alone, takes at most
-/// this many DFA steps per byte of ordinary prose (see
-/// [`OnePass::steps_per_byte_of_prose`]); the catalogue's take 0.2 or fewer, an e-mail
-/// address's about 1.2.
-const MAX_STEPS_PER_BYTE_OF_PROSE: f64 = 0.5;
 
 /// A negative word counts when it stands this many characters before a match or closer
 /// (`piiscan.engine.recognizers.NEGATIVE_WINDOW`).
@@ -364,11 +358,6 @@ pub struct Engine {
     /// True when some recognizer outside the one pass searches the whole text (the
     /// prefilter pass is worth it).
     any_whole: bool,
-    /// The recognizers whose matches start at a digit or a capital letter, found together
-    /// in one pass ([`crate::one_pass`]); the others search their own windows.
-    one_pass: OnePass,
-    /// For each rule: its index among the one pass's members, if it is one.
-    member: Vec<Option<usize>>,
     /// For each rule outside the one pass that has candidate windows: a pass of its own,
     /// run over its windows only (an e-mail address's local part may begin at any word, so
     /// its starts are looked for only around `@` signs).
@@ -470,27 +459,20 @@ impl Engine {
         assert_eq!(patterns.len(), rules.len(), "one rule per recognizer");
         let digit_run =
             regex::Regex::new(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*").expect("a valid pattern");
-        let mut member = vec![None; rules.len()];
-        let mut own_pass: Vec<Option<OnePass>> = vec![None; rules.len()];
-        let mut members: Vec<(&[crate::matcher::PatternSpec], bool)> = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
-            let (patterns, ignore_case) = patterns.spec(index);
-            if !OnePass::accepts(patterns, ignore_case) {
-                continue;
-            }
-            let Ok(alone) = OnePass::new(&[(patterns, ignore_case)]) else {
-                continue;
-            };
-            if alone.steps_per_byte_of_prose() <= MAX_STEPS_PER_BYTE_OF_PROSE {
-                member[index] = Some(members.len());
-                members.push((patterns, ignore_case));
-            } else if rule.candidates != Candidates::Whole {
-                own_pass[index] = Some(alone);
-            }
-        }
-        let one_pass = OnePass::new(&members).unwrap_or_else(|_| {
-            member.iter_mut().for_each(|slot| *slot = None);
-            OnePass::new(&[]).expect("an empty pass compiles")
+        // Rules outside the patterns' one pass ([`CompiledPatterns::in_one_pass`]) that have
+        // candidate windows get a pass of their own, run over their windows only.
+        let own_pass = (0..rules.len())
+            .map(|index| {
+                let (specs, ignore_case) = patterns.spec(index);
+                let own = !patterns.in_one_pass(index)
+                    && rules[index].candidates != Candidates::Whole
+                    && OnePass::accepts(specs, ignore_case);
+                own.then(|| OnePass::new(&[(specs, ignore_case)]).ok())
+                    .flatten()
+            })
+            .collect();
+        let any_whole = (0..rules.len()).any(|index| {
+            rules[index].candidates == Candidates::Whole && !patterns.in_one_pass(index)
         });
         let today = Date {
             year: 2000,
@@ -503,18 +485,12 @@ impl Engine {
                 let _ = builtin.validate(builtin.sample(), today);
             }
         }
-        let any_whole = rules
-            .iter()
-            .zip(&member)
-            .any(|(rule, member)| rule.candidates == Candidates::Whole && member.is_none());
         let engine = Engine {
             patterns,
             rules,
             min_score,
             digit_run,
             any_whole,
-            one_pass,
-            member,
             own_pass,
         };
         // One text of the usual shapes read now builds the lazy DFAs' first states (each
@@ -551,9 +527,10 @@ impl Engine {
         // The text lower-cased where context words are looked for.
         let mut lowered = Lowered::new(text);
         if !text.is_empty() && !self.patterns.is_empty() {
-            let starts = self.member_starts(text);
+            let mut in_pass = self.patterns.one_pass_matches(text);
             // Rules that search their own windows: outside the pass, or the pass gave up.
-            let outside_pass = |index: usize| starts.is_none() || self.member[index].is_none();
+            let outside_pass =
+                |index: usize| in_pass.is_none() || !self.patterns.in_one_pass(index);
             let needs = |kind: fn(&Candidates) -> bool| {
                 (0..self.rules.len())
                     .any(|index| outside_pass(index) && kind(&self.rules[index].candidates))
@@ -571,18 +548,20 @@ impl Engine {
             };
             let wanted = (0..self.rules.len()).filter(|&index| {
                 self.rules[index].candidates != Candidates::Whole
-                    || self.member[index].is_some()
+                    || self.patterns.in_one_pass(index)
                     || whole.contains(&index)
             });
             for rule_index in wanted.collect::<Vec<_>>() {
-                let member_starts = match (&starts, self.member[rule_index]) {
-                    (Some(starts), Some(member)) => Some(starts[member].as_slice()),
+                let member_matches = match &mut in_pass {
+                    Some(matches) if self.patterns.in_one_pass(rule_index) => {
+                        Some(std::mem::take(&mut matches[rule_index]))
+                    }
                     _ => None,
                 };
                 self.recognize(
                     text,
                     &places,
-                    member_starts,
+                    member_matches,
                     rule_index,
                     context,
                     today,
@@ -652,19 +631,6 @@ impl Engine {
             .collect())
     }
 
-    /// The one pass over `text`: for each member, its starts `(offset, pattern)` in order.
-    /// `None` when the pass gave up, and the members search their windows instead.
-    fn member_starts(&self, text: &str) -> Option<Vec<Vec<(usize, usize)>>> {
-        if self.one_pass.is_empty() {
-            return None;
-        }
-        let mut per_member = vec![Vec::new(); self.member.iter().flatten().count()];
-        for start in self.one_pass.starts(text)? {
-            per_member[start.recognizer].push((start.at, start.pattern));
-        }
-        Some(per_member)
-    }
-
     /// One recognizer's accepted matches (`CatalogueRecognizer.find` and the engine's
     /// `_catalogue_findings`).
     #[allow(clippy::too_many_arguments)]
@@ -672,7 +638,7 @@ impl Engine {
         &'e self,
         text: &str,
         places: &Places,
-        member_starts: Option<&[(usize, usize)]>,
+        member_matches: Option<Vec<PatternMatch>>,
         rule_index: usize,
         context: &[String],
         today: Date,
@@ -685,8 +651,11 @@ impl Engine {
         let rule = &self.rules[rule_index];
         let matcher = self.patterns.recognizer(rule_index);
         let mut matches = Vec::new();
-        match (member_starts, &self.own_pass[rule_index]) {
-            (Some(starts), _) => confirm_starts(text, matcher, starts, None, &mut matches),
+        match (member_matches, &self.own_pass[rule_index]) {
+            // Found over the whole text: a recognizer's candidate windows only ever narrowed
+            // where its patterns were searched, never what a pattern matches (each match holds
+            // the digits, anchor or street word its windows are built around).
+            (Some(found), _) => matches = found,
             (None, own_pass) => {
                 let windows = places.windows(text, rule);
                 let own_starts = own_pass
@@ -698,7 +667,7 @@ impl Engine {
                             .iter()
                             .map(|start| (start.at, start.pattern))
                             .collect();
-                        confirm_starts(text, matcher, &starts, Some(&windows), &mut matches);
+                        matcher.confirm(text, &starts, Some(&windows), &mut matches);
                     }
                     None => {
                         for (low, high) in windows {
@@ -973,62 +942,6 @@ impl Engine {
             flags: item.flags,
             context: label,
         }
-    }
-}
-
-/// The matches Python's `finditer` finds over `text`, or in each of `windows` (`text` cut at
-/// the window's end), from a pass's `starts` of this recognizer: at each start, in order, the
-/// first pattern that matches there wins, and the next match may start where it ends.
-///
-/// The one pass's members are searched over the whole text: their candidate windows only ever
-/// narrowed where their patterns were searched, never what a pattern matches (each pattern's
-/// match holds the digits, anchor or street word its windows are built around).
-fn confirm_starts(
-    text: &str,
-    matcher: &RecognizerMatcher,
-    starts: &[(usize, usize)],
-    windows: Option<&[(usize, usize)]>,
-    found: &mut Vec<PatternMatch>,
-) {
-    let whole = [(0, text.len())];
-    let windows = windows.unwrap_or(&whole);
-    let mut window = 0;
-    let mut position = 0;
-    let mut index = 0;
-    while index < starts.len() {
-        let at = starts[index].0;
-        // The starts at `at` are this one and those after it with the same offset.
-        let same = starts[index..]
-            .iter()
-            .take_while(|(offset, _)| *offset == at)
-            .count();
-        let here = &starts[index..index + same];
-        index += same;
-        while window < windows.len() && windows[window].1 <= at {
-            window += 1;
-            // A window is searched on its own: the search restarts at its beginning.
-            position = 0;
-        }
-        let Some(&(low, high)) = windows.get(window) else {
-            break;
-        };
-        if at < low || at < position {
-            continue;
-        }
-        let Some((matched, matched_end)) = here
-            .iter()
-            .find_map(|&(_, pattern)| matcher.pattern_at(text, pattern, at, high))
-        else {
-            continue;
-        };
-        if matched.start != matched.end {
-            found.push(matched);
-        }
-        position = if matched_end > at {
-            matched_end
-        } else {
-            at + text[at..].chars().next().map_or(1, char::len_utf8)
-        };
     }
 }
 

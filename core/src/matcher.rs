@@ -32,6 +32,8 @@
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use crate::one_pass::OnePass;
+
 /// Compiled programs may grow this large: Unicode classes such as `\p{L}` are big, and the
 /// alternation of a recognizer's patterns with their boundaries several times bigger.
 const SIZE_LIMIT: usize = 64 << 20;
@@ -438,6 +440,59 @@ impl RecognizerMatcher {
         }
     }
 
+    /// The matches Python's `finditer` finds over `text`, or in each of `windows` (`text` cut
+    /// at the window's end), from a one pass's `starts` `(offset, pattern)` of this
+    /// recognizer: at each start, in order, the first pattern that matches there wins, and
+    /// the next match may start where it ends. Appended to `found`.
+    pub fn confirm(
+        &self,
+        text: &str,
+        starts: &[(usize, usize)],
+        windows: Option<&[(usize, usize)]>,
+        found: &mut Vec<PatternMatch>,
+    ) {
+        let whole = [(0, text.len())];
+        let windows = windows.unwrap_or(&whole);
+        let mut window = 0;
+        let mut position = 0;
+        let mut index = 0;
+        while index < starts.len() {
+            let at = starts[index].0;
+            // The starts at `at` are this one and those after it with the same offset.
+            let same = starts[index..]
+                .iter()
+                .take_while(|(offset, _)| *offset == at)
+                .count();
+            let here = &starts[index..index + same];
+            index += same;
+            while window < windows.len() && windows[window].1 <= at {
+                window += 1;
+                // A window is searched on its own: the search restarts at its beginning.
+                position = 0;
+            }
+            let Some(&(low, high)) = windows.get(window) else {
+                break;
+            };
+            if at < low || at < position {
+                continue;
+            }
+            let Some((matched, matched_end)) = here
+                .iter()
+                .find_map(|&(_, pattern)| self.pattern_at(text, pattern, at, high))
+            else {
+                continue;
+            };
+            if matched.start != matched.end {
+                found.push(matched);
+            }
+            position = if matched_end > at {
+                matched_end
+            } else {
+                at + text[at..].chars().next().map_or(1, char::len_utf8)
+            };
+        }
+    }
+
     /// The match Python's `pattern.match(text, start, end)` finds for the alternation: the
     /// first pattern in order that matches at `start` within `text[..end]` (what follows
     /// `end` is not seen, as with Python's `endpos`). `start` must be where an earlier match
@@ -501,7 +556,18 @@ pub struct CompiledPatterns {
     can_match: RegexSet,
     /// What each recognizer was compiled from: `(patterns, ignore_case)`.
     specs: Vec<(Vec<PatternSpec>, bool)>,
+    /// The recognizers whose matches begin with a digit, a capital letter or a label, found
+    /// together in one pass over the text ([`crate::one_pass`]).
+    one_pass: OnePass,
+    /// For each recognizer: its index among the one pass's members, if it is one.
+    member: Vec<Option<usize>>,
 }
+
+/// A recognizer joins the one pass when the pass, run with its patterns alone, takes at most
+/// this many DFA steps per byte of ordinary prose (see
+/// [`OnePass::steps_per_byte_of_prose`]); the catalogue's take 0.2 or fewer, an e-mail
+/// address's about 1.2 (its local part may begin at any word).
+const MAX_STEPS_PER_BYTE_OF_PROSE: f64 = 0.5;
 
 /// A match of a recognizer in a [`CompiledPatterns`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -530,11 +596,60 @@ impl CompiledPatterns {
             .dfa_size_limit(SIZE_LIMIT)
             .build()
             .map_err(|error| CompileError::Regex(error.to_string()))?;
+        let mut member = vec![None; recognizers.len()];
+        let mut members: Vec<(&[PatternSpec], bool)> = Vec::new();
+        for (index, (patterns, ignore_case)) in recognizers.iter().enumerate() {
+            let cheap = OnePass::accepts(patterns, *ignore_case)
+                && OnePass::new(&[(patterns, *ignore_case)]).is_ok_and(|alone| {
+                    alone.steps_per_byte_of_prose() <= MAX_STEPS_PER_BYTE_OF_PROSE
+                });
+            if cheap {
+                member[index] = Some(members.len());
+                members.push((patterns, *ignore_case));
+            }
+        }
+        let one_pass = OnePass::new(&members).unwrap_or_else(|_| {
+            member.iter_mut().for_each(|slot| *slot = None);
+            OnePass::empty()
+        });
         Ok(CompiledPatterns {
             recognizers: compiled,
             can_match,
             specs: recognizers.to_vec(),
+            one_pass,
+            member,
         })
+    }
+
+    /// True when the recognizer at `index` is found in the one pass.
+    pub fn in_one_pass(&self, index: usize) -> bool {
+        self.member.get(index).is_some_and(Option::is_some)
+    }
+
+    /// The matches of every recognizer in the one pass over `text`, indexed like the
+    /// recognizers (empty for the others), each as Python's `finditer` over the whole text
+    /// finds them. `None` when the pass gave up: the caller searches another way.
+    pub fn one_pass_matches(&self, text: &str) -> Option<Vec<Vec<PatternMatch>>> {
+        let mut starts: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.recognizers.len()];
+        if !self.one_pass.is_empty() {
+            let owner: Vec<usize> = (0..self.member.len())
+                .filter(|&index| self.member[index].is_some())
+                .collect();
+            for start in self.one_pass.starts(text)? {
+                starts[owner[start.recognizer]].push((start.at, start.pattern));
+            }
+        }
+        Some(
+            starts
+                .iter()
+                .enumerate()
+                .map(|(index, starts)| {
+                    let mut found = Vec::new();
+                    self.recognizers[index].confirm(text, starts, None, &mut found);
+                    found
+                })
+                .collect(),
+        )
     }
 
     /// The patterns the recognizer at `index` was compiled from, and its case flag.
@@ -566,10 +681,22 @@ impl CompiledPatterns {
     /// Every recognizer's matches in `text`, recognizer by recognizer, each left to right.
     pub fn find_all(&self, text: &str) -> Vec<Candidate> {
         let mut candidates = Vec::new();
-        for recognizer in self.can_match.matches(text).iter() {
+        let mut in_pass = self.one_pass_matches(text);
+        let searched_alone =
+            (0..self.recognizers.len()).any(|index| in_pass.is_none() || !self.in_one_pass(index));
+        let can_match = searched_alone.then(|| self.can_match.matches(text));
+        for recognizer in 0..self.recognizers.len() {
+            let found = match (&mut in_pass, &can_match) {
+                (Some(matches), _) if self.in_one_pass(recognizer) => {
+                    std::mem::take(&mut matches[recognizer])
+                }
+                (_, Some(can_match)) if can_match.matched(recognizer) => {
+                    self.recognizers[recognizer].find_all(text)
+                }
+                _ => continue,
+            };
             candidates.extend(
-                self.recognizers[recognizer]
-                    .find_all(text)
+                found
                     .into_iter()
                     .map(|found| Candidate { recognizer, found }),
             );
@@ -790,6 +917,18 @@ mod tests {
         let text = format!("{}x", "1".repeat(200_000));
         assert!(matcher.find_all(&text).is_empty());
         assert_eq!(matcher.find_all(&"1".repeat(200_000)).len(), 1);
+    }
+
+    #[test]
+    fn catastrophic_patterns_stay_linear_in_the_one_pass() {
+        // The pattern joins the one pass (it costs nothing on prose); on a long run of
+        // digits the pass gives up and the recognizer is searched on its own.
+        let patterns = CompiledPatterns::new(&[(vec![spec(r"(\d|\d\d)+$", None, &[])], false)])
+            .expect("compiles");
+        assert!(patterns.in_one_pass(0));
+        let text = format!("{}x", "1".repeat(400_000));
+        assert!(patterns.find_all(&text).is_empty());
+        assert_eq!(patterns.find_all(&"1".repeat(400_000)).len(), 1);
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub struct Start {
     pub pattern: usize,
 }
 
+/// The most DFA steps per byte of text a pass takes before it gives up (the catalogue's take
+/// about one on text dense with numbers).
+const STEPS_PER_BYTE_BUDGET: usize = 32;
+
 /// Lazy DFA caches for concurrent callers: one is taken for a pass and given back after.
 #[derive(Debug, Default)]
 struct CachePool(Mutex<Vec<Cache>>);
@@ -257,6 +261,11 @@ impl OnePass {
         }
     }
 
+    /// A pass with no member.
+    pub fn empty() -> Self {
+        OnePass::new(&[]).expect("a pass of no patterns compiles")
+    }
+
     /// True when no pattern is compiled.
     pub fn is_empty(&self) -> bool {
         self.owners.is_empty()
@@ -298,6 +307,11 @@ impl OnePass {
     ) -> Option<Vec<Start>> {
         let begin = begin(&self.dfa, cache).ok()?;
         let bytes = text.as_bytes();
+        // The DFA restarts at every candidate position, so a pattern that can run on and on
+        // (`(\d|\d\d)+$` over a long run of digits) would make the pass quadratic. Past
+        // this many steps it gives up, and the caller searches each recognizer on its own
+        // (linear): the pass stays linear in the text whatever the patterns.
+        let budget = STEPS_PER_BYTE_BUDGET * bytes.len() + 4096;
         let mut starts = Vec::new();
         let mut matched: Vec<usize> = Vec::new();
         for &(low, high) in ranges {
@@ -328,7 +342,7 @@ impl OnePass {
                 // The byte can begin a pattern, so `at` is where a character begins (a UTF-8
                 // continuation byte begins none).
                 matched.clear();
-                self.walk(bytes, at, begin, cache, &mut matched, steps)?;
+                self.walk(bytes, at, begin, cache, &mut matched, steps, budget)?;
                 if matched.is_empty() {
                     continue;
                 }
@@ -355,7 +369,8 @@ impl OnePass {
     }
 
     /// Runs the anchored DFA from `at` until it dies or the text ends, collecting the
-    /// patterns that reached a match.
+    /// patterns that reached a match. `None` once `steps` passes `budget`.
+    #[allow(clippy::too_many_arguments)]
     fn walk(
         &self,
         bytes: &[u8],
@@ -364,11 +379,15 @@ impl OnePass {
         cache: &mut Cache,
         matched: &mut Vec<usize>,
         steps: &mut usize,
+        budget: usize,
     ) -> Option<()> {
         let mut state = begin;
         for &byte in &bytes[at..] {
             state = self.dfa.next_state(cache, state, byte).ok()?;
             *steps += 1;
+            if *steps > budget {
+                return None;
+            }
             if state.is_tagged() {
                 if state.is_dead() || state.is_quit() {
                     return Some(());
@@ -450,6 +469,14 @@ mod tests {
         // Byte offsets: "2024" (after a space), "ABC123" (after a space); not "xABC123" (after a letter),
         // nor inside "12345" (five digits: the tail refuses a digit after four).
         assert_eq!(found, [(4, 0), (13, 1)]);
+    }
+
+    #[test]
+    fn a_pattern_that_runs_on_makes_the_pass_give_up_not_go_quadratic() {
+        let runs_on = [spec(r"(\d|\d\d)+$", None, &[])];
+        let pass = OnePass::new(&[(&runs_on, false)]).expect("compiles");
+        assert!(pass.starts(&"1".repeat(100_000)).is_none());
+        assert_eq!(pass.starts("pnr 1234").expect("short").len(), 4);
     }
 
     #[test]
