@@ -551,14 +551,15 @@ pub fn token_runs(chars: &[char]) -> Vec<Vec<Token>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn words(list: &[&str]) -> HashSet<String> {
         list.iter().map(|word| word.to_string()).collect()
     }
 
-    fn rules() -> NameRules {
+    /// Small word lists for the tests of the name modules.
+    pub(crate) fn rules() -> NameRules {
         NameRules::new(WordLists {
             first_names: [
                 ("anna", 60000),

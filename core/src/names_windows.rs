@@ -1,17 +1,25 @@
-//! Where the name model can matter (`piiscan/names/combine.py`, `model_windows`): the
-//! sentences (or lines) that hold a candidate the rules left undecided, or a capitalised word
-//! inside a sentence that is no homograph, place, street or company name. Everything else
-//! (prose in lower case, numbers and identifiers, lines whose names the rules settled) is
-//! never shown to the model. This is the one copy of these rules; Python wraps it.
+//! Where the name model can matter (`piiscan/names/combine.py`, `model_windows`): around a
+//! candidate the rules left undecided, or a capitalised word inside a sentence that is no
+//! homograph, place, street or company name and has no `/` glued to it, the sentence (or
+//! line) up to [`MARGIN_WORDS`] words either side. Everything else (prose in lower case,
+//! numbers and identifiers, lines whose names the rules settled, the far ends of a long line)
+//! is never shown to the model. This is the one copy of these rules; Python wraps it.
 //!
 //! Offsets are in characters (code points), as Python counts them.
 
 use crate::names::{is_letter, is_lower, is_sentence_initial, Kind, NameRules, Token};
 use crate::names_weigh::{Candidate, Evidence, HIGH};
-use crate::text::casefold;
+use crate::text::{casefold, is_python_space};
 
 /// Longest stretch of text the model reads at once; longer sentences are cut.
 pub const MAX_WINDOW: usize = 1200;
+
+/// Words of its sentence the model reads on either side of what sends it there. The bundled
+/// model's token vectors see four tokens either way (tok2vec: depth 4, window 1) and its
+/// entity decisions the token before, so eight words keep what it decides about the words
+/// that matter as it was on the whole sentence, and a long line (a log line with a user
+/// agent, an SQL `INSERT`) costs what its few capitalised words need, not its length.
+pub const MARGIN_WORDS: usize = 8;
 
 /// Company forms right after a word (`Testbolaget AB`, `Nordic Oy`, `Acme GmbH`).
 const ORG_AFTER: [&str; 15] = [
@@ -157,7 +165,8 @@ impl NameRules {
             .filter(|c| c.strength >= HIGH)
             .map(|c| (c.start, c.end))
             .collect();
-        let mut triggers: Vec<usize> = candidates
+        // What sends a sentence to the model, as (start, end).
+        let mut triggers: Vec<(usize, usize)> = candidates
             .iter()
             .filter(|c| {
                 c.strength < HIGH
@@ -165,8 +174,9 @@ impl NameRules {
                     && !(c.evidence == Evidence::Single
                         && self.homograph_or_genitive(chars, c.start, c.end))
                     && !org_ahead(chars, c.end)
+                    && !glued_to_slash(chars, c.end)
             })
-            .map(|c| c.start)
+            .map(|c| (c.start, c.end))
             .collect();
         let mut word = String::new();
         for token in words {
@@ -174,6 +184,7 @@ impl NameRules {
                 || token.end > chars.len()
                 || token.start >= token.end
                 || is_sentence_initial(chars, token.start)
+                || glued_to_slash(chars, token.end)
             {
                 continue;
             }
@@ -194,20 +205,69 @@ impl NameRules {
             {
                 continue; // an abbreviation: "Pers.nr", "Org.nr"
             }
-            triggers.push(token.start);
+            triggers.push((token.start, token.end));
         }
         triggers.sort_unstable();
         let mut windows: Vec<(usize, usize)> = Vec::new();
-        for pos in triggers {
-            if let Some(&(start, end)) = windows.last() {
-                if start <= pos && pos < end {
-                    continue;
-                }
+        for (pos, end) in triggers {
+            let (start, stop) = sentence_around(chars, pos);
+            let window = (
+                words_before(chars, start, pos, MARGIN_WORDS),
+                words_after(chars, end.min(stop).max(pos), stop, MARGIN_WORDS),
+            );
+            match windows.last_mut() {
+                // Overlapping pieces of one sentence are read as one.
+                Some(last) if window.0 < last.1 => last.1 = last.1.max(window.1),
+                _ => windows.push(window),
             }
-            windows.push(sentence_around(chars, pos));
         }
         windows
     }
+}
+
+/// A `/` right after a word (`Mozilla/5.0`, `Dec/2026`, `Safari/537.36`): the model's person
+/// span there is dropped (`names_combine`), so such a word never sends its sentence to it.
+fn glued_to_slash(chars: &[char], end: usize) -> bool {
+    chars.get(end) == Some(&'/')
+}
+
+/// Where the `count` words (runs of non-space characters) before `at` begin, not before
+/// `floor`: the left edge of a window.
+pub fn words_before(chars: &[char], floor: usize, at: usize, count: usize) -> usize {
+    let mut p = at.max(floor);
+    for _ in 0..count {
+        while p > floor && is_python_space(chars[p - 1]) {
+            p -= 1;
+        }
+        if p == floor {
+            break;
+        }
+        while p > floor && !is_python_space(chars[p - 1]) {
+            p -= 1;
+        }
+    }
+    p
+}
+
+/// Where the `count` words after `at` end, not after `ceiling`: the right edge of a window.
+pub fn words_after(chars: &[char], at: usize, ceiling: usize, count: usize) -> usize {
+    let mut p = at.min(ceiling);
+    // The rest of the word `at` stands in ("Zorbo," after "Zorbo").
+    while p < ceiling && !is_python_space(chars[p]) {
+        p += 1;
+    }
+    for _ in 0..count {
+        while p < ceiling && is_python_space(chars[p]) {
+            p += 1;
+        }
+        if p == ceiling {
+            break;
+        }
+        while p < ceiling && !is_python_space(chars[p]) {
+            p += 1;
+        }
+    }
+    p
 }
 
 #[cfg(test)]
@@ -260,5 +320,69 @@ mod tests {
         );
         let (start, end) = sentence_around(&text, 35);
         assert_eq!(text[start..end].iter().collect::<String>(), "nästa rad.");
+    }
+
+    #[test]
+    fn counts_words_either_side() {
+        let text = chars("a bb  ccc, d\te Zorbo f gg (hh) i");
+        let at = 15; // "Zorbo"
+        let piece = |start: usize, end: usize| text[start..end].iter().collect::<String>();
+        assert_eq!(piece(words_before(&text, 0, at, 2), at), "d\te ");
+        assert_eq!(piece(words_before(&text, 0, at, 0), at), "");
+        assert_eq!(
+            piece(words_before(&text, 0, at, 99), at),
+            "a bb  ccc, d\te "
+        );
+        assert_eq!(piece(words_before(&text, 5, at, 99), at), " ccc, d\te ");
+        assert_eq!(
+            piece(at, words_after(&text, at + 5, text.len(), 2)),
+            "Zorbo f gg"
+        );
+        assert_eq!(
+            piece(at, words_after(&text, at + 2, text.len(), 0)),
+            "Zorbo"
+        );
+        assert_eq!(piece(at, words_after(&text, at + 5, 24, 99)), "Zorbo f g");
+    }
+
+    fn rules() -> NameRules {
+        crate::names::tests::rules()
+    }
+
+    fn windows_of(text: &str) -> Vec<String> {
+        let rules = rules();
+        let chars = chars(text);
+        let (groups, triggers) = rules.scan_chars(&chars);
+        let candidates = rules.weigh_chars(&chars, &groups);
+        rules
+            .windows(&chars, &candidates, &triggers)
+            .into_iter()
+            .map(|(start, end)| chars[start..end].iter().collect())
+            .collect()
+    }
+
+    #[test]
+    fn reads_words_around_what_matters() {
+        let long = "ett två tre fyra fem sex sju åtta nio tio elva tolv tretton fjorton";
+        let text = format!("{long} Zorbo {long}.");
+        assert_eq!(
+            windows_of(&text),
+            ["sju åtta nio tio elva tolv tretton fjorton Zorbo ett två tre fyra fem sex sju åtta"]
+        );
+        // Two words close together are read in one window, two far apart in two.
+        let text = format!("{long} Zorbo och Quapp {long}. Och {long} Xyzzy.");
+        assert_eq!(
+            windows_of(&text),
+            [
+                "sju åtta nio tio elva tolv tretton fjorton Zorbo och Quapp ett två tre fyra fem \
+                 sex sju åtta",
+                "sju åtta nio tio elva tolv tretton fjorton Xyzzy."
+            ]
+        );
+        // A word glued to a slash (a user agent, a log date) sends nothing to the model.
+        assert!(
+            windows_of("GET /x HTTP/1.1 200 Mozilla/5.0 Chrome/128.0 Safari/537.36").is_empty()
+        );
+        assert!(windows_of("[13/May/2026:05:53:49 +0100] GET").is_empty());
     }
 }

@@ -3,8 +3,8 @@
 What it matches: names found by the pure rules of :mod:`piiscan.names.rules` (SCB first
 names and surnames, Swedish surname endings, initials, particles, greetings, closings,
 ``Namn:`` fields, titles), confirmed, extended or added to by a spaCy NER model that runs only
-on the sentences where it can matter (:func:`piiscan.names.combine.model_windows`). How the
-two are combined is documented in :mod:`piiscan.names.combine`.
+on the parts of sentences where it can matter (:func:`piiscan.names.combine.model_windows`).
+How the two are combined is documented in :mod:`piiscan.names.combine`.
 
 What it rejects and why: names that are also words (``Per capita``, ``Bo i Lund``,
 ``Hans bil``) without further evidence; capitalisation at a sentence start; names before

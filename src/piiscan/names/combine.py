@@ -105,13 +105,19 @@ def model_windows(
     *,
     scan: NameScan | CoreScan | None = None,
 ) -> list[tuple[int, int]]:
-    """The sentences (or lines) where the model can matter.
+    """The pieces of sentences (or lines) where the model can matter.
 
     A sentence qualifies when it holds a candidate that is not already
     :attr:`~Strength.HIGH` (a lone homograph or an unknown word aside), or a capitalised
     word that is not sentence-initial, not inside a strong candidate, not a homograph or a
-    place, not a street name and not part of a company name. Prose in lower case, numbers
-    and identifiers, and lines whose names the rules already settled are never shown to the
+    place, not a street name, not part of a company name and not glued to a ``/``
+    (``Mozilla/5.0``, ``[13/May/2026``: the model's person span there is dropped anyway).
+    The model reads the sentence from eight words before the first such word to eight
+    words after the last (pieces that overlap are read as one): its token vectors see four
+    tokens either way, so what it decides about those words is what it decides on the
+    whole sentence, and a long line (a log line with a user agent, an SQL ``INSERT``)
+    costs what its few capitalised words need. Prose in lower case, numbers and
+    identifiers, and lines whose names the rules already settled are never shown to the
     model.
 
     :param toks: the tokens to use (``tokens(text)`` gives the same windows as none).
