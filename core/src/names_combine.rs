@@ -241,6 +241,18 @@ impl NameRules {
         self.lists.places.contains(&casefold(word))
     }
 
+    /// Some word of the span (commas read as spaces) is a known first name or surname
+    /// (`PersonRecognizer._has_gazetteer_word`).
+    pub fn has_gazetteer_word(&self, chars: &[char], start: usize, end: usize) -> bool {
+        let text: String = chars[start..end]
+            .iter()
+            .map(|&c| if c == ',' { ' ' } else { c })
+            .collect();
+        text.split(is_python_space)
+            .filter(|word| !word.is_empty())
+            .any(|word| self.first_name_bearers(word) > 0 || self.is_known_surname(word))
+    }
+
     /// `combine._all_places`.
     fn all_places(&self, chars: &[char], start: usize, end: usize) -> bool {
         let words = words(chars, start, end);

@@ -553,7 +553,8 @@ impl PyNameRules {
     }
 
     /// The PERSON spans of `text` (`combine.combine`), each `(start, end, strength,
-    /// evidence flags)`, from the rules' candidates and the model's `(start, end, label)`.
+    /// evidence flags, gazetteer_hit)`, from the rules' candidates and the model's
+    /// `(start, end, label)`.
     fn combine(
         &self,
         py: Python<'_>,
@@ -577,11 +578,14 @@ impl PyNameRules {
                         crate::names_combine::ModelSpan::labelled(*start, *end, label)
                     })
                     .collect();
-                Ok(self
-                    .inner
+                let rules = &self.inner;
+                Ok(rules
                     .combine(&chars, &candidates, &model)
                     .into_iter()
-                    .map(|span| (span.start, span.end, span.strength, span.evidence))
+                    .map(|span| {
+                        let hit = rules.has_gazetteer_word(&chars, span.start, span.end);
+                        (span.start, span.end, span.strength, span.evidence, hit)
+                    })
                     .collect())
             })
         })
@@ -611,8 +615,8 @@ fn candidates_in(
 type PyRunsAndTriggers = (Vec<PyRun>, Vec<(usize, usize)>);
 /// A run of name tokens as Python hands it in: `(start, end, kind)`.
 type PyRunIn = Vec<(usize, usize, String)>;
-/// A PERSON span: `(start, end, strength, evidence flags)`.
-type PyPersonSpan = (usize, usize, u8, Vec<&'static str>);
+/// A PERSON span: `(start, end, strength, evidence flags, some word a known name)`.
+type PyPersonSpan = (usize, usize, u8, Vec<&'static str>, bool);
 /// A name candidate: `(start, end, strength, evidence, gazetteer_hit)`.
 type PyCandidate = (usize, usize, u8, &'static str, bool);
 

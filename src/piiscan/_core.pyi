@@ -106,7 +106,7 @@ class NameRules:
         text: str,
         candidates: list[tuple[int, int, int, str, bool]],
         model: list[tuple[int, int, str]],
-    ) -> list[tuple[int, int, int, list[str]]]: ...
+    ) -> list[tuple[int, int, int, list[str], bool]]: ...
 
 # --- The engine (core/src/engine.rs) ------------------------------------------------------
 

@@ -20,6 +20,7 @@ from piiscan.engine.person import (
 from piiscan.engine.recognizers import META_NORMALIZED
 from piiscan.errors import ConfigError
 from piiscan.model import Finding, Segment
+from piiscan.names.combine import combine
 from piiscan.plugins import Registry, load_registry
 
 YAML = Path(__file__).resolve().parents[2] / "recognizers" / "person.yaml"
@@ -222,6 +223,7 @@ BATCH = [
     "Mötet leds av Anna-Karin af Klint. Projektet Norrsken startar.",
     "Vi träffade Zorbo Quapp och Anna Andersson i går.",  # the same text twice
     "faktura 2024-001 utan namn",
+    "Faktura 2024-001",  # a capital, no candidate: decided in the batch, not read again
 ]
 
 
@@ -238,3 +240,27 @@ def test_a_batch_decides_as_each_segment_alone(
     prepared = Engine(registry).analyze(long)
     monkeypatch.setattr(PersonRecognizer, "prepare", lambda self, texts: None)
     assert prepared == Engine(registry).analyze(long)
+
+
+HITS = [
+    "Vi träffade Zorbo Quapp och Anna Andersson i går.",
+    "Andersson, Anna skrev till Xyla Brant och Per-Olof Lindqvist-Berg.",
+    "Hej Per,\nkan du ringa Åsa Öberg eller ÅSA ÖBERG?",
+    "Mvh\nSiv Lund",
+    "Dr. Nguyen och tf. Xu träffade Karl-Erik Quapp.",
+]
+
+
+@pytest.mark.parametrize("text", HITS)
+def test_the_core_finds_gazetteer_words_as_python_does(
+    spec: RecognizerSpec, registry: Registry, text: str
+) -> None:
+    rec = build_person_recognizer(spec, registry)
+    assert isinstance(rec, PersonRecognizer)
+    candidates, windows = rec._rules(text)
+    assert rec.model is not None
+    spans = combine(text, candidates, rec.model.entities(text, windows), rec.gazetteer)
+    assert spans
+    for span in spans:
+        raw = text[span.start : span.end]
+        assert span.gazetteer_hit == rec._has_gazetteer_word(raw), raw

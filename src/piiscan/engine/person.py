@@ -43,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from piiscan.catalogue import RecognizerSpec
@@ -68,6 +69,7 @@ from piiscan.validators.base import Strength
 BUNDLED = "bundled"
 NONE = "none"
 META_GAZETTEER = "piiscan.person.gazetteer_hit"
+_UPPER = regex.compile(r"\p{Lu}")  # recognizers/person.yaml's prefilter
 
 
 def bundled_model_path() -> Path:
@@ -220,8 +222,12 @@ class PersonRecognizer(SpecRecognizer):
             candidates, windows = self._rules(text)
             if windows:
                 work.append((text, candidates, windows))
-            elif candidates:  # a text without capitals is never asked about (its prefilter)
+            elif candidates:
                 planned[text] = combine(text, candidates, (), self.gazetteer)
+            elif _UPPER.search(text) is not None:
+                # Decided too, so analyze() does not read it again; a text without capitals
+                # is never asked about (the catalogue's prefilter), so it is not kept.
+                planned[text] = []
         found = self.model.entities_of([(text, windows) for text, _, windows in work])
         for (text, candidates, _), spans in zip(work, found, strict=True):
             planned[text] = combine(text, candidates, spans, self.gazetteer)
@@ -250,7 +256,9 @@ class PersonRecognizer(SpecRecognizer):
 
     def _result(self, text: str, span: PersonSpan) -> RecognizerResult:
         raw = text[span.start : span.end]
-        hit = self._has_gazetteer_word(raw)
+        hit = span.gazetteer_hit
+        if hit is None:
+            hit = self._has_gazetteer_word(raw)
         return self.result(
             span.start,
             span.end,

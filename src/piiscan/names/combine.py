@@ -46,6 +46,7 @@ from piiscan.names.rules import (
 )
 from piiscan.validators.base import Strength
 
+_STRENGTHS = {int(s): s for s in Strength}
 _STREET = regex.compile("(?:" + "|".join(sorted(STREET_ENDINGS, key=len, reverse=True)) + ")$")
 
 
@@ -60,12 +61,17 @@ class ModelSpan:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PersonSpan:
-    """A combined PERSON span with its strength and the evidence flags behind it."""
+    """A combined PERSON span with its strength and the evidence flags behind it.
+
+    :param gazetteer_hit: some word of the span is a known first name or surname; ``None``
+        when not worked out (:func:`candidates_only`).
+    """
 
     start: int
     end: int
     strength: Strength
     evidence: tuple[str, ...]
+    gazetteer_hit: bool | None = None
 
 
 def combine(
@@ -84,8 +90,14 @@ def combine(
         [(s.start, s.end, s.label) for s in model_spans],
     )
     return [
-        PersonSpan(start=start, end=end, strength=Strength(strength), evidence=tuple(flags))
-        for start, end, strength, flags in found
+        PersonSpan(
+            start=start,
+            end=end,
+            strength=_STRENGTHS[strength],
+            evidence=tuple(flags),
+            gazetteer_hit=hit,
+        )
+        for start, end, strength, flags, hit in found
     ]
 
 
