@@ -484,7 +484,8 @@ class Engine:
         locator: str,
         out: list[Finding],
     ) -> None:
-        index = CandidateIndex.of(chunk)
+        # Built on first need: the name recognizer does not read it (a tenth of its cost).
+        index: CandidateIndex | None = None
         artifacts: Any = None
         passed: dict[str, bool] = {}
         for prefilter, recognizer in self._plan:
@@ -495,11 +496,14 @@ class Engine:
                 if not hit:
                     continue
             if isinstance(recognizer, CatalogueRecognizer):
+                if index is None:
+                    index = CandidateIndex.of(chunk)
                 self._catalogue_findings(
                     recognizer, chunk, index, offset, owned, context, locator, out
                 )
                 continue
-            if artifacts is None:
+            # presidio's artifacts cost ~30 us a text; a recognizer may say it never reads them.
+            if artifacts is None and getattr(recognizer, "reads_nlp_artifacts", True):
                 artifacts = self._artifacts(chunk, index)
             results = recognizer.analyze(chunk, recognizer.supported_entities, artifacts)
             results = recognizer.enhance_using_context(
@@ -518,9 +522,10 @@ class Engine:
             )
             self._presidio_findings(results, chunk, offset, owned, locator, context, out)
 
-    def _artifacts(self, chunk: str, index: CandidateIndex) -> Any:
+    def _artifacts(self, chunk: str, index: CandidateIndex | None) -> Any:
         artifacts = self._nlp_engine.process_text(chunk, LANGUAGE)
-        # Recognizers that know the index look only where they can match; others ignore it.
+        # Recognizers that know the index look only where they can match (without one, in
+        # all of the text); others ignore it.
         setattr(artifacts, "piiscan_candidates", index)  # noqa: B010
         return artifacts
 

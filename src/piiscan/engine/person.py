@@ -41,7 +41,7 @@ import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -198,6 +198,10 @@ class PersonRecognizer(SpecRecognizer):
 
     def __repr__(self) -> str:
         return f"PersonRecognizer(id={self.spec.id!r}, model={self.model is not None})"
+
+    #: Neither :meth:`analyze` nor :meth:`enhance_using_context` reads presidio's NLP
+    #: artifacts, so the engine need not build them for this recognizer.
+    reads_nlp_artifacts: ClassVar[bool] = False
 
     #: Texts :meth:`prepare` may hold decided at once; more are read when asked for.
     PREPARED_TEXTS = 4096

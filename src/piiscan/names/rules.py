@@ -956,6 +956,7 @@ _NOT_NAME_COLUMN = regex.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 10)  # a sheet or dump asks about its few columns per cell
 def is_name_column(label: str) -> bool:
     """``label`` (a column name or mail header) says its values are people's names.
 
