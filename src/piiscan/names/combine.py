@@ -124,13 +124,14 @@ def model_windows(
     word that is not sentence-initial, not inside a strong candidate, not a homograph or a
     place, not a street name, not part of a company name and not glued to a ``/``
     (``Mozilla/5.0``, ``[13/May/2026``: the model's person span there is dropped anyway).
-    The model reads the sentence from eight words before the first such word to eight
-    words after the last (pieces that overlap are read as one): its token vectors see four
-    tokens either way, so what it decides about those words is what it decides on the
-    whole sentence, and a long line (a log line with a user agent, an SQL ``INSERT``)
-    costs what its few capitalised words need. Prose in lower case, numbers and
-    identifiers, and lines whose names the rules already settled are never shown to the
-    model.
+    The model reads the sentence from eight words before each such word, and each name
+    the rules settled in that sentence (the model confirms or grows it), to four words
+    after it (pieces that overlap are read as one): its token vectors see four tokens
+    either way and it decides left to right, so what it decides about those words is what
+    it decides on the whole sentence, and a long line (a log line with a user agent, an
+    SQL ``INSERT``) costs what its few capitalised words need. Prose in lower case,
+    numbers and identifiers, and lines whose names the rules already settled are never
+    shown to the model.
 
     :param toks: the tokens to use (``tokens(text)`` gives the same windows as none).
     :param scan: a :class:`~piiscan.names.rules.CoreScan` (the default) or ``NameScan`` of
