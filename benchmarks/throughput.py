@@ -34,10 +34,13 @@ as a spreadsheet or dump extractor hands them over) through ``Engine.analyze_bat
 batches of 1,000, cold, and prints µs per cell, names off and on.
 
 ``--breakdown`` adds, for each corpus, where the time goes in ms per MB (CPU time, best of
-``--repeat``): the compiled core (matching, validation, context, scoring, overlaps, masks in
-one call), the recognizers still on the Python path (the names; every built-in pattern
-recognizer runs in the core), building ``Finding`` objects and the rest, and the core
-matcher's bare matching as a floor. Nothing is asserted.
+``--repeat``, caches cleared before each run, the name model's remembered windows too): the
+compiled core (matching, validation, context, scoring, overlaps, masks in one call), the
+recognizers still on the Python path (the names; every built-in pattern recognizer runs in
+the core), building ``Finding`` objects and the rest; then the names path in stages (the
+core's name scan, the model on its windows, combining the two, the rest of the Python path:
+results, context, ``Finding`` objects), and the core matcher's bare matching as a floor.
+Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -379,10 +382,15 @@ def breakdown(engine: Any, text: str, repeat: int) -> list[tuple[str, float]]:
 
     mb = len(text.encode("utf-8")) / 1e6
 
+    person = next((r for _, r in engine._plan if hasattr(r, "gazetteer")), None)
+    model = getattr(person, "model", None)
+
     def best(fn: Callable[[], object]) -> float:
         times = []
         for _ in range(repeat):
             clear_caches()
+            if model is not None:  # the windows the name model remembers, forgotten too
+                model._seen.clear()
             t0 = time.process_time()
             fn()
             times.append(time.process_time() - t0)
@@ -405,11 +413,49 @@ def breakdown(engine: Any, text: str, repeat: int) -> list[tuple[str, float]]:
     )
     accounted = sum(cost for _, cost in rows[1:])
     rows.append(("rest (Finding objects, outside findings)", rows[0][1] - accounted))
+    rows.extend(names_stages(engine, text, best, python))
     matcher = compile_catalogue(
         [s for s in engine.registry.specs if s.id in engine.core_path]
     ).matcher
     rows.append(("floor: the core's matching alone", best(lambda: matcher.find(text))))
     return rows
+
+
+def names_stages(
+    engine: Any, text: str, best: Callable[[Callable[[], object]], float], python: float
+) -> list[tuple[str, float]]:
+    """The names path in stages, on the whole text at once (the engine reads it in chunks):
+    the core's scan (rules, candidates, the model's windows), the model on those windows
+    (cold: the windows it remembers forgotten first), the combination of the two, and the
+    rest of the Python path (``python``: results, context words, ``Finding`` objects) by
+    difference. All zero without names; the model's row zero without a model."""
+    from piiscan.names.combine import combine
+    from piiscan.names.rules import CoreScan
+
+    # The PERSON recognizer, when the engine runs it.
+    person = next((r for _, r in engine._plan if hasattr(r, "gazetteer")), None)
+    labels = (
+        "  names: core scan (rules, windows)",
+        "  names: model on its windows",
+        "  names: combine model and rules",
+        "  names: the rest of the Python path",
+    )
+    if person is None:
+        return [(label, 0.0) for label in labels]
+    gaz, model = person.gazetteer, person.model
+    scan = CoreScan(text, gaz)
+    scanned = best(lambda: CoreScan(text, gaz))
+    spans: list[Any] = []
+    read = 0.0
+    if model is not None:
+
+        def read_cold() -> None:  # best() has made the model forget what it read
+            spans[:] = model.entities(text, scan.windows)
+
+        read = best(read_cold)
+    combined = best(lambda: combine(text, scan.candidates, spans, gaz))
+    costs = (scanned, read, combined, python - scanned - read - combined)
+    return list(zip(labels, costs, strict=True))
 
 
 def main() -> int:
