@@ -561,6 +561,8 @@ pub struct CompiledPatterns {
     one_pass: OnePass,
     /// For each recognizer: its index among the one pass's members, if it is one.
     member: Vec<Option<usize>>,
+    /// For each member of the one pass: its recognizer.
+    owner: Vec<usize>,
 }
 
 /// A recognizer joins the one pass when the pass, run with its patterns alone, takes at most
@@ -612,12 +614,16 @@ impl CompiledPatterns {
             member.iter_mut().for_each(|slot| *slot = None);
             OnePass::empty()
         });
+        let owner = (0..member.len())
+            .filter(|&index| member[index].is_some())
+            .collect();
         Ok(CompiledPatterns {
             recognizers: compiled,
             can_match,
             specs: recognizers.to_vec(),
             one_pass,
             member,
+            owner,
         })
     }
 
@@ -632,11 +638,8 @@ impl CompiledPatterns {
     pub fn one_pass_matches(&self, text: &str) -> Option<Vec<Vec<PatternMatch>>> {
         let mut starts: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.recognizers.len()];
         if !self.one_pass.is_empty() {
-            let owner: Vec<usize> = (0..self.member.len())
-                .filter(|&index| self.member[index].is_some())
-                .collect();
             for start in self.one_pass.starts(text)? {
-                starts[owner[start.recognizer]].push((start.at, start.pattern));
+                starts[self.owner[start.recognizer]].push((start.at, start.pattern));
             }
         }
         Some(
@@ -645,7 +648,9 @@ impl CompiledPatterns {
                 .enumerate()
                 .map(|(index, starts)| {
                     let mut found = Vec::new();
-                    self.recognizers[index].confirm(text, starts, None, &mut found);
+                    if !starts.is_empty() {
+                        self.recognizers[index].confirm(text, starts, None, &mut found);
+                    }
                     found
                 })
                 .collect(),
