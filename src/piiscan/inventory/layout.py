@@ -21,7 +21,16 @@ is resumed only when nobody holds it. Where there is no ``flock`` (Windows), no 
 
 A task that writes its own rows (a Dask worker, :mod:`piiscan.scan.task_parts`) writes a part named
 after the task, ``part-task-<hash>.parquet``, in the same folders: a task run again after its
-worker died replaces its part instead of adding its rows twice.
+worker died replaces its part instead of adding its rows twice. While a scan runs on Dask, its
+scanner keeps a *run marker* (``scans/open/<scan_id>.runs/<token>``); a task renames its part
+into place only while the marker of its run is there, so a task still running for a scanner
+that was killed cannot add rows to the scan once it is resumed.
+
+When such a scan closes, its task parts are *compacted* into numbered parts
+(:meth:`piiscan.inventory.writer.InventoryWriter.compact_task_parts`): each compacted
+``objects`` part names, in its Parquet metadata (``piiscan.replaces``), the task parts it holds,
+and readers pass over a task part so named (:meth:`Layout.replaced_task_parts`); the task parts
+are then removed. A compaction killed half-way thus leaves every row once.
 
 Inventories written before parts existed keep one file per scan per table
 (``objects/<scan_id>.parquet``); :meth:`Layout.parts` finds those too.
@@ -34,15 +43,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from piiscan.inventory.schema import TableName
 
-__all__ = ["OPEN_FOLDER", "Layout", "temporary_path"]
+__all__ = ["META_REPLACES", "OPEN_FOLDER", "Layout", "task_of", "temporary_path"]
 
 #: The folder under ``scans/`` that holds the rows of scans not closed yet.
 OPEN_FOLDER: Final = "open"
 
 _PART = re.compile(r"part-(\d{6,})\.parquet")
 _TASK_PART = re.compile(r"part-task-([0-9a-f]{16,64})\.parquet")
+
+#: Parquet metadata of a compacted ``objects`` part: the names of the task parts it holds,
+#: separated by commas.
+META_REPLACES: Final = b"piiscan.replaces"
+
+
+def task_of(path: Path) -> str | None:
+    """The task name of a task part's file (``None``: not a task part)."""
+    match = _TASK_PART.fullmatch(path.name)
+    return match.group(1) if match is not None else None
 
 
 def temporary_path(path: Path) -> Path:
@@ -75,6 +97,16 @@ class Layout:
         """The file a process writing scan ``scan_id`` holds locked."""
         return self.directory / "scans" / OPEN_FOLDER / f"{scan_id}.lock"
 
+    def run_folder(self, scan_id: str) -> Path:
+        """The folder of a Dask scan's run markers (one file per scanner run)."""
+        return self.directory / "scans" / OPEN_FOLDER / f"{scan_id}.runs"
+
+    def run_file(self, scan_id: str, run: str) -> Path:
+        """The marker of one run of a scanner (``run``: hex digits, new for each run)."""
+        if not re.fullmatch(r"[0-9a-f]{8,64}", run):
+            raise ValueError("a run is named by 8 to 64 lower-case hex digits")
+        return self.run_folder(scan_id) / run
+
     def part_folder(self, table: TableName, scan_id: str) -> Path:
         """The folder of one scan's parts of ``table``."""
         return self.directory / table / scan_id
@@ -94,7 +126,8 @@ class Layout:
         return self.directory / table / f"{scan_id}.parquet"
 
     def parts(self, table: TableName, scan_id: str) -> list[Path]:
-        """The finished files of one scan's ``table``, in part order (tasks' parts last)."""
+        """The finished files of one scan's ``table``, in part order (tasks' parts last, those
+        a compacted part holds left out)."""
         legacy = self.legacy_file(table, scan_id)
         if legacy.is_file():
             return [legacy]
@@ -109,7 +142,38 @@ class Layout:
                 numbered.append((int(match.group(1)), path))
             elif _TASK_PART.fullmatch(path.name) and path.is_file():
                 tasks.append(path)
+        if tasks and numbered:
+            replaced = self.replaced_task_parts(scan_id)
+            tasks = [path for path in tasks if task_of(path) not in replaced]
         return [path for _, path in sorted(numbered)] + sorted(tasks)
+
+    def task_parts(self, table: TableName, scan_id: str) -> dict[str, Path]:
+        """The finished task parts of one scan's ``table`` by task name."""
+        folder = self.part_folder(table, scan_id)
+        if not folder.is_dir():
+            return {}
+        found = {}
+        for path in folder.iterdir():
+            task = task_of(path)
+            if task is not None and path.is_file():
+                found[task] = path
+        return found
+
+    def replaced_task_parts(self, scan_id: str) -> frozenset[str]:
+        """Task parts of scan ``scan_id`` held by a compacted part (see the module docstring):
+        read from the numbered ``objects`` parts' footers, and only while task parts are there
+        (a footer that cannot be read names none: reading that part fails on its own)."""
+        if not self.task_parts("objects", scan_id) and not self.task_parts("findings", scan_id):
+            return frozenset()
+        replaced: set[str] = set()
+        for path in self.part_numbers("objects", scan_id).values():
+            try:
+                metadata = pq.read_schema(path).metadata or {}
+            except (OSError, pa.ArrowException):
+                continue
+            names = metadata.get(META_REPLACES, b"").decode("ascii", "replace")
+            replaced.update(name for name in names.split(",") if name)
+        return frozenset(replaced)
 
     def part_numbers(self, table: TableName, scan_id: str) -> dict[int, Path]:
         """The finished parts of one scan's ``table`` by number (none for a legacy file)."""

@@ -17,6 +17,12 @@ scan holds each file's rows once, and exactly what an uninterrupted scan would h
 - parts of ``findings`` and ``columns`` whose ``objects`` part was never renamed into place,
   and files left under their temporary names.
 
+A scan that ran on Dask has task parts too (:mod:`piiscan.scan.task_parts`), which are tidied
+the same way: a task part whose ``objects`` file is there marks its files finished. Before
+anything is looked at, the run markers of the killed scanner go (a task still running for it
+on a worker then renames nothing, see :mod:`piiscan.inventory.layout`), and task parts that a
+compacted part already holds (a compaction killed half-way) are removed.
+
 Each part that loses rows is rewritten under a temporary name and renamed over the old one, so
 a resume that is itself killed leaves a scan that can be resumed again.
 
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +75,8 @@ __all__ = [
 
 _TABLES: Final[tuple[TableName, ...]] = ("findings", "columns", "objects")
 _ERROR: Final = "error"
+#: After a run marker is removed: time for a task that saw it to rename its part's files.
+RUN_GRACE_SECONDS: Final = 0.5
 
 
 class ScanLock:
@@ -203,15 +212,25 @@ def prepare_resume(
         raise InventoryError(f"scan {scan_id} is {row['status']}; only an unclosed scan resumes")
     if layout.legacy_file("objects", scan_id).is_file():
         raise InventoryError(f"scan {scan_id} was written before scans could be resumed")
+    _end_earlier_runs(layout, scan_id)
     for leftover in layout.temporary_files(scan_id):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
     numbers = {name: layout.part_numbers(name, scan_id) for name in _TABLES}
+    # Parts by file name: numbered parts and the parts of tasks (a Dask scan's) alike.
+    files = {name: _part_files(layout, name, scan_id) for name in _TABLES}
+    replaced = layout.replaced_task_parts(scan_id)
+    for name in ("objects", "findings", "columns"):  # objects first, as readers need
+        for task in replaced:
+            with contextlib.suppress(FileNotFoundError):
+                layout.task_part_file(name, scan_id, task).unlink()
+            files[name].pop(f"part-task-{task}.parquet", None)
     for name in ("findings", "columns"):
-        for number, path in numbers[name].items():
-            if number not in numbers["objects"]:  # killed between the renames of a part
+        for file_name, path in list(files[name].items()):
+            if file_name not in files["objects"]:  # killed between the renames of a part
                 path.unlink()
-    objects = [read_part("objects", path) for _, path in sorted(numbers["objects"].items())]
+                del files[name][file_name]
+    objects = [read_part("objects", path) for _, path in sorted(files["objects"].items())]
     finished: set[str] = set()
     stopped = set(unfinished_reasons)
     for table in objects:
@@ -226,8 +245,7 @@ def prepare_resume(
     wanted = pa.array(sorted(finished), type=pa.string())
     counts = {"objects": 0, "findings": 0, "errors": 0}
     for name in _TABLES:
-        for number in sorted(numbers[name]):
-            path = numbers[name][number]
+        for _, path in sorted(files[name].items()):
             if not path.is_file():
                 continue
             kept = _keep(name, path, wanted)
@@ -246,6 +264,28 @@ def prepare_resume(
 
 
 _ERROR_STATUSES: Final = frozenset(str(status) for status in Status if status.is_error)
+
+
+def _part_files(layout: Layout, name: TableName, scan_id: str) -> dict[str, Path]:
+    """The finished parts of one scan's table, numbered and tasks', by file name."""
+    found = {path.name: path for path in layout.part_numbers(name, scan_id).values()}
+    found.update({path.name: path for path in layout.task_parts(name, scan_id).values()})
+    return found
+
+
+def _end_earlier_runs(layout: Layout, scan_id: str) -> None:
+    """Remove the run markers a killed Dask scanner left: a task still running for it on a
+    worker then renames nothing into the scan. One that was renaming its files as the marker
+    went is given time to finish, before the parts are looked at."""
+    folder = layout.run_folder(scan_id)
+    if not folder.is_dir():
+        return
+    for marker in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            marker.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    time.sleep(RUN_GRACE_SECONDS)
 
 
 def _errors(statuses: Sequence[str]) -> int:

@@ -56,7 +56,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from piiscan.errors import InventoryError
-from piiscan.inventory.layout import Layout, temporary_path
+from piiscan.inventory.layout import META_REPLACES, Layout, temporary_path
 from piiscan.inventory.resume import ResumedScan, ScanLock, file_keys, prepare_resume, read_part
 from piiscan.inventory.schema import (
     META_KEY_FINGERPRINT,
@@ -104,6 +104,10 @@ FINDINGS_ROW_GROUP_ROWS: Final = 4096
 DEFAULT_PART_OBJECTS: Final = 10_000
 #: Seconds after which the next object writes a part.
 DEFAULT_PART_SECONDS: Final = 60.0
+#: A compacted part holds task parts of up to this many ``objects`` rows ...
+COMPACT_OBJECTS: Final = DEFAULT_PART_OBJECTS
+#: ... and up to this many task parts (their names are in its footer).
+COMPACT_TASKS: Final = 1000
 
 _VALUE_KEY = re.compile(r"[0-9a-f]{64}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{8,64}")
@@ -631,7 +635,7 @@ class InventoryWriter:
         wanted = pa.array(sorted(f"{root}\0{path}" for root, path in files), type=pa.string())
         started = self._source_started(source)
         carried = 0
-        for number, objects_path in sorted(self._source_parts(source).items()):
+        for objects_path in self._source_parts(source):
             tables: dict[str, pa.Table] = {}
             for name in ("findings", "columns", "objects"):
                 path = objects_path if name == "objects" else _sibling(objects_path, name)
@@ -645,7 +649,7 @@ class InventoryWriter:
             if rows == 0 and tables["findings"].num_rows == 0:
                 continue
             self._write_tables(tables)
-            log.debug("carried part %d of scan %s", number, source)
+            log.debug("carried %s of scan %s", objects_path.name, source)
             carried += rows
             self._objects += rows
             self._findings += tables["findings"].num_rows
@@ -653,11 +657,109 @@ class InventoryWriter:
             self._errors += sum(status in _ERROR_STATUSES for status in statuses)
         return carried
 
-    def _source_parts(self, source: str) -> dict[int, Path]:
-        legacy = self.layout.legacy_file("objects", source)
-        if legacy.is_file():
-            return {0: legacy}
-        return self.layout.part_numbers("objects", source)
+    def compact_task_parts(self) -> int:
+        """Rewrite the scan's task parts (one per Dask task, :mod:`piiscan.scan.task_parts`)
+        into few numbered parts, so that a scan of many small files is not thousands of tiny
+        files to read. :meth:`close` does it; tasks must not be writing parts any more.
+
+        Task parts are taken in name order and grouped up to :data:`COMPACT_OBJECTS` objects
+        rows, ``row_group_rows`` findings and :data:`COMPACT_TASKS` parts (memory stays
+        bounded by a group); a task part that alone reaches the findings bound stays as it is.
+        Each group is written as the next part, findings first and ``objects`` last, the
+        ``objects`` file naming the task parts it holds (:data:`~piiscan.inventory.layout.
+        META_REPLACES`); only then are the task parts removed, ``objects`` files first. Killed
+        at any point, the scan holds every row once: readers pass over task parts a compacted
+        part names, and a resume removes them.
+
+        :returns: the task parts compacted.
+        :raises InventoryError: if the writer is closed, or a part cannot be read or written
+            (the task parts not compacted yet stay, as valid as before).
+        """
+        if self._closed:
+            raise InventoryError("the inventory writer is closed")
+        return self._compact()
+
+    def _compact(self) -> int:
+        objects = self.layout.task_parts("objects", self.scan_id)
+        groups: list[list[str]] = []
+        group: list[str] = []
+        rows = findings = 0
+        try:
+            for task in sorted(objects):
+                path = self.layout.task_part_file("findings", self.scan_id, task)
+                task_rows = pq.read_metadata(objects[task]).num_rows
+                task_findings = pq.read_metadata(path).num_rows if path.is_file() else 0
+                if task_findings >= self._row_group_rows:
+                    continue  # big already: nothing gained by writing it again
+                if group and (
+                    rows + task_rows > COMPACT_OBJECTS
+                    or findings + task_findings > self._row_group_rows
+                    or len(group) >= COMPACT_TASKS
+                ):
+                    groups.append(group)
+                    group, rows, findings = [], 0, 0
+                group.append(task)
+                rows += task_rows
+                findings += task_findings
+        except (OSError, pa.ArrowException) as error:
+            raise InventoryError(f"cannot read a task part: {_describe(error)}") from None
+        if group:
+            groups.append(group)
+        compacted = 0
+        for tasks in groups:
+            self._compact_group(tasks)
+            compacted += len(tasks)
+        if compacted:
+            log.debug("scan %s: %d task parts compacted into %d parts", self.scan_id, compacted,
+                      len(groups))  # fmt: skip
+        return compacted
+
+    def _compact_group(self, tasks: list[str]) -> None:
+        tables: dict[str, pa.Table] = {}
+        for name in _PART_TABLES:
+            read = []
+            for task in tasks:
+                table = read_part(name, self.layout.task_part_file(name, self.scan_id, task))
+                if table is not None:
+                    read.append(table.cast(self._schemas[name]))
+            tables[name] = (
+                pa.concat_tables(read) if read else self._schemas[name].empty_table()
+            )
+        objects = tables["objects"]
+        metadata = {**(objects.schema.metadata or {}), META_REPLACES: ",".join(tasks).encode()}
+        tables["objects"] = objects.replace_schema_metadata(metadata)
+        number = self._parts + 1
+        try:
+            self._write_next_part(tables)
+        except BaseException:
+            if not self.layout.part_file("objects", self.scan_id, number).is_file():
+                for name in ("findings", "columns"):  # renamed before the write failed
+                    with contextlib.suppress(OSError):
+                        self.layout.part_file(name, self.scan_id, number).unlink()
+            raise
+        for name in ("objects", "findings", "columns"):  # objects first, as readers need
+            for task in tasks:
+                with contextlib.suppress(FileNotFoundError):
+                    self.layout.task_part_file(name, self.scan_id, task).unlink()
+        _sync_directories([self.layout.part_folder(name, self.scan_id) for name in _PART_TABLES])
+
+    def _compact_quietly(self) -> None:
+        """Compact at close; a compaction that fails leaves the task parts, which are valid."""
+        if not self.layout.task_parts("objects", self.scan_id):
+            return
+        try:
+            self._compact()
+        except InventoryError as error:
+            log.warning("scan %s: task parts left as they are (%s)", self.scan_id, error)
+        for name in _PART_TABLES:  # what workers that died while writing left
+            folder = self.layout.part_folder(name, self.scan_id)
+            for leftover in folder.glob(".part-task-*.tmp") if folder.is_dir() else ():
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+    def _source_parts(self, source: str) -> list[Path]:
+        """The ``objects`` files of scan ``source``: legacy, numbered, and tasks' (Dask)."""
+        return self.layout.parts("objects", source)
 
     def _source_started(self, source: str) -> datetime:
         table = read_part("scans", self.layout.scan_file(source))
@@ -723,6 +825,7 @@ class InventoryWriter:
             )
         try:
             self._write_part()
+            self._compact_quietly()
             self._write_scan_row(self.layout.scan_file(self.scan_id), status, datetime.now(UTC))
             with contextlib.suppress(FileNotFoundError):
                 self.layout.open_scan_file(self.scan_id).unlink()

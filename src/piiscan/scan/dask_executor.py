@@ -46,6 +46,7 @@ import contextlib
 import dataclasses
 import os
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -60,7 +61,7 @@ from distributed.client import Future as DaskFuture
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from piiscan.config import ScanConfig
-from piiscan.errors import ConfigError, PiiscanError
+from piiscan.errors import ConfigError, InventoryError, PiiscanError
 from piiscan.inventory.layout import Layout
 from piiscan.keys import KEY_FILE_ENV, Keyer, open_scan_key
 from piiscan.known import KnownValueFilter, known_value_keys
@@ -160,12 +161,17 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
     :param scan_id: the scan.
     :param key_fingerprint: the scanner's key fingerprint; a worker with another key refuses
         every task.
+    :param run: the scanner's run: a task renames its part only while the run's marker is
+        there (:meth:`piiscan.inventory.layout.Layout.run_file`).
     """
 
-    def __init__(self, config: ScanConfig, *, scan_id: str, key_fingerprint: str) -> None:
+    def __init__(
+        self, config: ScanConfig, *, scan_id: str, key_fingerprint: str, run: str = ""
+    ) -> None:
         self.config = config
         self.scan_id = scan_id
         self.key_fingerprint = key_fingerprint
+        self.run_token = run
         self.name = plugin_name(scan_id)
         self._state: _WorkerState | None = None
         self._report = WorkerReport(fingerprint="", key_file="", problem="not set up")
@@ -228,6 +234,7 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
                 scan_id=self.scan_id,
                 name=name,
                 key_fingerprint=state.keyer.fingerprint,
+                run=self.run_token,
             ) as writer:
                 for handle in handles:
                     before = writer.counts()
@@ -329,7 +336,9 @@ def connect(
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except TimeoutError:
             raise ConfigError(f"the Dask scheduler at {address} has no worker") from None
-        plugin = ScanPlugin(config, scan_id=scan_id, key_fingerprint=key_fingerprint)
+        plugin = ScanPlugin(
+            config, scan_id=scan_id, key_fingerprint=key_fingerprint, run=secrets.token_hex(8)
+        )
         client.register_plugin(plugin, name=plugin.name)
         runner = DaskRunner(client, plugin, on_parts=on_parts)
         try:
@@ -405,6 +414,8 @@ class DaskRunner:
         self._by_seq: dict[int, _Batch] = {}
         self._arrived: queue.Queue[str] = queue.Queue()
         self._accounted: set[str] = set()
+        self._submitted: set[str] = set()
+        self._closed = False
         workers = client.scheduler_info().get("workers", {})
         self.threads = max(sum(int(w.get("nthreads", 1)) for w in workers.values()), 1)
 
@@ -423,7 +434,31 @@ class DaskRunner:
         return ""
 
     def __enter__(self) -> DaskRunner:
+        """Put this run's marker in place (the scan is open now): tasks may rename parts."""
+        marker = self._marker()
+        if marker is not None:
+            try:
+                marker.parent.mkdir(mode=0o700, exist_ok=True)
+                marker.touch(mode=0o600)
+            except OSError as error:
+                raise InventoryError(
+                    f"cannot write {marker}: {error.strerror or type(error).__name__}"
+                ) from None
         return self
+
+    def _marker(self) -> Path | None:
+        run = self.plugin.run_token
+        return self.layout.run_file(self.scan_id, run) if run else None
+
+    def _end_run(self) -> None:
+        """Remove this run's marker: from now on no task renames a part into the scan."""
+        marker = self._marker()
+        if marker is None:
+            return
+        with contextlib.suppress(OSError):
+            marker.unlink()
+        with contextlib.suppress(OSError):
+            marker.parent.rmdir()  # when no other run's marker is there
 
     def __exit__(
         self,
@@ -474,6 +509,7 @@ class DaskRunner:
             run_dask_task, self.plugin.name, batch.handles, key=f"piiscan-{batch.name}"
         )
         self._batches[batch.name] = batch
+        self._submitted.add(batch.name)
         for seq in batch.seqs:
             self._by_seq[seq] = batch
         name = batch.name
@@ -515,7 +551,7 @@ class DaskRunner:
             )
         else:
             error = _task_error(dask_future)
-        remove_task_part(self.layout.directory, self.scan_id, batch.name)
+        remove_task_part(self.layout.directory, self.scan_id, batch.name, self.plugin.run_token)
         if (
             isinstance(error, TaskFailed)
             and str(error) == REASON_WORKER_DIED
@@ -557,19 +593,24 @@ class DaskRunner:
         with contextlib.suppress(Exception):
             self.client.cancel(futures, force=True)
         self._batches.clear()
+        self._end_run()
         with contextlib.suppress(OSError):
             self.layout.open_scan_file(self.scan_id).unlink()
         time.sleep(_RENAME_GRACE_SECONDS)  # a task past its check is renaming its files
-        for table in ("findings", "columns", "objects"):
-            for path in self.layout.parts(table, self.scan_id):
-                if path.name.startswith("part-task-"):
-                    name = path.name.removeprefix("part-task-").removesuffix(".parquet")
-                    if name not in self._accounted:
-                        with contextlib.suppress(OSError):
-                            path.unlink()
+        # Only this run's tasks: the parts an earlier run of a resumed scan left are counted.
+        for table in ("objects", "findings", "columns"):
+            for name, path in self.layout.task_parts(table, self.scan_id).items():
+                if name in self._submitted and name not in self._accounted:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
 
     def close(self) -> None:
-        """Remove the scan's plugin from the workers (closing their sources), disconnect."""
+        """End this run (its marker goes), remove the scan's plugin from the workers (closing
+        their sources), disconnect. Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._end_run()
         with contextlib.suppress(Exception):
             self.client.unregister_worker_plugin(self.plugin.name)
         with contextlib.suppress(Exception):

@@ -50,7 +50,7 @@ from piiscan.errors import ConfigError, InventoryError
 from piiscan.inventory import Inventory, InventoryWriter, ScanInfo, check_inventory_key, new_scan_id
 from piiscan.inventory.layout import Layout
 from piiscan.inventory.resume import latest_unclosed
-from piiscan.keys import open_scan_key, save_new_key
+from piiscan.keys import Keyer, open_scan_key, save_new_key
 from piiscan.known import KnownValueFilter, known_value_keys
 from piiscan.model import FindingChunk, ObjectResult
 from piiscan.plugins import load_registry
@@ -210,21 +210,23 @@ def run_scan(
     engine: Engine | None = build_engine(config) if baseline is None else None
     keyer = save_new_key(key)
     known = KnownValueFilter(known_keys)  # counted, not kept
-    if key.is_new and notice is not None:
-        notice(f"created a new key file {key.path}; keep it for later scans and lookups")
     setup = WorkerSetup(config=config, keyer=keyer, credentials=credentials)
     scan_id = resumed.scan_id if resumed is not None else new_scan_id()
     on_cluster: DaskRunner | None = None
     if dask_connect is not None:  # connected, workers checked, before the scan is opened
-        if resumed is not None:
-            raise ConfigError(
-                "--resume does not work with --executor dask yet: pass --no-resume for a new "
-                "scan, or resume it with --executor local"
-            )
-        on_cluster = dask_connect(
-            config, scan_id=scan_id, key_fingerprint=keyer.fingerprint,
-            on_parts=lambda parts: record_parts(parts), notice=notice,
-        )  # fmt: skip
+        # A new key is in its file before the workers are checked: workers that share the
+        # scanner's key path read it there. A refused scan takes it away again.
+        try:
+            on_cluster = dask_connect(
+                config, scan_id=scan_id, key_fingerprint=keyer.fingerprint,
+                on_parts=lambda parts: record_parts(parts), notice=notice,
+            )  # fmt: skip
+        except BaseException:
+            if key.is_new and keyer == key.keyer:  # the file is this scan's (no other won)
+                _forget_new_key(key.path, keyer)
+            raise
+    if key.is_new and notice is not None:
+        notice(f"created a new key file {key.path}; keep it for later scans and lookups")
     try:
         writer = InventoryWriter(
             config.inventory,
@@ -502,6 +504,14 @@ class _OnDemand:
     def recover(self, failed_tasks: set[int]) -> set[int]:
         """As the runner does."""
         return self._started().recover(failed_tasks)
+
+
+def _forget_new_key(path: Path, keyer: Keyer) -> None:
+    """Remove the key file this scan just created, when it still holds this scan's key (a
+    refused scan leaves no new key behind: nothing was written with it)."""
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == f"{keyer.key.hex()}\n".encode("ascii"):
+            path.unlink()
 
 
 def _dask_connect(config: ScanConfig) -> Callable[..., DaskRunner]:

@@ -15,7 +15,10 @@ ends the files are synced and renamed, findings and columns first and objects la
 count a findings part only once the objects part of that name is there, so a run killed
 half-way leaves nothing a reader takes as whole. A task never renames a part into a scan that is
 closed already (the scan was interrupted while it ran): its rows would not be in the scan's
-counts.
+counts. Nor, given its scanner's run, once that run's marker is gone
+(:meth:`~piiscan.inventory.layout.Layout.run_file`): a task still running for a scanner that
+was killed cannot add rows to the scan after it was resumed. Its temporary files carry the
+run in their names, so that it never removes the files of the same task of a later run.
 """
 
 from __future__ import annotations
@@ -99,10 +102,12 @@ class TaskPart:
 class _Table:
     """One table's part, streamed into its temporary file."""
 
-    def __init__(self, name: TableName, path: Path, key_fingerprint: str) -> None:
+    def __init__(self, name: TableName, path: Path, key_fingerprint: str, run: str) -> None:
         self.name = name
         self.path = path
         self.temporary = temporary_path(path)
+        if run:
+            self.temporary = path.with_name(f".{path.name}.{run}.tmp")
         self.schema = schema_for(name, key_fingerprint=key_fingerprint)
         self.rows: dict[str, list[Any]] = {column: [] for column in self.schema.names}
         self.buffered = 0
@@ -177,6 +182,8 @@ class TaskPartWriter:
     :param name: the part's name, :func:`task_name`.
     :param key_fingerprint: the fingerprint of the key behind the value keys.
     :param row_group_rows: findings kept in memory before they are written.
+    :param run: the scanner's run (its marker must be there when the part is renamed into
+        place); "" for none.
     :raises InventoryError: when the scan is not open in ``inventory`` (a worker that does not
         see the scanner's inventory, or a scan that ended).
     """
@@ -189,10 +196,12 @@ class TaskPartWriter:
         name: str,
         key_fingerprint: str,
         row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
+        run: str = "",
     ) -> None:
         self.layout = Layout(Path(inventory))
         self.scan_id = scan_id
         self.name = name
+        self.run = run
         if not self.layout.open_scan_file(scan_id).is_file():
             raise InventoryError(
                 f"scan {scan_id} is not open in inventory {inventory} as this worker sees it: "
@@ -207,7 +216,9 @@ class TaskPartWriter:
                     f"cannot create the {table} folder of scan {scan_id}: {error.strerror}"
                 ) from None
         self._tables = {
-            table: _Table(table, self.layout.task_part_file(table, scan_id, name), key_fingerprint)
+            table: _Table(
+                table, self.layout.task_part_file(table, scan_id, name), key_fingerprint, run
+            )
             for table in _TABLES
         }
         self.objects = 0
@@ -281,6 +292,8 @@ class TaskPartWriter:
                 table.finish()
             if not self.layout.open_scan_file(self.scan_id).is_file():
                 raise InventoryError(f"scan {self.scan_id} was closed while this task ran")
+            if self.run and not self.layout.run_file(self.scan_id, self.run).is_file():
+                raise InventoryError(f"the scanner of scan {self.scan_id} stopped while this task ran")
             for table in self._tables.values():
                 os.replace(table.temporary, table.path)  # a rerun's part replaces the first's
         except BaseException:
@@ -296,12 +309,13 @@ class TaskPartWriter:
                     os.close(descriptor)
 
 
-def remove_task_part(inventory: Path, scan_id: str, name: str) -> None:
+def remove_task_part(inventory: Path, scan_id: str, name: str, run: str = "") -> None:
     """Remove what a failed task may have left of its part (a findings file whose objects file
-    never came is ignored by readers, but it is not kept either)."""
+    never came is ignored by readers, but it is not kept either); ``run``: the scanner's run."""
     layout = Layout(Path(inventory))
     for table in _TABLES:
         path = layout.task_part_file(table, scan_id, name)
-        for leftover in (path, temporary_path(path)):
+        ran = path.with_name(f".{path.name}.{run}.tmp") if run else temporary_path(path)
+        for leftover in (path, temporary_path(path), ran):
             with contextlib.suppress(OSError):
                 leftover.unlink()
