@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,23 @@ def test_a_dask_scan_equals_a_local_scan(tmp_path: Path, cluster: Any, key_file:
     assert not list((tmp_path / "dask").rglob("*.tmp"))
 
 
+def test_a_new_key_is_in_its_file_before_workers_that_share_its_path_are_checked(
+    tmp_path: Path, cluster: Any
+) -> None:
+    notices: list[str] = []
+    key = tmp_path / "keys" / "key"
+    config = ScanConfig(
+        roots=(str(SHARE / "Texter"),), inventory=tmp_path / "inv", key_file=key,
+        new_key=True, executor="dask", scheduler=cluster.scheduler_address,
+    )  # fmt: skip
+    report = scan(config, notice=notices.append)
+    assert report.objects == 5
+    assert key.is_file()
+    assert any(notice.startswith(f"created a new key file {key}") for notice in notices)
+    (info,) = Inventory(tmp_path / "inv").scans()
+    assert info.key_fingerprint == load_or_create_key(key, create=False).fingerprint
+
+
 def test_workers_killed_mid_scan_end_in_a_complete_scan_without_duplicates(
     tmp_path: Path, cluster: Any, key_file: Path
 ) -> None:
@@ -199,6 +217,11 @@ def test_a_stopped_dask_scan_is_closed_with_every_row_it_counted(
     # still running when the scan stopped is in the scan.
     assert reader.objects().num_rows == info.objects
     assert reader.findings().num_rows == info.findings
+    # Resumed on Dask: the parts its tasks wrote count, the rest is read, once.
+    report = scan(dataclasses.replace(config, resume=True))
+    assert (report.scan_id, report.resumed) == (info.scan_id, True)
+    local_scan(root, tmp_path / "local", key_file)
+    assert inventory_rows(tmp_path / "dask") == inventory_rows(tmp_path / "local")
 
 
 def test_a_task_run_again_replaces_its_part(tmp_path: Path) -> None:
@@ -311,6 +334,20 @@ def test_scheduler_and_workers_as_separate_processes(tmp_path: Path, key_file: P
                 assert done.stderr.count("\n") == 1
                 assert "differs from the scan's" in done.stderr
                 assert not (tmp_path / "new").exists()
+                # With --new-key: the key is in its file while the workers are checked (they
+                # may read it there), and a refused scan takes it away again.
+                new_key = tmp_path / "keys" / "new-key"
+                done = subprocess.run(
+                    [sys.executable, "-c", "from piiscan.cli import main; main()", "scan",
+                     str(root), "--inventory", str(tmp_path / "new"), "--key-file",
+                     str(new_key), "--new-key", "--executor", "dask", "--scheduler", address,
+                     "-q"],
+                    capture_output=True, text=True, check=False, timeout=GUARD_SECONDS,
+                )  # fmt: skip
+                assert done.returncode == 2, done.stderr
+                assert "differs from the scan's" in done.stderr
+                assert not new_key.exists()
+                assert not (tmp_path / "new").exists()
 
 
 def test_without_the_extra_executor_dask_is_one_line_naming_it(tmp_path: Path) -> None:
@@ -337,3 +374,100 @@ def test_executor_dask_needs_a_scheduler(tmp_path: Path, key_file: Path) -> None
     with pytest.raises(ConfigError, match="--scheduler"):
         scan(config)
     assert not (tmp_path / "inv").exists()
+
+
+# --- Resume of a Dask scan whose scanner was killed ------------------------------------------
+
+_CLI = [sys.executable, "-c", "from piiscan.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def dask_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small files between files dense with findings (slow to scan), and an archive."""
+    root = tmp_path_factory.mktemp("dask-resume") / "share"
+    for index in range(6):
+        small_files(root, 20, prefix=f"{index}a")
+        (root / f"{index}m_dense.txt").write_text(dense_text(0.3), encoding="utf-8")
+    with zipfile.ZipFile(root / "7_arkiv.zip", "w") as archive:
+        archive.writestr("inne/brev.txt", "Ring 070-174 06 05 eller skriv till 19121212-1212.")
+        archive.writestr("lista.txt", "Personnummer 19121212-1212\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def dask_tree_reference(
+    dask_tree: Path, key_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The objects and findings of an uninterrupted local scan of :func:`dask_tree`."""
+    inventory = tmp_path_factory.mktemp("dask-reference") / "inv"
+    scan(ScanConfig.from_options([str(dask_tree)], inventory=inventory, workers=1,
+                                 key_file=key_file, person_model="none"))  # fmt: skip
+    return inventory_rows(inventory)
+
+
+def task_parts_on_disk(inventory: Path) -> int:
+    return len(list((inventory / "objects").glob("*/part-task-*.parquet")))
+
+
+def kill_9_when(scanner: subprocess.Popen[str], condition: Any) -> None:
+    """``kill -9`` the scanner once ``condition()`` holds (it must, before the scan ends)."""
+    try:
+        deadline = time.monotonic() + GUARD_SECONDS
+        while not condition():
+            assert scanner.poll() is None, f"the scan ended first: {scanner.communicate()}"
+            assert time.monotonic() < deadline, "the scan never got there"
+            time.sleep(0.02)
+    finally:
+        scanner.kill()
+        scanner.communicate(timeout=GUARD_SECONDS)
+
+
+def test_a_dask_scan_killed_with_kill_9_resumes_to_an_uninterrupted_scan(
+    tmp_path: Path,
+    cluster: Any,
+    key_file: Path,
+    dask_tree: Path,
+    dask_tree_reference: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]],
+) -> None:
+    inventory = tmp_path / "inv"
+    config = tmp_path / "piiscan.toml"
+    config.write_text(
+        f'inventory = "{inventory}"\nkey_file = "{key_file}"\n[scan]\nroots = ["{dask_tree}"]\n'
+        f'person_model = "none"\nexecutor = "dask"\nscheduler = "{cluster.scheduler_address}"\n',
+        encoding="utf-8",
+    )
+    config_run = [*_CLI, "scan", "--config", str(config), "--quiet"]
+
+    def start(command: list[str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+
+    # 1. A config-file run, killed once workers wrote some parts (tasks it had sent run on).
+    kill_9_when(start(config_run), lambda: task_parts_on_disk(inventory) >= 2)
+    (killed,) = Inventory(inventory, include_open=True).scans()
+    assert killed.status == "open"
+    assert killed.objects < len(dask_tree_reference[0])
+    # 2. The next config-file run resumes it by itself (at once: the killed scanner's tasks
+    # may still run on the workers), and is killed again.
+    done = task_parts_on_disk(inventory)
+    kill_9_when(start(config_run), lambda: task_parts_on_disk(inventory) >= done + 2)
+    assert len(Inventory(inventory, include_open=True).scans()) == 1
+    # 3. --resume on the command line, to the end.
+    resumed = subprocess.run(
+        [*_CLI, "scan", str(dask_tree), "--inventory", str(inventory), "--key-file",
+         str(key_file), "--person-model", "none", "--executor", "dask", "--scheduler",
+         cluster.scheduler_address, "--resume", "--quiet"],
+        capture_output=True, text=True, check=False, timeout=GUARD_SECONDS * 4,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming scan {killed.scan_id}" in resumed.stderr
+    (info,) = Inventory(inventory).scans()
+    assert (info.scan_id, info.status, info.started) == (killed.scan_id, "complete", killed.started)
+    # Every object and finding once, as in an uninterrupted scan (inventory_rows also checks
+    # the scan's counts against its rows).
+    assert inventory_rows(inventory) == dask_tree_reference
+    # Tasks of the killed scanners that were still running added nothing after the resume.
+    time.sleep(2)
+    assert inventory_rows(inventory) == dask_tree_reference
+    assert not list(inventory.rglob("part-task-*"))
+    assert not list(inventory.rglob("*.tmp"))
+    assert not list(inventory.rglob("*.runs"))
