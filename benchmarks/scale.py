@@ -18,9 +18,18 @@ What it measures, through the public API (:func:`piiscan.api.scan`, as ``piiscan
    output, written by the real ``pg_dump``, with its ``COPY`` rows repeated under keys of
    their own): read at once and in ranges (cut between ``COPY`` rows) with the same worker
    counts, locally; and the pre-pass alone.
-4. **Dask's cost per task**: the wall time of ``--noop-tasks`` empty tasks on the cluster.
-5. **A paper estimate** for a 100 TB share on a 20-node, 16-core cluster from the measured
+4. **Dask's cost per task**: the wall time of ``--noop-tasks`` empty tasks on the cluster
+   (submit, schedule, run, gather: the scheduler's overhead per task), and the tasks the Dask
+   share scan ran (its compacted parts name them).
+5. **piiscan's own cost per task**: writing a task's part (``--part-tasks`` parts of one
+   object and one finding each, three files synced and renamed per part, as a worker does),
+   compacting them into numbered parts as a closing scan does, and reading the scan back
+   before and after the compaction.
+6. **A paper estimate** for a 100 TB share on a 20-node, 16-core cluster from the measured
    per-core rate, and what limits it.
+
+The load average is printed at the start and at the end: on a shared machine, read the
+figures with it.
 
 Each scan is cold: fresh worker processes build their engine (``wall`` includes that start);
 *steady* is measured from the first finished object to the last (the progress callback).
@@ -174,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split-mb", type=float, default=4.0)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--noop-tasks", type=int, default=2000)
+    parser.add_argument("--part-tasks", type=int, default=500)
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--dump-mb", type=float, default=0.0, help="a plain SQL dump too (MB)")
     args = parser.parse_args(argv)
@@ -199,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         # Room for the big files' text (the default text budget is 64 M characters).
         budget = max(Limits().max_text_chars, 2 * big_bytes, 2 * dump_bytes)
         limits = replace(Limits(), max_text_chars=budget)
-        print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
+        print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; {load()}")
         print(
             f"share: {files} files, {share_bytes / MB:.1f} MB; "
             f"big file: {big_bytes / MB:.1f} MB, ranges of {args.split_mb:g} MB"
@@ -264,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
                     )
                 )
         per_task = None
+        dask_tasks = 0
         if not args.no_dask:
             from distributed import LocalCluster
 
@@ -281,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
                 share_runs.append(
                     timed_scan("Dask LocalCluster, 2 workers", dask(share, "sd"), share_bytes / MB)
                 )
+                dask_tasks = tasks_of(work / "inv" / "sd")
                 for label, size in (("at once", 0), ("in ranges", split)):
                     big_runs.append(
                         timed_scan(
@@ -327,12 +339,112 @@ def main(argv: list[str] | None = None) -> None:
                 f"Dask: {per_task * 1e3:.2f} ms per empty task "
                 f"({1 / per_task:.0f} tasks/s through one scheduler)"
             )
-        estimate(base.megabytes / base.steady, per_task)
+            dask_run = share_runs[-1]
+            print(
+                f"Dask share scan: {dask_tasks} tasks for {dask_run.objects} objects "
+                f"({dask_run.objects / max(dask_tasks, 1):.1f} per task); their scheduler "
+                f"time {dask_tasks * per_task:.2f} s = "
+                f"{dask_tasks * per_task / dask_run.wall:.1%} of the scan's wall time"
+            )
+        costs = part_costs(work / "parts", args.part_tasks)
+        print(costs.lines())
+        estimate(base.megabytes / base.steady, per_task, costs)
+        print(f"\n{load()} (at the end)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def estimate(core_mb_s: float, per_task: float | None) -> None:
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def tasks_of(inventory: Path) -> int:
+    """The task parts a scan's compacted parts hold (the Dask tasks that ran)."""
+    import pyarrow.parquet as pq
+
+    from piiscan.inventory.layout import META_REPLACES
+
+    names: set[str] = set()
+    for path in (inventory / "objects").glob("*/part-*.parquet"):
+        metadata = pq.read_schema(path).metadata or {}
+        names.update(name for name in metadata.get(META_REPLACES, b"").decode().split(",") if name)
+    names.update(path.name for path in (inventory / "objects").glob("*/part-task-*.parquet"))
+    return len(names)
+
+
+@dataclass
+class PartCosts:
+    parts: int
+    write: float
+    compact: float
+    read_tasks: float
+    read_compacted: float
+    files_before: int
+    files_after: int
+
+    def lines(self) -> str:
+        return (
+            f"task parts ({self.parts}, one object and one finding each): written "
+            f"{self.write / self.parts * 1e3:.2f} ms per part (3 files synced and renamed); "
+            f"compacted {self.compact / self.parts * 1e3:.2f} ms per part "
+            f"({self.files_before} files -> {self.files_after}); reading the scan's objects and "
+            f"findings back: {self.read_tasks * 1e3:.0f} ms from task parts, "
+            f"{self.read_compacted * 1e3:.0f} ms compacted "
+            f"({self.read_tasks / self.read_compacted:.1f}x)"
+        )
+
+
+def part_costs(directory: Path, count: int) -> PartCosts:
+    """What a Dask task's part costs piiscan: written as a worker writes it, compacted as a
+    closing scan compacts it, and read back before and after."""
+    from piiscan.inventory import Inventory, InventoryWriter, new_scan_id
+    from piiscan.keys import Keyer
+    from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
+    from piiscan.scan.task_parts import TaskPartWriter
+
+    keyer = Keyer(key=bytes(range(32)))
+    scan_id = new_scan_id()
+    record = FindingRecord(
+        locator="line=1", entity_type="SE_PERSONNUMMER", value_key=keyer.value_key("191212121212"),
+        masked="191212-****", start=0, end=13, score=1.0, recognizer="se.personnummer@1",
+    )  # fmt: skip
+    writer = InventoryWriter(
+        directory, scan_id=scan_id, roots=["/bench"], config_hash="0" * 16, recognizers=[],
+        key_fingerprint=keyer.fingerprint, piiscan_version="bench",
+    )  # fmt: skip
+
+    def read_back() -> float:
+        started = time.perf_counter()
+        reader = Inventory(directory, include_open=True)
+        assert reader.objects(scan_id).num_rows == count
+        assert reader.findings(scan_id).num_rows == count
+        return time.perf_counter() - started
+
+    def files() -> int:
+        return sum(1 for path in directory.rglob("part-*.parquet"))
+
+    started = time.perf_counter()
+    for index in range(count):
+        ref = ObjectRef(root="/bench", path=f"f{index:06d}.txt")
+        with TaskPartWriter(
+            directory, scan_id=scan_id, name=f"{index:024x}", key_fingerprint=keyer.fingerprint
+        ) as part:
+            part.add(ObjectResult(ref=ref, status=Status.OK, size=100, findings=(record,)))
+        writer.note_task_part(objects=1, findings=1, errors=0)
+    write = time.perf_counter() - started
+    before = files()
+    read_tasks = read_back()
+    started = time.perf_counter()
+    writer.compact_task_parts()
+    compact = time.perf_counter() - started
+    read_compacted = read_back()
+    after = files()
+    writer.close()
+    return PartCosts(count, write, compact, read_tasks, read_compacted, before, after)
+
+
+def estimate(core_mb_s: float, per_task: float | None, costs: PartCosts | None = None) -> None:
     """A 100 TB share on 20 nodes × 16 cores, from the measured per-core rate."""
     cores = 20 * 16
     share_mb = 100e6  # 100 TB in MB
@@ -357,7 +469,18 @@ def estimate(core_mb_s: float, per_task: float | None) -> None:
         print(
             f"- scheduler: ~{files:.0e} files in ~{tasks:.0e} batches x "
             f"{per_task * 1e3:.2f} ms = {tasks * per_task / 3600:.1f} h of scheduler time, "
-            f"spread over the scan ({tasks * per_task / 3600 / cpu_hours:.1%} of it)"
+            f"spread over the scan ({tasks * per_task / 3600 / cpu_hours:.1%} of it); one "
+            f"scheduler handles {1 / per_task:.0f} tasks/s, the cluster needs "
+            f"{core_mb_s * cores / 32:.1f} batches/s of 1 MB files"
+        )
+    if costs is not None:
+        part = costs.write / costs.parts
+        compact = costs.compact / costs.parts
+        tasks = files / 32
+        print(
+            f"- task parts: {part * 1e3:.1f} ms per part on a worker (~{tasks:.0e} parts: "
+            f"{tasks * part / 3600 / cores:.2f} h per core, on the shared inventory's disk); "
+            f"compaction at close {tasks * compact / 3600:.1f} h in the scanner alone"
         )
     print(
         "- the walk: one scanner lists every file (SMB directory listing ~1-5k entries/s "

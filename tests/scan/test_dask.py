@@ -460,6 +460,7 @@ def test_a_dask_scan_killed_with_kill_9_resumes_to_an_uninterrupted_scan(
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming scan {killed.scan_id}" in resumed.stderr
+    assert "piiscan: Dask dashboard: http://127.0.0.1:" in resumed.stderr  # --quiet or not
     (info,) = Inventory(inventory).scans()
     assert (info.scan_id, info.status, info.started) == (killed.scan_id, "complete", killed.started)
     # Every object and finding once, as in an uninterrupted scan (inventory_rows also checks
