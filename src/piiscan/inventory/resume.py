@@ -74,6 +74,7 @@ __all__ = [
 ]
 
 _TABLES: Final[tuple[TableName, ...]] = ("findings", "columns", "objects")
+_SIDE_TABLES: Final[tuple[TableName, ...]] = ("findings", "columns")
 _ERROR: Final = "error"
 #: After a run marker is removed: time for a task that saw it to rename its part's files.
 RUN_GRACE_SECONDS: Final = 0.5
@@ -220,12 +221,12 @@ def prepare_resume(
     # Parts by file name: numbered parts and the parts of tasks (a Dask scan's) alike.
     files = {name: _part_files(layout, name, scan_id) for name in _TABLES}
     replaced = layout.replaced_task_parts(scan_id)
-    for name in ("objects", "findings", "columns"):  # objects first, as readers need
+    for name in ("objects", *_SIDE_TABLES):  # objects first, as readers need
         for task in replaced:
             with contextlib.suppress(FileNotFoundError):
                 layout.task_part_file(name, scan_id, task).unlink()
             files[name].pop(f"part-task-{task}.parquet", None)
-    for name in ("findings", "columns"):
+    for name in _SIDE_TABLES:
         for file_name, path in list(files[name].items()):
             if file_name not in files["objects"]:  # killed between the renames of a part
                 path.unlink()

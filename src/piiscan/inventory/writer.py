@@ -739,12 +739,12 @@ class InventoryWriter:
                 self._write_next_part(tables)
             except BaseException:
                 if not self.layout.part_file("objects", self.scan_id, number).is_file():
-                    for name in ("findings", "columns"):  # renamed before the write failed
+                    for side in _REMOVAL_ORDER[1:]:  # renamed before the write failed
                         with contextlib.suppress(OSError):
-                            self.layout.part_file(name, self.scan_id, number).unlink()
+                            self.layout.part_file(side, self.scan_id, number).unlink()
                 raise
-            for name in ("objects", "findings", "columns"):  # objects first, as readers need
-                paths = [self.layout.task_part_file(name, self.scan_id, task) for task in tasks]
+            for table in _REMOVAL_ORDER:  # objects first, as readers need
+                paths = [self.layout.task_part_file(table, self.scan_id, task) for task in tasks]
                 list(pool.map(_remove, paths))
         _sync_directories([self.layout.part_folder(name, self.scan_id) for name in _PART_TABLES])
 
@@ -844,6 +844,9 @@ class InventoryWriter:
 
 # The tables of a part, in the order they are renamed into place.
 _PART_TABLES: Final = ("findings", "columns", "objects")
+# The order task parts are removed in once compacted: a reader passes over the findings and
+# columns of a task part whose objects file is gone.
+_REMOVAL_ORDER: Final[tuple[TableName, ...]] = ("objects", "findings", "columns")
 
 
 def _remove(path: Path) -> None:

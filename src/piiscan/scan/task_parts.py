@@ -293,7 +293,9 @@ class TaskPartWriter:
             if not self.layout.open_scan_file(self.scan_id).is_file():
                 raise InventoryError(f"scan {self.scan_id} was closed while this task ran")
             if self.run and not self.layout.run_file(self.scan_id, self.run).is_file():
-                raise InventoryError(f"the scanner of scan {self.scan_id} stopped while this task ran")
+                raise InventoryError(
+                    f"the scanner of scan {self.scan_id} stopped while this task ran"
+                )
             for table in self._tables.values():
                 os.replace(table.temporary, table.path)  # a rerun's part replaces the first's
         except BaseException:
