@@ -47,11 +47,13 @@ def write_task_parts(directory: Path, writer: InventoryWriter) -> None:
     writer.write_part()
 
 
-def rows(directory: Path, *, include_open: bool = False) -> tuple[list[Any], list[Any]]:
+def rows(
+    directory: Path, *, include_open: bool = False, scan_id: str = SCAN
+) -> tuple[list[Any], list[Any]]:
     reader = Inventory(directory, include_open=include_open)
-    objects = sorted(zip(*(reader.objects(SCAN)[c].to_pylist() for c in ("path", "member")),
+    objects = sorted(zip(*(reader.objects(scan_id)[c].to_pylist() for c in ("path", "member")),
                          strict=True))  # fmt: skip
-    findings = sorted(zip(*(reader.findings(SCAN)[c].to_pylist() for c in
+    findings = sorted(zip(*(reader.findings(scan_id)[c].to_pylist() for c in
                             ("path", "start", "entity_type")), strict=True))  # fmt: skip
     return objects, findings
 
@@ -79,6 +81,28 @@ def test_closing_compacts_the_task_parts_into_one_part_that_names_them(
         assert names == ["part-000001.parquet", "part-000002.parquet"]
     metadata = pq.read_schema(inventory_dir / "objects" / SCAN / "part-000002.parquet").metadata
     assert metadata[META_REPLACES].decode().split(",") == [task(i) for i in range(TASKS)]
+
+
+def test_a_failed_compaction_leaves_task_parts_that_are_read_and_carried(
+    make_writer: WriterFactory, inventory_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = make_writer(SCAN)
+    write_task_parts(inventory_dir, writer)
+
+    def full_disk(self: InventoryWriter) -> int:
+        raise InventoryError("cannot write part-000002.parquet: No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(InventoryWriter, "_compact", full_disk)
+        writer.close()  # closed all the same, with its task parts as they were
+    assert len(list((inventory_dir / "objects" / SCAN).glob("part-task-*.parquet"))) == TASKS
+    assert rows(inventory_dir) == EXPECTED
+    # An incremental rescan carries the task parts' rows forward like any part's.
+    later = make_writer("20261122T215930Z-0001")
+    files = {(ROOT, path) for path, _ in EXPECTED[0]}
+    assert later.carry(SCAN, files) == len(EXPECTED[0])
+    later.close()
+    assert rows(inventory_dir, scan_id="20261122T215930Z-0001") == EXPECTED
 
 
 class Killed(BaseException):
