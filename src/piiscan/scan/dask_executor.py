@@ -278,12 +278,16 @@ def plugin_name(scan_id: str) -> str:
     return f"piiscan-{scan_id}"
 
 
-def run_dask_task(name: str, handles: Sequence[ObjectHandle]) -> list[TaskPart]:
+def run_dask_task(name: str, run: str, handles: Sequence[ObjectHandle]) -> list[TaskPart]:
     """The function a Dask worker runs for one task, a batch of objects (``name``: the scan's
-    plugin name)."""
+    plugin name; ``run``: the run of the scanner that sent the task)."""
     plugin = get_worker().plugins.get(name)
     if not isinstance(plugin, ScanPlugin):
         raise TaskFailed("worker cannot scan: the scan's plugin is not on this worker")
+    if plugin.run_token != run:
+        # Sent by a scanner that stopped; its scan was resumed since, by a scanner whose
+        # plugin this is. The task is not that scanner's to run.
+        raise TaskFailed("the task's scanner stopped")
     return plugin.run(handles)
 
 
@@ -503,10 +507,13 @@ class DaskRunner:
 
     def _start(self, batch: _Batch) -> None:
         batch.name = task_name(self.scan_id, batch.handles)
-        # The key names the task for the scheduler and its dashboard: the scan and the part,
-        # never a path (the dashboard is no place for file names).
+        # The key names the task for the scheduler and its dashboard: the part and the run,
+        # never a path (the dashboard is no place for file names). With the run in it, a
+        # resumed scan's task is never taken for the same task of the scanner that was
+        # killed, which the scheduler may still know.
+        run = self.plugin.run_token
         batch.dask_future = self.client.submit(
-            run_dask_task, self.plugin.name, batch.handles, key=f"piiscan-{batch.name}"
+            run_dask_task, self.plugin.name, run, batch.handles, key=f"piiscan-{batch.name}-{run}"
         )
         self._batches[batch.name] = batch
         self._submitted.add(batch.name)
