@@ -29,6 +29,15 @@ behind the same :class:`~piiscan.scan.executor.Runner` interface, driven by the 
   replaces the part of the first run: no row is counted twice. The scan is closed only when
   every task has either its part on disk (checked by the scanner) or an ``error`` row (a task
   Dask gave up on after its retries: "worker died").
+- **Resume, and the scanner's run.** Each scanner run has a token, sent with every task and
+  kept as a marker in the inventory while the run lasts
+  (:meth:`~piiscan.inventory.layout.Layout.run_file`); a task renames its part only while
+  its run's marker is there, and runs only under its own run's plugin. A resumed scan
+  (``--resume``) removes the killed scanner's marker before it looks at the parts
+  (:mod:`piiscan.inventory.resume`), so a task still running for that scanner adds nothing;
+  the task parts already on disk mark their objects finished. When the scan closes, its task
+  parts are compacted into numbered parts
+  (:meth:`~piiscan.inventory.writer.InventoryWriter.compact_task_parts`).
 - **Time limit per object.** Dask runs tasks in threads, where ``SIGALRM`` cannot reach them;
   the per-object limit (``--max-seconds``) is then raised in the task's thread by a watcher
   thread (:func:`piiscan.scan.task._time_limit`). It takes effect at the task's next Python

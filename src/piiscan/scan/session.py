@@ -19,7 +19,8 @@ Which scan, and what is read (all decided here, before anything is written):
   writes it (:mod:`piiscan.inventory.resume`): it keeps its id, the files it finished are
   passed over, and it closes as one scan. Asked for explicitly, a scan of other roots, key,
   recognizers or settings is refused (:class:`~piiscan.errors.ConfigError`); left to the
-  default, such a scan is left alone and a new one starts.
+  default, such a scan is left alone and a new one starts. A scan that ran on Dask resumes on
+  Dask or locally alike (:mod:`piiscan.scan.dask_executor`).
 - **Incremental.** Unless ``ScanConfig.full``, the latest complete scan of the same roots,
   key, recognizers and settings (known values included) is the baseline: a file whose size
   and mtime it saw unchanged is carried forward, not read (:mod:`piiscan.scan.plan`).
