@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from piiscan.inventory import Inventory, rows_as_dicts
+from piiscan.inventory.layout import META_REPLACES
 
 # Compared between scans: everything but the scan id, timings and the content hash's input.
 OBJECT_COLUMNS = ("root", "path", "member", "size", "mtime", "content_hash", "media_type",
@@ -27,3 +30,13 @@ def inventory_rows(inventory: Path) -> tuple[list[tuple[Any, ...]], list[tuple[A
     assert info.objects == len(objects)
     assert info.findings == len(findings)
     return objects, findings
+
+
+def compacted_tasks(inventory: Path) -> list[str]:
+    """The task parts (a Dask scan's) that the numbered parts of the inventory's scans hold,
+    compacted when the scan closed (their footers name them)."""
+    names = []
+    for path in (inventory / "objects").glob("*/part-*.parquet"):
+        metadata = pq.read_schema(path).metadata or {}
+        names += [name for name in metadata.get(META_REPLACES, b"").decode().split(",") if name]
+    return names

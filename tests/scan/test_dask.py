@@ -21,14 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from piiscan.api import scan
 from piiscan.config import ScanConfig
 from piiscan.errors import ConfigError
 from piiscan.inventory import Inventory, InventoryWriter, new_scan_id
-from piiscan.inventory.layout import META_REPLACES
 from piiscan.keys import Keyer, load_or_create_key
 from piiscan.model import FindingChunk, FindingRecord, ObjectRef, ObjectResult, Status
 from piiscan.scan.plan import ObjectHandle
@@ -36,7 +34,7 @@ from piiscan.scan.session import Progress
 from piiscan.scan.task_parts import TaskPartWriter, task_name
 
 from .conftest import dense_text, small_files
-from .inventories import inventory_rows
+from .inventories import compacted_tasks, inventory_rows
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 
@@ -66,15 +64,6 @@ def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("key") / "key"
     load_or_create_key(path)
     return path
-
-
-def compacted_tasks(inventory: Path) -> list[str]:
-    """The task parts the numbered parts of the inventory's scans hold (their footers say)."""
-    names = []
-    for path in (inventory / "objects").glob("*/part-*.parquet"):
-        metadata = pq.read_schema(path).metadata or {}
-        names += [name for name in metadata.get(META_REPLACES, b"").decode().split(",") if name]
-    return names
 
 
 def local_scan(root: Path, inventory: Path, key_file: Path) -> None:
