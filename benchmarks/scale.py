@@ -183,10 +183,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split-mb", type=float, default=4.0)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--noop-tasks", type=int, default=2000)
-    parser.add_argument("--part-tasks", type=int, default=500)
+    parser.add_argument(
+        "--part-tasks",
+        type=int,
+        default=500,
+        help="task parts to measure writing, compacting "
+        "and reading back (at least 1; they feed the paper estimate) [500]",
+    )
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--dump-mb", type=float, default=0.0, help="a plain SQL dump too (MB)")
     args = parser.parse_args(argv)
+    if args.part_tasks < 1:
+        parser.error("--part-tasks must be at least 1")
 
     from piiscan.config import ScanConfig
     from piiscan.extractors.base import Blob, Limits
