@@ -1,8 +1,11 @@
 //! piiscan's compiled core, exposed to Python as `piiscan._core`: the built-in validators for
-//! Swedish identifiers ([`validators`], [`checksums`]) and a linear-time matcher for the
-//! catalogue's patterns ([`matcher`], not yet used by the engine).
+//! Swedish identifiers ([`validators`], [`checksums`]), the linear-time matching of the
+//! catalogue's patterns ([`matcher`], most of them in [`one_pass`] over the text together), the
+//! engine's hot path from a text to its final findings ([`engine`]: validation, [`context`]
+//! words, scores, overlaps, [`masking`]) and the rule-based half of the name recognizer
+//! ([`names`] and the modules beside it).
 //!
-//! Everything except the `py` module is plain Rust that knows nothing of Python, so `cargo test` builds
+//! Everything except the `py` modules is plain Rust that knows nothing of Python, so `cargo test` builds
 //! and runs it without an interpreter; the binding is compiled only with the `python` feature,
 //! which maturin turns on.
 
