@@ -243,7 +243,7 @@ impl OnePass {
         Ok(pass)
     }
 
-    /// How many DFA steps the pass takes per byte of ordinary prose ([`PROSE`]): about 0.1
+    /// How many DFA steps the pass takes per byte of ordinary prose (a paragraph kept in this module): about 0.1
     /// for the catalogue's recognizers, whose matches begin with a digit, a capital letter or
     /// a label; near 1 for a pattern that may begin at any word and run through it (an
     /// e-mail address's local part), which is better searched around its anchors.
