@@ -76,19 +76,16 @@ pub struct OnePass {
     owners: Vec<(usize, usize)>,
     /// For each DFA pattern: the boundary before it, if any.
     not_after: Vec<Option<CharClass>>,
-    /// For each byte before a position: its row of `may_start`. ASCII characters that no
-    /// boundary tells apart share a row; a byte above ASCII (the end of a longer character,
-    /// judged per pattern after the walk), and the start of the text, have the last.
-    row_of: [u8; 256],
-    /// For each byte: true when some pattern can begin with it after some character.
-    first_byte: [bool; 256],
-    /// True when few bytes of prose are in `first_byte` (digits and capitals, not common
-    /// letters): the scan then skips to the next such byte in a tight loop and reads the
-    /// row only there; otherwise it reads the row at every byte.
-    skip_to_first_bytes: bool,
-    /// For each row: the bytes a pattern allowed after its characters can begin with. Inside
-    /// a run of digits no digit pattern may start, so the DFA is not run there.
-    may_start: Vec<[bool; 256]>,
+    /// Bit `(before, byte)`: some pattern can begin with `byte` after the byte `before` (its
+    /// boundary allows that character; a byte above ASCII, the end of a longer character,
+    /// allows every pattern here and is judged per pattern after the walk).
+    begins_after: PairBits,
+    /// The bytes some pattern can begin with at the start of the text.
+    begins_text: [bool; 256],
+    /// Bit `(byte, next)`: the DFA started at `byte` is still alive after `next`. Ordinary
+    /// words beginning with a byte a label or a hexadecimal group can begin with (`de`, `av`,
+    /// `för`) are ruled out here, without a walk.
+    lives_on: PairBits,
     caches: CachePool,
 }
 
@@ -192,43 +189,22 @@ impl OnePass {
                 }
             }
         }
-        // Equal rows kept once, so the table stays small enough to stay in the cache.
-        let mut may_start: Vec<[bool; 256]> = Vec::new();
-        let mut row_of = [0u8; 256];
-        for (byte, row) in rows.iter().enumerate() {
-            let index = match may_start.iter().position(|kept| kept == row) {
-                Some(index) => index,
-                None => {
-                    may_start.push(*row);
-                    may_start.len() - 1
-                }
-            };
-            let index = u8::try_from(index).unwrap_or(u8::MAX);
-            if byte < 128 {
-                row_of[byte] = index;
-            } else {
-                row_of[128..].fill(index);
+        let mut begins_after = PairBits::default();
+        for before in 0..=255u8 {
+            let row = &rows[usize::from(before.min(128))];
+            for byte in 0..=255u8 {
+                begins_after.set(before, byte, row[usize::from(byte)]);
             }
         }
-        let mut first_byte = [false; 256];
-        for row in &may_start {
-            for (byte, can_begin) in first_byte.iter_mut().enumerate() {
-                *can_begin |= row[byte];
-            }
-        }
-        let in_prose = PROSE
-            .bytes()
-            .filter(|&byte| first_byte[usize::from(byte)])
-            .count();
-        let skip_to_first_bytes = in_prose * 10 < PROSE.len();
+        let begins_text = rows[128];
+        let lives_on = lives_on(&dfa, &mut cache, &begins_text)?;
         let pass = OnePass {
             dfa,
             owners,
             not_after,
-            row_of,
-            first_byte,
-            skip_to_first_bytes,
-            may_start,
+            begins_after,
+            begins_text,
+            lives_on,
             caches: CachePool::default(),
         };
         // The lazy DFA builds its states as texts need them; the states of ordinary prose
@@ -237,6 +213,7 @@ impl OnePass {
         for sample in [PROSE, SHAPES] {
             pass.scan(sample, &[(0, sample.len())], &mut cache, &mut 0);
         }
+
         if let Ok(mut caches) = pass.caches.0.lock() {
             caches.push(cache);
         }
@@ -317,56 +294,75 @@ impl OnePass {
         let mut matched: Vec<usize> = Vec::new();
         for &(low, high) in ranges {
             let high = high.min(bytes.len());
-            let mut at = low;
-            while at < high {
-                if self.skip_to_first_bytes {
-                    // Bytes no pattern begins with are skipped in a tight loop.
-                    let Some(skipped) = bytes[at..high]
-                        .iter()
-                        .position(|&byte| self.first_byte[usize::from(byte)])
-                    else {
-                        break;
-                    };
-                    at += skipped;
-                }
-                // The character before decides which patterns may start here.
-                let row = match at.checked_sub(1) {
-                    Some(before) => self.row_of[usize::from(bytes[before])],
-                    None => self.row_of[128],
-                };
-                let may_start = self.may_start[usize::from(row)][usize::from(bytes[at])];
-                at += 1;
-                if !may_start {
-                    continue;
-                }
-                let at = at - 1;
-                // The byte can begin a pattern, so `at` is where a character begins (a UTF-8
-                // continuation byte begins none).
-                matched.clear();
-                self.walk(bytes, at, begin, cache, &mut matched, steps, budget)?;
-                if matched.is_empty() {
-                    continue;
-                }
-                matched.sort_unstable();
-                matched.dedup();
-                let before = text[..at].chars().next_back();
-                for &pattern in &matched {
-                    let allowed = match (&self.not_after[pattern], before) {
-                        (Some(not_after), Some(before)) => !not_after.contains(before),
-                        _ => true,
-                    };
-                    if allowed {
-                        let (recognizer, pattern) = self.owners[pattern];
-                        starts.push(Start {
-                            at,
-                            recognizer,
-                            pattern,
-                        });
+            let mut block = low;
+            while block < high {
+                let end = (block + 64).min(high);
+                let mut candidates = self.candidates(bytes, block, end);
+                while candidates != 0 {
+                    let at = block + candidates.trailing_zeros() as usize;
+                    candidates &= candidates - 1;
+                    // The byte can begin a pattern, so `at` is where a character begins (a
+                    // UTF-8 continuation byte begins none).
+                    matched.clear();
+                    self.walk(bytes, at, begin, cache, &mut matched, steps, budget)?;
+                    if matched.is_empty() {
+                        continue;
+                    }
+                    matched.sort_unstable();
+                    matched.dedup();
+                    let before = text[..at].chars().next_back();
+                    for &pattern in &matched {
+                        let allowed = match (&self.not_after[pattern], before) {
+                            (Some(not_after), Some(before)) => !not_after.contains(before),
+                            _ => true,
+                        };
+                        if allowed {
+                            let (recognizer, pattern) = self.owners[pattern];
+                            starts.push(Start {
+                                at,
+                                recognizer,
+                                pattern,
+                            });
+                        }
                     }
                 }
+                block = end;
             }
         }
         Some(starts)
+    }
+
+    /// Bit `i` is set when the DFA is worth starting at `from + i` (`from..to` spans at most 64
+    /// bytes): some pattern can begin with that byte after the byte before, and the DFA is
+    /// still alive after the byte after. Every byte is looked at in a loop without branches;
+    /// the DFA then runs only at the few positions left.
+    fn candidates(&self, bytes: &[u8], from: usize, to: usize) -> u64 {
+        let mut bits = 0u64;
+        // Positions with a byte before and a byte after; the text's first and last apart.
+        let inner_from = from.max(1);
+        let inner_to = to.min(bytes.len().saturating_sub(1));
+        if inner_from < inner_to {
+            let around = &bytes[inner_from - 1..=inner_to];
+            for (offset, window) in around.windows(3).enumerate() {
+                let worth = self.begins_after.get(window[0], window[1])
+                    & self.lives_on.get(window[1], window[2]);
+                bits |= u64::from(worth) << (inner_from - from + offset);
+            }
+        }
+        for at in [from, to - 1] {
+            if at == 0 || at + 1 == bytes.len() {
+                let byte = bytes[at];
+                let begins = match at.checked_sub(1) {
+                    Some(before) => self.begins_after.get(bytes[before], byte),
+                    None => self.begins_text[usize::from(byte)],
+                };
+                let lives = bytes
+                    .get(at + 1)
+                    .map_or(true, |&next| self.lives_on.get(byte, next));
+                bits |= u64::from(begins & lives) << (at - from);
+            }
+        }
+        bits
     }
 
     /// Runs the anchored DFA from `at` until it dies or the text ends, collecting the
@@ -410,6 +406,66 @@ impl OnePass {
             matched.push(self.dfa.match_pattern(cache, state, index).as_usize());
         }
     }
+}
+
+/// One bit per ordered pair of bytes (8 KB, so the table stays in the processor's cache).
+#[derive(Clone, Debug)]
+struct PairBits(Box<[u64; 1024]>);
+
+impl Default for PairBits {
+    fn default() -> Self {
+        PairBits(Box::new([0; 1024]))
+    }
+}
+
+impl PairBits {
+    fn index(first: u8, second: u8) -> usize {
+        usize::from(first) << 8 | usize::from(second)
+    }
+
+    fn set(&mut self, first: u8, second: u8, value: bool) {
+        let index = Self::index(first, second);
+        let bit = 1u64 << (index & 63);
+        if value {
+            self.0[index >> 6] |= bit;
+        } else {
+            self.0[index >> 6] &= !bit;
+        }
+    }
+
+    #[inline]
+    fn get(&self, first: u8, second: u8) -> bool {
+        let index = Self::index(first, second);
+        self.0[index >> 6] >> (index & 63) & 1 != 0
+    }
+}
+
+/// Which pairs of bytes leave the anchored DFA alive when it starts at the first (of those
+/// in `can_begin`). A pair the DFA cannot decide (its cache gave up), and any pair after a
+/// first byte that already ends a match, counts as alive: the filter only ever spares walks
+/// that would die.
+fn lives_on(
+    dfa: &DFA,
+    cache: &mut Cache,
+    can_begin: &[bool; 256],
+) -> Result<PairBits, CompileError> {
+    let start = begin(dfa, cache)?;
+    let mut bits = PairBits::default();
+    for byte in (0..=255u8).filter(|&byte| can_begin[usize::from(byte)]) {
+        let after = dfa.next_state(cache, start, byte).ok();
+        let undecided = after.map_or(true, |state| state.is_match() || state.is_quit());
+        for next in 0..=255u8 {
+            let alive = match after {
+                _ if undecided => true,
+                Some(state) => dfa
+                    .next_state(cache, state, next)
+                    .map_or(true, |state| !state.is_dead()),
+                None => true,
+            };
+            bits.set(byte, next, alive);
+        }
+    }
+    Ok(bits)
 }
 
 /// Ordinary Swedish and English prose with no identifier in it, to measure what a pattern
@@ -488,6 +544,112 @@ mod tests {
         ));
         assert!(!OnePass::accepts(&[spec(r"\b\d{4}", None, &[])], false));
         assert!(!OnePass::accepts(&[spec(r"(?m)^\d{4}", None, &[])], false));
+    }
+
+    /// What the pass finds with the DFA started at every character boundary (no byte-pair
+    /// filter), for comparing.
+    fn every_boundary(pass: &OnePass, text: &str) -> Vec<Start> {
+        let mut cache = pass.dfa.create_cache();
+        let start = begin(&pass.dfa, &mut cache).expect("start state");
+        let mut starts = Vec::new();
+        for (at, _) in text.char_indices() {
+            let mut matched = Vec::new();
+            pass.walk(
+                text.as_bytes(),
+                at,
+                start,
+                &mut cache,
+                &mut matched,
+                &mut 0,
+                usize::MAX,
+            )
+            .expect("walks");
+            matched.sort_unstable();
+            matched.dedup();
+            let before = text[..at].chars().next_back();
+            for pattern in matched {
+                let allowed = match (&pass.not_after[pattern], before) {
+                    (Some(not_after), Some(before)) => !not_after.contains(before),
+                    _ => true,
+                };
+                if allowed {
+                    let (recognizer, pattern) = pass.owners[pattern];
+                    starts.push(Start {
+                        at,
+                        recognizer,
+                        pattern,
+                    });
+                }
+            }
+        }
+        starts
+    }
+
+    #[test]
+    fn the_byte_pair_filter_spares_only_walks_that_find_nothing() {
+        let digits = [spec(r"\d{4}", Some(r"[\d\p{L}]"), &[&[r"\d"]])];
+        let label = [spec(r"(?:född|f\.|dob)\s*\d{2}", Some(r"\p{L}"), &[])];
+        let hex = [spec(
+            r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,3}",
+            Some(r"[\w:]"),
+            &[],
+        )];
+        let one_byte = [spec(r"[+#]", None, &[])];
+        let capital = [spec(r"\p{Lu}\p{Ll}+gatan \d", Some(r"\p{L}"), &[])];
+        let pass = OnePass::new(&[
+            (&digits, false),
+            (&label, true),
+            (&hex, false),
+            (&one_byte, false),
+            (&capital, false),
+        ])
+        .expect("compiles");
+        let pieces = [
+            "1",
+            "12",
+            "1234",
+            " ",
+            "\n",
+            "född",
+            "FÖDD",
+            "f.",
+            "dob",
+            ":",
+            "::",
+            "ab",
+            "de",
+            "Åsgatan",
+            "Storgatan",
+            "+",
+            "#",
+            "x",
+            "é",
+            "Ö",
+            "-",
+            "fe80",
+            "a",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let found = pass.starts(&text).expect("scans");
+            assert_eq!(found, every_boundary(&pass, &text), "in {text:?}");
+        }
+        // Across the blocks of 64 bytes the filter works in, and at the text's two ends.
+        let long = format!("1234{}född 12 ab::cd +", " ord".repeat(40));
+        assert_eq!(
+            pass.starts(&long).expect("scans"),
+            every_boundary(&pass, &long)
+        );
     }
 
     #[test]
