@@ -9,7 +9,10 @@
 //! once: at each position whose byte can begin some pattern the DFA runs forward until it
 //! dies (a few bytes in ordinary text, to the end of a number in a run of digits), and the
 //! patterns that reached a match are kept where the character before the position allows
-//! them (the pattern's `not_after` boundary).
+//! them (the pattern's `not_after` boundary). Which positions those are is read from two bit
+//! tables over byte pairs, without branches: may a pattern begin with this byte after the
+//! byte before, and does the DFA live on after the byte after (`de` and `av` begin no IPv6
+//! group and no label, so ordinary words cost no walk).
 //!
 //! An unanchored multi-pattern DFA would read each byte once, but it must track every
 //! pattern's progress from every earlier position at the same time; with the catalogue's
