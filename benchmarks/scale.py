@@ -16,8 +16,8 @@ What it measures, through the public API (:func:`piiscan.api.scan`, as ``piiscan
    finds the ranges, alone. Ranges must give the same findings: the figure is printed.
 3. **One big plain SQL dump** (``--dump-mb`` MB, off by default: the fixture ``pg_dump``
    output, written by the real ``pg_dump``, with its ``COPY`` rows repeated under keys of
-   their own): read at once and in ranges (cut between ``COPY`` rows) with the same worker
-   counts, locally; and the pre-pass alone.
+   their own): read at once and in ranges (cut between ``COPY`` rows; ``--dump-modes`` picks
+   one) with the same worker counts, locally and on Dask; and the pre-pass alone.
 4. **Dask's cost per task**: the wall time of ``--noop-tasks`` empty tasks on the cluster
    (submit, schedule, run, gather: the scheduler's overhead per task), and the tasks the Dask
    share scan ran (its compacted parts name them).
@@ -98,26 +98,27 @@ def big_text(path: Path, megabytes: float) -> int:
 
 def big_dump(path: Path, megabytes: float) -> int:
     """``fixtures/dumps/crm_postgres.sql`` with its COPY rows repeated (integer keys made
-    unique) until the dump holds ``megabytes``; its size."""
+    unique) until the dump holds ``megabytes``; its size. Written as it is made, so a dump of
+    gigabytes needs no more memory than the fixture."""
     import re
 
     text = (HERE.parent / "fixtures" / "dumps" / "crm_postgres.sql").read_text(encoding="utf-8")
-    blocks = re.findall(r"(?ms)^COPY [^\n]*FROM stdin;\n(.*?)^\\\.\n", text)
-    per_copy = sum(len(block.encode("utf-8")) for block in blocks)
+    copy_block = re.compile(r"(?ms)^(COPY [^\n]*FROM stdin;\n)(.*?)^\\\.\n")
+    per_copy = sum(len(m.group(2).encode("utf-8")) for m in copy_block.finditer(text))
     copies = max(1, round(megabytes * MB / per_copy))
-
-    def block(match: re.Match[str]) -> str:
-        rows = match.group(2).splitlines(keepends=True)
-        out = []
-        for copy in range(copies):
-            for row in rows:
-                key, rest = row.split("\t", 1)
-                out.append(f"{int(key) + copy * 10_000}\t{rest}" if key.isdigit() else row)
-        return match.group(1) + "".join(out) + "\\.\n"
-
-    path.write_text(
-        re.sub(r"(?ms)^(COPY [^\n]*FROM stdin;\n)(.*?)^\\\.\n", block, text), encoding="utf-8"
-    )
+    with path.open("w", encoding="utf-8") as out:
+        done = 0
+        for match in copy_block.finditer(text):
+            out.write(text[done : match.start()])
+            out.write(match.group(1))
+            rows = match.group(2).splitlines(keepends=True)
+            for copy in range(copies):
+                for row in rows:
+                    key, rest = row.split("\t", 1)
+                    out.write(f"{int(key) + copy * 10_000}\t{rest}" if key.isdigit() else row)
+            out.write("\\.\n")
+            done = match.end()
+        out.write(text[done:])
     return path.stat().st_size
 
 
@@ -192,6 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--dump-mb", type=float, default=0.0, help="a plain SQL dump too (MB)")
+    parser.add_argument(
+        "--dump-modes",
+        nargs="+",
+        choices=("at-once", "ranges"),
+        default=["at-once", "ranges"],
+        help="read the dump at once, in ranges of --split-mb, or both [both]",
+    )
     args = parser.parse_args(argv)
     if args.part_tasks < 1:
         parser.error("--part-tasks must be at least 1")
@@ -272,8 +280,13 @@ def main(argv: list[str] | None = None) -> None:
                     )
                 )
         dump_runs: list[Run] = []
+        dump_modes = [
+            (label, size)
+            for mode, label, size in (("at-once", "at once", 0), ("ranges", "in ranges", split))
+            if mode in args.dump_modes
+        ]
         for workers in args.workers if dump_bytes else []:
-            for label, size in (("at once", 0), ("in ranges", split)):
+            for label, size in dump_modes:
                 dump_runs.append(
                     timed_scan(
                         f"dump, local, {workers} worker(s), {label}",
@@ -307,6 +320,14 @@ def main(argv: list[str] | None = None) -> None:
                             f"Dask LocalCluster, 2 workers, {label}",
                             dask(big_root, f"bd{size}", split_bytes=size),
                             big_bytes / MB,
+                        )
+                    )
+                for label, size in dump_modes if dump_bytes else []:
+                    dump_runs.append(
+                        timed_scan(
+                            f"dump, Dask LocalCluster, 2 workers, {label}",
+                            dask(dump_root, f"dd{size}", split_bytes=size),
+                            dump_bytes / MB,
                         )
                     )
                 per_task = dask_task_cost(address, args.noop_tasks)
