@@ -493,13 +493,24 @@ impl Engine {
             any_whole,
             own_pass,
         };
-        // One text of the usual shapes read now builds the lazy DFAs' first states (each
-        // pattern's own, the e-mail windows', the context words'), once per engine instead
-        // of on the first texts it is given. Plug-in validators are not called.
-        let _ = engine.analyze(crate::one_pass::SHAPES, &[], today, &[], &mut |_, _| {
+        engine.warm_up(crate::one_pass::SHAPES);
+        engine
+    }
+
+    /// Reads `text` once and forgets what it found: the lazy DFAs build the states it needs
+    /// (each pattern's own, the one pass's, the e-mail windows', the context words') once per
+    /// engine instead of on the first texts the engine is given. A new engine reads a line
+    /// of the usual shapes; the caller may add the catalogue's examples. Plug-in and callback
+    /// validators are not called.
+    pub fn warm_up(&self, text: &str) {
+        let today = Date {
+            year: 2000,
+            month: 1,
+            day: 1,
+        };
+        let _ = self.analyze(text, &[], today, &[], &mut |_, _| {
             Ok::<_, std::convert::Infallible>(None)
         });
-        engine
     }
 
     /// The rules, in the order of the compiled recognizers.

@@ -1012,6 +1012,13 @@ impl PyCoreEngine {
         })
     }
 
+    /// Reads `text` once and forgets what it found, so the engine's lazy automata build the
+    /// states such text needs now rather than on the first texts it is given. Validators in
+    /// Python are not called.
+    fn warm_up(&self, py: Python<'_>, text: &str) {
+        py.detach(|| self.inner.warm_up(text));
+    }
+
     /// Final findings of one text. `today` is `(year, month, day)`, the reference date of the
     /// identity-number validators; `outside` the findings made in Python (`PyOutside`).
     fn analyze(

@@ -124,6 +124,9 @@ class CoreEngine:
     def __init__(
         self, rules: list[tuple[object, ...]], validators: list[Any], min_score: float
     ) -> None: ...
+    def warm_up(self, text: str) -> None:
+        """Read ``text`` once and forget what was found: the engine's lazy automata build
+        the states such text needs now (Python validators are not called)."""
     def analyze(
         self,
         text: str,

@@ -344,6 +344,16 @@ def core_engine(
         validators.append((callback or validator) if calls_back else None)
         compiled.append(spec)
     engine = _core.CoreEngine(rules, validators, min_score) if rules else None
+    if engine is not None:
+        # The catalogue's examples, read once: a fresh engine's first megabyte of text then
+        # builds fewer automaton states (benchmarks/README.md, "warm-up").
+        engine.warm_up(
+            "\n".join(
+                example
+                for spec in compiled
+                for example in (*spec.examples_valid, *spec.examples_invalid)
+            )
+        )
     return CoreBuild(engine=engine, compiled=tuple(compiled), python_only=tuple(python_only))
 
 
