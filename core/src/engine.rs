@@ -398,11 +398,15 @@ impl Places {
         places
     }
 
-    /// Merged byte windows `(low, high)` for `rule`'s candidates.
-    fn windows(&self, text: &str, rule: &Rule) -> Vec<(usize, usize)> {
+    /// Merged byte windows `(low, high)` for `rule`'s candidates, and within them where a
+    /// match can start: a match holds the digits or the anchor its window is built around, so
+    /// it starts before their end (an e-mail address before its `@`, not in the 260
+    /// characters after it, where only its domain runs).
+    fn windows(&self, text: &str, rule: &Rule) -> (Ranges, Ranges) {
         let narrowing = &rule.narrowing;
+        let whole = || (vec![(0, text.len())], vec![(0, text.len())]);
         let spans: Vec<(usize, usize, usize, usize)> = match rule.candidates {
-            Candidates::Whole => return vec![(0, text.len())],
+            Candidates::Whole => return whole(),
             Candidates::Digits {
                 min,
                 max,
@@ -423,7 +427,7 @@ impl Places {
                     .find_iter(text)
                     .map(|found| (found.start(), found.end(), before, after))
                     .collect(),
-                None => return vec![(0, text.len())],
+                None => return whole(),
             },
             Candidates::At { before, after } => self
                 .ats
@@ -432,17 +436,23 @@ impl Places {
                 .collect(),
         };
         let mut merged: Vec<(usize, usize)> = Vec::new();
+        let mut starts: Vec<(usize, usize)> = Vec::new();
         for (start, end, before, after) in spans {
             let low = chars_back(text, start, before);
             let high = chars_forward(text, end, after);
-            match merged.last_mut() {
-                Some(last) if low <= last.1 => last.1 = last.1.max(high),
-                _ => merged.push((low, high)),
+            for (ranges, high) in [(&mut merged, high), (&mut starts, end)] {
+                match ranges.last_mut() {
+                    Some(last) if low <= last.1 => last.1 = last.1.max(high),
+                    _ => ranges.push((low, high)),
+                }
             }
         }
-        merged
+        (merged, starts)
     }
 }
+
+/// Byte ranges `(low, high)`, ascending and not overlapping.
+type Ranges = Vec<(usize, usize)>;
 
 /// The callback that validates a value for a [`Check::External`] rule: `(rule, value)`.
 pub type Validate<'v, E> = dyn FnMut(usize, &str) -> Result<Option<Checked>, E> + 'v;
@@ -668,10 +678,10 @@ impl Engine {
             // the digits, anchor or street word its windows are built around).
             (Some(found), _) => matches = found,
             (None, own_pass) => {
-                let windows = places.windows(text, rule);
+                let (windows, may_start) = places.windows(text, rule);
                 let own_starts = own_pass
                     .as_ref()
-                    .and_then(|pass| pass.starts_within(text, &windows));
+                    .and_then(|pass| pass.starts_within(text, &may_start));
                 match own_starts {
                     Some(starts) => {
                         let starts: Vec<(usize, usize)> = starts

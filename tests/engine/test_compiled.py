@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from piiscan import _core
 from piiscan.catalogue import RecognizerSpec
+from piiscan.config import EngineConfig
+from piiscan.engine import Engine, build_engine
 from piiscan.engine.compiled import (
     CompiledCatalogue,
     CorePattern,
@@ -25,6 +27,7 @@ from piiscan.engine.compiled import (
     strongest_first,
 )
 from piiscan.plugins import load_registry
+from piiscan.validators.email import validate_email
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus" / "documents.jsonl"
 
@@ -110,6 +113,35 @@ _WRITTEN = st.text(
 @given(_WRITTEN)
 def test_core_finds_what_python_finds_in_any_text(catalogue: CompiledCatalogue, text: str) -> None:
     assert _core_matches(catalogue, text) == _python(catalogue.compiled, text)
+
+
+# Pieces of e-mail addresses and what surrounds them: local parts up to and past 64
+# characters, several "@" close together, domains with and without a real top-level domain.
+_MAIL_PIECES = ["a", "b.c", "@", "x.se", "exempel.com", " ", "-", "+", "_", ".", "å", "\n", ","]
+_MAIL_PIECES += ["se", "k" * 60, "m" * 70, "@@", "@exempel.se", "a" * 200]
+_MAILISH = st.lists(st.sampled_from(_MAIL_PIECES), max_size=30).map("".join)
+
+
+@pytest.fixture(scope="module")
+def email_engine() -> Engine:
+    return build_engine(
+        load_registry(use_entry_points=False), EngineConfig(entities=("EMAIL_ADDRESS",))
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MAILISH)
+def test_email_addresses_where_the_pattern_finds_them(email_engine: Engine, text: str) -> None:
+    # The core looks for an address's start only before each "@" of its windows (an
+    # address holds one); the pattern over the whole text, validated, is the reference.
+    spec = next(s for s in email_engine.registry.specs if s.entity == "EMAIL_ADDRESS")
+    expected = [
+        (start, end)
+        for _, start, end in python_matches(spec, text)
+        if validate_email(text[start:end]) is not None
+    ]
+    found = [(f.start, f.end) for f in email_engine.analyze(text)]
+    assert found == expected
 
 
 @pytest.mark.parametrize(
