@@ -82,10 +82,13 @@ from piiscan.scan.task_parts import TaskPart, TaskPartWriter, remove_task_part, 
 
 __all__ = [
     "DaskRunner",
+    "RunningCounts",
     "ScanPlugin",
     "TaskFailed",
+    "TaskProgress",
     "WorkerReport",
     "connect",
+    "remove_stale_plugins",
     "run_dask_task",
 ]
 
@@ -99,6 +102,13 @@ BATCH_BYTES: Final = 64 * 1024 * 1024
 _RENAME_GRACE_SECONDS: Final = 0.5
 #: How long the scanner waits for the scheduler and for a first worker.
 CONNECT_SECONDS: Final = 30.0
+#: A task reports the objects it finished at most this often (seconds) while it runs ...
+PROGRESS_SECONDS: Final = 0.25
+#: ... under this topic of the scheduler's event log: one topic for every scan, so that the
+#: scheduler keeps one bounded log of them (counts and task names only, never a path).
+PROGRESS_TOPIC: Final = "piiscan-progress"
+# Between a scan's id and the Dask client that registered its plugin, in the plugin's name.
+_OWNER = "@"
 
 
 class TaskFailed(PiiscanError):
@@ -172,16 +182,29 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
         every task.
     :param run: the scanner's run: a task renames its part only while the run's marker is
         there (:meth:`piiscan.inventory.layout.Layout.run_file`).
+    :param owner: the id of the Dask client that registers the plugin (the scanner's): part of
+        the plugin's name, so that a later scan knows the plugin of a scanner that is gone
+        (:func:`remove_stale_plugins`).
+    :param progress_seconds: how often a task reports the objects it finished while it runs
+        (:data:`PROGRESS_SECONDS`).
     """
 
     def __init__(
-        self, config: ScanConfig, *, scan_id: str, key_fingerprint: str, run: str = ""
+        self,
+        config: ScanConfig,
+        *,
+        scan_id: str,
+        key_fingerprint: str,
+        run: str = "",
+        owner: str = "",
+        progress_seconds: float = PROGRESS_SECONDS,
     ) -> None:
         self.config = config
         self.scan_id = scan_id
         self.key_fingerprint = key_fingerprint
         self.run_token = run
-        self.name = plugin_name(scan_id)
+        self.name = plugin_name(scan_id, owner)
+        self.progress_seconds = progress_seconds
         self._state: _WorkerState | None = None
         self._report = WorkerReport(fingerprint="", key_file="", problem="not set up")
 
@@ -223,9 +246,14 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
         """What this worker says about its key and engine."""
         return self._report
 
-    def run(self, handles: Sequence[ObjectHandle]) -> list[TaskPart]:
+    def run(
+        self, handles: Sequence[ObjectHandle], report: Callable[[TaskProgress], None] | None = None
+    ) -> list[TaskPart]:
         """Scan a batch of objects on this worker into the batch's own part of the inventory.
 
+        :param report: receives the batch's counts so far, after an object when
+            :attr:`progress_seconds` passed since the last report (never after the last
+            object: the task's result follows).
         :returns: each object's counts, in order (all naming the one part).
         :raises TaskFailed: when this worker cannot scan (another key, no key, an engine that
             cannot be built); the objects get ``error`` rows with the reason.
@@ -237,6 +265,8 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
         name = task_name(self.scan_id, handles)
         context = state.take()
         parts: list[TaskPart] = []
+        reported = time.monotonic()
+        read = 0
         try:
             with TaskPartWriter(
                 self.config.inventory,
@@ -253,6 +283,19 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
                     run_object(handle, context, emit)
                     row = rows[-1] if rows else None
                     parts.append(writer.summary(handle.ref, handle.size, since=before, row=row))
+                    read += handle.size or 0
+                    now = time.monotonic()
+                    if (
+                        report is not None
+                        and handle.span is None  # a range goes alone: its result follows
+                        and len(parts) < len(handles)
+                        and now - reported >= self.progress_seconds
+                    ):
+                        objects, findings, errors = writer.counts()
+                        report(TaskProgress(name=name, run=self.run_token, done=len(parts),
+                                            objects=objects, findings=findings, errors=errors,
+                                            bytes=read))  # fmt: skip
+                        reported = now
             return parts
         finally:
             state.give(context)
@@ -282,22 +325,72 @@ def _known_dropped(
     return emit
 
 
-def plugin_name(scan_id: str) -> str:
-    """The name a scan's plugin is registered under on the workers."""
-    return f"piiscan-{scan_id}"
+def plugin_name(scan_id: str, owner: str = "") -> str:
+    """The name a scan's plugin is registered under on the workers (``owner``: the id of the
+    Dask client that registers it)."""
+    return f"piiscan-{scan_id}{_OWNER}{owner}" if owner else f"piiscan-{scan_id}"
+
+
+def plugin_owner(name: str) -> str | None:
+    """The Dask client that registered a scan's plugin of this name (``None``: not a scan's
+    plugin, or one that does not say)."""
+    if not name.startswith("piiscan-") or _OWNER not in name:
+        return None
+    return name.rsplit(_OWNER, 1)[1] or None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskProgress:
+    """What a running task reports of itself: its counts so far (never a path).
+
+    :param name: the task's part (:func:`~piiscan.scan.task_parts.task_name`).
+    :param run: the run of the scanner that sent it.
+    :param done: the batch's objects finished so far.
+    :param objects: rows in the task's part so far (members included); ``findings``,
+        ``errors`` likewise; ``bytes``: the size of the objects finished.
+    """
+
+    name: str
+    run: str
+    done: int
+    objects: int
+    findings: int
+    errors: int
+    bytes: int
+
+    def message(self) -> list[Any]:
+        """As the scheduler's event log carries it (msgpack: plain values)."""
+        return [self.name, self.run, self.done, self.objects, self.findings, self.errors,
+                self.bytes]  # fmt: skip
+
+    @classmethod
+    def from_message(cls, message: Any) -> TaskProgress | None:
+        """From :meth:`message`; ``None`` for anything else on the topic."""
+        try:
+            name, run, done, objects, findings, errors, size = message
+            return cls(name=str(name), run=str(run), done=int(done), objects=int(objects),
+                       findings=int(findings), errors=int(errors),
+                       bytes=int(size))  # fmt: skip
+        except (TypeError, ValueError):
+            return None
 
 
 def run_dask_task(name: str, run: str, handles: Sequence[ObjectHandle]) -> list[TaskPart]:
     """The function a Dask worker runs for one task, a batch of objects (``name``: the scan's
     plugin name; ``run``: the run of the scanner that sent the task)."""
-    plugin = get_worker().plugins.get(name)
+    worker = get_worker()
+    plugin = worker.plugins.get(name)
     if not isinstance(plugin, ScanPlugin):
         raise TaskFailed("worker cannot scan: the scan's plugin is not on this worker")
     if plugin.run_token != run:
         # Sent by a scanner that stopped; its scan was resumed since, by a scanner whose
         # plugin this is. The task is not that scanner's to run.
         raise TaskFailed("the task's scanner stopped")
-    return plugin.run(handles)
+
+    def report(progress: TaskProgress) -> None:
+        worker.log_event(PROGRESS_TOPIC, progress.message())
+
+    return plugin.run(handles, report)
 
 
 def _worker_report(name: str, dask_worker: Any = None) -> WorkerReport:
@@ -315,15 +408,20 @@ def connect(
     key_fingerprint: str,
     on_parts: Callable[[Sequence[TaskPart]], None],
     notice: Callable[[str], None] | None = None,
+    on_running: Callable[[], None] | None = None,
 ) -> DaskRunner:
     """Connect to the scheduler, set every worker up for the scan and check their keys.
 
-    Nothing is written before the checks pass.
+    Nothing is written before the checks pass. Plugins that scanners which are gone left on
+    the cluster (killed with ``kill -9``, or cut off) are removed first
+    (:func:`remove_stale_plugins`).
 
     :param config: the scan's configuration; ``config.scheduler`` is the scheduler's address.
     :param on_parts: called in the scanning thread with the counts of each task's part, one
         per object of the task.
     :param notice: receives the dashboard's address when the scheduler serves one.
+    :param on_running: called in the scanning thread when a running task reported objects it
+        finished (:attr:`DaskRunner.running`: the counts of the tasks still running).
     :raises ConfigError: when the scheduler cannot be reached, has no worker, or a worker
         cannot scan (its key differs or is missing, its engine cannot be built).
     """
@@ -344,29 +442,74 @@ def connect(
         raise ConfigError(
             f"cannot reach the Dask scheduler at {address} ({type(error).__name__})"
         ) from None
+    plugin: ScanPlugin | None = None
     try:
         try:
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except TimeoutError:
             raise ConfigError(f"the Dask scheduler at {address} has no worker") from None
+        remove_stale_plugins(client)
         plugin = ScanPlugin(
-            config, scan_id=scan_id, key_fingerprint=key_fingerprint, run=secrets.token_hex(8)
-        )
+            config, scan_id=scan_id, key_fingerprint=key_fingerprint, run=secrets.token_hex(8),
+            owner=str(client.id), progress_seconds=PROGRESS_SECONDS,
+        )  # fmt: skip
         client.register_plugin(plugin, name=plugin.name)
-        runner = DaskRunner(client, plugin, on_parts=on_parts)
-        try:
-            _check_workers(client.run(_worker_report, plugin.name), key_fingerprint)
-        except BaseException:
-            runner.close()
-            raise
+        runner = DaskRunner(client, plugin, on_parts=on_parts, on_running=on_running)
+        _check_workers(client.run(_worker_report, plugin.name), key_fingerprint)
     except BaseException:
-        client.close()
+        # Whatever stops the start (a refused worker, Ctrl-C), the plugin goes with it.
+        _close_client(client, plugin.name if plugin is not None else "")
         raise
     if notice is not None:
         link = runner.dashboard_link()
         if link:
             notice(f"Dask dashboard: {link}")
     return runner
+
+
+def remove_stale_plugins(client: Client) -> list[str]:
+    """Remove the plugins of scans whose scanner is gone from the cluster.
+
+    A scanner removes its plugin whenever it ends on its own, stopped or not
+    (:meth:`DaskRunner.close`); one killed with ``kill -9``, or cut off from the scheduler,
+    cannot, and its plugin (an engine and open sources on each worker) would stay on the
+    workers, and be set up on every worker that joins, for as long as the scheduler runs. A
+    plugin's name says which Dask client registered it (:func:`plugin_name`): the plugins of
+    clients the scheduler no longer knows go (the workers close their sources), those of
+    scanners still connected (scans of other inventories running now) stay.
+
+    :returns: the names of the plugins removed.
+    """
+
+    def registered(dask_scheduler: Any = None) -> tuple[list[str], list[str]]:
+        # Run on the scheduler, which needs no piiscan for it (defined here, it travels whole).
+        return sorted(dask_scheduler.worker_plugins), sorted(dask_scheduler.clients)
+
+    try:
+        names, clients = client.run_on_scheduler(registered)
+    except Exception:  # an old scheduler, or one that refuses: nothing is removed
+        return []
+    connected = set(clients)
+    stale = [name for name in names if plugin_owner(name) not in (None, *connected)]
+    removed = []
+    for name in stale:
+        with contextlib.suppress(Exception):  # removed meanwhile by another scanner
+            client.unregister_worker_plugin(name)
+            removed.append(name)
+    return removed
+
+
+def _close_client(client: Client, plugin: str) -> None:
+    """Remove the scan's plugin from the cluster (when registered) and disconnect; the client
+    closes however the removal ends (Ctrl-C included), and a plugin left then is removed by
+    the next scan (:func:`remove_stale_plugins`)."""
+    try:
+        if plugin:
+            with contextlib.suppress(Exception):
+                client.unregister_worker_plugin(plugin)
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
 
 
 def _check_workers(reports: dict[str, WorkerReport], key_fingerprint: str) -> None:
@@ -381,6 +524,28 @@ def _check_workers(reports: dict[str, WorkerReport], key_fingerprint: str) -> No
             f"{key_fingerprint}; give every worker the same key file, at the scan's --key-file "
             "path or at its own $PIISCAN_KEY_FILE)"
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunningCounts:
+    """The counts of the tasks still running on the cluster, as their workers reported them:
+    rows in their parts so far (``objects``, ``findings``, ``errors``) and the bytes of the
+    objects they finished. When a task ends, its part's counts go to ``on_parts`` and its
+    share of these goes. A task run again after its worker died reports the same objects
+    again, which count once; only a task that fails after it reported takes its objects
+    back (they come again as ``error`` rows, or in the parts of the tasks it is split into).
+
+    Added to the scan's counts, they make a progress line that moves object by object as on
+    a local scan, not task by task (a task is a batch of up to :data:`BATCH_OBJECTS` objects).
+    """
+
+    objects: int = 0
+    findings: int = 0
+    errors: int = 0
+    bytes: int = 0
+
+    def __bool__(self) -> bool:
+        return any((self.objects, self.findings, self.errors, self.bytes))
 
 
 @dataclass(slots=True)
@@ -415,22 +580,38 @@ class DaskRunner:
         plugin: ScanPlugin,
         *,
         on_parts: Callable[[Sequence[TaskPart]], None],
+        on_running: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
         self.plugin = plugin
         self.on_parts = on_parts
+        self.on_running = on_running
         self.layout = Layout(plugin.config.inventory)
         self.scan_id = plugin.scan_id
         self._open: _Batch | None = None
         self._open_bytes = 0
         self._batches: dict[str, _Batch] = {}
         self._by_seq: dict[int, _Batch] = {}
-        self._arrived: queue.Queue[str] = queue.Queue()
+        # What arrives from the client's thread: a task's name when it ended, a running
+        # task's report (the scheduler's event log) otherwise.
+        self._arrived: queue.Queue[str | TaskProgress] = queue.Queue()
+        self._reports: dict[str, TaskProgress] = {}  # the latest of each running task
+        self.running = RunningCounts()
         self._accounted: set[str] = set()
         self._submitted: set[str] = set()
         self._closed = False
         workers = client.scheduler_info().get("workers", {})
         self.threads = max(sum(int(w.get("nthreads", 1)) for w in workers.values()), 1)
+        self._listening = False
+        if on_running is not None:
+            client.subscribe_topic(PROGRESS_TOPIC, self._heard)
+            self._listening = True
+
+    def _heard(self, event: tuple[float, Any]) -> None:
+        """An event of the progress topic (in the client's thread): this run's reports only."""
+        report = TaskProgress.from_message(event[1])
+        if report is not None and report.run == self.plugin.run_token:
+            self._arrived.put(report)
 
     @property
     def window(self) -> int:
@@ -544,10 +725,45 @@ class DaskRunner:
                 arrived.append(self._arrived.get_nowait())
             except queue.Empty:
                 break
-        for name in arrived:
-            batch = self._batches.pop(name, None)
+        reported = False
+        for item in arrived:
+            if isinstance(item, TaskProgress):
+                reported |= self._note(item)
+                continue
+            batch = self._batches.pop(item, None)
             if batch is not None:
+                self._forget(item)
                 self._settle(batch)
+        if reported and self.on_running is not None:
+            self.on_running()
+
+    def _note(self, report: TaskProgress) -> bool:
+        """Keep a running task's report; whether the running counts changed."""
+        last = self._reports.get(report.name)
+        # A task still running, and further than it said: a task run again after its worker
+        # died says again what its first run said, and an ended task's late report is old.
+        if report.name not in self._batches or (last is not None and last.done >= report.done):
+            return False
+        self._reports[report.name] = report
+        self._add_running(report, +1)
+        if last is not None:
+            self._add_running(last, -1)
+        return True
+
+    def _forget(self, name: str) -> None:
+        """A task ended: its counts go from the running ones (its part's go to ``on_parts``)."""
+        last = self._reports.pop(name, None)
+        if last is not None:
+            self._add_running(last, -1)
+
+    def _add_running(self, report: TaskProgress, sign: int) -> None:
+        running = self.running
+        self.running = RunningCounts(
+            objects=running.objects + sign * report.objects,
+            findings=running.findings + sign * report.findings,
+            errors=running.errors + sign * report.errors,
+            bytes=running.bytes + sign * report.bytes,
+        )
 
     def _settle(self, batch: _Batch) -> None:
         dask_future = batch.dask_future
@@ -609,6 +825,8 @@ class DaskRunner:
         with contextlib.suppress(Exception):
             self.client.cancel(futures, force=True)
         self._batches.clear()
+        self._reports.clear()
+        self.running = RunningCounts()
         self._end_run()
         with contextlib.suppress(OSError):
             self.layout.open_scan_file(self.scan_id).unlink()
@@ -627,10 +845,10 @@ class DaskRunner:
             return
         self._closed = True
         self._end_run()
-        with contextlib.suppress(Exception):
-            self.client.unregister_worker_plugin(self.plugin.name)
-        with contextlib.suppress(Exception):
-            self.client.close()
+        if self._listening:
+            with contextlib.suppress(Exception):
+                self.client.unsubscribe_topic(PROGRESS_TOPIC)
+        _close_client(self.client, self.plugin.name)
 
 
 def _task_error(dask_future: DaskFuture) -> BaseException:

@@ -221,6 +221,7 @@ def run_scan(
             on_cluster = dask_connect(
                 config, scan_id=scan_id, key_fingerprint=keyer.fingerprint,
                 on_parts=lambda parts: record_parts(parts), notice=notice,
+                on_running=lambda: show(),
             )  # fmt: skip
         except BaseException:
             if key.is_new and keyer == key.keyer:  # the file is this scan's (no other won)
@@ -250,6 +251,21 @@ def run_scan(
         notice(f"resuming scan {scan_id}: {len(writer.finished)} files were finished")
     totals = Progress(objects=writer.objects, findings=writer.findings, errors=writer.errors)
 
+    def show() -> None:
+        """Call ``progress``: on Dask, with what the tasks still running reported so far, so
+        that the totals move object by object there too."""
+        if progress is None:
+            return
+        running = on_cluster.running if on_cluster is not None else None
+        if not running:
+            progress(totals)
+            return
+        progress(Progress(objects=totals.objects + running.objects,
+                          bytes=totals.bytes + running.bytes,
+                          findings=totals.findings + running.findings,
+                          errors=totals.errors + running.errors,
+                          current=totals.current))  # fmt: skip
+
     def record_parts(parts: Sequence[TaskPart]) -> None:
         """A task wrote its rows into a part of its own (Dask): count them, all at once (the
         part is on disk whole, so a stop must not leave some of them uncounted)."""
@@ -271,8 +287,7 @@ def run_scan(
             totals.bytes += part.bytes
             totals.errors += part.errors
             totals.current = part.ref.path
-        if progress is not None:
-            progress(totals)
+        show()
 
     def record(value: FindingChunk | ObjectResult) -> None:
         value = known.apply(value)
@@ -294,8 +309,7 @@ def run_scan(
         totals.findings += 0 if findings_counted else value.finding_count
         totals.errors += value.status.is_error
         totals.current = value.ref.path
-        if progress is not None:
-            progress(totals)
+        show()
 
     ranges = RangeMerger()
     carried: list[tuple[str, str]] = []

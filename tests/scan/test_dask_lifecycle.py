@@ -1,0 +1,222 @@
+"""A Dask scan's progress and its plugin's life, on a real ``LocalCluster`` on 127.0.0.1.
+
+Progress moves object by object as a local scan's does (the running tasks report what they
+finished), and ends at the inventory's totals; the scan's worker plugin leaves the cluster
+however the scanner ends (normally, on an error, Ctrl-C, ``SIGTERM``), and a plugin that a
+scanner killed with ``kill -9`` left is removed by the next scan, while the plugin of a scan
+still running stays. Assertions are on counts and plugin names, never on timings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+from piiscan.inventory import Inventory
+from piiscan.keys import load_or_create_key
+from piiscan.scan.session import Progress
+
+from .conftest import small_files
+from .inventories import compacted_tasks, inventory_rows
+
+distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+dask_executor = pytest.importorskip("piiscan.scan.dask_executor")
+
+pytestmark = [pytest.mark.slow, pytest.mark.dask]
+
+# Guards the separate processes against hanging; not a measurement of speed.
+GUARD_SECONDS = 120.0
+FIELDS = ("objects", "bytes", "findings", "errors")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A LocalCluster of two worker processes (one thread each) on 127.0.0.1."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=":0",
+    ) as local:  # fmt: skip
+        yield local
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("key") / "key"
+    load_or_create_key(path)
+    return path
+
+
+def dask_config(root: Path, inventory: Path, key_file: Path, cluster: Any) -> ScanConfig:
+    return ScanConfig(roots=(str(root),), inventory=inventory, key_file=key_file,
+                      executor="dask", scheduler=cluster.scheduler_address)  # fmt: skip
+
+
+def piiscan_plugins(cluster: Any) -> tuple[list[str], set[str]]:
+    """The scans' plugins the scheduler holds, and those the workers hold."""
+
+    def on_scheduler(dask_scheduler: Any = None) -> list[str]:
+        return sorted(name for name in dask_scheduler.worker_plugins if name.startswith("piiscan-"))
+
+    def on_worker(dask_worker: Any = None) -> list[str]:
+        return sorted(name for name in dask_worker.plugins if name.startswith("piiscan-"))
+
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        scheduler = client.run_on_scheduler(on_scheduler)
+        workers = {name for names in client.run(on_worker).values() for name in names}
+    return scheduler, workers
+
+
+def test_progress_moves_object_by_object_and_ends_at_the_inventory_totals(
+    tmp_path: Path, cluster: Any, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every finished object reported (by default a running task reports every 0.25 s).
+    monkeypatch.setattr(dask_executor, "PROGRESS_SECONDS", 0.0)
+    root = tmp_path / "share"
+    names = small_files(root, 80)
+    (root / "trasig.docx").write_bytes(b"not a zip")  # a row of its own status
+    seen: list[Progress] = []
+    notices: list[str] = []
+    inventory = tmp_path / "inv"
+    report = scan(
+        dask_config(root, inventory, key_file, cluster),
+        progress=lambda p: seen.append(dataclasses.replace(p)),
+        notice=notices.append,
+    )
+    # Never backwards, in any of the four counts.
+    for before, after in zip(seen, seen[1:], strict=False):
+        assert all(getattr(after, name) >= getattr(before, name) for name in FIELDS), (
+            before,
+            after,
+        )
+    (info,) = Inventory(inventory).scans()
+    last = seen[-1]
+    assert (last.objects, last.findings, last.errors) == (info.objects, info.findings, info.errors)
+    assert (report.objects, report.errors) == (len(names) + 1, last.errors)
+    assert last.findings == len(names)
+    assert last.bytes == sum(path.stat().st_size for path in root.iterdir())
+    # Moving within tasks, not task by task: more steps than the scan had Dask tasks (a task
+    # is a batch of up to 32 objects; the tasks' parts are named in the compacted part).
+    tasks = len(compacted_tasks(inventory))
+    assert tasks < len(names)
+    assert len(seen) > tasks
+    assert any(notice.startswith("Dask dashboard: http://127.0.0.1:") for notice in notices)
+
+
+def test_the_plugin_leaves_the_cluster_when_the_scan_ends_or_fails_or_is_stopped(
+    tmp_path: Path, cluster: Any, key_file: Path
+) -> None:
+    root = tmp_path / "share"
+    small_files(root, 40)
+    registered: list[tuple[list[str], set[str]]] = []
+
+    def look(progress: Progress) -> None:
+        if not registered:
+            registered.append(piiscan_plugins(cluster))
+
+    # 1. A scan that ends normally.
+    scan(dask_config(root, tmp_path / "a", key_file, cluster), progress=look)
+    (scheduler, workers) = registered.pop()
+    assert len(scheduler) == 1  # this scan's, while it ran
+    assert set(scheduler) == workers
+    assert piiscan_plugins(cluster) == ([], set())
+
+    # 2. An error in the caller's progress callback, and Ctrl-C (KeyboardInterrupt).
+    for error in (RuntimeError, KeyboardInterrupt):
+
+        def fail(progress: Progress, error: type[BaseException] = error) -> None:
+            look(progress)
+            raise error
+
+        with pytest.raises(error):
+            scan(dask_config(root, tmp_path / error.__name__, key_file, cluster), progress=fail)
+        assert len(registered.pop()[0]) == 1
+        assert piiscan_plugins(cluster) == ([], set())
+
+
+PROGRAM = """
+import signal
+import sys
+from pathlib import Path
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+
+def stop_here(progress):
+    print("scanning", flush=True)
+    sys.stdin.readline()  # until the test has signalled or killed this process
+
+root, inventory, key_file, scheduler = sys.argv[1:]
+try:
+    scan(ScanConfig(roots=(root,), inventory=Path(inventory), key_file=Path(key_file),
+                    executor="dask", scheduler=scheduler), progress=stop_here)
+except KeyboardInterrupt as stopped:  # as the command line ends: 128 + the signal's number
+    sys.exit(128 + getattr(stopped, "signum", signal.SIGINT))
+"""
+
+
+def scanner_stopped_by(signum: int, tmp_path: Path, cluster: Any, key_file: Path) -> int:
+    """Run a Dask scan in a process of its own; signal it while it scans; its exit status."""
+    root = tmp_path / "share"
+    small_files(root, 40)
+    process = subprocess.Popen(
+        [sys.executable, "-c", PROGRAM, str(root), str(tmp_path / f"inv-{signum}"), str(key_file),
+         cluster.scheduler_address],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "scanning\n", process.communicate()
+        assert len(piiscan_plugins(cluster)[0]) >= 1
+        process.send_signal(signum)  # SIGTERM: raised in the callback's wait
+        return process.wait(timeout=GUARD_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=GUARD_SECONDS)
+
+
+def test_a_scanner_stopped_by_sigterm_removes_its_plugin(
+    tmp_path: Path, cluster: Any, key_file: Path
+) -> None:
+    assert scanner_stopped_by(signal.SIGTERM, tmp_path, cluster, key_file) == 128 + 15
+    assert piiscan_plugins(cluster) == ([], set())
+    (info,) = Inventory(tmp_path / f"inv-{signal.SIGTERM}").scans()
+    assert info.status == "interrupted"
+
+
+def test_the_next_scan_removes_the_plugin_a_killed_scanner_left_but_not_a_running_ones(
+    tmp_path: Path, cluster: Any, key_file: Path
+) -> None:
+    assert scanner_stopped_by(signal.SIGKILL, tmp_path, cluster, key_file) == -signal.SIGKILL
+    (stale,) = piiscan_plugins(cluster)[0]  # a scanner killed with kill -9 cannot remove it
+    # The plugin of a scan running now, from another scanner (another Dask client).
+    config = dask_config(tmp_path / "share", tmp_path / "other", key_file, cluster)
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as other:
+        running = dask_executor.ScanPlugin(
+            config, scan_id="20261207T120000Z-0001", key_fingerprint="00", owner=str(other.id)
+        )
+        other.register_plugin(running, name=running.name)
+        seen: list[tuple[list[str], set[str]]] = []
+        root = tmp_path / "next"
+        small_files(root, 5)
+        report = scan(
+            dask_config(root, tmp_path / "next-inv", key_file, cluster),
+            progress=lambda p: seen.append(piiscan_plugins(cluster)) if not seen else None,
+        )
+        assert report.objects == 5
+        (scheduler, _) = seen[0]
+        assert stale not in scheduler  # gone before the next scan registered its own
+        assert running.name in scheduler
+        assert piiscan_plugins(cluster) == ([running.name], {running.name})
+    # Its scanner gone too (its client closed without removing it): the next scan removes it.
+    scan(dask_config(root, tmp_path / "last-inv", key_file, cluster))
+    assert piiscan_plugins(cluster) == ([], set())
+    assert inventory_rows(tmp_path / "last-inv")[0]
