@@ -10,6 +10,7 @@ still running stays. Assertions are on counts and plugin names, never on timings
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import signal
 import subprocess
 import sys
@@ -92,11 +93,8 @@ def test_progress_moves_object_by_object_and_ends_at_the_inventory_totals(
         notice=notices.append,
     )
     # Never backwards, in any of the four counts.
-    for before, after in zip(seen, seen[1:], strict=False):
-        assert all(getattr(after, name) >= getattr(before, name) for name in FIELDS), (
-            before,
-            after,
-        )
+    for before, after in itertools.pairwise(seen):
+        assert all(getattr(after, name) >= getattr(before, name) for name in FIELDS), after
     (info,) = Inventory(inventory).scans()
     last = seen[-1]
     assert (last.objects, last.findings, last.errors) == (info.objects, info.findings, info.errors)
