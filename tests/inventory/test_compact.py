@@ -190,3 +190,149 @@ def test_a_task_of_a_killed_scanner_renames_nothing_into_the_resumed_scan(
     assert objects == [("late.txt", "")]
     assert findings == [("late.txt", 0, "SE_PERSONNUMMER")]
     assert ROOT in Inventory(inventory_dir).scans()[0].roots
+
+
+# --- Compacted as the scan goes ----------------------------------------------------------------
+
+# Each task part holds two objects rows: groups of two task parts.
+GROUP_ROWS = 4
+
+
+def write_counted_task_parts(directory: Path, writer: InventoryWriter, indexes: range) -> None:
+    """Task parts as :func:`write_task_parts` writes them, counted with their names (as the
+    scanner counts a Dask task's part once its task ended)."""
+    for index in indexes:
+        with TaskPartWriter(
+            directory, scan_id=SCAN, name=task(index), key_fingerprint=KEYER.fingerprint
+        ) as part:
+            part.add(result(f"t{index}.txt", record(PNR, start=index),
+                            record(EMAIL, entity_type="EMAIL_ADDRESS", start=20)))  # fmt: skip
+            part.add(result(f"u{index}.txt"))
+        writer.note_task_part(objects=part.objects, findings=part.findings, errors=part.errors,
+                              task=task(index))  # fmt: skip
+
+
+def held(directory: Path) -> dict[str, list[str]]:
+    """Each numbered objects part and the task parts it holds."""
+    found = {}
+    for path in sorted((directory / "objects" / SCAN).glob("part-0*.parquet")):
+        names = (pq.read_schema(path).metadata or {}).get(META_REPLACES, b"").decode()
+        if names:
+            found[path.name] = names.split(",")
+    return found
+
+
+def task_files(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.rglob("part-task-*"))
+
+
+@pytest.fixture
+def small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("piiscan.inventory.writer.COMPACT_OBJECTS", GROUP_ROWS)
+
+
+@pytest.mark.usefixtures("small_groups")
+def test_task_parts_are_compacted_as_the_scan_goes_and_closing_compacts_the_rest(
+    make_writer: WriterFactory, inventory_dir: Path
+) -> None:
+    writer = make_writer(SCAN)
+    write_counted_task_parts(inventory_dir, writer, range(TASKS))
+    # A group is compacted once the next part would overflow it: two groups while the scan
+    # runs; the fifth part waits for more.
+    assert held(inventory_dir) == {
+        "part-000001.parquet": [task(0), task(1)],
+        "part-000002.parquet": [task(2), task(3)],
+    }
+    assert task_files(inventory_dir) == [f"part-task-{task(4)}.parquet"] * 3
+    # Read as it is meanwhile: every row once.
+    assert rows(inventory_dir, include_open=True)[0] == [
+        row for row in EXPECTED[0] if row[0] != "own.txt"
+    ]
+    writer.add(result("own.txt", record(PNR)))
+    writer.close()
+    assert rows(inventory_dir) == EXPECTED
+    assert held(inventory_dir)["part-000004.parquet"] == [task(4)]  # the tail, at close
+    assert not task_files(inventory_dir)
+
+
+@pytest.mark.usefixtures("small_groups")
+def test_a_task_run_again_after_its_part_was_compacted_adds_no_row(
+    make_writer: WriterFactory, inventory_dir: Path
+) -> None:
+    writer = make_writer(SCAN)
+    write_counted_task_parts(inventory_dir, writer, range(3))  # tasks 0 and 1 compacted
+    assert held(inventory_dir) == {"part-000001.parquet": [task(0), task(1)]}
+    # Task 0 runs again (its worker died before its result reached the scanner): its part
+    # comes back under the same name, and is never counted again.
+    with TaskPartWriter(
+        inventory_dir, scan_id=SCAN, name=task(0), key_fingerprint=KEYER.fingerprint
+    ) as part:
+        part.add(result("t0.txt", record(PNR, start=0),
+                        record(EMAIL, entity_type="EMAIL_ADDRESS", start=20)))  # fmt: skip
+        part.add(result("u0.txt"))
+    assert f"part-task-{task(0)}.parquet" in task_files(inventory_dir)
+    objects, _ = rows(inventory_dir, include_open=True)
+    assert sorted(objects) == sorted(set(objects))  # read as it is: once
+    write_counted_task_parts(inventory_dir, writer, range(3, TASKS))
+    writer.add(result("own.txt", record(PNR)))
+    writer.close()
+    assert rows(inventory_dir) == EXPECTED
+    (info,) = Inventory(inventory_dir).scans()
+    assert (info.objects, info.findings) == (len(EXPECTED[0]), len(EXPECTED[1]))
+    assert not task_files(inventory_dir)
+    assert sum(len(tasks) for tasks in held(inventory_dir).values()) == TASKS
+
+
+# The steps of compacting the first group while the scan runs: three renames, then the
+# removal of two tasks' three files each.
+RUNNING_STEPS = 3 + 3 * 2
+
+
+@pytest.mark.usefixtures("small_groups")
+@pytest.mark.parametrize("step", range(RUNNING_STEPS))
+def test_a_scan_killed_while_it_compacts_resumes_with_every_row_once(
+    step: int, make_writer: WriterFactory, inventory_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = make_writer(SCAN)
+    write_counted_task_parts(inventory_dir, writer, range(2))
+    steps = 0
+    rename, unlink = os.replace, Path.unlink
+
+    def counted() -> None:
+        nonlocal steps
+        if steps == step:
+            raise Killed
+        steps += 1
+
+    def counted_rename(source: Any, target: Any) -> None:
+        if Path(target).name.startswith("part-0"):
+            counted()
+        rename(source, target)
+
+    def counted_unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.name.startswith("part-task-"):
+            counted()
+        unlink(path, missing_ok=missing_ok)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "replace", counted_rename)
+        patched.setattr(Path, "unlink", counted_unlink)
+        with pytest.raises(Killed):
+            write_counted_task_parts(inventory_dir, writer, range(2, 3))  # fills the group
+    # The process ends here (the kernel releases its lock); the scan is open, every row once.
+    writer._lock.release(remove=False)
+    assert rows(inventory_dir, include_open=True)[0] == sorted(
+        (f"{p}{i}.txt", "") for i in range(3) for p in "tu"
+    )
+    resumed = make_writer(SCAN, resume=True)
+    assert len(resumed.finished) == 6
+    write_counted_task_parts(inventory_dir, resumed, range(3, TASKS))
+    resumed.add(result("own.txt", record(PNR)))
+    resumed.close()
+    assert rows(inventory_dir) == EXPECTED
+    (info,) = Inventory(inventory_dir).scans()
+    assert (info.status, info.objects, info.findings) == (
+        "complete", len(EXPECTED[0]), len(EXPECTED[1]),
+    )  # fmt: skip
+    assert not task_files(inventory_dir)
+    assert not list(inventory_dir.rglob("*.tmp"))

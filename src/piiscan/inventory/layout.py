@@ -26,7 +26,8 @@ scanner keeps a *run marker* (``scans/open/<scan_id>.runs/<token>``); a task ren
 into place only while the marker of its run is there, so a task still running for a scanner
 that was killed cannot add rows to the scan once it is resumed.
 
-When such a scan closes, its task parts are *compacted* into numbered parts
+While such a scan runs, and for the last ones when it closes, its task parts are *compacted*
+into numbered parts, a group at a time
 (:meth:`piiscan.inventory.writer.InventoryWriter.compact_task_parts`): each compacted
 ``objects`` part names, in its Parquet metadata (``piiscan.replaces``), the task parts it holds,
 and readers pass over a task part so named (:meth:`Layout.replaced_task_parts`); the task parts

@@ -413,6 +413,9 @@ class InventoryWriter:
         self._last_part = time.monotonic()
         self._closed = False
         self._failed = False  # a part could not be written: the scan stays open
+        # Task parts compacted by this writer, and those waiting for their group to fill.
+        self._compacted: set[str] = set()
+        self._pending = _Pending()
         self.finished: frozenset[tuple[str, str]] = frozenset()
         self._check_directory(key_fingerprint, resume=resume)
         self._lock = ScanLock.acquire(self.layout, scan_id)
@@ -534,11 +537,15 @@ class InventoryWriter:
         for record in records:
             findings.append(finding_row(where, record))
 
-    def note_task_part(self, *, objects: int, findings: int, errors: int) -> None:
+    def note_task_part(self, *, objects: int, findings: int, errors: int, task: str = "") -> None:
         """Count rows a task wrote into a part of its own (a Dask worker writes its task's
         part into the shared inventory, :mod:`piiscan.scan.task_parts`), so the closed
         ``scans`` row counts every row of every part.
 
+        :param task: the part's name: the part is whole and counted, and is compacted while
+            the scan runs, with others, once they fill a group (see
+            :meth:`compact_task_parts`), so that closing compacts only the last ones. ""
+            leaves the part to :meth:`close`.
         :raises InventoryError: if the writer is closed.
         """
         if self._closed:
@@ -546,6 +553,8 @@ class InventoryWriter:
         self._objects += objects
         self._findings += findings
         self._errors += errors
+        if task:
+            self._compact_when_full(task, objects, findings)
 
     def _maybe_write_part(self) -> None:
         if (
@@ -663,7 +672,9 @@ class InventoryWriter:
     def compact_task_parts(self) -> int:
         """Rewrite the scan's task parts (one per Dask task, :mod:`piiscan.scan.task_parts`)
         into few numbered parts, so that a scan of many small files is not thousands of tiny
-        files to read. :meth:`close` does it; tasks must not be writing parts any more.
+        files to read. :meth:`close` does it for the parts left; those counted with their
+        name (:meth:`note_task_part`) are compacted as the scan goes, a group each time one
+        is full, so that closing a scan of millions of tasks does not take hours.
 
         Task parts are taken in name order and grouped up to :data:`COMPACT_OBJECTS` objects
         rows, ``row_group_rows`` findings and :data:`COMPACT_TASKS` parts (memory stays
@@ -672,7 +683,9 @@ class InventoryWriter:
         ``objects`` file naming the task parts it holds (:data:`~piiscan.inventory.layout.
         META_REPLACES`); only then are the task parts removed, ``objects`` files first. Killed
         at any point, the scan holds every row once: readers pass over task parts a compacted
-        part names, and a resume removes them.
+        part names, and a resume removes them. A task part whose rows a compacted part holds
+        already (its task ran again after the part was compacted: the same name) is removed,
+        never compacted twice.
 
         :returns: the task parts compacted.
         :raises InventoryError: if the writer is closed, or a part cannot be read or written
@@ -682,8 +695,41 @@ class InventoryWriter:
             raise InventoryError("the inventory writer is closed")
         return self._compact()
 
+    def _compact_when_full(self, task: str, rows: int, findings: int) -> None:
+        """Add a counted task part to the group being filled; compact the group first when
+        the part would overflow it (the same bounds as :meth:`compact_task_parts`).
+
+        This runs in the scan's thread, a group at a time (up to :data:`COMPACT_TASKS` small
+        files read, three written): meanwhile the cluster goes on with the tasks it holds. A
+        group that cannot be compacted is left as task parts, which are valid, for
+        :meth:`close` to try again.
+        """
+        if task in self._compacted or findings >= self._row_group_rows:
+            return  # compacted already (a task run again); or big: it stays as it is
+        pending = self._pending
+        if pending.tasks and (
+            pending.rows + rows > COMPACT_OBJECTS
+            or pending.findings + findings > self._row_group_rows
+            or len(pending.tasks) >= COMPACT_TASKS
+        ):
+            tasks, self._pending = pending.tasks, _Pending()
+            try:
+                self._compact_group(tasks)
+            except InventoryError as error:
+                log.warning("scan %s: task parts left for the close (%s)", self.scan_id, error)
+        self._pending.add(task, rows, findings)
+
     def _compact(self) -> int:
+        self._pending = _Pending()
         objects = self.layout.task_parts("objects", self.scan_id)
+        # A task part whose rows a compacted part holds already: a task run again after its
+        # part was compacted (its worker died before the result reached the scanner), or a
+        # compaction stopped before it removed the parts. Readers pass over it; it goes.
+        done = self._compacted | self.layout.replaced_task_parts(self.scan_id)
+        again = sorted(done.intersection(objects))
+        if again:
+            _remove_task_parts(self.layout, self.scan_id, again)
+            objects = {task: path for task, path in objects.items() if task not in done}
         groups: list[list[str]] = []
         group: list[str] = []
         rows = findings = 0
@@ -738,14 +784,18 @@ class InventoryWriter:
             try:
                 self._write_next_part(tables)
             except BaseException:
-                if not self.layout.part_file("objects", self.scan_id, number).is_file():
+                if self.layout.part_file("objects", self.scan_id, number).is_file():
+                    # Stopped after the part was whole (Ctrl-C): it holds the tasks' rows, so
+                    # the next part takes the next number, and the tasks count as compacted.
+                    self._parts = max(self._parts, number)
+                    self._compacted.update(tasks)
+                else:
                     for side in _REMOVAL_ORDER[1:]:  # renamed before the write failed
                         with contextlib.suppress(OSError):
                             self.layout.part_file(side, self.scan_id, number).unlink()
                 raise
-            for table in _REMOVAL_ORDER:  # objects first, as readers need
-                paths = [self.layout.task_part_file(table, self.scan_id, task) for task in tasks]
-                list(pool.map(_remove, paths))
+            self._compacted.update(tasks)
+            _remove_task_parts(self.layout, self.scan_id, tasks, pool)
         _sync_directories([self.layout.part_folder(name, self.scan_id) for name in _PART_TABLES])
 
     def _compact_quietly(self) -> None:
@@ -852,6 +902,34 @@ _REMOVAL_ORDER: Final[tuple[TableName, ...]] = ("objects", "findings", "columns"
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
+
+
+def _remove_task_parts(
+    layout: Layout, scan_id: str, tasks: Iterable[str], pool: ThreadPoolExecutor | None = None
+) -> None:
+    """Remove the files of task parts a compacted part holds, ``objects`` files first."""
+    tasks = list(tasks)
+    for table in _REMOVAL_ORDER:  # objects first, as readers need
+        paths = [layout.task_part_file(table, scan_id, task) for task in tasks]
+        if pool is None:
+            for path in paths:
+                _remove(path)
+        else:
+            list(pool.map(_remove, paths))
+
+
+class _Pending:
+    """Counted task parts waiting for their group to fill (compacted while the scan runs)."""
+
+    def __init__(self) -> None:
+        self.tasks: list[str] = []
+        self.rows = 0
+        self.findings = 0
+
+    def add(self, task: str, rows: int, findings: int) -> None:
+        self.tasks.append(task)
+        self.rows += rows
+        self.findings += findings
 
 
 def _sibling(objects_part: Path, table: str) -> Path | None:

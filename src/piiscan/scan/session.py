@@ -273,6 +273,7 @@ def run_scan(
             objects=sum(part.objects for part in parts),
             findings=sum(part.findings for part in parts),
             errors=sum(part.errors for part in parts),
+            task=parts[0].name if parts else "",  # compacted with others as the scan goes
         )
         for part in parts:
             totals.findings += part.findings
