@@ -218,3 +218,100 @@ def test_the_next_scan_removes_the_plugin_a_killed_scanner_left_but_not_a_runnin
     scan(dask_config(root, tmp_path / "last-inv", key_file, cluster))
     assert piiscan_plugins(cluster) == ([], set())
     assert inventory_rows(tmp_path / "last-inv")[0]
+
+
+# --- Task parts compacted as the scan goes ----------------------------------------------------
+
+# A compacted part holds task parts of up to this many objects rows: about two batches of 32.
+GROUP_ROWS = 70
+
+
+def numbered_parts(inventory: Path) -> list[Path]:
+    return sorted((inventory / "objects").glob("*/part-0*.parquet"))
+
+
+@pytest.fixture(scope="module")
+def many_files(tmp_path_factory: pytest.TempPathFactory, key_file: Path) -> tuple[Path, Any]:
+    """A tree of many small files (many Dask tasks), and its local scan's rows."""
+    root = tmp_path_factory.mktemp("many") / "share"
+    small_files(root, 240)
+    inventory = tmp_path_factory.mktemp("many-local") / "inv"
+    scan(ScanConfig(roots=(str(root),), inventory=inventory, workers=1, key_file=key_file))
+    return root, inventory_rows(inventory)
+
+
+def test_task_parts_are_compacted_while_the_scan_runs(
+    tmp_path: Path,
+    cluster: Any,
+    key_file: Path,
+    many_files: tuple[Path, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("piiscan.inventory.writer.COMPACT_OBJECTS", GROUP_ROWS)
+    root, reference = many_files
+    inventory = tmp_path / "inv"
+    compacted_while_running: list[int] = []
+    report = scan(
+        dask_config(root, inventory, key_file, cluster),
+        progress=lambda p: compacted_while_running.append(len(numbered_parts(inventory))),
+    )
+    assert max(compacted_while_running) >= 2  # groups compacted before the scan closed
+    # The same rows as a local scan, none twice, in few files: no task part is left.
+    assert inventory_rows(inventory) == reference
+    assert report.objects == 240
+    assert not list(inventory.rglob("part-task-*"))
+    tasks = compacted_tasks(inventory)
+    assert len(tasks) == len(set(tasks))  # each task's part in one compacted part
+    assert len(numbered_parts(inventory)) < len(tasks)
+
+
+KILLED_WHILE_COMPACTING = """
+import os
+import sys
+from pathlib import Path
+import piiscan.inventory.writer as writer
+from piiscan.api import scan
+from piiscan.config import ScanConfig
+
+writer.COMPACT_OBJECTS = int(sys.argv[5])
+removed = 0
+remove = writer._remove
+
+def remove_then_die(path):
+    # The first group's part is whole; its task parts are being removed: die as kill -9 would.
+    global removed
+    removed += 1
+    if removed == 2:
+        os._exit(9)
+    remove(path)
+
+writer._remove = remove_then_die
+root, inventory, key_file, scheduler = sys.argv[1:5]
+scan(ScanConfig(roots=(root,), inventory=Path(inventory), key_file=Path(key_file),
+                executor="dask", scheduler=scheduler))
+"""
+
+
+def test_a_dask_scan_killed_while_it_compacts_resumes_to_an_uninterrupted_scan(
+    tmp_path: Path, cluster: Any, key_file: Path, many_files: tuple[Path, Any]
+) -> None:
+    root, reference = many_files
+    inventory = tmp_path / "inv"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_COMPACTING, str(root), str(inventory),
+         str(key_file), cluster.scheduler_address, str(GROUP_ROWS)],
+        capture_output=True, text=True, check=False, timeout=GUARD_SECONDS,
+    )  # fmt: skip
+    assert killed.returncode == 9, killed.stderr
+    (info,) = Inventory(inventory, include_open=True).scans()
+    assert info.status == "open"
+    assert len(numbered_parts(inventory)) == 1  # the first group's part, its tasks' parts left
+    assert list(inventory.rglob("part-task-*"))
+    report = scan(dataclasses.replace(dask_config(root, inventory, key_file, cluster),
+                                      resume=True))  # fmt: skip
+    assert (report.scan_id, report.resumed) == (info.scan_id, True)
+    assert inventory_rows(inventory) == reference  # every row once
+    assert not list(inventory.rglob("part-task-*"))
+    assert not list(inventory.rglob("*.tmp"))
+    # The killed scanner's plugin went when the resumed scan started; the resumed one's at its end.
+    assert piiscan_plugins(cluster) == ([], set())
