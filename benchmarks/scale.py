@@ -23,8 +23,10 @@ What it measures, through the public API (:func:`piiscan.api.scan`, as ``piiscan
    share scan ran (its compacted parts name them).
 5. **piiscan's own cost per task**: writing a task's part (``--part-tasks`` parts of one
    object and one finding each, three files synced and renamed per part, as a worker does),
-   compacting them into numbered parts as a closing scan does, and reading the scan back
-   before and after the compaction.
+   compacting them into numbered parts all at once as a closing scan did before, and reading
+   the scan back before and after the compaction; then the same parts compacted as the scan
+   goes (counted with their names, a group of up to 1,000 parts each time one is full), and
+   what is left for the close. ``--parts-only`` measures this alone.
 6. **A paper estimate** for a 100 TB share on a 20-node, 16-core cluster from the measured
    per-core rate, and what limits it.
 
@@ -192,6 +194,9 @@ def main(argv: list[str] | None = None) -> None:
         "and reading back (at least 1; they feed the paper estimate) [500]",
     )
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument(
+        "--parts-only", action="store_true", help="only piiscan's cost per task part (step 5)"
+    )
     parser.add_argument("--dump-mb", type=float, default=0.0, help="a plain SQL dump too (MB)")
     parser.add_argument(
         "--dump-modes",
@@ -210,6 +215,15 @@ def main(argv: list[str] | None = None) -> None:
     from piiscan.scan.ranges import cut_ranges
 
     work = Path(tempfile.mkdtemp(prefix="piiscan-scale-"))
+    if args.parts_only:
+        try:
+            print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; {load()}")
+            costs = part_costs(work / "parts", args.part_tasks)
+            print(costs.lines())
+            print(f"{load()} (at the end)")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         key = work / "key"
         load_or_create_key(key)
@@ -411,16 +425,26 @@ class PartCosts:
     read_compacted: float
     files_before: int
     files_after: int
+    # Compacted as the scan goes: the scanner's time in it while tasks run, the parts and
+    # time left for the close, and the files at the end.
+    running: float = 0.0
+    tail_parts: int = 0
+    tail: float = 0.0
+    files_running: int = 0
 
     def lines(self) -> str:
         return (
             f"task parts ({self.parts}, one object and one finding each): written "
             f"{self.write / self.parts * 1e3:.2f} ms per part (3 files synced and renamed); "
-            f"compacted {self.compact / self.parts * 1e3:.2f} ms per part "
+            f"compacted at close {self.compact / self.parts * 1e3:.2f} ms per part "
             f"({self.files_before} files -> {self.files_after}); reading the scan's objects and "
             f"findings back: {self.read_tasks * 1e3:.0f} ms from task parts, "
             f"{self.read_compacted * 1e3:.0f} ms compacted "
-            f"({self.read_tasks / self.read_compacted:.1f}x)"
+            f"({self.read_tasks / self.read_compacted:.1f}x)\n"
+            f"compacted as the scan goes: {self.running / self.parts * 1e3:.2f} ms per part in "
+            f"the scanner's thread while tasks run, then {self.tail * 1e3:.0f} ms at close for "
+            f"the last {self.tail_parts} parts (close only: {self.compact * 1e3:.0f} ms for all "
+            f"{self.parts}); {self.files_running} files at the end"
         )
 
 
@@ -453,15 +477,27 @@ def part_costs(directory: Path, count: int) -> PartCosts:
     def files() -> int:
         return sum(1 for path in directory.rglob("part-*.parquet"))
 
-    started = time.perf_counter()
-    for index in range(count):
-        ref = ObjectRef(root="/bench", path=f"f{index:06d}.txt")
-        with TaskPartWriter(
-            directory, scan_id=scan_id, name=f"{index:024x}", key_fingerprint=keyer.fingerprint
-        ) as part:
-            part.add(ObjectResult(ref=ref, status=Status.OK, size=100, findings=(record,)))
-        writer.note_task_part(objects=1, findings=1, errors=0)
-    write = time.perf_counter() - started
+    def write_parts(named: bool) -> tuple[float, float]:
+        """Write the parts as workers do, count them as the scanner does (``named``: with
+        their names, compacted as they fill groups); the seconds of both."""
+        writing = counting = 0.0
+        for index in range(count):
+            ref = ObjectRef(root="/bench", path=f"f{index:06d}.txt")
+            started = time.perf_counter()
+            with TaskPartWriter(
+                directory, scan_id=scan_id, name=f"{index:024x}",
+                key_fingerprint=keyer.fingerprint,
+            ) as part:  # fmt: skip
+                part.add(ObjectResult(ref=ref, status=Status.OK, size=100, findings=(record,)))
+            counted = time.perf_counter()
+            writer.note_task_part(objects=1, findings=1, errors=0,
+                                  task=f"{index:024x}" if named else "")  # fmt: skip
+            writing += counted - started
+            counting += time.perf_counter() - counted
+        return writing, counting
+
+    # Before: compacted all at once when the scan closes.
+    write, _ = write_parts(named=False)
     before = files()
     read_tasks = read_back()
     started = time.perf_counter()
@@ -470,7 +506,23 @@ def part_costs(directory: Path, count: int) -> PartCosts:
     read_compacted = read_back()
     after = files()
     writer.close()
-    return PartCosts(count, write, compact, read_tasks, read_compacted, before, after)
+    # After: compacted as the scan goes, the rest at close.
+    shutil.rmtree(directory)
+    scan_id = new_scan_id()
+    writer = InventoryWriter(
+        directory, scan_id=scan_id, roots=["/bench"], config_hash="0" * 16, recognizers=[],
+        key_fingerprint=keyer.fingerprint, piiscan_version="bench",
+    )  # fmt: skip
+    _, running = write_parts(named=True)
+    tail_parts = sum(1 for _ in directory.rglob("objects/*/part-task-*.parquet"))
+    started = time.perf_counter()
+    writer.compact_task_parts()
+    tail = time.perf_counter() - started
+    read_back()
+    files_running = files()
+    writer.close()
+    return PartCosts(count, write, compact, read_tasks, read_compacted, before, after,
+                     running, tail_parts, tail, files_running)  # fmt: skip
 
 
 def estimate(core_mb_s: float, per_task: float | None, costs: PartCosts | None = None) -> None:
@@ -505,11 +557,16 @@ def estimate(core_mb_s: float, per_task: float | None, costs: PartCosts | None =
     if costs is not None:
         part = costs.write / costs.parts
         compact = costs.compact / costs.parts
+        running = costs.running / costs.parts
         tasks = files / 32
         print(
             f"- task parts: {part * 1e3:.1f} ms per part on a worker (~{tasks:.0e} parts: "
             f"{tasks * part / 3600 / cores:.2f} h per core, on the shared inventory's disk); "
-            f"compaction at close {tasks * compact / 3600:.1f} h in the scanner alone"
+            f"compacted all at close that was {tasks * compact / 3600:.1f} h in the scanner "
+            f"alone; compacted as the scan goes, {tasks * running / 3600:.1f} h of the "
+            f"scanner's thread spread over the scan ({tasks * running / 3600 / cpu_hours:.1%} "
+            f"of it) and at close only the last group (up to 1,000 parts, "
+            f"~{1000 * compact:.0f} s)"
         )
     print(
         "- the walk: one scanner lists every file (SMB directory listing ~1-5k entries/s "
