@@ -35,9 +35,18 @@ behind the same :class:`~piiscan.scan.executor.Runner` interface, driven by the 
   its run's marker is there, and runs only under its own run's plugin. A resumed scan
   (``--resume``) removes the killed scanner's marker before it looks at the parts
   (:mod:`piiscan.inventory.resume`), so a task still running for that scanner adds nothing;
-  the task parts already on disk mark their objects finished. When the scan closes, its task
-  parts are compacted into numbered parts
-  (:meth:`~piiscan.inventory.writer.InventoryWriter.compact_task_parts`).
+  the task parts already on disk mark their objects finished. The parts of finished tasks are
+  compacted into numbered parts as the scan goes, a group at a time, and the last ones when
+  it closes (:meth:`~piiscan.inventory.writer.InventoryWriter.compact_task_parts`).
+- **Progress object by object.** A running task reports the objects it finished (its counts
+  and part name, never a path) at most every :data:`PROGRESS_SECONDS` through the scheduler's
+  event log; :attr:`DaskRunner.running` holds the running tasks' latest reports, which the
+  scan adds to its totals, and a task's part's counts replace them when it ends.
+- **The plugin leaves with its scanner.** :meth:`DaskRunner.close` removes it from the
+  scheduler and the workers whichever way the scan ends (done, an error, Ctrl-C, ``SIGTERM``:
+  the scan session closes the runner on every way out). A scanner killed with ``kill -9``
+  cannot; its plugin's name carries its Dask client's id, and the next scan removes the
+  plugins of clients the scheduler no longer knows (:func:`remove_stale_plugins`).
 - **Time limit per object.** Dask runs tasks in threads, where ``SIGALRM`` cannot reach them;
   the per-object limit (``--max-seconds``) is then raised in the task's thread by a watcher
   thread (:func:`piiscan.scan.task._time_limit`). It takes effect at the task's next Python
