@@ -715,8 +715,11 @@ class InventoryWriter:
             tasks, self._pending = pending.tasks, _Pending()
             try:
                 self._compact_group(tasks)
-            except InventoryError as error:
-                log.warning("scan %s: task parts left for the close (%s)", self.scan_id, error)
+            except (InventoryError, OSError, pa.ArrowException) as error:
+                # The scan goes on: its task parts are valid as they are.
+                log.warning("scan %s: task parts left for the close (%s)", self.scan_id,
+                            _describe(error) if not isinstance(error, InventoryError)
+                            else error)  # fmt: skip
         self._pending.add(task, rows, findings)
 
     def _compact(self) -> int:
