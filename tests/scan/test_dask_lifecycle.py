@@ -79,7 +79,7 @@ def piiscan_plugins(cluster: Any) -> tuple[list[str], set[str]]:
 def test_progress_moves_object_by_object_and_ends_at_the_inventory_totals(
     tmp_path: Path, cluster: Any, key_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every finished object reported (by default a running task reports every 0.25 s).
+    # Every finished object reported (by default a running task reports once a second).
     monkeypatch.setattr(dask_executor, "PROGRESS_SECONDS", 0.0)
     root = tmp_path / "share"
     names = small_files(root, 80)

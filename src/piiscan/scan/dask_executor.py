@@ -111,8 +111,10 @@ BATCH_BYTES: Final = 64 * 1024 * 1024
 _RENAME_GRACE_SECONDS: Final = 0.5
 #: How long the scanner waits for the scheduler and for a first worker.
 CONNECT_SECONDS: Final = 30.0
-#: A task reports the objects it finished at most this often (seconds) while it runs ...
-PROGRESS_SECONDS: Final = 0.25
+#: A task reports the objects it finished at most this often (seconds) while it runs: a
+#: message to the scheduler per running task per second at most, light next to a task's cost
+#: there (a few milliseconds), and often enough for a progress line ...
+PROGRESS_SECONDS: Final = 1.0
 #: ... under this topic of the scheduler's event log: one topic for every scan, so that the
 #: scheduler keeps one bounded log of them (counts and task names only, never a path).
 PROGRESS_TOPIC: Final = "piiscan-progress"
