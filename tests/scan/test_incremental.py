@@ -332,3 +332,46 @@ def test_an_interrupted_incremental_scan_resumes_incrementally(
         assert _rows(tmp_path / "inv", table, report.scan_id) == _rows(
             tmp_path / "inv", table, first.scan_id
         )
+
+
+def test_a_rescan_carries_the_findings_in_names_of_entries_passed_over(
+    tmp_path: Path, counted: Counted
+) -> None:
+    """Entries the walk passes over (a symbolic link not followed, a FIFO, an excluded file, a
+    file over the size limit) are never opened, but their names are scanned; an incremental
+    rescan of the unchanged tree has the same rows and findings as the full scan, PERSON
+    included, and builds no engine."""
+    root = tmp_path / "share"
+    write_tree(root, FILES)
+    (root / f"Anna Lindqvist {PERSONNUMMER}.tmp").write_text("Inget.\n", encoding="utf-8")
+    (root / "utesluten.tmp").write_text("Inget.\n", encoding="utf-8")
+    (root / "stor Karin Johansson.txt").write_text("x" * 2000, encoding="utf-8")
+    (root / f"Erik Nilsson {PERSONNUMMER}").symlink_to(root / "tom.txt")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / f"rör Maria Karlsson {PERSONNUMMER}")
+    config = _config(root, tmp_path, exclude=["*.tmp"], max_size=1000)
+    first = scan(config)
+    found = _rows(tmp_path / "inv", "findings", first.scan_id)
+    in_names = {(row["path"], row["entity_type"]) for row in found if row["locator"] == "name"}
+    assert (f"Anna Lindqvist {PERSONNUMMER}.tmp", "PERSON") in in_names
+    assert (f"Erik Nilsson {PERSONNUMMER}", "SE_PERSONNUMMER") in in_names
+    assert ("stor Karin Johansson.txt", "PERSON") in in_names
+    counted.reset()
+    second = scan(config)
+    assert counted.engines == 0  # nothing changed: nothing read, no engine
+    assert (second.baseline, second.objects, second.findings) == (
+        first.scan_id, first.objects, first.findings,
+    )  # fmt: skip
+    for table in ("objects", "findings"):
+        rows = _rows(tmp_path / "inv", table, second.scan_id)
+        assert rows == _rows(tmp_path / "inv", table, first.scan_id), table
+    carried = Inventory(tmp_path / "inv").objects(second.scan_id).to_pylist()
+    assert {row["carried_from"] for row in carried} == {first.scan_id}
+    # A new entry passed over has its names scanned in a rescan too.
+    (root / f"Olof Berg {PERSONNUMMER}").symlink_to(root / "tom.txt")
+    third = scan(config)
+    assert third.baseline == second.scan_id
+    names = {(row["path"], row["entity_type"]) for row in
+             _rows(tmp_path / "inv", "findings", third.scan_id) if row["locator"] == "name"}  # fmt: skip
+    assert names == in_names | {(f"Olof Berg {PERSONNUMMER}", "SE_PERSONNUMMER"),
+                                (f"Olof Berg {PERSONNUMMER}", "PERSON")}  # fmt: skip

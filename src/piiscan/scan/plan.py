@@ -10,8 +10,12 @@ Entries the walk passed over (a symlink not followed, a directory it may not lis
 path an include or exclude glob drops) are never opened, but their names are data: their handle
 carries the row (:attr:`ObjectHandle.row`), and the worker, which has the engine, adds the
 findings in their names (a row of an excluded path is kept only when it has some). An
-incremental rescan, which starts no engine for what it does not read, records them as rows
-without scanning their names (and passes over excluded paths), as before.
+incremental rescan carries such an entry forward when the baseline saw it unchanged (same size,
+mtime, status and reason), the findings of its names included, as it carries an unchanged file;
+others get a handle, and their names are scanned. An excluded path the baseline kept no row of
+is passed over: its names held no finding then, and scanning them again would start the engine
+for every excluded path of every rescan (one that is new since the baseline is scanned by the
+next ``--full`` scan).
 
 Incremental rescans: given the :class:`Baseline` of an earlier complete scan of the same roots
 (same key, recognizers and settings), :func:`plan` yields a :class:`Carry` instead of a handle
@@ -134,6 +138,7 @@ class _Seen:
     size: int | None
     mtime: int | None  # microseconds, as the inventory stores it
     reread: bool  # read again whatever its size and mtime
+    row: tuple[Status, str] | None = None  # status and reason, when not ok
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,6 +177,7 @@ class Baseline:
         read_at = tops["read_at"].to_pylist()
         stopped = set(reread_reasons)
         roots: dict[str, str] = {}  # one string per root, not one per row
+        rows: dict[tuple[Status, str], tuple[Status, str]] = {}  # likewise per status, reason
         files = {}
         for root, path, size, mtime, status, reason, findings, read in zip(
             tops["root"].to_pylist(), tops["path"].to_pylist(), tops["size"].to_pylist(),
@@ -181,13 +187,24 @@ class Baseline:
             reread = status == Status.TIMED_OUT or (status == Status.ERROR and reason in stopped)
             if stale_before is not None and findings and (read or started) < stale_before:
                 reread = True
-            files[(roots.setdefault(root, root), path)] = _Seen(size, mtime, reread)
+            row = None
+            if status != Status.OK:
+                said = (Status(status), reason)
+                row = rows.setdefault(said, said)
+            files[(roots.setdefault(root, root), path)] = _Seen(size, mtime, reread, row)
         return cls(scan_id=scan_id, files=files)
 
     def unchanged(self, handle: ObjectHandle) -> bool:
-        """Whether ``handle``'s file may be carried forward without being read."""
+        """Whether ``handle``'s file may be carried forward without being read; for an entry
+        the walk passed over (:attr:`ObjectHandle.row`), whether the baseline passed it over
+        for the same reason too."""
         seen = self.files.get((handle.ref.root, handle.ref.path))
-        if seen is None or seen.reread or handle.mtime is None or seen.mtime is None:
+        if seen is None or seen.reread:
+            return False
+        if handle.row is not None:  # never opened: a walk's entry without a time is carried
+            mtime = None if handle.mtime is None else round(handle.mtime * 1_000_000)
+            return (seen.row, seen.size, seen.mtime) == (handle.row, handle.size, mtime)
+        if handle.mtime is None or seen.mtime is None:
             return False
         return seen.size == handle.size and seen.mtime == round(handle.mtime * 1_000_000)
 
@@ -199,8 +216,8 @@ def plan(
     done: Container[tuple[str, str]] = frozenset(),
 ) -> Iterator[ObjectHandle | ObjectResult | Carry]:
     """Walk every source in turn: a handle for each object to scan and for each entry the walk
-    passed over (its :attr:`ObjectHandle.row` set; a plain row in an incremental rescan), a
-    :class:`Carry` for each file the baseline saw unchanged.
+    passed over (its :attr:`ObjectHandle.row` set), a :class:`Carry` for each file and entry
+    the baseline saw unchanged (an excluded path it has no row of is passed over).
 
     :param baseline: the earlier scan an incremental rescan carries unchanged files from.
     :param done: ``(root, path)`` of files a resumed scan finished: passed over.
@@ -211,13 +228,18 @@ def plan(
             if (entry.ref.root, entry.ref.path) in done:
                 continue
             if entry.status is not None or entry.blob is None:
-                if baseline is not None:  # no engine for what is not read: a plain row
-                    if entry.reason != REASON_EXCLUDED:
-                        yield entry_row(entry)
-                    continue
                 row = entry_row(entry)
-                yield ObjectHandle(root_index=index, ref=entry.ref, size=entry.size,
-                                   mtime=entry.mtime, row=(row.status, row.reason))  # fmt: skip
+                passed = ObjectHandle(root_index=index, ref=entry.ref, size=entry.size,
+                                      mtime=entry.mtime, row=(row.status, row.reason))  # fmt: skip
+                if baseline is not None and baseline.unchanged(passed):
+                    # Its names are what the baseline scanned: its row and their findings
+                    # are carried like an unchanged file's.
+                    yield Carry(ref=entry.ref)
+                elif baseline is None or entry.reason != REASON_EXCLUDED:
+                    yield passed
+                # An excluded path the baseline has no row of had no finding in its names
+                # (or is new since; a full scan reads it), so an incremental rescan passes
+                # it over rather than start the engine for every excluded path.
                 continue
             handle = ObjectHandle(
                 root_index=index,
