@@ -11,10 +11,12 @@ file, ``-Z0``, ``--inserts``, many tables) and compares them with ``pg_restore``
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ import pytest
 from piiscan.errors import ExtractionError, PiiscanError, TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.dumps.pg_custom import PIECE_BYTES, Archive, UnreadableArchive, python_codec
+from piiscan.extractors.dumps.pg_directory import REASON_DUMP_DATA, owned_data_files
 from piiscan.extractors.dumps.postgres import extract_pg_custom, extract_pg_restore
 from piiscan.model import Segment, TableRows
 
@@ -453,3 +456,68 @@ def test_a_directory_format_dump_is_read_through_pg_restore(variants: Path) -> N
     toc = Blob.from_path(variants / "handel_dir" / "toc.dat")
     pipe = read((variants / "handel_pipe.dump").read_bytes())
     assert list(extract_pg_custom(toc, Limits())) == pipe
+
+
+# -- a directory-format dump is one object: its toc.dat ----------------------------------------
+
+
+@NEEDS_PG_RESTORE
+@pytest.mark.parametrize(
+    ("names", "magic", "owned"),
+    [
+        (["3375.dat.gz", "3376.dat", "blob_1.dat.gz", "blobs.toc", "toc.dat"], b"PGDMP",
+         {"3375.dat.gz", "3376.dat"}),
+        (["10.dat.lz4", "11.dat.zst", "12.dat.gz.bak", "toc.dat"], b"PGDMP",
+         {"10.dat.lz4", "11.dat.zst"}),
+        (["3375.dat.gz", "toc.dat"], b"notpg", set()),  # a toc.dat of something else
+        (["3375.dat.gz", "toc.txt"], b"PGDMP", set()),  # no toc.dat: plain files
+    ],
+)  # fmt: skip
+def test_the_data_files_a_toc_dat_reads(
+    tmp_path: Path, names: list[str], magic: bytes, owned: set[str]
+) -> None:
+    for name in names:
+        (tmp_path / name).write_bytes(magic + b"\0" * 16)
+    assert owned_data_files(tmp_path, names) == owned
+
+
+@pytest.mark.server
+@pytest.mark.slow
+@server
+def test_a_directory_format_dump_is_scanned_once_by_table_and_column(
+    variants: Path, tmp_path: Path
+) -> None:
+    """A scan of a folder holding a ``pg_dump -Fd`` dump reads its tables once, through its
+    toc.dat, with table, column and row locators: the same findings as the same database
+    dumped to one custom-format file. Its data files are skipped rows, not read again as
+    gzip text (which gave every finding a second time, located by line)."""
+    from piiscan.api import scan
+    from piiscan.config import ScanConfig
+    from piiscan.inventory import Inventory
+
+    share = tmp_path / "share"
+    shutil.copytree(variants / "handel_dir", share / "handel_dir")
+    shutil.copy(variants / "handel_pipe.dump", share / "handel_pipe.dump")
+    config = ScanConfig.from_options([str(share)], inventory=tmp_path / "inv", workers=1,
+                                     key_file=tmp_path / "key", new_key=True,
+                                     person_model="none")  # fmt: skip
+    scan(config)
+    inventory = Inventory(tmp_path / "inv")
+    rows = {row["path"]: row for row in inventory.objects().to_pylist() if not row["member"]}
+    data = [path for path in rows if re.fullmatch(r"handel_dir/[0-9]+\.dat\.gz", path)]
+    assert len(data) == 6
+    for path in data:
+        assert (rows[path]["status"], rows[path]["reason"], rows[path]["findings"]) == (
+            "skipped", REASON_DUMP_DATA, 0)  # fmt: skip
+    assert rows["handel_dir/toc.dat"]["status"] == "ok"
+    found: dict[str, Counter[tuple[str, str, str]]] = {}
+    for row in inventory.findings().to_pylist():
+        found.setdefault(row["path"], Counter())[
+            (row["locator"], row["entity_type"], row["value_key"])
+        ] += 1
+    toc = found.pop("handel_dir/toc.dat")
+    assert toc == found.pop("handel_pipe.dump")
+    assert all(locator.startswith("table=") for locator, _, _ in toc)
+    assert max(toc.values()) == 1  # every finding once
+    # What is left is the large object, which the dump reader passes over: read as a file.
+    assert set(found) == {"handel_dir/blob_16450.dat.gz"}

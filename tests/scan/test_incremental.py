@@ -371,7 +371,7 @@ def test_a_rescan_carries_the_findings_in_names_of_entries_passed_over(
     (root / f"Olof Berg {PERSONNUMMER}").symlink_to(root / "tom.txt")
     third = scan(config)
     assert third.baseline == second.scan_id
-    names = {(row["path"], row["entity_type"]) for row in
-             _rows(tmp_path / "inv", "findings", third.scan_id) if row["locator"] == "name"}  # fmt: skip
+    third_found = _rows(tmp_path / "inv", "findings", third.scan_id)
+    names = {(row["path"], row["entity_type"]) for row in third_found if row["locator"] == "name"}
     assert names == in_names | {(f"Olof Berg {PERSONNUMMER}", "SE_PERSONNUMMER"),
                                 (f"Olof Berg {PERSONNUMMER}", "PERSON")}  # fmt: skip

@@ -19,6 +19,8 @@ fifo, socket, device        status ``skipped``, reason ``special file (fifo)`` e
                             that has become one by the time it is read is refused the same
                             way, without blocking (:func:`piiscan.files.open_regular`)
 excluded, junk, hidden      not yielded at all (see :mod:`piiscan.sources.select`)
+pg_dump ``-Fd`` data file   status ``skipped``, reason ``table data of a directory-format dump,
+                            read with its toc.dat`` (:mod:`~piiscan.extractors.dumps.pg_directory`)
 ==========================  ====================================================================
 
 A name that is not valid UTF-8 (possible on Linux) is shown in ``path`` with ``\\x..`` escapes;
@@ -43,6 +45,7 @@ from pathlib import Path
 
 from piiscan.errors import SourceError
 from piiscan.extractors.base import Blob
+from piiscan.extractors.dumps.pg_directory import REASON_DUMP_DATA, owned_data_files
 from piiscan.files import file_kind
 from piiscan.model import ObjectRef, Status
 from piiscan.sources.base import Entry
@@ -179,6 +182,18 @@ class FileSystemSource:
         with os.scandir(path) as scan:
             return iter(sorted(scan, key=lambda entry: entry.name))
 
+    @staticmethod
+    def _dump_data(
+        entries: Iterator[os.DirEntry[str]],
+    ) -> tuple[list[os.DirEntry[str]], frozenset[str]]:
+        """A directory's entries, and the table data files of a directory-format pg_dump
+        among them, which its ``toc.dat`` reads (:mod:`~piiscan.extractors.dumps.pg_directory`)."""
+        listed = list(entries)
+        if not listed:
+            return listed, frozenset()
+        folder = Path(listed[0].path).parent
+        return listed, owned_data_files(folder, [entry.name for entry in listed])
+
     def _file_entry(self, path: Path, rel: str, st: os.stat_result) -> Entry:
         """The entry of a regular file: a blob, or a row saying why there is none."""
         # The size limit is the dispatcher's to judge (sources.select, "max_object_bytes").
@@ -209,7 +224,8 @@ class FileSystemSource:
 
     def _nodes(self, entries: Iterator[os.DirEntry[str]]) -> Iterator[Node[_Seen]]:
         follow = self.options.follow_symlinks
-        for entry in entries:
+        listed, dump_data = self._dump_data(entries)
+        for entry in listed:
             name = display_name(entry.name)
             is_link = False
             try:
@@ -227,6 +243,10 @@ class FileSystemSource:
             elif stat.S_ISDIR(st.st_mode):
                 key = self._dir_key(entry, st)
                 yield Node(name=name, kind="dir", handle=seen, key=key, hidden=hidden)
+            elif stat.S_ISREG(st.st_mode) and entry.name in dump_data:
+                # Read with the dump's toc.dat, by table and column: not a second time here.
+                yield Node(name=name, kind="failed", handle=seen, hidden=hidden,
+                           status=Status.SKIPPED, reason=REASON_DUMP_DATA)  # fmt: skip
             elif stat.S_ISREG(st.st_mode):
                 yield Node(name=name, kind="file", handle=seen, hidden=hidden)
             else:
@@ -243,6 +263,8 @@ class FileSystemSource:
     def row(self, rel: str, status: Status, reason: str, node: Node[_Seen]) -> Entry:
         """The row of an entry the walk passed over (an excluded one with its mtime, as an SMB
         listing gives it)."""
+        if reason == REASON_DUMP_DATA:  # a file: its size and mtime, as a read one has
+            return self._row(rel, status, reason, node.handle.st)
         entry = self._row(rel, status, reason)
         st = node.handle.st if reason == REASON_EXCLUDED else None
         return entry if st is None else dataclasses.replace(entry, mtime=st.st_mtime)
