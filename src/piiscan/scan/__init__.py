@@ -7,7 +7,8 @@
   rows into parts of their own (:mod:`.task_parts`);
 - :mod:`.ranges`: big files (text, CSV, mbox, plain SQL dumps) read in ranges, as separate
   tasks (:mod:`.range_cuts`: where each kind is cut, and how a range of it is read);
-- :mod:`.session`: a scan's life (inventory, signals, closing).
+- :mod:`.session`: a scan's life (inventory, signals, closing); :mod:`.signals`: how a signal
+  stops it (never while the pool starts a process); :mod:`.fork_server`: the fork server's preload.
 
 :func:`piiscan.scan` (the function, :func:`piiscan.api.scan`) calls
 :func:`.session.run_scan`. This package imports nothing itself: ``import piiscan`` loads it

@@ -55,12 +55,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import forkserver, resource_tracker
 from types import TracebackType
 from typing import Any, Protocol
 
 from piiscan.errors import PiiscanError
 from piiscan.model import FindingChunk, ObjectRef, ObjectResult, Status
 from piiscan.scan.plan import ObjectHandle
+from piiscan.scan.signals import held
 from piiscan.scan.task import Emit, TaskContext, WorkerSetup, failed, run_object
 
 __all__ = [
@@ -275,8 +277,30 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["piiscan.scan.executor", "piiscan.engine"])
+    # piiscan.scan.fork_server first: it keeps Ctrl-C and hang-ups off the fork server and
+    # off each worker until its initializer runs.
+    context.set_forkserver_preload(
+        ["piiscan.scan.fork_server", "piiscan.scan.executor", "piiscan.engine"]
+    )
     return context
+
+
+def _start_helpers(context: multiprocessing.context.BaseContext) -> None:
+    """Start the fork server and the resource tracker (if not yet running) with Ctrl-C and
+    hang-ups blocked: a signal mask is inherited, so these processes, and every worker the
+    fork server forks, never see them; a terminal's Ctrl-C reaches the whole process group
+    and had the fork server print a ``KeyboardInterrupt`` traceback while it started. This
+    process sees a signal that came meanwhile once the mask is back."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    blocked = {getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        resource_tracker.ensure_running()
+        if context.get_start_method() == "forkserver":
+            forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class LocalPool:
@@ -314,6 +338,11 @@ class LocalPool:
             self.abort()
 
     def _start(self) -> None:
+        with held():
+            self._start_pool()
+
+    def _start_pool(self) -> None:
+        _start_helpers(self._mp)
         # Room for more workers than asked: the pool replaces none, but a slot costs nothing.
         self._board = self._mp.RawArray("q", 4 * self.workers)
         claims = self._mp.Value("i", 0)
@@ -330,6 +359,10 @@ class LocalPool:
         )
 
     def _stop(self, *, clean: bool = True) -> None:
+        with held():
+            self._stop_pool(clean=clean)
+
+    def _stop_pool(self, *, clean: bool) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -343,7 +376,8 @@ class LocalPool:
             raise RuntimeError("the pool is not running")
         self._receivers[seq] = emit
         try:
-            return self._pool.submit(run_task, seq, handle, skip)
+            with held():  # the pool may start a worker here
+                return self._pool.submit(run_task, seq, handle, skip)
         except BrokenProcessPool as exc:
             future: Future[int] = Future()
             future.set_exception(exc)
@@ -371,28 +405,37 @@ class LocalPool:
         (a worker died before it started one), every failed task is charged, so that a scan
         always moves on.
         """
-        self._stop(clean=False)  # joins every worker: the board is final; the channel goes
-        board = self._board
-        died = {
-            int(board[index]) - 1
-            for index in range(1, len(board), 2)
-            if board[index] > _IDLE and int(board[index]) - 1 in failed_tasks
-        }
-        self._start()
+        with held():
+            self._stop_pool(clean=False)  # joins every worker: the board is final
+            board = self._board
+            died = {
+                int(board[index]) - 1
+                for index in range(1, len(board), 2)
+                if board[index] > _IDLE and int(board[index]) - 1 in failed_tasks
+            }
+            self._start_pool()
         return died or set(failed_tasks)
 
     def abort(self) -> None:
         """Stop now: drop queued tasks and kill the workers without waiting for their files."""
-        pool = self._pool
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        board = self._board
-        for index in range(0, len(board) if board is not None else 0, 2):
-            pid = int(board[index])
-            if pid > 0:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-        self._stop(clean=False)
+        with held():  # a signal now is raised once the workers are stopped
+            pool = self._pool
+            pids: set[int | None] = set()
+            if pool is not None:
+                # Workers still starting (unpickling what the pool sent them) are not on the
+                # board yet: were they left to run on, the scanner's end would take their
+                # semaphores away under them, and each would print a traceback.
+                started = getattr(pool, "_processes", None) or {}
+                pids.update(process.pid for process in list(started.values()))
+                pool.shutdown(wait=False, cancel_futures=True)
+            board = self._board
+            for index in range(0, len(board) if board is not None else 0, 2):
+                pids.add(int(board[index]))
+            for pid in pids:
+                if pid is not None and pid > 0:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+            self._stop(clean=False)
 
 
 class _Inbox:

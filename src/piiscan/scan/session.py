@@ -10,7 +10,9 @@ systemd, cron supervisors and a closed terminal send) all stop a scan the same w
 are killed, the scan is closed as ``interrupted`` with every row finished so far, and
 :class:`Interrupted` (a ``KeyboardInterrupt``) goes on to the caller; the CLI exits with
 128 + the signal's number (130 for Ctrl-C, 143 for ``SIGTERM``, 129 for ``SIGHUP``). Signal
-handlers are installed only while a scan runs, and only when it runs in the main thread.
+handlers are installed only while a scan runs, and only when it runs in the main thread; a
+signal that comes while the pool starts or stops a process is raised when that step ends
+(:mod:`piiscan.scan.signals`).
 
 Which scan, and what is read (all decided here, before anything is written):
 
@@ -35,14 +37,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from piiscan import __version__
@@ -65,6 +65,7 @@ from piiscan.scan.executor import (
 )
 from piiscan.scan.plan import Baseline, Carry, Credentials, ObjectHandle, open_roots, plan
 from piiscan.scan.ranges import RangeMerger, split_large
+from piiscan.scan.signals import Interrupted, stop_on_signals
 from piiscan.scan.task import Emit, TaskContext, WorkerSetup, build_engine
 from piiscan.scan.task_parts import TaskPart
 
@@ -120,44 +121,6 @@ class ScanReport:
     baseline: str | None = None
     #: Whether an unclosed scan was continued.
     resumed: bool = False
-
-
-class Interrupted(KeyboardInterrupt):
-    """A scan was stopped by a signal; it is closed as ``interrupted``.
-
-    A ``KeyboardInterrupt``, so that code that stops cleanly on Ctrl-C stops on ``SIGTERM``
-    and ``SIGHUP`` the same way.
-
-    :param signum: the signal's number.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """While the block runs, ``SIGTERM`` and ``SIGHUP`` raise :class:`Interrupted` (once)."""
-    names = ("SIGTERM", "SIGHUP")
-    signums = [getattr(signal, name) for name in names if hasattr(signal, name)]
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    raised = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal raised
-        if not raised:  # a second signal must not break the closing of the scan
-            raised = True
-            raise Interrupted(signum)
-
-    previous = {signum: signal.signal(signum, stop) for signum in signums}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def run_scan(
@@ -337,7 +300,7 @@ def run_scan(
 
     carried_objects = 0
     try:
-        with _stop_on_signals(), writer, _OnDemand(start_runner) as runner:
+        with stop_on_signals(), writer, _OnDemand(start_runner) as runner:
             window = on_cluster.window if on_cluster is not None else workers * TASKS_PER_WORKER
             try:
                 run_tasks(runner, to_read(), record, window=window)
