@@ -287,20 +287,27 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 
 def _start_helpers(context: multiprocessing.context.BaseContext) -> None:
     """Start the fork server and the resource tracker (if not yet running) with Ctrl-C and
-    hang-ups blocked: a signal mask is inherited, so these processes, and every worker the
-    fork server forks, never see them; a terminal's Ctrl-C reaches the whole process group
-    and had the fork server print a ``KeyboardInterrupt`` traceback while it started. This
-    process sees a signal that came meanwhile once the mask is back."""
+    hang-ups ignored, which they inherit (so does every worker the fork server forks): a
+    terminal's Ctrl-C reaches the whole process group, and had the fork server print a
+    ``KeyboardInterrupt`` traceback while it started.
+
+    Meanwhile this thread blocks them too: a signal that comes is held pending (Linux never
+    discards a signal the thread it is sent to blocks), and is acted on once the handlers are
+    back. (Were another thread of this process to take it in that moment, it would be lost.)
+    """
     if not hasattr(signal, "pthread_sigmask"):
         return
-    blocked = {getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    signums = [getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)]
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, signums)
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in signums}
     try:
         resource_tracker.ensure_running()
         if context.get_start_method() == "forkserver":
             forkserver.ensure_running()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
 
 
 class LocalPool:
