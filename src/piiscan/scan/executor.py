@@ -33,7 +33,12 @@ task's output is the same each time), so nothing is recorded twice.
 No orphans: workers ignore Ctrl-C and hang-ups (the scanner decides) and end when the scanner
 process ends, however it ends (a thread in each worker waits on the scanner's pid); the fork
 server then exits, and the resource tracker after it. After an interruption,
-:meth:`LocalPool.abort` stops the workers at once instead of letting them finish their files.
+:meth:`LocalPool.abort` stops the workers at once instead of letting them finish their files,
+those still starting included.
+
+No tracebacks on a signal: the fork server and the resource tracker start with Ctrl-C and
+hang-ups ignored, and so every worker starts; a signal to the scanner waits while the pool
+starts or stops a process (:mod:`piiscan.scan.signals`), so no worker is left half-started.
 """
 
 from __future__ import annotations
@@ -295,8 +300,10 @@ def _start_helpers(context: multiprocessing.context.BaseContext) -> None:
     discards a signal the thread it is sent to blocks), and is acted on once the handlers are
     back. (Were another thread of this process to take it in that moment, it would be lost.)
     """
-    if not hasattr(signal, "pthread_sigmask"):
-        return
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        return  # handlers are the main thread's to set; the pool starts the helpers itself
     signums = [getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)]
     previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, signums)
     previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in signums}
