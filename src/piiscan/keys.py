@@ -39,6 +39,7 @@ instead, so a reader can tell which key an inventory was made with.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -58,6 +59,7 @@ __all__ = [
     "KEY_FILE_ENV",
     "Keyer",
     "ScanKey",
+    "ValueKeys",
     "default_key_path",
     "load_or_create_key",
     "open_scan_key",
@@ -109,7 +111,9 @@ class Keyer:
         """
         if not normalized:
             raise ValueError("cannot make a value key of an empty value; normalise it first")
-        return hmac.new(self.key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+        mac = _keyed(self.key).copy()  # the key's pads hashed once, not once per value
+        mac.update(normalized.encode("utf-8"))
+        return mac.hexdigest()
 
     def content_key(self, stream: BinaryIO) -> str:
         """A keyed hash of an object's bytes (HMAC-SHA256 hex), read in 1 MiB blocks.
@@ -131,6 +135,39 @@ class Keyer:
         """
         digest = hmac.new(self.key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
         return digest[:_FINGERPRINT_HEX_DIGITS]
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 under ``key`` before any message, copied for each value keyed."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+class ValueKeys:
+    """:meth:`Keyer.value_key`, remembering the keys of values met again: a dump's columns
+    repeat their values (a city, a company, a customer in every order). Use one per object;
+    it holds at most ``size`` values, and only in memory.
+
+    :param keyer: the scan's key.
+    :param size: values remembered at most (all are forgotten when it is full).
+    """
+
+    __slots__ = ("_keyer", "_known", "_size")
+
+    def __init__(self, keyer: Keyer, size: int = 65_536) -> None:
+        self._keyer = keyer
+        self._known: dict[str, str] = {}
+        self._size = size
+
+    def value_key(self, normalized: str) -> str:
+        """:meth:`Keyer.value_key` of ``normalized``."""
+        key = self._known.get(normalized)
+        if key is None:
+            key = self._keyer.value_key(normalized)
+            if len(self._known) >= self._size:
+                self._known.clear()
+            self._known[normalized] = key
+        return key
 
 
 def default_key_path(environ: Mapping[str, str] | None = None) -> Path:

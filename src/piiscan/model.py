@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from piiscan.keys import Keyer
+    from piiscan.keys import Keyer, ValueKeys
 
 
 class Status(enum.StrEnum):
@@ -173,12 +173,14 @@ class FindingRecord:
     flags: tuple[str, ...] = ()
 
     @classmethod
-    def from_finding(cls, finding: Finding, *, locator: str, keyer: Keyer) -> FindingRecord:
+    def from_finding(
+        cls, finding: Finding, *, locator: str, keyer: Keyer | ValueKeys
+    ) -> FindingRecord:
         """The record of ``finding``: its normalised value replaced by its value key.
 
         :param finding: a finding from the engine (holds the normalised value).
         :param locator: where the finding is in its object (the segment's locator).
-        :param keyer: the scan's key.
+        :param keyer: the scan's key (or an object's :class:`~piiscan.keys.ValueKeys`).
         :raises ValueError: if the finding has no normalised value to key.
         """
         return cls(

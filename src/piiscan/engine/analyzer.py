@@ -292,6 +292,9 @@ class Engine:
             return findings
         if self._python_gate is not None and self._python_gate.search(text) is None:
             return findings
+        if len(text) <= WINDOW_CHARS:  # one window (a cell, a field): what chunks() gives
+            self._analyze_chunk(text, 0, len(text), context, locator, findings)
+            return findings
         windows = chunks(text, WINDOW_CHARS, WINDOW_OVERLAP)
         # A few chunks at a time, so the name model reads their sentences in one call while
         # the copies of a long text stay few.

@@ -211,29 +211,28 @@ class PersonRecognizer(SpecRecognizer):
 
         The engine calls this with every chunk of a long text, or every segment of a batch,
         before it asks :meth:`analyze` about each; :meth:`analyze` then hands back what was
-        decided here (each text once). Without it, :meth:`analyze` decides alone, with the
-        same result.
+        decided here, as often as the text comes in the batch (a dump's column repeats its
+        values), until the next call. Without it, :meth:`analyze` decides alone, with the
+        same result. A text without capitals is never asked about (the catalogue's
+        prefilter), so it is not decided.
         """
         if self.model is None:
             return
         planned = self._planned
-        if len(planned) + len(texts) > self.PREPARED_TEXTS:
-            planned.clear()  # texts prepared but never asked for (a batch cut short)
-        work: list[tuple[str, list[NameCandidate], list[tuple[int, int]]]] = []
+        planned.clear()  # what the last batch decided
+        work: dict[str, tuple[list[NameCandidate], list[tuple[int, int]]]] = {}
         for text in texts:
-            if not text or text in planned:
+            if not text or text in planned or text in work or _UPPER.search(text) is None:
                 continue
             candidates, windows = self._rules(text)
             if windows:
-                work.append((text, candidates, windows))
-            elif candidates:
-                planned[text] = combine(text, candidates, (), self.gazetteer)
-            elif _UPPER.search(text) is not None:
-                # Decided too, so analyze() does not read it again; a text without capitals
-                # is never asked about (the catalogue's prefilter), so it is not kept.
-                planned[text] = []
-        found = self.model.entities_of([(text, windows) for text, _, windows in work])
-        for (text, candidates, _), spans in zip(work, found, strict=True):
+                work[text] = (candidates, windows)
+            else:
+                planned[text] = combine(text, candidates, (), self.gazetteer) if candidates else []
+            if len(planned) + len(work) >= self.PREPARED_TEXTS:
+                break  # the rest are decided when asked for
+        found = self.model.entities_of([(text, windows) for text, (_, windows) in work.items()])
+        for (text, (candidates, _)), spans in zip(work.items(), found, strict=True):
             planned[text] = combine(text, candidates, spans, self.gazetteer)
 
     def _rules(self, text: str) -> tuple[list[NameCandidate], list[tuple[int, int]]]:
@@ -248,7 +247,7 @@ class PersonRecognizer(SpecRecognizer):
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         """PERSON spans of ``text``, with strength tiers as scores."""
-        spans = self._planned.pop(text, None)
+        spans = self._planned.get(text)
         if spans is None:
             candidates, windows = self._rules(text)
             if self.model is None:

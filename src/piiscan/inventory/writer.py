@@ -39,7 +39,9 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import operator
 import os
 import re
 import secrets
@@ -533,9 +535,21 @@ class InventoryWriter:
         self._maybe_write_part()
 
     def _append_findings(self, where: dict[str, Any], records: Iterable[FindingRecord]) -> None:
+        # Column by column (the rows finding_row makes, without a dict per finding: a dump
+        # has tens of thousands of findings a MB).
+        records = records if isinstance(records, (tuple, list)) else list(records)
+        if not records:
+            return
         findings = self._rows["findings"]
-        for record in records:
-            findings.append(finding_row(where, record))
+        count = len(records)
+        for column, values in findings.columns.items():
+            if column in where:
+                values.extend(itertools.repeat(where[column], count))
+            elif column == "flags":
+                values.extend([list(record.flags) for record in records])
+            else:  # the record's field of the column's name
+                values.extend(map(operator.attrgetter(column), records))
+        findings.count += count
 
     def note_task_part(self, *, objects: int, findings: int, errors: int, task: str = "") -> None:
         """Count rows a task wrote into a part of its own (a Dask worker writes its task's

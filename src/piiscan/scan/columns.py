@@ -24,6 +24,7 @@ numbers win.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,6 +50,45 @@ def cell_of(segment: Segment) -> tuple[str, str, str] | None:
     locator = segment.locator
     if "column=" not in locator and "sheet=" not in locator:  # most text: not a table
         return None
+    # A dump's or SQLite's cell: ``table=…/column=…/row=…``. The steps before the row repeat
+    # cell after cell, so they are parsed once (a dump has tens of thousands of cells a MB).
+    head, slash, last = locator.rpartition("/")
+    if slash and last.startswith("row="):
+        place = _table_column(head)
+        if place is not None:
+            try:
+                return place[0], place[1], _row_value(last)
+            except ValueError:
+                return None
+    return _cell_of_steps(segment)
+
+
+@functools.lru_cache(maxsize=4096)
+def _table_column(head: str) -> tuple[str, str] | None:
+    """``(table, column)`` of the steps before a cell's last ``row=`` step, when they name a
+    column and hold no ``row`` step of their own (the last would win); else ``None``, and the
+    whole locator is parsed."""
+    try:
+        steps = Locator.parse(head).steps
+    except ValueError:
+        return None
+    values = {key: value for key, value in steps if value is not None}
+    column = values.get("column")
+    if column is None or "row" in values:
+        return None
+    return values.get("table") or values.get("sheet") or "", column
+
+
+def _row_value(step: str) -> str:
+    """The value of a ``row=…`` step, unescaped as :meth:`Locator.parse` does it."""
+    ((_, value),) = Locator.parse(step).steps if "%" in step else (("row", step[4:]),)
+    assert value is not None
+    return value
+
+
+def _cell_of_steps(segment: Segment) -> tuple[str, str, str] | None:
+    """:func:`cell_of` from every step of the locator."""
+    locator = segment.locator
     try:
         steps = Locator.parse(locator).steps
     except ValueError:

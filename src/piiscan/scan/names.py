@@ -226,7 +226,7 @@ class NameMasks:
     :param analyze: the engine's ``analyze`` (text in, findings out).
     """
 
-    __slots__ = ("_analyze", "_by_names", "_masks")
+    __slots__ = ("_analyze", "_by_names", "_contexts", "_masks")
 
     def __init__(self, analyze: Callable[[str], list[Finding]]) -> None:
         self._analyze = analyze
@@ -234,6 +234,8 @@ class NameMasks:
         self._masks: dict[str, str | None] = {}
         # a segment's names -> the masks among them.
         self._by_names: dict[tuple[str, ...], _Masks] = {}
+        # a segment's context words -> the same, each that holds a finding masked.
+        self._contexts: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def mask(self, name: str) -> str | None:
         """The masked form of ``name``, or ``None`` when it holds no finding."""
@@ -278,7 +280,13 @@ class NameMasks:
         """``segment`` as the column profiles may keep it: its masked ``locator``, and every
         context word that holds a finding masked (a spreadsheet's first row is its header, and
         a first row may as well be data: a column named by an e-mail address)."""
-        context = tuple(self.mask(word) or word for word in segment.context)
+        context = self._contexts.get(segment.context)
+        if context is None:
+            context = tuple(self.mask(word) or word for word in segment.context)
+            # The same column name comes with every cell of the column (bounded).
+            if len(self._contexts) >= _NAMES_CACHE_SIZE:
+                self._contexts.clear()
+            self._contexts[segment.context] = context
         if locator == segment.locator and context == segment.context:
             return segment
         return dataclasses.replace(segment, locator=locator, context=context)

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from piiscan.config import ScanConfig
 from piiscan.errors import ExtractionError, SourceError
 from piiscan.extractors.base import Blob, Limits, Member
-from piiscan.keys import Keyer
+from piiscan.keys import Keyer, ValueKeys
 from piiscan.model import (
     FindingChunk,
     FindingRecord,
@@ -82,9 +82,11 @@ CONTENT_HASH_MAX_BYTES = 16 * 1024 * 1024
 CHUNK_RECORDS = 2000
 #: Segments are handed to the engine in batches of at most about this many characters (a
 #: segment this long goes alone) ...
-BATCH_CHARS = 16 * 1024
-#: ... and this many segments (cells, field values: one engine call per batch).
-BATCH_SEGMENTS = 512
+BATCH_CHARS = 64 * 1024
+#: ... and this many segments (cells, field values: one engine call per batch). A dump holds
+#: about 40,000 cells a MB: a batch of 2,048 pays the engine's and the name model's fixed
+#: cost per call a fifth as often as one of 512 (15-20 % of the engine's time on a dump).
+BATCH_SEGMENTS = 2048
 
 # Fictional: Skatteverket's test personnummer and PTS's range for fiction.
 # "Zorbo Quapp" is in no name list, so the name model is asked (and loaded).
@@ -524,6 +526,7 @@ def _scan_blob(
     columns = ColumnCounter()
     batch: list[Segment] = []
     batch_chars = 0
+    value_keys = ValueKeys(context.keyer)  # a dump's columns repeat their values
 
     def analyze() -> None:
         nonlocal streamed, batch_chars
@@ -534,12 +537,13 @@ def _scan_blob(
         for segment, findings in zip(segments, found, strict=True):
             locator = names.locator(segment)
             columns.add(names.counted(segment, locator), findings)  # names masked there too
-            records.extend(
-                FindingRecord.from_finding(
-                    names.finding(finding, segment), locator=locator, keyer=context.keyer
+            if findings:
+                records.extend(
+                    FindingRecord.from_finding(
+                        names.finding(finding, segment), locator=locator, keyer=value_keys
+                    )
+                    for finding in findings
                 )
-                for finding in findings
-            )
         while len(records) >= chunk_records:
             chunk = tuple(records[:chunk_records])
             del records[:chunk_records]
