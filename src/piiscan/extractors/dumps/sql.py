@@ -300,23 +300,54 @@ def row_segments(
     :param columns: the column of each value (the statement's list, or the table's).
     :param row_number: the row's 1-based position in the table's data.
     """
-    row = list(values)
-    # Columns a dump does not name (no DDL, no column list) go by their 1-based position.
-    names = [*columns, *(str(i) for i in range(len(columns) + 1, len(row) + 1))]
-    by_column = dict(zip(names, row, strict=False))
+    row = values if isinstance(values, (list, tuple)) else list(values)
+    cells, key_at = _row_plan(table, tuple(columns), len(row))
     # Steps rendered as Locator renders them, without building one per value (a dump is
     # millions of values): key=escaped value, joined by "/".
-    row_step = "row=" + escape(row_key(table, by_column, row_number))
-    for index, (column, value) in enumerate(zip(names, row, strict=False)):
-        if not isinstance(value, str) or not value.strip() or column in table.binary:
+    row_step = "row=" + escape(_row_key(table, row, key_at, row_number))
+    for index, prefix, context, content_names in cells:
+        value = row[index]
+        if isinstance(value, str) and value.strip():
+            yield Segment(
+                text=value, locator=prefix + row_step, context=context, names=content_names
+            )
+
+
+_Cell = tuple[int, str, tuple[str, ...], tuple[str, ...]]
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_plan(
+    table: TableShape, columns: tuple[str, ...], width: int
+) -> tuple[tuple[_Cell, ...], tuple[int, ...]]:
+    """What :func:`row_segments` does with a row of ``width`` values, worked out once per
+    table and column list (a dump's rows share them): per value that may be text, its index,
+    its locator up to the row step, its context and its names; and where each key column's
+    value is (``-1``: none), the last of equal names winning as in a dict."""
+    # Columns a dump does not name (no DDL, no column list) go by their 1-based position.
+    names = [*columns, *(str(i) for i in range(len(columns) + 1, width + 1))]
+    cells: list[_Cell] = []
+    for index, column in enumerate(names[:width]):
+        if column in table.binary:
             continue
         prefix, content_names = _column_place(table.name, column, table.key)
-        yield Segment(
-            text=value,
-            locator=prefix + row_step,
-            context=(column,) if index < len(columns) else (),
-            names=content_names,
-        )
+        cells.append((index, prefix, (column,) if index < len(columns) else (), content_names))
+    last = {column: index for index, column in enumerate(names[:width])}
+    return tuple(cells), tuple(last.get(column, -1) for column in table.key)
+
+
+def _row_key(
+    table: TableShape, row: Sequence[SqlValue], key_at: tuple[int, ...], row_number: int
+) -> str:
+    """:func:`row_key` of a row whose key columns' values are at ``key_at``."""
+    if table.key:
+        values = [row[index] if index >= 0 else None for index in key_at]
+        if all(isinstance(v, str) and _INTEGER_KEY.fullmatch(v) for v in values):
+            return ",".join(f"{c}:{v}" for c, v in zip(table.key, values, strict=True))
+    return str(row_number)
+
+
+_INTEGER_KEY: Final = re.compile(r"-?\d+")
 
 
 def name_segments(table: TableShape, columns: Sequence[str]) -> Iterator[Segment]:
