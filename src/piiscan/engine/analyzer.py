@@ -452,18 +452,21 @@ class Engine:
         python_work = self._python_work
         if python_work:
             self._prepare([s.text for s in segments if len(s.text) <= WINDOW_CHARS])
+            # The gate _python_findings opens with, here: most cells of a dump do not pass it.
+            gate = self._python_gate
             outside_all = [
                 self._python_findings(
                     segment.text, tuple(segment.context), segment.locator, located=False
                 )
-                if segment.text
+                if segment.text and (gate is None or gate.search(segment.text) is not None)
                 else []
                 for segment in segments
             ]
             if self._relaxed is not None:
                 self._locate_batch(segments, outside_all)
             for number, found in enumerate(outside_all):
-                outside.extend((number, *self._outside(finding)) for finding in found)
+                if found:
+                    outside.extend((number, *self._outside(finding)) for finding in found)
         today = datetime.date.today()
         day = (today.year, today.month, today.day)
         words = [list(c) for c in contexts]

@@ -545,9 +545,7 @@ class InventoryWriter:
         for column, values in findings.columns.items():
             if column in where:
                 values.extend(itertools.repeat(where[column], count))
-            elif column == "flags":
-                values.extend([list(record.flags) for record in records])
-            else:  # the record's field of the column's name
+            else:  # the record's field of the column's name (flags as tuples: Arrow takes them)
                 values.extend(map(operator.attrgetter(column), records))
         findings.count += count
 

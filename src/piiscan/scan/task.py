@@ -534,14 +534,15 @@ def _scan_blob(
         batch.clear()
         batch_chars = 0
         found = context.engine.analyze_batch([as_read(segment) for segment in segments])
+        # Bound once: this loop runs for every cell of a dump.
+        locator_of, counted, count = names.locator, names.counted, columns.add
+        masked, record = names.finding, FindingRecord.from_finding
         for segment, findings in zip(segments, found, strict=True):
-            locator = names.locator(segment)
-            columns.add(names.counted(segment, locator), findings)  # names masked there too
+            locator = locator_of(segment)
+            count(counted(segment, locator), findings)  # names masked there too
             if findings:
                 records.extend(
-                    FindingRecord.from_finding(
-                        names.finding(finding, segment), locator=locator, keyer=value_keys
-                    )
+                    record(masked(finding, segment), locator=locator, keyer=value_keys)
                     for finding in findings
                 )
         while len(records) >= chunk_records:

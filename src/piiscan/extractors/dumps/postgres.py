@@ -436,7 +436,8 @@ def _copy_block(
 
 def _copy_fields(record: str) -> list[SqlValue]:
     """The values of one line of a COPY block."""
-    return [_copy_value(field) for field in record.split("\t")]
+    # Most fields hold no backslash: they are their own value (no call for them).
+    return [field if "\\" not in field else _copy_value(field) for field in record.split("\t")]
 
 
 def _copy_value(field: str) -> SqlValue:
