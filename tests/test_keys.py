@@ -14,6 +14,7 @@ from piiscan.keys import (
     KEY_FILE_ENV,
     Keyer,
     ScanKey,
+    ValueKeys,
     default_key_path,
     load_or_create_key,
     open_scan_key,
@@ -201,6 +202,26 @@ def test_value_key_known_vector() -> None:
     assert KEY_A.fingerprint == KEY_A.fingerprint.lower()
     assert len(KEY_A.fingerprint) == 16
     assert KEY_A.fingerprint != KEY_B.fingerprint
+
+
+# RFC 4231 test cases 6 and 7 (HMAC-SHA-256, a key longer than a block).
+_RFC_4231 = [
+    ("Test Using Larger Than Block-Size Key - Hash Key First",
+     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+    ("This is a test using a larger than block-size key and a larger than block-size data. "
+     "The key needs to be hashed before being used by the HMAC algorithm.",
+     "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [1, 2, 65_536])
+def test_remembered_value_keys_are_the_keyers(size: int) -> None:
+    # Asked again after being forgotten (size 1) or remembered (size 2 and up): the same keys.
+    keys = ValueKeys(Keyer(key=b"\xaa" * 131), size=size)
+    for value, expected in [*_RFC_4231, *_RFC_4231, _RFC_4231[0]]:
+        assert keys.value_key(value) == expected
+    with pytest.raises(ValueError, match="empty"):
+        keys.value_key("")
 
 
 def test_value_key_utf8() -> None:

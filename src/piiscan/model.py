@@ -201,7 +201,7 @@ class FindingRecord:
     # thousands of findings a MB): pickled as a plain tuple of their fields, in one C call,
     # and restored without dataclasses' per-record look-up of the fields.
     def __getstate__(self) -> tuple[object, ...]:
-        return _RECORD_STATE(self)  # type: ignore[no-any-return]
+        return _RECORD_STATE(self)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
         for name, value in zip(_RECORD_FIELDS, state, strict=True):

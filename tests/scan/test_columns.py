@@ -14,6 +14,9 @@ from piiscan.scan.columns import ColumnCounter, cell_of
         (Segment(text="x", locator="table=public.kunder/column=pnr/row=id:4711"),
          ("public.kunder", "pnr", "id:4711")),
         (Segment(text="x", locator="table=a%2Fb/column=c%3Dd/row=3"), ("a/b", "c=d", "3")),
+        (Segment(text="x", locator="table=t/column=c/row=a%2Fb"), ("t", "c", "a/b")),
+        (Segment(text="x", locator="table=t/row=1/column=c/row=2"), ("t", "c", "2")),
+        (Segment(text="x", locator="table=t/column=c/row=1%zz"), None),  # bad escape
         (Segment(text="x", locator="row=17/column=Personnummer"), ("", "Personnummer", "17")),
         (Segment(text="x", locator="sheet=Kunder!B3", context=("Namn",)), ("Kunder", "Namn", "3")),
         (Segment(text="x", locator="sheet=Kunder!AB12"), ("Kunder", "AB", "12")),
@@ -26,7 +29,8 @@ from piiscan.scan.columns import ColumnCounter, cell_of
         (Segment(text="x", locator="sheet=100%!B3"), None),  # not a locator (bad escape)
         (Segment(text="x", locator="$.kunder[3].personnummer"), None),
     ],
-    ids=["dump", "escaped", "csv", "sheet-header", "sheet-letter", "sheet-cell", "sheet-name",
+    ids=["dump", "escaped", "escaped-row", "two-rows", "bad-row-escape", "csv", "sheet-header",
+         "sheet-letter", "sheet-cell", "sheet-name",
          "column-name", "page", "mail",
          "bad-escape", "json"],
 )  # fmt: skip

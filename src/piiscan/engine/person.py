@@ -292,6 +292,8 @@ class PersonRecognizer(SpecRecognizer):
         ``Från``) makes a candidate with a gazetteer word :attr:`~Strength.HIGH` and any other
         at least :attr:`~Strength.MEDIUM`; a context word within the window raises one tier.
         """
+        if not raw_recognizer_results:  # most cells of a table hold no name
+            return raw_recognizer_results
         column = next((c for c in context or () if is_name_column(c)), None)
         window = self.spec.context_window
         for result in raw_recognizer_results:
