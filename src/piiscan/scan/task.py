@@ -85,7 +85,7 @@ CHUNK_RECORDS = 2000
 BATCH_CHARS = 64 * 1024
 #: ... and this many segments (cells, field values: one engine call per batch). A dump holds
 #: about 40,000 cells a MB: a batch of 2,048 pays the engine's and the name model's fixed
-#: cost per call a fifth as often as one of 512 (15-20 % of the engine's time on a dump).
+#: cost per call a quarter as often as one of 512 (15-20 % of the engine's time on a dump).
 BATCH_SEGMENTS = 2048
 
 # Fictional: Skatteverket's test personnummer and PTS's range for fiction.
