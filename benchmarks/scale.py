@@ -236,9 +236,17 @@ def main(argv: list[str] | None = None) -> None:
         dump_root.mkdir()
         dump_bytes = big_dump(dump_root / "crm.sql", args.dump_mb) if args.dump_mb else 0
         split = int(args.split_mb * MB)
-        # Room for the big files' text (the default text budget is 64 M characters).
+        # Room for the big files' text (the default text budget is 64 M characters), and for
+        # the biggest object's bytes and time read at once (512 MB and 600 s by default; a
+        # 2 GB dump at half a MB a second takes over an hour).
         budget = max(Limits().max_text_chars, 2 * big_bytes, 2 * dump_bytes)
-        limits = replace(Limits(), max_text_chars=budget)
+        biggest = max(big_bytes, dump_bytes)
+        limits = replace(
+            Limits(),
+            max_text_chars=budget,
+            max_object_bytes=max(Limits().max_object_bytes, 2 * biggest),
+            max_object_seconds=max(Limits().max_object_seconds, 4 * biggest / MB),
+        )
         print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; {load()}")
         print(
             f"share: {files} files, {share_bytes / MB:.1f} MB; "
