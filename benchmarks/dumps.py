@@ -9,6 +9,9 @@ and uncompressed (``-Z0``: an archive as large as its data). Then it measures in
 process each:
 
 - **parse**: the dump extractor alone (segments produced, nothing analysed): MB/s;
+- **pre-pass** (plain dumps): the scanner's cut of the dump into ranges of 1 MB
+  (:func:`piiscan.scan.ranges.cut_ranges`, which reads the whole dump and counts each table's
+  rows): MB/s and the number of ranges;
 - **scan**: ``piiscan scan --workers 1`` of the dump (extract, analyse, key, write): MB/s and
   the process's peak RSS;
 - **survey** (``--sample-rows N``): the same scan reading a seeded sample of ``N`` rows of the
@@ -145,6 +148,17 @@ count = sum(1 for _ in items)
 print(time.perf_counter() - start, count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
+_PREPASS = """
+import resource, sys, time
+from pathlib import Path
+from piiscan.extractors.base import Blob, Limits
+from piiscan.scan.ranges import cut_ranges
+start = time.perf_counter()
+limits = Limits(max_text_chars=1 << 40, max_object_bytes=1 << 40)
+spans, _ = cut_ranges(Blob.from_path(Path(sys.argv[1])), limits, 1 << 20) or ([], ())
+print(time.perf_counter() - start, len(spans), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
 _SCAN = """
 import dataclasses, resource, sys, time
 from pathlib import Path
@@ -219,6 +233,9 @@ def main() -> None:
                 seconds, segments, rss = _measure(_PARSE, str(dump))
                 row |= {"parse MB/s": round(data_mb / seconds, 1), "segments": segments,
                         "parse peak RSS MB": round(rss)}  # fmt: skip
+                if writer is not None:
+                    seconds, ranges, _ = _measure(_PREPASS, str(dump))
+                    row |= {"pre-pass MB/s": round(data_mb / seconds, 1), "ranges": ranges}
                 if writer is None:
                     seconds, segments, rss = _measure(_PARSE_RESTORE, str(dump))
                     row |= {"pg_restore parse MB/s": round(data_mb / seconds, 1),

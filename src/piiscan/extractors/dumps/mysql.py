@@ -29,7 +29,7 @@ from piiscan.extractors.dumps.sql import (
 from piiscan.extractors.text import iter_lines, read_text
 from piiscan.model import Segment
 
-__all__ = ["extract_mysql_dump", "mysql_rows", "mysql_statement"]
+__all__ = ["extract_mysql_dump", "mysql_insert", "mysql_rows", "mysql_statement"]
 
 _NAME: Final = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\.(?:`(?:[^`]|``)+`|[\w$]+))?"
 _INSERT: Final = re.compile(
@@ -87,6 +87,17 @@ def mysql_statement(
 ) -> tuple[TableShape, tuple[str, ...], Iterator[tuple[SqlValue, ...]]] | None:
     """The table, columns and rows (parsed as they are taken) of an ``INSERT`` statement;
     a ``CREATE TABLE`` statement's table goes into ``shapes``; ``None`` but for an insert."""
+    insert = mysql_insert(statement, shapes)
+    if insert is None:
+        return None
+    table, columns, values = insert
+    return table, columns, parse_tuples(values, "mysql")
+
+
+def mysql_insert(
+    statement: str, shapes: dict[str, TableShape]
+) -> tuple[TableShape, tuple[str, ...], str] | None:
+    """As :func:`mysql_statement`, with the text of the ``VALUES`` list, not parsed."""
     created = parse_create_table(statement)
     if created is not None:
         shapes[created.name] = shape_of(created)
@@ -98,5 +109,4 @@ def mysql_statement(
     table = shapes.get(name) or TableShape(name=name, columns=())
     listed = insert.group("columns")
     columns = tuple(unquote_name(c.strip()) for c in listed.split(",")) if listed else table.columns
-    values = statement[insert.end() :].rstrip().removesuffix(";")
-    return table, columns, parse_tuples(values, "mysql")
+    return table, columns, statement[insert.end() :].rstrip().removesuffix(";")

@@ -69,6 +69,7 @@ __all__ = [
     "extract_pg_plain",
     "extract_pg_restore",
     "insert_rows",
+    "insert_values",
     "pg_sql_rows",
     "read_data",
     "read_pg_ddl",
@@ -387,13 +388,26 @@ def insert_rows(
 ) -> tuple[TableShape, tuple[str, ...], Iterator[tuple[SqlValue, ...]]] | None:
     """The table, columns and rows (parsed as they are taken) of an ``INSERT`` statement;
     ``None`` for another statement."""
+    insert = insert_values(statement, shapes)
+    if insert is None:
+        return None
+    table, columns, values = insert
+    return table, columns, parse_tuples(values, "standard")
+
+
+def insert_values(
+    statement: str, shapes: dict[str, TableShape]
+) -> tuple[TableShape, tuple[str, ...], str] | None:
+    """As :func:`insert_rows`, with the text of the ``VALUES`` list, not parsed."""
     insert = _INSERT.match(statement)
     if insert is None:
         return None
     table = _shape(shapes, insert.group("name"))
-    columns = _columns(insert.group("columns"), table)
-    values = statement[insert.end() :].rstrip().removesuffix(";")
-    return table, columns, parse_tuples(values, "standard")
+    return (
+        table,
+        _columns(insert.group("columns"), table),
+        statement[insert.end() :].rstrip().removesuffix(";"),
+    )
 
 
 def _shape(shapes: dict[str, TableShape], written: str) -> TableShape:

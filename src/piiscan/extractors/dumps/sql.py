@@ -33,6 +33,7 @@ __all__ = [
     "SqlValue",
     "Statements",
     "TableShape",
+    "count_tuples",
     "key_columns",
     "name_segments",
     "parse_create_table",
@@ -153,7 +154,7 @@ class _Cursor:
         self.skip_space()
         text, pos = self.text, self.pos
         char = self.peek()
-        if char in "'\"" and (char == "'" or self.dialect == "mysql"):
+        if char in ("'", '"') and (char == "'" or self.dialect == "mysql"):
             body = self.quoted(char, backslashes=self.dialect == "mysql")
             if self.dialect == "standard" and body.startswith("\\x"):
                 self._skip_cast()
@@ -164,7 +165,7 @@ class _Cursor:
         if prefix.startswith("_binary"):
             self.pos += len("_binary")
             self.skip_space()
-            if self.peek() in "'\"":
+            if self.peek() in ("'", '"'):
                 self.quoted(self.peek(), backslashes=True)
             return BINARY
         if prefix[:2] in {"e'", "x'", "b'"} and text[pos + 1] == "'":
@@ -234,11 +235,62 @@ def parse_tuples(text: str, dialect: Dialect) -> Iterator[tuple[SqlValue, ...]]:
         cursor.pos += 1
 
 
+def count_tuples(text: str, dialect: Dialect) -> int:
+    """How many tuples :func:`parse_tuples` yields for ``text``, without building values.
+
+    The pre-pass that cuts a big dump into ranges counts each table's rows; parsing every
+    value in Python made it read a MySQL dump at about 4 MB/s. Here one regular expression
+    takes a whole tuple of the common forms (quoted strings, bare words and numbers,
+    ``_binary '…'``) in one call. Each of its values is an atomic group that matches what
+    :class:`_Cursor` would take there, and nothing is tried again after it, so a tuple it
+    takes is one the cursor takes too. From the first tuple it cannot take (a cast, an
+    ``E'…'`` or ``X'…'`` literal, a malformed list), :func:`parse_tuples` counts the rest,
+    raising as it raises.
+
+    :raises ExtractionError: as :func:`parse_tuples` does.
+    """
+    tuple_at = _TUPLE[dialect].match
+    count = position = 0
+    while (taken := tuple_at(text, position)) is not None:
+        count += 1
+        if not taken.group("more"):
+            return count
+        position = taken.end()
+    return count + sum(1 for _ in parse_tuples(text[position:], dialect))
+
+
+def _quote_rest(quote: str, dialect: Dialect) -> str:
+    """The rest of a quoted string or name after its opening quote, its closing quote
+    included: a doubled quote stands for one, and in MySQL a backslash escapes any character.
+    Atomic: the first quote that is not doubled or escaped closes it, read left to right."""
+    escaped = r"|\\." if dialect == "mysql" else ""
+    other = f"[^{quote}\\\\]++" if dialect == "mysql" else f"[^{quote}]++"
+    return f"(?>(?:{other}{escaped}|{quote}{quote})*){quote}"
+
+
+def _tuple_pattern(dialect: Dialect) -> re.Pattern[str]:
+    space = r"[ \t\r\n]*"  # what _Cursor.skip_space passes over
+    single = "'" + _quote_rest("'", dialect)
+    double = '|"' + _quote_rest('"', dialect) if dialect == "mysql" else ""
+    binary = (
+        rf"|_[bB][iI][nN][aA][rR][yY]{space}'" + _quote_rest("'", "mysql")
+        if dialect == "mysql"
+        else ""
+    )
+    # _BARE, not where _Cursor.value tries a prefix first (``_binary``, a quoted literal).
+    bare = r"|(?![_][bB][iI][nN][aA][rR][yY])[-+]?[\w.]+(?:[eE][-+]?\d+)?"
+    value = f"{space}(?>{single}{double}{binary}{bare})"
+    return re.compile(
+        rf"{space}\((?:{space}\)|{value}(?:{space},{value})*{space}\)){space}(?P<more>,?)",
+        re.DOTALL,
+    )
+
+
+_TUPLE: Final = {dialect: _tuple_pattern(dialect) for dialect in ("standard", "mysql")}
+
+
 # Outside a statement: comments, and psql meta-commands (pg_dump writes ``\restrict``).
 _NOT_STATEMENTS: Final = ("--", "/*", "\\")
-
-
-_SPECIAL: Final = re.compile(r"[\\'\"`;]")
 
 
 class Statements:
@@ -270,25 +322,36 @@ class Statements:
 
     def _ends_statement(self, line: str) -> bool:
         """Follow quotes through ``line``; true when it ends with a ``;`` outside them."""
-        backslashes = self.dialect == "mysql"
-        quote, index, semicolon = self._quote, 0, -1
-        while (special := _SPECIAL.search(line, index)) is not None:
-            char, at = special.group(), special.start()
-            index = at + 1
-            if quote:
-                if char == "\\" and backslashes:
-                    index = at + 2
-                elif char == quote:
-                    if line.startswith(quote, at + 1):
-                        index = at + 2
-                    else:
-                        quote = ""
-            elif char in "'\"`":
-                quote, semicolon = char, -1
-            elif char == ";":
-                semicolon = at
-        self._quote = quote
-        return not quote and semicolon >= 0 and not line[semicolon + 1 :].strip()
+        position = 0
+        if self._quote:  # a string or quoted name goes on from the line before
+            closed = _QUOTE_REST[self.dialect][self._quote].match(line)
+            if closed is None:
+                return False
+            self._quote, position = "", closed.end()
+        taken = _OUTSIDE_QUOTES[self.dialect].match(line, position)
+        outside = taken.end() if taken is not None else position  # it matches even nothing
+        if outside < len(line):  # a quote opens there and does not close on this line
+            self._quote = line[outside]
+            return False
+        # Every quote on the line closed with a quote character, so a `;` last but for
+        # white space is outside them.
+        return line.rstrip().endswith(";")
+
+
+# Per dialect, per opening quote: the rest of the quoted text (see _quote_rest).
+_QUOTE_REST: Final = {
+    dialect: {quote: re.compile(_quote_rest(quote, dialect), re.DOTALL) for quote in "'\"`"}
+    for dialect in ("standard", "mysql")
+}
+# Per dialect: text outside quotes and whole quoted strings and names, as far as it goes; it
+# stops only at a quote that does not close on the line.
+_OUTSIDE_QUOTES: Final = {
+    dialect: re.compile(
+        r"(?:[^'\"`]++|" + "|".join(q + _quote_rest(q, dialect) for q in "'\"`") + ")*+",
+        re.DOTALL,
+    )
+    for dialect in ("standard", "mysql")
+}
 
 
 def row_segments(

@@ -29,17 +29,17 @@ from typing import TYPE_CHECKING, Literal
 
 from piiscan.errors import PiiscanError
 from piiscan.extractors.base import Blob, Limits
-from piiscan.extractors.dumps.mysql import mysql_rows, mysql_statement
+from piiscan.extractors.dumps.mysql import mysql_insert, mysql_rows
 from piiscan.extractors.dumps.plain import SQL_HEAD_BYTES, sql_writer
 from piiscan.extractors.dumps.postgres import (
     copy_record,
     copy_start,
-    insert_rows,
+    insert_values,
     pg_sql_rows,
     read_data,
     read_pg_ddl,
 )
-from piiscan.extractors.dumps.sql import RowSampler, Statements, TableShape
+from piiscan.extractors.dumps.sql import RowSampler, Statements, TableShape, count_tuples
 from piiscan.extractors.text import iter_lines, read_text
 from piiscan.model import Segment
 from piiscan.scan.range_cuts import (
@@ -105,8 +105,12 @@ class _Walk:
         self.starts.append((self.offset, at))
 
     def row(self, table: str) -> None:
-        self.rows[table] = self.rows.get(table, 0) + 1
-        self.current = table
+        self.rows_of(table, 1)
+
+    def rows_of(self, table: str, count: int) -> None:
+        if count:
+            self.rows[table] = self.rows.get(table, 0) + count
+            self.current = table
 
 
 def cut(blob: Blob, limits: Limits, split_bytes: int) -> Cuts | None:
@@ -162,11 +166,11 @@ def _walk_postgres(lines: Iterator[str], shapes: dict[str, TableShape], walk: _W
                 return False  # the dump ends inside the block
         else:
             statement = statements.feed(line)
-            inserted = insert_rows(statement, shapes) if statement is not None else None
+            inserted = insert_values(statement, shapes) if statement is not None else None
             if inserted is not None:
                 table, _, values = inserted
-                for _ in values:  # parsed, as the reader parses them (a malformed one raises)
-                    walk.row(table.name)
+                # counted as the reader parses them (a malformed list raises)
+                walk.rows_of(table.name, count_tuples(values, "standard"))
         line = _next(lines, walk, shapes, None, pending=statements.pending)
     return not statements.pending
 
@@ -180,11 +184,10 @@ def _walk_mysql(lines: Iterator[str], walk: _Walk) -> bool:
         statement = statements.feed(line)
         if statement is None:
             continue
-        inserted = mysql_statement(statement, shapes)
+        inserted = mysql_insert(statement, shapes)
         if inserted is not None:
             table, _, values = inserted
-            for _ in values:
-                walk.row(table.name)
+            walk.rows_of(table.name, count_tuples(values, "mysql"))
     return not statements.pending
 
 
