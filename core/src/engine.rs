@@ -572,7 +572,7 @@ impl Engine {
                     || self.patterns.in_one_pass(index)
                     || whole.contains(&index)
             });
-            for rule_index in wanted.collect::<Vec<_>>() {
+            for rule_index in wanted {
                 let member_matches = match &mut in_pass {
                     Some(matches) if self.patterns.in_one_pass(rule_index) => {
                         Some(std::mem::take(&mut matches[rule_index]))
@@ -679,6 +679,10 @@ impl Engine {
             (Some(found), _) => matches = found,
             (None, own_pass) => {
                 let (windows, may_start) = places.windows(text, rule);
+                if windows.is_empty() {
+                    // No candidate here (most short cells): no pass of its own to start.
+                    return Ok(());
+                }
                 let own_starts = own_pass
                     .as_ref()
                     .and_then(|pass| pass.starts_within(text, &may_start));

@@ -35,6 +35,11 @@ pub struct FindingMaker {
     kind: Py<PyAny>,
     new: Py<PyAny>,
     set: Py<PyAny>,
+    /// Per field, its slot's setter (`Finding.<field>.__set__`, bound to the member
+    /// descriptor): the slot is written without looking the name up through the class and
+    /// without slicing the arguments as `object.__setattr__` does (about half the cost per
+    /// field). `None` when a field is no slot (`object.__setattr__` then).
+    setters: Option<Vec<Py<PyAny>>>,
     replace: Py<PyAny>,
     names: Vec<Py<PyString>>,
     /// `(entity type, recognizer key, masker)` of each compiled recognizer, in the engine's
@@ -58,10 +63,26 @@ impl FindingMaker {
         rules: Vec<(String, String, Py<PyAny>)>,
     ) -> PyResult<Self> {
         let object = py.import("builtins")?.getattr("object")?;
+        let member = py.import("types")?.getattr("MemberDescriptorType")?;
+        let vars = finding.getattr("__dict__")?;
+        let setters = FIELDS
+            .iter()
+            .map(|name| -> PyResult<Option<Py<PyAny>>> {
+                let Ok(descriptor) = vars.get_item(name) else {
+                    return Ok(None);
+                };
+                Ok(if descriptor.get_type().is(&member) {
+                    Some(descriptor.getattr("__set__")?.unbind())
+                } else {
+                    None
+                })
+            })
+            .collect::<PyResult<Option<Vec<_>>>>()?;
         Ok(FindingMaker {
             kind: finding.unbind(),
             new: object.getattr("__new__")?.unbind(),
             set: object.getattr("__setattr__")?.unbind(),
+            setters,
             replace: replace.unbind(),
             names: FIELDS
                 .iter()
@@ -154,9 +175,18 @@ impl FindingMaker {
             string(found.normalized),
         ];
         let object = self.new.bind(py).call1((self.kind.bind(py),))?;
-        let set = self.set.bind(py);
-        for (name, value) in self.names.iter().zip(values) {
-            set.call1((&object, name.bind(py), value))?;
+        match &self.setters {
+            Some(setters) => {
+                for (setter, value) in setters.iter().zip(values) {
+                    setter.bind(py).call1((&object, value))?;
+                }
+            }
+            None => {
+                let set = self.set.bind(py);
+                for (name, value) in self.names.iter().zip(values) {
+                    set.call1((&object, name.bind(py), value))?;
+                }
+            }
         }
         Ok(object.unbind())
     }
