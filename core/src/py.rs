@@ -10,8 +10,9 @@
 //! input.
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyString};
+use pyo3::types::{PyDict, PyFrozenSet, PyString};
 
 use crate::checksums;
 use crate::context::{ContextMatcher, StemRule};
@@ -1091,24 +1092,55 @@ impl PyCoreEngine {
         Ok(results)
     }
 
-    /// [`Self::analyze_batch`] returning one list of `piiscan.model.Finding` objects per
-    /// segment, made by `maker`; segment `i`'s carry `locators[i]`, and `made_outside[i]`
-    /// are the findings `outside` describes for it (empty when there are none).
-    #[allow(clippy::too_many_arguments)]
+    /// [`Self::analyze_batch`] over `piiscan.model.Segment` objects, returning one list of
+    /// `piiscan.model.Finding` objects per segment, made by `maker`: each segment's `text`,
+    /// `context` and `locator` are read here (no list of them is built in Python first), and
+    /// `made_outside[i]` are the findings `outside` describes for segment `i` (empty when
+    /// there are none).
     fn analyze_batch_findings(
         &self,
         py: Python<'_>,
         maker: &Bound<'_, FindingMaker>,
-        texts: Vec<Bound<'_, PyString>>,
-        contexts: Vec<Vec<String>>,
-        context_of: Vec<usize>,
+        segments: Vec<Bound<'_, PyAny>>,
         today: (i32, u32, u32),
         outside: Vec<PyBatchOutside>,
         made_outside: Vec<Vec<Bound<'_, PyAny>>>,
-        locators: Vec<Bound<'_, PyString>>,
     ) -> PyResult<Vec<Vec<Py<PyAny>>>> {
-        if locators.len() != texts.len() {
-            return Err(PyValueError::new_err("one locator per segment"));
+        let mut texts = Vec::with_capacity(segments.len());
+        let mut locators = Vec::with_capacity(segments.len());
+        let mut context_of = Vec::with_capacity(segments.len());
+        let mut contexts: Vec<Vec<String>> = Vec::new();
+        // The distinct contexts (a batch holds few: a sheet's or a table's column names), as
+        // the Python dict of `_analyze_batch` kept them; the previous segment's context object
+        // is usually the same object.
+        let seen = PyDict::new(py);
+        let mut last: Option<(Bound<'_, PyAny>, usize)> = None;
+        for segment in &segments {
+            texts.push(
+                segment
+                    .getattr(intern!(py, "text"))?
+                    .cast_into::<PyString>()?,
+            );
+            locators.push(
+                segment
+                    .getattr(intern!(py, "locator"))?
+                    .cast_into::<PyString>()?,
+            );
+            let context = segment.getattr(intern!(py, "context"))?;
+            let index = match &last {
+                Some((previous, index)) if previous.is(&context) => *index,
+                _ => match seen.get_item(&context)? {
+                    Some(index) => index.extract::<usize>()?,
+                    None => {
+                        let index = contexts.len();
+                        contexts.push(context.extract()?);
+                        seen.set_item(&context, index)?;
+                        index
+                    }
+                },
+            };
+            context_of.push(index);
+            last = Some((context, index));
         }
         let maker = maker.get();
         let mut results: Vec<Vec<Py<PyAny>>> = Vec::with_capacity(texts.len());

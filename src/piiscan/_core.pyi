@@ -7,10 +7,10 @@ Functions that take ``year, month, day`` read them as the reference date ("today
 inference and the future-date check.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from piiscan.model import Finding
+from piiscan.model import Finding, Segment
 
 CoreVerdict = tuple[str, int | None, frozenset[str]] | None
 
@@ -159,15 +159,13 @@ class CoreEngine:
     def analyze_batch_findings(
         self,
         maker: FindingMaker,
-        texts: list[str],
-        contexts: list[list[str]],
-        context_of: list[int],
+        segments: Sequence[Segment],
         today: tuple[int, int, int],
         outside: list[tuple[int, str, int, int, float, int, int, CoreAdjacency]],
         made_outside: list[list[Finding]],
-        locators: list[str],
     ) -> list[list[Finding]]:
-        """:meth:`analyze_batch` as one list of findings per segment."""
+        """:meth:`analyze_batch` over segments (their ``text``, ``context`` and ``locator``
+        read in the core), as one list of findings per segment."""
 
 class FindingMaker:
     """Builds :class:`~piiscan.model.Finding` objects in the core (``core/src/py_findings.rs``)."""

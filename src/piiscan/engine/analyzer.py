@@ -443,14 +443,9 @@ class Engine:
         core = self._core
         if core is None:
             return [self.analyze_segment(segment) for segment in segments]
-        texts = [segment.text for segment in segments]
-        contexts: dict[Sequence[str], int] = {}
-        # setdefault reads len() before it inserts: a new context gets the next index.
-        context_of = [contexts.setdefault(segment.context, len(contexts)) for segment in segments]
         outside_all: list[list[Finding]] = []
         outside: list[tuple[Any, ...]] = []
-        python_work = self._python_work
-        if python_work:
+        if self._python_work:
             self._prepare([s.text for s in segments if len(s.text) <= WINDOW_CHARS])
             # The gate _python_findings opens with, here: most cells of a dump do not pass it.
             gate = self._python_gate
@@ -469,17 +464,9 @@ class Engine:
                     outside.extend((number, *self._outside(finding)) for finding in found)
         today = datetime.date.today()
         day = (today.year, today.month, today.day)
-        words = [list(c) for c in contexts]
-        return core.analyze_batch_findings(
-            self._maker,
-            texts,
-            words,
-            context_of,
-            day,
-            outside,
-            outside_all,
-            [segment.locator for segment in segments],
-        )
+        # The core reads each segment's text, context and locator itself: lists of them built
+        # here cost more than its whole analysis of a short cell without candidates.
+        return core.analyze_batch_findings(self._maker, segments, day, outside, outside_all)
 
     def _analyze_chunk(
         self,
