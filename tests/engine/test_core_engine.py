@@ -3,6 +3,7 @@ organisation's patterns (catastrophic ones included), plug-in validators, panics
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -74,6 +75,22 @@ def test_a_batch_finds_what_one_call_per_segment_finds(config: EngineConfig | No
     assert all(
         f.locator == cell.locator for cell, found in zip(cells, batch, strict=True) for f in found
     )
+
+
+def test_a_batch_reads_each_segment_and_keeps_every_field() -> None:
+    """The core reads the segments themselves: a tuple of them, contexts equal but not the
+    same object, give what one call per segment gives, ``normalized`` (left out of ``==``)
+    included."""
+    engine = build_engine(load_registry(use_entry_points=False), NO_NAMES)
+    cells = tuple(
+        Segment(text=cell.text, locator=cell.locator, context=(*cell.context,)) for cell in _cells()
+    )
+    batch = engine.analyze_batch(cells)
+    one_by_one = [engine.analyze_segment(cell) for cell in cells]
+    assert [[dataclasses.astuple(f) for f in found] for found in batch] == [
+        [dataclasses.astuple(f) for f in found] for found in one_by_one
+    ]
+    assert sum(map(len, batch)) > 50
 
 
 def test_whole_documents_keep_python_character_offsets(engine) -> None:  # type: ignore[no-untyped-def]
