@@ -13,6 +13,7 @@
 
 pub mod checksums;
 pub mod context;
+pub mod digit_heads;
 pub mod engine;
 pub mod masking;
 pub mod matcher;

@@ -26,6 +26,11 @@
 //! where a match ends. Only starts that the DFA reports are confirmed, so the costly capturing
 //! search runs about once per real match.
 //!
+//! A pattern whose matches are a head without digits and a rest from their first digit on (a
+//! street line: `Stora Nygatan 5`, `Box 12`; a label: `född 1985…`) is not walked from every
+//! place it may begin (every capitalised word, for a street) but found backwards from its first
+//! digit ([`crate::digit_heads`]), which reports the same starts.
+//!
 //! A recognizer joins the pass when its patterns compile into a lazy DFA and use no
 //! assertion that looks behind a position (`^`, `\b`, `\A` inside the pattern): the DFA starts
 //! at each position without knowing what precedes it. The caller chooses which recognizers
@@ -40,6 +45,7 @@ use regex_automata::util::look::Look;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind, PatternID};
 
+use crate::digit_heads::{cut_at_first_digit, Cut, DigitHeads, HeadCaches, Steps};
 use crate::matcher::{tail, CharClass, CompileError, PatternSpec};
 
 /// The lazy DFA's cache may grow to this many bytes before it starts over: the states the
@@ -63,7 +69,14 @@ const STEPS_PER_BYTE_BUDGET: usize = 32;
 
 /// Lazy DFA caches for concurrent callers: one is taken for a pass and given back after.
 #[derive(Debug, Default)]
-struct CachePool(Mutex<Vec<Cache>>);
+struct CachePool(Mutex<Vec<Caches>>);
+
+/// The caches of one pass's lazy DFAs.
+#[derive(Debug)]
+struct Caches {
+    forward: Cache,
+    heads: Option<HeadCaches>,
+}
 
 impl Clone for CachePool {
     fn clone(&self) -> Self {
@@ -74,10 +87,17 @@ impl Clone for CachePool {
 /// The member recognizers' patterns compiled together (see the module documentation).
 #[derive(Clone, Debug)]
 pub struct OnePass {
+    /// The patterns walked forwards from where they may begin.
     dfa: DFA,
-    /// For each DFA pattern: its recognizer and its index there.
+    /// For each pattern of `dfa`: its index among all the member patterns.
+    forward: Vec<usize>,
+    /// The patterns found backwards from their first digit, if any.
+    heads: Option<DigitHeads>,
+    /// For each cut pattern of `heads`: its index among all the member patterns.
+    cut: Vec<usize>,
+    /// For each member pattern: its recognizer and its index there.
     owners: Vec<(usize, usize)>,
-    /// For each DFA pattern: the boundary before it, if any.
+    /// For each member pattern: the boundary before it, if any.
     not_after: Vec<Option<CharClass>>,
     /// Bit `(before, byte)`: some pattern can begin with `byte` after the byte `before` (its
     /// boundary allows that character; a byte above ASCII, the end of a longer character,
@@ -141,12 +161,30 @@ impl OnePass {
     /// Compile the patterns of `recognizers` (each `(patterns, ignore_case)`, all accepted
     /// by [`OnePass::accepts`]) into one pass; [`Start::recognizer`] indexes this slice.
     pub fn new(recognizers: &[(&[PatternSpec], bool)]) -> Result<Self, CompileError> {
+        Self::build(recognizers, true)
+    }
+
+    /// [`OnePass::new`]; with `cut` false, every pattern is walked forwards (for comparing).
+    fn build(recognizers: &[(&[PatternSpec], bool)], cut: bool) -> Result<Self, CompileError> {
         let mut forms = Vec::new();
+        let mut forward = Vec::new();
+        let mut cuts: Vec<Cut> = Vec::new();
+        let mut cut_members = Vec::new();
         let mut owners = Vec::new();
         let mut not_after = Vec::new();
         for (recognizer, (patterns, ignore_case)) in recognizers.iter().enumerate() {
             for (index, pattern) in patterns.iter().enumerate() {
-                forms.push(dfa_pattern(pattern, *ignore_case)?);
+                let form = dfa_pattern(pattern, *ignore_case)?;
+                match cut.then(|| cut_at_first_digit(&form)).flatten() {
+                    Some(found) => {
+                        cut_members.push(owners.len());
+                        cuts.push(found);
+                    }
+                    None => {
+                        forward.push(owners.len());
+                        forms.push(form);
+                    }
+                }
                 owners.push((recognizer, index));
                 not_after.push(
                     pattern
@@ -158,6 +196,11 @@ impl OnePass {
             }
         }
         let dfa = build(&forms)?;
+        let heads = if cuts.is_empty() {
+            None
+        } else {
+            Some(DigitHeads::new(&cuts, CACHE_CAPACITY)?)
+        };
         let mut cache = dfa.create_cache();
         // The bytes each pattern can begin with, from its own anchored start state.
         let mut firsts = Vec::with_capacity(forms.len());
@@ -183,7 +226,7 @@ impl OnePass {
                 rows[128][byte] = true;
                 for (before, row) in rows[..128].iter_mut().enumerate() {
                     let before = char::from(u8::try_from(before).unwrap_or(0));
-                    if not_after[pattern]
+                    if not_after[forward[pattern]]
                         .as_ref()
                         .map_or(true, |class: &CharClass| !class.contains(before))
                     {
@@ -203,6 +246,9 @@ impl OnePass {
         let lives_on = lives_on(&dfa, &mut cache, &begins_text)?;
         let pass = OnePass {
             dfa,
+            forward,
+            heads,
+            cut: cut_members,
             owners,
             not_after,
             begins_after,
@@ -210,15 +256,19 @@ impl OnePass {
             lives_on,
             caches: CachePool::default(),
         };
-        // The lazy DFA builds its states as texts need them; the states of ordinary prose
+        let mut caches = Caches {
+            forward: cache,
+            heads: pass.heads.as_ref().map(DigitHeads::create_caches),
+        };
+        // The lazy DFAs build their states as texts need them; the states of ordinary prose
         // and of the usual shapes of numbers are built here, once per engine, instead of on
         // the first texts it reads.
         for sample in [PROSE, SHAPES] {
-            pass.scan(sample, &[(0, sample.len())], &mut cache, &mut 0);
+            pass.scan(sample, &[(0, sample.len())], &mut caches, &mut 0);
         }
 
-        if let Ok(mut caches) = pass.caches.0.lock() {
-            caches.push(cache);
+        if let Ok(mut pool) = pass.caches.0.lock() {
+            pool.push(caches);
         }
         Ok(pass)
     }
@@ -234,9 +284,9 @@ impl OnePass {
 
     /// How many DFA steps the pass takes per byte of `text` (what a text costs it).
     pub fn steps_per_byte(&self, text: &str) -> f64 {
-        let mut cache = self.dfa.create_cache();
+        let mut caches = self.create_caches();
         let mut steps = 0;
-        match self.scan(text, &[(0, text.len())], &mut cache, &mut steps) {
+        match self.scan(text, &[(0, text.len())], &mut caches, &mut steps) {
             Some(_) => steps as f64 / text.len().max(1) as f64,
             None => f64::INFINITY,
         }
@@ -265,27 +315,35 @@ impl OnePass {
         if self.is_empty() {
             return Some(Vec::new());
         }
-        let mut cache = self
+        let mut caches = self
             .caches
             .0
             .lock()
             .ok()
-            .and_then(|mut caches| caches.pop())
-            .unwrap_or_else(|| self.dfa.create_cache());
-        let found = self.scan(text, ranges, &mut cache, &mut 0);
-        if let Ok(mut caches) = self.caches.0.lock() {
-            caches.push(cache);
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_else(|| self.create_caches());
+        let found = self.scan(text, ranges, &mut caches, &mut 0);
+        if let Ok(mut pool) = self.caches.0.lock() {
+            pool.push(caches);
         }
         found
+    }
+
+    fn create_caches(&self) -> Caches {
+        Caches {
+            forward: self.dfa.create_cache(),
+            heads: self.heads.as_ref().map(DigitHeads::create_caches),
+        }
     }
 
     fn scan(
         &self,
         text: &str,
         ranges: &[(usize, usize)],
-        cache: &mut Cache,
+        caches: &mut Caches,
         steps: &mut usize,
     ) -> Option<Vec<Start>> {
+        let cache = &mut caches.forward;
         let begin = begin(&self.dfa, cache).ok()?;
         let bytes = text.as_bytes();
         // The DFA restarts at every candidate position, so a pattern that can run on and on
@@ -295,12 +353,49 @@ impl OnePass {
         let budget = STEPS_PER_BYTE_BUDGET * bytes.len() + 4096;
         let mut starts = Vec::new();
         let mut matched: Vec<usize> = Vec::new();
+        // The starts of cut patterns, found from their digits (ordered by offset, then
+        // pattern: a start found from a digit lies after every digit before it).
+        let mut cut_starts: Vec<(usize, usize)> = Vec::new();
+        let mut cut_walks = CutWalks {
+            done: 0,
+            digit_after: (0, 0),
+        };
         for &(low, high) in ranges {
             let high = high.min(bytes.len());
+            // A cut pattern starting before `high` goes on from the first digit after its
+            // start, at the latest the first ASCII digit from `high` on: its starts are found
+            // from the digits up to there.
+            let digits_to = match &self.heads {
+                Some(_) => cut_walks.digits_to(bytes, high),
+                None => high,
+            };
             let mut block = low;
-            while block < high {
-                let end = (block + 64).min(high);
-                let mut candidates = self.candidates(bytes, block, end);
+            while block < digits_to {
+                let end = (block + 64).min(digits_to);
+                let (mut candidates, mut digits) = self.candidates(bytes, block, end);
+                if end > high {
+                    candidates &= low_bits(high.saturating_sub(block));
+                }
+                if let (Some(heads), Some(head_caches)) = (&self.heads, &mut caches.heads) {
+                    // Digits already read for an earlier range are not read again.
+                    digits &= !low_bits(cut_walks.done.saturating_sub(block));
+                    let mut cut_steps = Steps {
+                        taken: steps,
+                        budget,
+                    };
+                    while digits != 0 {
+                        let at = block + digits.trailing_zeros() as usize;
+                        digits &= digits - 1;
+                        heads.starts_at(
+                            bytes,
+                            at,
+                            head_caches,
+                            &mut cut_steps,
+                            |start, cut| self.cut_start_allowed(text, ranges, start, cut),
+                            &mut cut_starts,
+                        )?;
+                    }
+                }
                 while candidates != 0 {
                     let at = block + candidates.trailing_zeros() as usize;
                     candidates &= candidates - 1;
@@ -315,12 +410,12 @@ impl OnePass {
                     matched.dedup();
                     let before = text[..at].chars().next_back();
                     for &pattern in &matched {
-                        let allowed = match (&self.not_after[pattern], before) {
+                        let allowed = match (&self.not_after[self.forward[pattern]], before) {
                             (Some(not_after), Some(before)) => !not_after.contains(before),
                             _ => true,
                         };
                         if allowed {
-                            let (recognizer, pattern) = self.owners[pattern];
+                            let (recognizer, pattern) = self.owners[self.forward[pattern]];
                             starts.push(Start {
                                 at,
                                 recognizer,
@@ -331,25 +426,88 @@ impl OnePass {
                 }
                 block = end;
             }
+            cut_walks.done = cut_walks.done.max(digits_to);
         }
-        Some(starts)
+        if cut_starts.is_empty() {
+            return Some(starts);
+        }
+        // Both lists are ordered by offset, then recognizer and pattern: merged, so is the
+        // whole.
+        let cut_starts = cut_starts.into_iter().map(|(at, cut)| {
+            let (recognizer, pattern) = self.owners[self.cut[cut]];
+            Start {
+                at,
+                recognizer,
+                pattern,
+            }
+        });
+        let key = |start: &Start| (start.at, start.recognizer, start.pattern);
+        let mut merged = Vec::with_capacity(starts.len() + cut_starts.len());
+        let mut walked = starts.into_iter().peekable();
+        for start in cut_starts {
+            while let Some(earlier) = walked.next_if(|walked| key(walked) < key(&start)) {
+                merged.push(earlier);
+            }
+            merged.push(start);
+        }
+        merged.extend(walked);
+        Some(merged)
     }
 
-    /// Bit `i` is set when the DFA is worth starting at `from + i` (`from..to` spans at most 64
-    /// bytes): some pattern can begin with that byte after the byte before, and the DFA is
-    /// still alive after the byte after. Every byte is looked at in a loop without branches;
-    /// the DFA then runs only at the few positions left.
-    fn candidates(&self, bytes: &[u8], from: usize, to: usize) -> u64 {
+    /// True when the cut pattern `cut` may start at `start`: within a range, and its boundary
+    /// allows the character before.
+    fn cut_start_allowed(
+        &self,
+        text: &str,
+        ranges: &[(usize, usize)],
+        start: usize,
+        cut: usize,
+    ) -> bool {
+        let range = ranges.partition_point(|&(_, high)| high <= start);
+        let within = ranges
+            .get(range)
+            .is_some_and(|&(low, high)| low <= start && start < high);
+        within
+            && match (
+                &self.not_after[self.cut[cut]],
+                text[..start].chars().next_back(),
+            ) {
+                (Some(not_after), Some(before)) => !not_after.contains(before),
+                _ => true,
+            }
+    }
+
+    /// Bit `i` of the first word is set when the DFA is worth starting at `from + i`
+    /// (`from..to` spans at most 64 bytes): some pattern can begin with that byte after the
+    /// byte before, and the DFA is still alive after the byte after. Bit `i` of the second is
+    /// set when a cut pattern's rest may begin there ([`DigitHeads::may_begin_rest`]). Every
+    /// byte is looked at in a loop without branches; the DFAs then run only at the few
+    /// positions left.
+    fn candidates(&self, bytes: &[u8], from: usize, to: usize) -> (u64, u64) {
         let mut bits = 0u64;
+        let mut digits = 0u64;
         // Positions with a byte before and a byte after; the text's first and last apart.
         let inner_from = from.max(1);
         let inner_to = to.min(bytes.len().saturating_sub(1));
         if inner_from < inner_to {
             let around = &bytes[inner_from - 1..=inner_to];
-            for (offset, window) in around.windows(3).enumerate() {
-                let worth = self.begins_after.get(window[0], window[1])
-                    & self.lives_on.get(window[1], window[2]);
-                bits |= u64::from(worth) << (inner_from - from + offset);
+            match &self.heads {
+                Some(heads) => {
+                    for (offset, window) in around.windows(3).enumerate() {
+                        let worth = self.begins_after.get(window[0], window[1])
+                            & self.lives_on.get(window[1], window[2]);
+                        let digit = heads.may_begin_rest(window[0], window[1]);
+                        bits |= u64::from(worth) << (inner_from - from + offset);
+                        digits |= u64::from(digit) << (inner_from - from + offset);
+                    }
+                }
+                None => {
+                    for (offset, window) in around.windows(3).enumerate() {
+                        let worth = self.begins_after.get(window[0], window[1])
+                            & self.lives_on.get(window[1], window[2]);
+                        bits |= u64::from(worth) << (inner_from - from + offset);
+                    }
+                }
             }
         }
         for at in [from, to - 1] {
@@ -363,9 +521,15 @@ impl OnePass {
                     .get(at + 1)
                     .map_or(true, |&next| self.lives_on.get(byte, next));
                 bits |= u64::from(begins & lives) << (at - from);
+                // A head is never empty: no rest begins the text.
+                let digit = match (&self.heads, at.checked_sub(1)) {
+                    (Some(heads), Some(before)) => heads.may_begin_rest(bytes[before], byte),
+                    _ => false,
+                };
+                digits |= u64::from(digit) << (at - from);
             }
         }
-        bits
+        (bits, digits)
     }
 
     /// Runs the anchored DFA from `at` until it dies or the text ends, collecting the
@@ -408,6 +572,42 @@ impl OnePass {
         for index in 0..self.dfa.match_len(cache, state) {
             matched.push(self.dfa.match_pattern(cache, state, index).as_usize());
         }
+    }
+}
+
+/// The mask of the `count` lowest bits (all 64 from 64 on).
+fn low_bits(count: usize) -> u64 {
+    match count {
+        0 => 0,
+        1..=63 => (1u64 << count) - 1,
+        _ => u64::MAX,
+    }
+}
+
+/// Where a pass has read digits for its cut patterns: up to `done`, and the first ASCII digit
+/// from some offset on, `digit_after` `(from, found)` (the text's length when none), so
+/// ascending ranges never search the same bytes twice.
+struct CutWalks {
+    done: usize,
+    digit_after: (usize, usize),
+}
+
+impl CutWalks {
+    /// The end of the digits to read for a range ending at `high`: just past the first ASCII
+    /// digit from `high` on, or the text's end.
+    fn digits_to(&mut self, bytes: &[u8], high: usize) -> usize {
+        if high >= bytes.len() {
+            return bytes.len();
+        }
+        let (from, found) = self.digit_after;
+        if !(from <= high && high <= found) {
+            let found = bytes[high..]
+                .iter()
+                .position(u8::is_ascii_digit)
+                .map_or(bytes.len(), |offset| high + offset);
+            self.digit_after = (high, found);
+        }
+        (self.digit_after.1 + 1).min(bytes.len())
     }
 }
 
@@ -550,8 +750,9 @@ mod tests {
     }
 
     /// What the pass finds with the DFA started at every character boundary (no byte-pair
-    /// filter), for comparing.
+    /// filter), for comparing; `pass` must walk every pattern forwards (built uncut).
     fn every_boundary(pass: &OnePass, text: &str) -> Vec<Start> {
+        assert!(pass.heads.is_none(), "a pass without cut patterns");
         let mut cache = pass.dfa.create_cache();
         let start = begin(&pass.dfa, &mut cache).expect("start state");
         let mut starts = Vec::new();
@@ -571,12 +772,12 @@ mod tests {
             matched.dedup();
             let before = text[..at].chars().next_back();
             for pattern in matched {
-                let allowed = match (&pass.not_after[pattern], before) {
+                let allowed = match (&pass.not_after[pass.forward[pattern]], before) {
                     (Some(not_after), Some(before)) => !not_after.contains(before),
                     _ => true,
                 };
                 if allowed {
-                    let (recognizer, pattern) = pass.owners[pattern];
+                    let (recognizer, pattern) = pass.owners[pass.forward[pattern]];
                     starts.push(Start {
                         at,
                         recognizer,
@@ -599,14 +800,17 @@ mod tests {
         )];
         let one_byte = [spec(r"[+#]", None, &[])];
         let capital = [spec(r"\p{Lu}\p{Ll}+gatan \d", Some(r"\p{L}"), &[])];
-        let pass = OnePass::new(&[
+        let members: [(&[PatternSpec], bool); 5] = [
             (&digits, false),
             (&label, true),
             (&hex, false),
             (&one_byte, false),
             (&capital, false),
-        ])
-        .expect("compiles");
+        ];
+        let pass = OnePass::new(&members).expect("compiles");
+        // The label and the street are cut before their digits; the old way walks them too.
+        assert_eq!(pass.cut.len(), 2);
+        let uncut = OnePass::build(&members, false).expect("compiles");
         let pieces = [
             "1",
             "12",
@@ -645,14 +849,246 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             let found = pass.starts(&text).expect("scans");
-            assert_eq!(found, every_boundary(&pass, &text), "in {text:?}");
+            assert_eq!(found, every_boundary(&uncut, &text), "in {text:?}");
         }
         // Across the blocks of 64 bytes the filter works in, and at the text's two ends.
         let long = format!("1234{}född 12 ab::cd +", " ord".repeat(40));
         assert_eq!(
             pass.starts(&long).expect("scans"),
-            every_boundary(&pass, &long)
+            every_boundary(&uncut, &long)
         );
+    }
+
+    /// The class bodies of a lookaround's single-character atoms (`[\d.,:]\d` gives `\d.,:`
+    /// and `\d`), as `piiscan.engine.compiled.split_boundaries` reads them.
+    fn atoms(sequence: &str) -> Vec<String> {
+        let characters: Vec<char> = sequence.chars().collect();
+        let mut bodies = Vec::new();
+        let mut at = 0;
+        while at < characters.len() {
+            let end = match characters[at] {
+                '[' => {
+                    let mut end = at + 1;
+                    while characters[end] != ']' {
+                        end += if characters[end] == '\\' { 2 } else { 1 };
+                    }
+                    bodies.push(characters[at + 1..end].iter().collect());
+                    end + 1
+                }
+                '\\' if characters[at + 1] == 'p' => {
+                    let close = at + characters[at..].iter().position(|&c| c == '}').unwrap();
+                    bodies.push(characters[at..=close].iter().collect());
+                    close + 1
+                }
+                '\\' => {
+                    bodies.push(characters[at..at + 2].iter().collect());
+                    at + 2
+                }
+                other => {
+                    bodies.push(regex::escape(&other.to_string()));
+                    at + 1
+                }
+            };
+            at = end;
+        }
+        bodies
+    }
+
+    /// A catalogue pattern with its leading `(?<!C)` and trailing `(?!S)` groups as declared
+    /// fields (the catalogue's are plain: no parenthesis inside them).
+    fn core_form(pattern: &str) -> PatternSpec {
+        let mut regex = pattern;
+        let mut not_after = None;
+        if let Some(rest) = regex.strip_prefix("(?<!") {
+            let close = rest.find(")").unwrap();
+            let bodies = atoms(&rest[..close]);
+            assert_eq!(bodies.len(), 1, "{pattern}");
+            not_after = Some(bodies[0].clone());
+            regex = &rest[close + 1..];
+        }
+        let mut not_before = Vec::new();
+        while regex.ends_with(')') {
+            let Some(open) = regex.rfind("(?!") else {
+                break;
+            };
+            if regex[open + 3..regex.len() - 1].contains(['(', ')']) {
+                break;
+            }
+            not_before.insert(0, atoms(&regex[open + 3..regex.len() - 1]));
+            regex = &regex[..open];
+        }
+        PatternSpec {
+            regex: regex.to_owned(),
+            not_after,
+            not_before,
+        }
+    }
+
+    /// Every built-in recognizer's patterns, read from the catalogue's YAML files (none of
+    /// them sets a flag): `(file name, patterns)`.
+    fn catalogue() -> Vec<(String, Vec<PatternSpec>)> {
+        let folder =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/piiscan/catalogue_yaml");
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .expect("the catalogue")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|path| {
+                let yaml = std::fs::read_to_string(path).expect("readable");
+                assert!(!yaml.contains("\nflags:"), "{path:?}");
+                let patterns = yaml
+                    .lines()
+                    .filter_map(|line| line.trim().strip_prefix("regex: '"))
+                    .map(|quoted| core_form(&quoted[..quoted.len() - 1].replace("''", "'")))
+                    .collect();
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                (name, patterns)
+            })
+            .collect()
+    }
+
+    /// Texts rich in street lines and near misses, from a fixed seed.
+    fn street_texts(count: usize, mut state: u64) -> Vec<String> {
+        let pieces = [
+            "Storgatan",
+            "Storgatan 12",
+            "Stora Nygatan 5",
+            "S:t Eriksgatan 117 A",
+            "Sankt Göransgatan",
+            "Lilla",
+            "Stora",
+            "Östra",
+            "Ängen",
+            "Östra Ängen 3",
+            "Karl-Johansgatan 4 B, lgh 1102",
+            "Anna-Karin",
+            "Box 12",
+            "Box",
+            "c/o Anna Svensson,\n Storgatan 5",
+            "c/o Eva,",
+            "c/o",
+            "Kungsvägen",
+            "Kungs väg 3",
+            "Drottning gata",
+            "Ågatan 9, 582 22 Linköping",
+            "123 45 Stockholm",
+            "SE-123 45 Vallentuna-Kyrkby",
+            "SE 556677-8899 01",
+            "1 tr.",
+            "född 1985-06-01",
+            "Född: den 12 maj 1990",
+            "dob 850601",
+            "clearing 1234-5, konto 123 456 789",
+            "ABC 123",
+            "ABC12D",
+            "A1B2C3D4E",
+            "gatan",
+            "vägen",
+            "torg",
+            "Torget",
+            "Plan",
+            "Hagen 2a",
+            "Ögatan 7 H",
+            " ",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            ", ",
+            "-",
+            "\u{a0}",
+            "\u{2003}",
+            "x",
+            "é",
+            "Ö",
+            "a",
+            "5",
+            "12",
+            "1234",
+            "2024",
+            "\u{663}",
+            "\u{ff13}",
+            "fe80::1",
+            "och",
+            "Det",
+        ];
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let length = next() % 14;
+                (0..length)
+                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_catalogue_starts_the_same_found_backwards_from_digits() {
+        let catalogue = catalogue();
+        let address: &[PatternSpec] = &catalogue
+            .iter()
+            .find(|(name, _)| name == "se_address")
+            .expect("the address")
+            .1;
+        // The recognizers that join the engine's pass (`CompiledPatterns::new`'s rule).
+        let members: Vec<(&[PatternSpec], bool)> = catalogue
+            .iter()
+            .filter(|(_, patterns)| {
+                OnePass::accepts(patterns, false)
+                    && OnePass::new(&[(patterns, false)])
+                        .is_ok_and(|alone| alone.steps_per_byte_of_prose() <= 0.5)
+            })
+            .map(|(_, patterns)| (patterns.as_slice(), false))
+            .collect();
+        assert!(members.len() > 10);
+        let alone = [(address, false)];
+        for members in [&members[..], &alone[..]] {
+            let pass = OnePass::new(members).expect("compiles");
+            let uncut = OnePass::build(members, false).expect("compiles");
+            // The three street lines are cut, the postnummer and town is not.
+            let cut_address: Vec<(usize, usize)> = pass
+                .cut
+                .iter()
+                .map(|&cut| pass.owners[cut])
+                .filter(|&(recognizer, _)| std::ptr::eq(members[recognizer].0, address))
+                .collect();
+            assert_eq!(cut_address.len(), 3, "{cut_address:?}");
+            let mut compared = 0;
+            for (number, text) in street_texts(6000, 0x9e37_79b9_7f4a_7c15).iter().enumerate() {
+                let expected = every_boundary(&uncut, text);
+                compared += expected.len();
+                assert_eq!(pass.starts(text).expect("scans"), expected, "in {text:?}");
+                // Within ranges: the starts at offsets inside them.
+                let bounds: Vec<usize> = text.char_indices().map(|(at, _)| at).collect();
+                if bounds.len() > 4 {
+                    let cut = |k: usize| bounds[(number * 7 + k * 13) % bounds.len()];
+                    let mut edges = [cut(1), cut(2), cut(3), cut(4)];
+                    edges.sort_unstable();
+                    let ranges = [(edges[0], edges[1]), (edges[2], edges[3])];
+                    let within: Vec<Start> = expected
+                        .iter()
+                        .filter(|start| ranges.iter().any(|&(l, h)| l <= start.at && start.at < h))
+                        .copied()
+                        .collect();
+                    assert_eq!(
+                        pass.starts_within(text, &ranges).expect("scans"),
+                        within,
+                        "in {text:?} within {ranges:?}"
+                    );
+                }
+            }
+            assert!(compared > 5000, "{compared}");
+        }
     }
 
     #[test]
