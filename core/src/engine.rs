@@ -477,7 +477,7 @@ impl Engine {
                 let own = !patterns.in_one_pass(index)
                     && rules[index].candidates != Candidates::Whole
                     && OnePass::accepts(specs, ignore_case);
-                own.then(|| OnePass::new(&[(specs, ignore_case)]).ok())
+                own.then(|| OnePass::walked_forwards(&[(specs, ignore_case)]).ok())
                     .flatten()
             })
             .collect();
