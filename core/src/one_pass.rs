@@ -686,7 +686,7 @@ fn not_words(bytes: &[u8]) -> u64 {
         // The high bit of each byte: at least `a`, past `z`, not a space.
         let from_a = (low + ONES * (0x80 - u64::from(b'a'))) & HIGH;
         let past_z = (low + ONES * (0x80 - u64::from(b'z') - 1)) & HIGH;
-        let not_space = ((low ^ ONES * u64::from(b' ')) + ONES * 0x7f) & HIGH;
+        let not_space = ((low ^ (ONES * u64::from(b' '))) + ONES * 0x7f) & HIGH;
         let words = ascii & ((from_a & !past_z) | !not_space);
         let others = !words & HIGH;
         // The eight high bits gathered into the lowest byte, in order.
