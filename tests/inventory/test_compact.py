@@ -1,13 +1,20 @@
-"""Task parts (a Dask scan's, :mod:`piiscan.scan.task_parts`) compacted when the scan closes.
+"""Task parts (a Dask scan's, :mod:`piiscan.scan.task_parts`) compacted as the scan goes, in a
+thread of their own, and when the scan closes.
 
-A compaction stopped at each of its steps (as a kill would stop it) leaves every row once, for
-a reader of the open scan and for a resume; a task of a killed scanner that finishes after the
-scan was resumed renames nothing into it.
+A compaction stopped at each of its steps (as a kill would stop it, and by a real ``SIGKILL``
+while it runs in the background) leaves every row once, for a reader of the open scan and for
+a resume; a compaction that fails in the background fails the scan clearly, every row kept; a
+task of a killed scanner that finishes after the scan was resumed renames nothing into it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +245,8 @@ def test_task_parts_are_compacted_as_the_scan_goes_and_closing_compacts_the_rest
     writer = make_writer(SCAN)
     write_counted_task_parts(inventory_dir, writer, range(TASKS))
     # A group is compacted once the next part would overflow it: two groups while the scan
-    # runs; the fifth part waits for more.
+    # runs (in the background); the fifth part waits for more.
+    writer.wait_for_compaction()
     assert held(inventory_dir) == {
         "part-000001.parquet": [task(0), task(1)],
         "part-000002.parquet": [task(2), task(3)],
@@ -261,6 +269,7 @@ def test_a_task_run_again_after_its_part_was_compacted_adds_no_row(
 ) -> None:
     writer = make_writer(SCAN)
     write_counted_task_parts(inventory_dir, writer, range(3))  # tasks 0 and 1 compacted
+    writer.wait_for_compaction()
     assert held(inventory_dir) == {"part-000001.parquet": [task(0), task(1)]}
     # Task 0 runs again (its worker died before its result reached the scanner): its part
     # comes back under the same name, and is never counted again.
@@ -317,9 +326,12 @@ def test_a_scan_killed_while_it_compacts_resumes_with_every_row_once(
     with monkeypatch.context() as patched:
         patched.setattr(os, "replace", counted_rename)
         patched.setattr(Path, "unlink", counted_unlink)
-        with pytest.raises(Killed):
-            write_counted_task_parts(inventory_dir, writer, range(2, 3))  # fills the group
+        write_counted_task_parts(inventory_dir, writer, range(2, 3))  # fills the group
+        # Stopped in the compaction's thread; the scanner hears of it at its next step.
+        with pytest.raises(InventoryError, match=r"compacting task parts failed \(Killed\)"):
+            writer.wait_for_compaction()
     # The process ends here (the kernel releases its lock); the scan is open, every row once.
+    writer._stop_background()
     writer._lock.release(remove=False)
     assert rows(inventory_dir, include_open=True)[0] == sorted(
         (f"{p}{i}.txt", "") for i in range(3) for p in "tu"
@@ -336,3 +348,228 @@ def test_a_scan_killed_while_it_compacts_resumes_with_every_row_once(
     )  # fmt: skip
     assert not task_files(inventory_dir)
     assert not list(inventory_dir.rglob("*.tmp"))
+
+
+# --- In the background: a real kill, and a failure ----------------------------------------------
+
+# Run as a separate process: compacts the first group in the background, stops (as if the
+# machine were slow) at one step of it, and goes on counting task parts meanwhile. It says
+# where it is through files, and waits for the test's SIGKILL.
+KILLED_IN_BACKGROUND = """
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import piiscan.inventory.writer as writer_module
+from piiscan.inventory import InventoryWriter
+from piiscan.keys import Keyer
+from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
+from piiscan.scan.task_parts import TaskPartWriter
+
+directory, scan_id, step, signals = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+writer_module.COMPACT_OBJECTS = int(sys.argv[5])
+keyer = Keyer(key=bytes(range(32)))
+steps = 0
+count = threading.Lock()
+rename, unlink = os.replace, Path.unlink
+
+
+def counted():
+    global steps
+    with count:
+        reached, steps = steps == int(step), steps + 1
+    if reached:
+        (signals / "compacting").touch()
+        time.sleep(120)  # held here until the SIGKILL
+
+
+def counted_rename(source, target):
+    if Path(target).name.startswith("part-0"):
+        counted()
+    rename(source, target)
+
+
+def counted_unlink(path, missing_ok=False):
+    if path.name.startswith("part-task-"):
+        counted()
+    unlink(path, missing_ok=missing_ok)
+
+
+os.replace = counted_rename
+Path.unlink = counted_unlink
+writer = InventoryWriter(directory, scan_id=scan_id, roots=[sys.argv[6]], config_hash="0" * 16,
+                         recognizers=["se.personnummer@1"], key_fingerprint=keyer.fingerprint,
+                         piiscan_version="test")
+
+
+def record(start, entity_type, value):
+    return FindingRecord(entity_type=entity_type, locator="", start=start, end=start + 13,
+                         score=0.95, masked="121212-****", value_key=keyer.value_key(value),
+                         recognizer="se.personnummer@1")
+
+
+for index in range(int(sys.argv[7])):
+    name = f"{index:02d}" * 8
+    with TaskPartWriter(directory, scan_id=scan_id, name=name,
+                        key_fingerprint=keyer.fingerprint) as part:
+        ref = ObjectRef(root=sys.argv[6], path=f"t{index}.txt")
+        part.add(ObjectResult(ref=ref, status=Status.OK, findings=(
+            record(index, "SE_PERSONNUMMER", "191212121212"),
+            record(20, "EMAIL_ADDRESS", "anna.testsson@exempel.se"))))
+        part.add(ObjectResult(ref=ObjectRef(root=sys.argv[6], path=f"u{index}.txt"),
+                              status=Status.OK))
+    writer.note_task_part(objects=part.objects, findings=part.findings, errors=part.errors,
+                          task=name)
+(signals / "went-on").touch()  # every task part counted while the first group waits
+time.sleep(120)
+"""
+
+# Guards the separate process against hanging; not a measurement of speed.
+GUARD_SECONDS = 60.0
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[bytes], stderr: Path) -> None:
+    deadline = time.monotonic() + GUARD_SECONDS
+    while not path.exists():
+        assert process.poll() is None, stderr.read_text()
+        assert time.monotonic() < deadline, f"{path.name} never came"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("step", range(RUNNING_STEPS))
+def test_a_scan_killed_while_a_background_compaction_runs_resumes_with_every_row_once(
+    step: int, make_writer: WriterFactory, inventory_dir: Path, tmp_path: Path
+) -> None:
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    stderr = tmp_path / "stderr"
+    with stderr.open("wb") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-c", KILLED_IN_BACKGROUND, str(inventory_dir), SCAN, str(step),
+             str(signals), str(GROUP_ROWS), ROOT, str(TASKS)],
+            stdout=subprocess.DEVNULL, stderr=errors,
+        )  # fmt: skip
+    try:
+        wait_for_file(signals / "compacting", process, stderr)  # the first group's, held
+        wait_for_file(signals / "went-on", process, stderr)  # while the scanner counted the rest
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(GUARD_SECONDS)
+    assert process.returncode == -signal.SIGKILL
+    # Killed: the scan is open, every row once.
+    (info,) = Inventory(inventory_dir, include_open=True).scans()
+    assert info.status == "open"
+    expected_objects = [row for row in EXPECTED[0] if row[0] != "own.txt"]
+    assert rows(inventory_dir, include_open=True)[0] == expected_objects
+    resumed = make_writer(SCAN, resume=True)
+    assert len(resumed.finished) == len(expected_objects)
+    resumed.add(result("own.txt", record(PNR)))
+    resumed.close()
+    assert rows(inventory_dir) == EXPECTED
+    (info,) = Inventory(inventory_dir).scans()
+    assert (info.status, info.objects, info.findings) == (
+        "complete", len(EXPECTED[0]), len(EXPECTED[1]),
+    )  # fmt: skip
+    assert not task_files(inventory_dir)
+    assert not list(inventory_dir.rglob("*.tmp"))
+
+
+class Defect(Exception):
+    """Stands for a defect in the compaction (not a file it cannot read or write)."""
+
+
+@pytest.mark.usefixtures("small_groups")
+def test_a_compaction_that_fails_in_the_background_fails_the_scan_with_every_row_kept(
+    make_writer: WriterFactory, inventory_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = make_writer(SCAN)
+
+    def defect(self: Any, name: str, number: int) -> None:
+        raise Defect("a message that names nothing")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(InventoryWriter, "_write_numbered_part", defect)
+        write_counted_task_parts(inventory_dir, writer, range(3))  # the first group fills
+        writer._background.wait()  # type: ignore[union-attr]
+        # The scanner's next step says so, in one line (task 3's part is counted first: it
+        # is on disk), and the scan stops.
+        with pytest.raises(InventoryError, match=r"compacting task parts failed \(Defect\)"):
+            write_counted_task_parts(inventory_dir, writer, range(3, TASKS))
+        # Closed as interrupted (the error goes on), its task parts kept, every row once.
+        with pytest.raises(InventoryError, match="compacting task parts failed"):
+            writer.close("interrupted")
+    (info,) = Inventory(inventory_dir).scans()
+    assert info.status == "interrupted"
+    assert rows(inventory_dir)[0] == sorted((f"{p}{i}.txt", "") for i in range(4) for p in "tu")
+    assert (info.objects, info.findings) == (8, 8)
+    assert len(task_files(inventory_dir)) == 3 * 4
+    # A resume finishes it, compacted.
+    resumed = make_writer(SCAN, resume=True)
+    assert len(resumed.finished) == 8
+    write_counted_task_parts(inventory_dir, resumed, range(4, TASKS))
+    resumed.add(result("own.txt", record(PNR)))
+    resumed.close()
+    assert rows(inventory_dir) == EXPECTED
+    assert not task_files(inventory_dir)
+
+
+@pytest.mark.usefixtures("small_groups")
+def test_a_compaction_found_failed_at_close_closes_the_scan_as_interrupted(
+    make_writer: WriterFactory, inventory_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = make_writer(SCAN)
+    calls = 0
+    write = InventoryWriter._write_numbered_part
+
+    def defect_once(self: InventoryWriter, tables: Any, number: int, **options: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise Defect("a message that names nothing")
+        write(self, tables, number, **options)
+
+    monkeypatch.setattr(InventoryWriter, "_write_numbered_part", defect_once)
+    write_counted_task_parts(inventory_dir, writer, range(3))
+    writer.add(result("own.txt", record(PNR)))
+    # The last step of a scan: close hears of the failure, writes its own part, and says so.
+    with pytest.raises(InventoryError, match=r"compacting task parts failed \(Defect\)"):
+        writer.close()
+    (info,) = Inventory(inventory_dir).scans()
+    assert info.status == "interrupted"
+    assert rows(inventory_dir)[0] == sorted(
+        [(f"{p}{i}.txt", "") for i in range(3) for p in "tu"] + [("own.txt", "")]
+    )  # fmt: skip
+
+
+@pytest.mark.usefixtures("small_groups")
+def test_a_group_whose_files_cannot_be_written_is_left_for_the_close(
+    make_writer: WriterFactory,
+    inventory_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    writer = make_writer(SCAN)
+    calls = 0
+    write = InventoryWriter._write_numbered_part
+
+    def full_disk_once(self: InventoryWriter, tables: Any, number: int, **options: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise InventoryError("cannot write part-000001.parquet: No space left on device")
+        write(self, tables, number, **options)
+
+    monkeypatch.setattr(InventoryWriter, "_write_numbered_part", full_disk_once)
+    with caplog.at_level(logging.WARNING, logger="piiscan.inventory.writer"):
+        write_counted_task_parts(inventory_dir, writer, range(TASKS))
+        writer.wait_for_compaction()  # no error: the scan goes on
+    assert "task parts left for the close (cannot write part-000001.parquet" in caplog.text
+    writer.add(result("own.txt", record(PNR)))
+    writer.close()
+    assert rows(inventory_dir) == EXPECTED
+    (info,) = Inventory(inventory_dir).scans()
+    assert info.status == "complete"
+    assert not task_files(inventory_dir)

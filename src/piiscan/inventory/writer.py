@@ -43,11 +43,13 @@ import itertools
 import logging
 import operator
 import os
+import queue
 import re
 import secrets
 import stat
+import threading
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -418,6 +420,11 @@ class InventoryWriter:
         # Task parts compacted by this writer, and those waiting for their group to fill.
         self._compacted: set[str] = set()
         self._pending = _Pending()
+        # Guards the part numbers and the compacted names: groups are compacted in a thread
+        # of their own (:class:`_Background`, started with the first full group) while this
+        # one goes on writing parts of its own.
+        self._guard = threading.Lock()
+        self._background: _Background | None = None
         self.finished: frozenset[tuple[str, str]] = frozenset()
         self._check_directory(key_fingerprint, resume=resume)
         self._lock = ScanLock.acquire(self.layout, scan_id)
@@ -466,6 +473,9 @@ class InventoryWriter:
         traceback: TracebackType | None,
     ) -> None:
         if self._closed or (exc is not None and self._failed):
+            if not self._closed:
+                self._closed = True
+                self._stop_background()
             self._lock.release(remove=False)
             return  # closed already, or failed writing: the error on its way says so
         if exc is None:
@@ -490,7 +500,8 @@ class InventoryWriter:
 
     @property
     def parts(self) -> int:
-        """Parts written so far."""
+        """The number of the last part written so far (or being written by the compaction
+        in the background)."""
         return self._parts
 
     def add(self, result: ObjectResult) -> None:
@@ -598,14 +609,15 @@ class InventoryWriter:
     def _write_tables(self, tables: dict[str, pa.Table]) -> None:
         """Write ``tables`` as the next part; a part that cannot be written leaves the scan
         open (the rows taken for it are gone: closing would claim rows not on disk)."""
+        number = self._next_number()
         try:
-            self._write_next_part(tables)
+            self._write_numbered_part(tables, number)
         except KeyboardInterrupt:
             # Ctrl-C or a stopping signal (raised once) while the part was written: its rows
             # are still here, so the part is finished before the interruption goes on, and the
             # scan then closes as interrupted with them instead of staying open.
             try:
-                self._write_next_part(tables, again=True)
+                self._write_numbered_part(tables, number, again=True)
             except BaseException:
                 self._failed = True
                 raise
@@ -613,9 +625,19 @@ class InventoryWriter:
         except BaseException:
             self._failed = True
             raise
+        self._last_part = time.monotonic()
 
-    def _write_next_part(self, tables: dict[str, pa.Table], *, again: bool = False) -> None:
-        number = self._parts + 1
+    def _next_number(self) -> int:
+        """Take the next part number (this thread's parts and the compaction's alike; a
+        number whose part was never written leaves a gap, which readers and a resume pass
+        over)."""
+        with self._guard:
+            self._parts += 1
+            return self._parts
+
+    def _write_numbered_part(
+        self, tables: dict[str, pa.Table], number: int, *, again: bool = False
+    ) -> None:
         # Findings first: an objects part never names findings that are not on disk.
         for name in _PART_TABLES:
             table = tables[name]
@@ -631,8 +653,6 @@ class InventoryWriter:
             except OSError as error:
                 raise InventoryError(f"cannot create {path.parent}: {_describe(error)}") from None
             _write_whole(table, path, row_group_rows=row_group_rows, replace=again)
-        self._parts = number
-        self._last_part = time.monotonic()
         log.debug("part %d of scan %s written: %d objects so far", number, self.scan_id,
                   self._objects)  # fmt: skip
         _sync_directories([self.layout.part_folder(name, self.scan_id) for name in _PART_TABLES])
@@ -686,7 +706,8 @@ class InventoryWriter:
         into few numbered parts, so that a scan of many small files is not thousands of tiny
         files to read. :meth:`close` does it for the parts left; those counted with their
         name (:meth:`note_task_part`) are compacted as the scan goes, a group each time one
-        is full, so that closing a scan of millions of tasks does not take hours.
+        is full, in a thread of their own, so that closing a scan of millions of tasks does
+        not take hours and the scan does not pause for it.
 
         Task parts are taken in name order and grouped up to :data:`COMPACT_OBJECTS` objects
         rows, ``row_group_rows`` findings and :data:`COMPACT_TASKS` parts (memory stays
@@ -699,24 +720,58 @@ class InventoryWriter:
         already (its task ran again after the part was compacted: the same name) is removed,
         never compacted twice.
 
+        A compaction running in the background is waited for first.
+
         :returns: the task parts compacted.
-        :raises InventoryError: if the writer is closed, or a part cannot be read or written
-            (the task parts not compacted yet stay, as valid as before).
+        :raises InventoryError: if the writer is closed, a compaction in the background failed
+            (:meth:`wait_for_compaction`), or a part cannot be read or written (the task parts
+            not compacted yet stay, as valid as before).
         """
         if self._closed:
             raise InventoryError("the inventory writer is closed")
+        self.wait_for_compaction()
         return self._compact()
 
-    def _compact_when_full(self, task: str, rows: int, findings: int) -> None:
-        """Add a counted task part to the group being filled; compact the group first when
-        the part would overflow it (the same bounds as :meth:`compact_task_parts`).
+    def wait_for_compaction(self) -> None:
+        """Wait until the groups of task parts handed to the background compaction are done
+        (at once when there are none).
 
-        This runs in the scan's thread, a group at a time (up to :data:`COMPACT_TASKS` small
-        files read, three written): meanwhile the cluster goes on with the tasks it holds. A
-        group that cannot be compacted is left as task parts, which are valid, for
-        :meth:`close` to try again.
+        :raises InventoryError: if the compaction failed other than by a file it could not
+            read or write (those leave the task parts for :meth:`close`, with a warning): a
+            defect, which stops the compactions of this writer. The task parts stay as they
+            are; :meth:`close` then closes the scan as ``interrupted``, every row kept.
         """
-        if task in self._compacted or findings >= self._row_group_rows:
+        if self._background is not None:
+            self._background.wait()
+        self._raise_if_broken()
+
+    def _raise_if_broken(self) -> None:
+        background = self._background
+        if background is not None and background.error is not None:
+            raise InventoryError(
+                f"scan {self.scan_id}: compacting task parts failed "
+                f"({type(background.error).__name__}); the task parts are kept as they are"
+            )
+
+    def _compact_when_full(self, task: str, rows: int, findings: int) -> None:
+        """Add a counted task part to the group being filled; hand the group to the
+        background compaction first when the part would overflow it (the same bounds as
+        :meth:`compact_task_parts`).
+
+        The scan's thread only hands the group over (a list of names): the compaction (up to
+        :data:`COMPACT_TASKS` small files read, three written) runs in a thread of its own,
+        one group at a time, so the scanner goes on feeding tasks and collecting results.
+        When the group before is still being compacted, this one waits its turn; only when a
+        third fills meanwhile does the scanner wait. A group that cannot be compacted is left
+        as task parts, which are valid, for :meth:`close` to try again.
+
+        :raises InventoryError: if an earlier compaction failed (see
+            :meth:`wait_for_compaction`).
+        """
+        self._raise_if_broken()
+        with self._guard:
+            again = task in self._compacted
+        if again or findings >= self._row_group_rows:
             return  # compacted already (a task run again); or big: it stays as it is
         pending = self._pending
         if pending.tasks and (
@@ -725,14 +780,20 @@ class InventoryWriter:
             or len(pending.tasks) >= COMPACT_TASKS
         ):
             tasks, self._pending = pending.tasks, _Pending()
-            try:
-                self._compact_group(tasks)
-            except (InventoryError, OSError, pa.ArrowException) as error:
-                # The scan goes on: its task parts are valid as they are.
-                log.warning("scan %s: task parts left for the close (%s)", self.scan_id,
-                            _describe(error) if not isinstance(error, InventoryError)
-                            else error)  # fmt: skip
+            if self._background is None:
+                self._background = _Background(self._compact_in_background, self.scan_id)
+            self._background.submit(tasks)
         self._pending.add(task, rows, findings)
+
+    def _compact_in_background(self, tasks: list[str]) -> None:
+        """Compact one group, in the background thread."""
+        try:
+            self._compact_group(tasks)
+        except (InventoryError, OSError, pa.ArrowException) as error:
+            # The scan goes on: its task parts are valid as they are.
+            log.warning("scan %s: task parts left for the close (%s)", self.scan_id,
+                        _describe(error) if not isinstance(error, InventoryError)
+                        else error)  # fmt: skip
 
     def _compact(self) -> int:
         self._pending = _Pending()
@@ -795,21 +856,22 @@ class InventoryWriter:
             replaces = ",".join(tasks).encode("ascii")
             metadata = {**(objects.schema.metadata or {}), META_REPLACES: replaces}
             tables["objects"] = objects.replace_schema_metadata(metadata)
-            number = self._parts + 1
+            number = self._next_number()
             try:
-                self._write_next_part(tables)
+                self._write_numbered_part(tables, number)
             except BaseException:
                 if self.layout.part_file("objects", self.scan_id, number).is_file():
-                    # Stopped after the part was whole (Ctrl-C): it holds the tasks' rows, so
-                    # the next part takes the next number, and the tasks count as compacted.
-                    self._parts = max(self._parts, number)
-                    self._compacted.update(tasks)
+                    # Stopped after the part was whole (Ctrl-C): it holds the tasks' rows,
+                    # and the tasks count as compacted.
+                    with self._guard:
+                        self._compacted.update(tasks)
                 else:
                     for side in _REMOVAL_ORDER[1:]:  # renamed before the write failed
                         with contextlib.suppress(OSError):
                             self.layout.part_file(side, self.scan_id, number).unlink()
                 raise
-            self._compacted.update(tasks)
+            with self._guard:
+                self._compacted.update(tasks)
             _remove_task_parts(self.layout, self.scan_id, tasks, pool)
         _sync_directories([self.layout.part_folder(name, self.scan_id) for name in _PART_TABLES])
 
@@ -821,6 +883,9 @@ class InventoryWriter:
             self._compact()
         except InventoryError as error:
             log.warning("scan %s: task parts left as they are (%s)", self.scan_id, error)
+        self._remove_leftovers()
+
+    def _remove_leftovers(self) -> None:
         for name in _PART_TABLES:  # what workers that died while writing left
             folder = self.layout.part_folder(name, self.scan_id)
             for leftover in folder.glob(".part-task-*.tmp") if folder.is_dir() else ():
@@ -873,29 +938,41 @@ class InventoryWriter:
         _sync_directories([path.parent])
 
     def close(self, status: ScanStatus = "complete") -> None:
-        """Finish the scan: write the last part and the closed ``scans`` row.
+        """Finish the scan: wait for the compaction running in the background, write the last
+        part, compact the task parts left, and write the closed ``scans`` row.
 
         Closing twice is an error. When a part could not be written (now or earlier), the scan
         stays open (its earlier parts remain readable as an open scan) and an error is raised.
+        When a compaction in the background failed (:meth:`wait_for_compaction`), the scan is
+        closed as ``interrupted`` with every row (the task parts left as they are; a resume
+        finishes it) and an error is raised.
 
         :param status: ``complete``, or ``interrupted`` when the scan stopped early.
-        :raises InventoryError: if the writer is already closed or the files cannot be
-            written.
+        :raises InventoryError: if the writer is already closed, the files cannot be
+            written, or a compaction failed.
         """
         if status not in SCAN_STATUSES:
             raise ValueError(f"status must be one of {', '.join(SCAN_STATUSES)}")
         if self._closed:
             raise InventoryError("the inventory writer is already closed")
         self._closed = True
+        # Before the lock can go: no compaction may run once another process may take the
+        # scan. (Interrupted while waiting, the lock stays with this process until it ends.)
+        self._stop_background()
         if self._failed:
             self._lock.release(remove=False)
             raise InventoryError(
                 f"scan {self.scan_id} could not be written in full; it stays open with the "
                 "parts written before the failure"
             )
+        broken = self._background is not None and self._background.error is not None
         try:
             self._write_part()
-            self._compact_quietly()
+            if broken:
+                status = "interrupted"
+                self._remove_leftovers()
+            else:
+                self._compact_quietly()
             self._write_scan_row(self.layout.scan_file(self.scan_id), status, datetime.now(UTC))
             with contextlib.suppress(FileNotFoundError):
                 self.layout.open_scan_file(self.scan_id).unlink()
@@ -905,6 +982,14 @@ class InventoryWriter:
             "scan %s closed as %s: %d objects, %d findings, %d errors",
             self.scan_id, status, self._objects, self._findings, self._errors,
         )  # fmt: skip
+        if broken:
+            self._raise_if_broken()
+
+    def _stop_background(self) -> None:
+        """Let the compaction in the background finish the groups handed to it, then end its
+        thread."""
+        if self._background is not None:
+            self._background.stop()
 
 
 # The tables of a part, in the order they are renamed into place.
@@ -931,6 +1016,58 @@ def _remove_task_parts(
                 _remove(path)
         else:
             list(pool.map(_remove, paths))
+
+
+class _Background:
+    """The thread that compacts full groups of task parts while the scan goes on.
+
+    One group at a time; one more group may wait its turn (:meth:`submit` blocks while one
+    waits already), so memory stays bounded by the group being compacted. A group's work
+    either succeeds, or leaves the task parts as they are (valid): an error other than the
+    files' own (those ``work`` logs itself) is kept in :attr:`error`, and the groups after it
+    are not compacted.
+
+    The thread is a daemon: a process that ends without closing the scan stops it wherever it
+    is, as a kill would, which leaves every row once (see
+    :meth:`InventoryWriter.compact_task_parts`).
+    """
+
+    def __init__(self, work: Callable[[list[str]], None], scan_id: str) -> None:
+        self._work = work
+        self._groups: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"piiscan-compact-{scan_id}", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, tasks: list[str]) -> None:
+        """Hand a full group over; waits while another group waits already."""
+        self._groups.put(tasks)
+
+    def wait(self) -> None:
+        """Wait until every group handed over is done."""
+        self._groups.join()
+
+    def stop(self) -> None:
+        """Finish the groups handed over, then end the thread (once)."""
+        if self._thread.is_alive():
+            self._groups.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            tasks = self._groups.get()
+            try:
+                if tasks is None:
+                    return
+                if self.error is None:
+                    self._work(tasks)
+            except BaseException as error:  # a defect: kept for the scanner to raise
+                # No traceback in the log: it could quote what a part holds.
+                self.error = error
+            finally:
+                self._groups.task_done()
 
 
 class _Pending:
