@@ -24,6 +24,7 @@ import pytest
 from piiscan.errors import InventoryError
 from piiscan.inventory import Inventory, InventoryWriter, Layout
 from piiscan.inventory.layout import META_REPLACES
+from piiscan.model import FindingChunk, ObjectRef
 from piiscan.scan.task_parts import TaskPartWriter
 
 from .conftest import EMAIL, KEYER, PNR, ROOT, WriterFactory, record, result
@@ -368,7 +369,8 @@ from piiscan.keys import Keyer
 from piiscan.model import FindingRecord, ObjectRef, ObjectResult, Status
 from piiscan.scan.task_parts import TaskPartWriter
 
-directory, scan_id, step, signals = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+directory, scan_id, step = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+signals = Path(sys.argv[4])
 writer_module.COMPACT_OBJECTS = int(sys.argv[5])
 keyer = Keyer(key=bytes(range(32)))
 steps = 0
@@ -573,3 +575,42 @@ def test_a_group_whose_files_cannot_be_written_is_left_for_the_close(
     (info,) = Inventory(inventory_dir).scans()
     assert info.status == "complete"
     assert not task_files(inventory_dir)
+
+
+def write_range_part(directory: Path, writer: InventoryWriter, index: int) -> None:
+    """A range of ``big.txt`` read by a task of its own: findings only, the file's row comes
+    from the scanner once every range is in (:mod:`piiscan.scan.ranges`)."""
+    with TaskPartWriter(
+        directory, scan_id=SCAN, name=task(10 + index), key_fingerprint=KEYER.fingerprint
+    ) as part:
+        ref = ObjectRef(root=ROOT, path="big.txt")
+        part.add(FindingChunk(ref=ref, findings=(record(PNR, start=100 * index),)))
+    writer.note_task_part(objects=0, findings=1, errors=0, task=task(10 + index))
+
+
+def test_a_range_read_again_after_a_resume_keeps_its_rows_though_its_name_was_compacted(
+    make_writer: WriterFactory, inventory_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("piiscan.inventory.writer.COMPACT_TASKS", 2)
+    writer = make_writer(SCAN)
+    for index in range(2):
+        write_range_part(inventory_dir, writer, index)
+    write_counted_task_parts(inventory_dir, writer, range(1))  # the ranges' group is full
+    writer.wait_for_compaction()
+    assert held(inventory_dir) == {"part-000001.parquet": [task(10), task(11)]}
+    # Killed before the file's last range: its row never came, so it is read again.
+    writer._stop_background()
+    writer._lock.release(remove=False)
+    resumed = make_writer(SCAN, resume=True)
+    assert ("/srv/share", "big.txt") not in resumed.finished
+    for index in range(2):  # the same ranges, so tasks of the same names (without a run)
+        write_range_part(inventory_dir, resumed, index)
+    resumed.add(result("big.txt", streamed=2))
+    resumed.close()
+    objects, findings = rows(inventory_dir)
+    assert objects == [("big.txt", ""), ("t0.txt", ""), ("u0.txt", "")]
+    assert [row for row in findings if row[0] == "big.txt"] == [
+        ("big.txt", 0, "SE_PERSONNUMMER"), ("big.txt", 100, "SE_PERSONNUMMER"),
+    ]  # fmt: skip
+    (info,) = Inventory(inventory_dir).scans()
+    assert (info.objects, info.findings) == (3, 4)

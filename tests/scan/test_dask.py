@@ -37,6 +37,7 @@ from .conftest import dense_text, small_files
 from .inventories import compacted_tasks, inventory_rows
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+dask_executor = pytest.importorskip("piiscan.scan.dask_executor")
 
 pytestmark = [pytest.mark.slow, pytest.mark.dask]
 
@@ -244,6 +245,16 @@ def test_a_task_run_again_replaces_its_part(tmp_path: Path) -> None:
     assert reader.objects().num_rows == 1
     assert reader.findings().num_rows == 2
     assert len(list((inventory / "objects" / scan_id).iterdir())) == 1
+
+
+def test_a_task_keeps_its_name_within_a_run_and_takes_another_in_the_next() -> None:
+    # Within a run, a task Dask runs again replaces its part; a resumed scan's task never
+    # takes a name that a compacted part of the run before names (see run_task_name).
+    handle = ObjectHandle(root_index=0, ref=ObjectRef(root="/srv", path="stor.txt"), size=10)
+    scan_id = new_scan_id()
+    first, again = (dask_executor.run_task_name(scan_id, "a1" * 8, [handle]) for _ in range(2))
+    assert first == again
+    assert dask_executor.run_task_name(scan_id, "b2" * 8, [handle]) != first
 
 
 @contextlib.contextmanager

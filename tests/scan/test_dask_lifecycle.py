@@ -9,6 +9,7 @@ still running stays. Assertions are on counts and plugin names, never on timings
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import signal
@@ -22,7 +23,7 @@ import pytest
 
 from piiscan.api import scan
 from piiscan.config import ScanConfig
-from piiscan.inventory import Inventory
+from piiscan.inventory import Inventory, InventoryWriter, Layout
 from piiscan.keys import load_or_create_key
 from piiscan.scan.session import Progress
 
@@ -314,4 +315,112 @@ def test_a_dask_scan_killed_while_it_compacts_resumes_to_an_uninterrupted_scan(
     assert not list(inventory.rglob("part-task-*"))
     assert not list(inventory.rglob("*.tmp"))
     # The killed scanner's plugin went when the resumed scan started; the resumed one's at its end.
+    assert piiscan_plugins(cluster) == ([], set())
+
+
+# --- Plugins that earlier versions registered ---------------------------------------------------
+
+
+def test_earlier_versions_plugins_go_when_their_scan_is_complete_or_its_scanner_was_killed(
+    tmp_path: Path, cluster: Any
+) -> None:
+    """Earlier versions named a scan's plugin ``piiscan-<scan id>``, without their client: each
+    is judged by its scan, as the workers see it in the inventory."""
+    fingerprint = "ab" * 8
+    writers: list[InventoryWriter] = []
+
+    def earlier_plugin(name: str, run: str) -> Any:
+        """A scan opened in an inventory of its own, its run's marker, and its plugin as an
+        earlier version registered it; its scan is left as ``name`` says."""
+        scan_id = f"20261207T12000{len(writers)}Z-0001"
+        inventory = tmp_path / name
+        writer = InventoryWriter(inventory, scan_id=scan_id, roots=[str(tmp_path)],
+                                 config_hash="0" * 16, recognizers=[],
+                                 key_fingerprint=fingerprint, piiscan_version="0")  # fmt: skip
+        writers.append(writer)
+        marker = Layout(inventory).run_file(scan_id, run)
+        marker.parent.mkdir()
+        marker.touch()
+        if name == "killed":  # kill -9: the kernel lets the lock go; the marker stays
+            writer._lock.release(remove=False)
+        elif name in ("complete", "interrupted"):  # closed: the run's marker went first
+            marker.unlink()
+            writer.close(name)
+        # "running": its scanner holds the lock and its marker
+        # No key at that path: a plugin that sets up at once (no engine built).
+        config = ScanConfig(
+            roots=(str(tmp_path),), inventory=inventory, key_file=tmp_path / "no-key"
+        )
+        plugin = dask_executor.ScanPlugin(config, scan_id=scan_id, key_fingerprint=fingerprint,
+                                          run=run)  # fmt: skip
+        assert plugin.name == f"piiscan-{scan_id}"  # no client in the name
+        return plugin
+
+    states = ("killed", "complete", "interrupted", "running")
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as earlier:
+        plugins = {state: earlier_plugin(state, f"{index + 1:02d}" * 8)
+                   for index, state in enumerate(states)}  # fmt: skip
+        try:
+            for plugin in plugins.values():
+                earlier.register_plugin(plugin, name=plugin.name)
+            assert len(piiscan_plugins(cluster)[1]) == len(states)
+            with distributed.Client(cluster.scheduler_address, set_as_default=False) as later:
+                removed = dask_executor.remove_stale_plugins(later)
+            assert sorted(removed) == sorted([plugins["killed"].name, plugins["complete"].name])
+            # Kept: a scan whose scanner holds its lock, and a scan closed as interrupted (a
+            # scanner resuming it may be starting: it cannot be told from a gone one).
+            kept = sorted([plugins["interrupted"].name, plugins["running"].name])
+            assert piiscan_plugins(cluster) == (kept, set(kept))
+        finally:
+            for plugin in plugins.values():
+                with contextlib.suppress(Exception):
+                    earlier.unregister_worker_plugin(plugin.name)
+            writers[-1].close()
+    assert piiscan_plugins(cluster) == ([], set())
+
+
+# Run as a separate process: the command line, with a defect in the compaction (which runs in a
+# thread of its own while the scan goes on).
+COMPACTION_DEFECT = """
+import sys
+import piiscan.inventory.writer as writer
+from piiscan.cli import main
+
+writer.COMPACT_OBJECTS = int(sys.argv[1])
+
+def defect(self, tasks):
+    raise RuntimeError("a defect")
+
+writer.InventoryWriter._compact_group = defect
+main(sys.argv[2:])
+"""
+
+
+def test_a_compaction_that_fails_in_the_background_fails_the_scan_in_one_line(
+    tmp_path: Path, cluster: Any, key_file: Path, many_files: tuple[Path, Any]
+) -> None:
+    root, reference = many_files
+    inventory = tmp_path / "inv"
+    failed = subprocess.run(
+        [sys.executable, "-c", COMPACTION_DEFECT, str(GROUP_ROWS), "scan", str(root),
+         "--inventory", str(inventory), "--key-file", str(key_file), "--executor", "dask",
+         "--scheduler", cluster.scheduler_address, "--quiet"],
+        capture_output=True, text=True, check=False, timeout=GUARD_SECONDS,
+    )  # fmt: skip
+    # Exit status 4 (the inventory could not be written as it should), one line, no traceback.
+    assert failed.returncode == 4, failed.stderr
+    (line,) = failed.stderr.splitlines()
+    assert line.startswith("piiscan: error: scan "), line
+    assert "compacting task parts failed (RuntimeError)" in line
+    # Closed as interrupted, every row it finished kept once; a resume finishes it.
+    (info,) = Inventory(inventory).scans()
+    assert info.status == "interrupted"
+    reader = Inventory(inventory)
+    assert reader.objects().num_rows == info.objects > 0
+    assert len(set(reader.objects()["path"].to_pylist())) == info.objects
+    report = scan(dataclasses.replace(dask_config(root, inventory, key_file, cluster),
+                                      resume=True))  # fmt: skip
+    assert (report.scan_id, report.resumed) == (info.scan_id, True)
+    assert inventory_rows(inventory) == reference
+    assert not list(inventory.rglob("part-task-*"))
     assert piiscan_plugins(cluster) == ([], set())

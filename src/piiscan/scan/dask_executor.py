@@ -24,9 +24,10 @@ behind the same :class:`~piiscan.scan.executor.Runner` interface, driven by the 
   environment (``$PIISCAN_SMB_PASSWORD``, ``$PIISCAN_IMAP_PASSWORD``) or password file.
 - **Workers write their own parts.** A task writes its rows into the shared inventory itself
   (:mod:`piiscan.scan.task_parts`: ``part-task-<name>.parquet``, the name derived from the
-  task) and returns only its counts, which the scanner adds to the scan's row and to the
-  progress line. A task Dask runs again after its worker died writes the same name and
-  replaces the part of the first run: no row is counted twice. The scan is closed only when
+  task and the scanner's run, :func:`run_task_name`) and returns only its counts, which the
+  scanner adds to the scan's row and to the progress line. A task Dask runs again after its
+  worker died writes the same name and replaces the part of the first run: no row is counted
+  twice. The scan is closed only when
   every task has either its part on disk (checked by the scanner) or an ``error`` row (a task
   Dask gave up on after its retries: "worker died").
 - **Resume, and the scanner's run.** Each scanner run has a token, sent with every task and
@@ -81,6 +82,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from piiscan.config import ScanConfig
 from piiscan.errors import ConfigError, InventoryError, PiiscanError
 from piiscan.inventory.layout import Layout
+from piiscan.inventory.resume import is_running, read_part
 from piiscan.keys import KEY_FILE_ENV, Keyer, open_scan_key
 from piiscan.known import KnownValueFilter, known_value_keys
 from piiscan.model import FindingChunk, ObjectRef, ObjectResult
@@ -273,7 +275,7 @@ class ScanPlugin(WorkerPlugin):  # type: ignore[misc]
         state = self._state
         if state is None or self._report.problem:
             raise TaskFailed(f"worker cannot scan: {self._report.problem or 'not set up'}")
-        name = task_name(self.scan_id, handles)
+        name = run_task_name(self.scan_id, self.run_token, handles)
         context = state.take()
         parts: list[TaskPart] = []
         reported = time.monotonic()
@@ -334,6 +336,16 @@ def _known_dropped(
         writer.add(value)
 
     return emit
+
+
+def run_task_name(scan_id: str, run: str, handles: Sequence[ObjectHandle]) -> str:
+    """The name of a task's part in one run of the scanner (``run``: its token):
+    :func:`~piiscan.scan.task_parts.task_name` of the scan and the run. A task Dask runs again
+    within the run keeps its name (its part replaces the first run's); a task of a resumed
+    scan never takes the name of one the run before compacted, which the compacted part's
+    footer names: a range of a big file that run did not finish is read again, and its rows
+    must not be taken for rows the scan holds already."""
+    return task_name(f"{scan_id}/{run}" if run else scan_id, handles)
 
 
 def plugin_name(scan_id: str, owner: str = "") -> str:
@@ -489,25 +501,100 @@ def remove_stale_plugins(client: Client) -> list[str]:
     clients the scheduler no longer knows go (the workers close their sources), those of
     scanners still connected (scans of other inventories running now) stay.
 
+    Plugins that earlier piiscan versions registered (``piiscan-<scan id>``, no client in the
+    name) are judged by their scan, which each worker holding one looks up in the inventory
+    (:func:`_old_plugin_scans`): such a plugin goes when its scan closed ``complete``, or when
+    its scanner was killed: its run's marker is still there, though no process holds the scan's
+    lock (a scanner that ends on its own removes its marker before it lets the lock go), and
+    the scheduler holds no task of that run. Otherwise (a scan not closed whose scanner may be
+    starting, a worker that cannot see the inventory, a plugin of a version without run
+    markers) it stays: removing a running scanner's plugin would fail its tasks.
+
     :returns: the names of the plugins removed.
     """
 
-    def registered(dask_scheduler: Any = None) -> tuple[list[str], list[str]]:
-        # Run on the scheduler, which needs no piiscan for it (defined here, it travels whole).
-        return sorted(dask_scheduler.worker_plugins), sorted(dask_scheduler.clients)
+    def registered(dask_scheduler: Any = None) -> tuple[list[str], list[str], list[str]]:
+        # Run on the scheduler, which needs no piiscan for it (defined here, it travels whole):
+        # the plugins, the clients, and the runs whose tasks it holds (a task's key ends in
+        # its run, see DaskRunner._start).
+        runs = {key.rsplit("-", 1)[1] for key in dask_scheduler.tasks
+                if isinstance(key, str) and key.startswith("piiscan-") and "-" in key}  # fmt: skip
+        return sorted(dask_scheduler.worker_plugins), sorted(dask_scheduler.clients), sorted(runs)
 
     try:
-        names, clients = client.run_on_scheduler(registered)
+        names, clients, runs = client.run_on_scheduler(registered)
     except Exception:  # an old scheduler, or one that refuses: nothing is removed
         return []
     connected = set(clients)
     stale = [name for name in names if plugin_owner(name) not in (None, *connected)]
+    old = [name for name in names if name.startswith("piiscan-") and _OWNER not in name]
+    if old:
+        stale += _old_plugins_gone(client, old, set(runs))
     removed = []
     for name in stale:
         with contextlib.suppress(Exception):  # removed meanwhile by another scanner
             client.unregister_worker_plugin(name)
             removed.append(name)
     return removed
+
+
+#: What a worker says of an earlier version's plugin (:func:`_old_plugin_scans`).
+_COMPLETE: Final = "complete"
+_KILLED: Final = "killed"
+_UNKNOWN: Final = "unknown"
+
+
+def _old_plugins_gone(client: Client, names: list[str], active_runs: set[str]) -> list[str]:
+    """Which of the plugins ``names`` (registered by earlier versions) every worker holding
+    them says are gone (see :func:`remove_stale_plugins`)."""
+    try:
+        answers = client.run(_old_plugin_scans, names)
+    except Exception:  # a worker without this function (another piiscan): nothing goes
+        return []
+    verdicts: dict[str, set[str]] = {}
+    for found in answers.values():
+        for name, (verdict, run) in found.items():
+            if verdict == _KILLED and run in active_runs:
+                verdict = _UNKNOWN  # its tasks are on the scheduler: its scanner is there
+            verdicts.setdefault(name, set()).add(verdict)
+    return sorted(name for name, seen in verdicts.items() if _UNKNOWN not in seen)
+
+
+def _old_plugin_scans(names: list[str], dask_worker: Any = None) -> dict[str, tuple[str, str]]:
+    """Run on each worker: for each plugin of ``names`` it holds, whether its scan closed
+    complete, its scanner was killed, or it cannot tell; and the plugin's run."""
+    found: dict[str, tuple[str, str]] = {}
+    for name in names:
+        plugin = dask_worker.plugins.get(name) if dask_worker is not None else None
+        if plugin is None:
+            continue
+        scan_id = getattr(plugin, "scan_id", None)
+        run = getattr(plugin, "run_token", "")
+        inventory = getattr(getattr(plugin, "config", None), "inventory", None)
+        verdict = _UNKNOWN
+        if isinstance(scan_id, str) and isinstance(run, str) and inventory is not None:
+            with contextlib.suppress(Exception):  # unreadable: it cannot tell
+                verdict = _scan_verdict(Layout(Path(inventory)), scan_id, run)
+        found[name] = (verdict, run if isinstance(run, str) else "")
+    return found
+
+
+def _scan_verdict(layout: Layout, scan_id: str, run: str) -> str:
+    """:data:`_COMPLETE`, :data:`_KILLED` or :data:`_UNKNOWN` for one scan and run."""
+    if not layout.open_scan_file(scan_id).exists() and layout.scan_file(scan_id).is_file():
+        table = read_part("scans", layout.scan_file(scan_id))
+        if table is not None and table.num_rows == 1 and table["status"][0].as_py() == "complete":
+            return _COMPLETE  # never resumed, never written again
+    # Where no lock can be held (no flock: Windows), a free lock says nothing.
+    if (
+        run
+        and os.name == "posix"
+        and layout.run_file(scan_id, run).is_file()
+        and layout.lock_file(scan_id).is_file()
+        and not is_running(layout, scan_id)
+    ):
+        return _KILLED
+    return _UNKNOWN
 
 
 def _close_client(client: Client, plugin: str) -> None:
@@ -707,7 +794,7 @@ class DaskRunner:
             self._start(batch)
 
     def _start(self, batch: _Batch) -> None:
-        batch.name = task_name(self.scan_id, batch.handles)
+        batch.name = run_task_name(self.scan_id, self.plugin.run_token, batch.handles)
         # The key names the task for the scheduler and its dashboard: the part and the run,
         # never a path (the dashboard is no place for file names). With the run in it, a
         # resumed scan's task is never taken for the same task of the scanner that was
