@@ -439,6 +439,9 @@ class PartCosts:
     tail_parts: int = 0
     tail: float = 0.0
     files_running: int = 0
+    # The longest the scanner's thread spent counting one part (compacting a group in it, or
+    # handing the group to the background compaction, waiting when one waits already).
+    longest: float = 0.0
 
     def lines(self) -> str:
         return (
@@ -450,7 +453,8 @@ class PartCosts:
             f"{self.read_compacted * 1e3:.0f} ms compacted "
             f"({self.read_tasks / self.read_compacted:.1f}x)\n"
             f"compacted as the scan goes: {self.running / self.parts * 1e3:.2f} ms per part in "
-            f"the scanner's thread while tasks run, then {self.tail * 1e3:.0f} ms at close for "
+            f"the scanner's thread while tasks run (longest {self.longest * 1e3:.0f} ms for "
+            f"one part), then {self.tail * 1e3:.0f} ms at close for "
             f"the last {self.tail_parts} parts (close only: {self.compact * 1e3:.0f} ms for all "
             f"{self.parts}); {self.files_running} files at the end"
         )
@@ -485,10 +489,11 @@ def part_costs(directory: Path, count: int) -> PartCosts:
     def files() -> int:
         return sum(1 for path in directory.rglob("part-*.parquet"))
 
-    def write_parts(named: bool) -> tuple[float, float]:
+    def write_parts(named: bool) -> tuple[float, float, float]:
         """Write the parts as workers do, count them as the scanner does (``named``: with
-        their names, compacted as they fill groups); the seconds of both."""
-        writing = counting = 0.0
+        their names, compacted as they fill groups); the seconds of both, and the longest
+        count of one part."""
+        writing = counting = longest = 0.0
         for index in range(count):
             ref = ObjectRef(root="/bench", path=f"f{index:06d}.txt")
             started = time.perf_counter()
@@ -502,10 +507,11 @@ def part_costs(directory: Path, count: int) -> PartCosts:
                                   task=f"{index:024x}" if named else "")  # fmt: skip
             writing += counted - started
             counting += time.perf_counter() - counted
-        return writing, counting
+            longest = max(longest, time.perf_counter() - counted)
+        return writing, counting, longest
 
     # Before: compacted all at once when the scan closes.
-    write, _ = write_parts(named=False)
+    write, _, _ = write_parts(named=False)
     before = files()
     read_tasks = read_back()
     started = time.perf_counter()
@@ -521,7 +527,7 @@ def part_costs(directory: Path, count: int) -> PartCosts:
         directory, scan_id=scan_id, roots=["/bench"], config_hash="0" * 16, recognizers=[],
         key_fingerprint=keyer.fingerprint, piiscan_version="bench",
     )  # fmt: skip
-    _, running = write_parts(named=True)
+    _, running, longest = write_parts(named=True)
     tail_parts = sum(1 for _ in directory.rglob("objects/*/part-task-*.parquet"))
     started = time.perf_counter()
     writer.compact_task_parts()
@@ -530,7 +536,7 @@ def part_costs(directory: Path, count: int) -> PartCosts:
     files_running = files()
     writer.close()
     return PartCosts(count, write, compact, read_tasks, read_compacted, before, after,
-                     running, tail_parts, tail, files_running)  # fmt: skip
+                     running, tail_parts, tail, files_running, longest)  # fmt: skip
 
 
 def estimate(core_mb_s: float, per_task: float | None, costs: PartCosts | None = None) -> None:

@@ -396,6 +396,13 @@ main(sys.argv[2:])
 """
 
 
+def said(stderr: str) -> list[str]:
+    """What the command line said on stderr, but for the dashboard's address (and the end of
+    the line a progress display may have left)."""
+    return [line for line in stderr.splitlines()
+            if line and not line.startswith("piiscan: Dask dashboard")]  # fmt: skip
+
+
 def test_a_compaction_that_fails_in_the_background_fails_the_scan_in_one_line(
     tmp_path: Path, cluster: Any, key_file: Path, many_files: tuple[Path, Any]
 ) -> None:
@@ -409,7 +416,7 @@ def test_a_compaction_that_fails_in_the_background_fails_the_scan_in_one_line(
     )  # fmt: skip
     # Exit status 4 (the inventory could not be written as it should), one line, no traceback.
     assert failed.returncode == 4, failed.stderr
-    (line,) = failed.stderr.splitlines()
+    (line,) = said(failed.stderr)
     assert line.startswith("piiscan: error: scan "), line
     assert "compacting task parts failed (RuntimeError)" in line
     # Closed as interrupted, every row it finished kept once; a resume finishes it.
@@ -424,3 +431,65 @@ def test_a_compaction_that_fails_in_the_background_fails_the_scan_in_one_line(
     assert inventory_rows(inventory) == reference
     assert not list(inventory.rglob("part-task-*"))
     assert piiscan_plugins(cluster) == ([], set())
+
+
+# Run as a separate process: the command line, whose first compaction in the background takes
+# a while (it says so on stdout first).
+SLOW_COMPACTION = """
+import sys
+import time
+import piiscan.inventory.writer as writer
+from piiscan.cli import main
+
+writer.COMPACT_OBJECTS = int(sys.argv[1])
+compact = writer.InventoryWriter._compact_group
+held = []
+
+def slow(self, tasks):
+    if not held:
+        held.append(True)
+        print("compacting", flush=True)
+        time.sleep(3)  # the test's SIGTERM comes meanwhile
+    compact(self, tasks)
+
+writer.InventoryWriter._compact_group = slow
+main(sys.argv[2:])
+"""
+
+
+def test_sigterm_while_a_group_is_compacted_in_the_background_closes_the_scan_as_interrupted(
+    tmp_path: Path, cluster: Any, key_file: Path, many_files: tuple[Path, Any]
+) -> None:
+    root, reference = many_files
+    inventory = tmp_path / "inv"
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_COMPACTION, str(GROUP_ROWS), "scan", str(root),
+         "--inventory", str(inventory), "--key-file", str(key_file), "--executor", "dask",
+         "--scheduler", cluster.scheduler_address, "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "compacting\n", process.communicate()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=GUARD_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=GUARD_SECONDS)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    (line,) = said(stderr)
+    assert line == "piiscan: interrupted by SIGTERM; the inventory keeps what was finished"
+    # Closed as interrupted once the compaction ended: every row it finished, once, and no
+    # task part left (the group compacted, the rest at close).
+    (info,) = Inventory(inventory).scans()
+    assert info.status == "interrupted"
+    objects = Inventory(inventory).objects()
+    assert objects.num_rows == info.objects > 0
+    assert len(set(objects["path"].to_pylist())) == info.objects
+    assert not list(inventory.rglob("part-task-*"))
+    assert piiscan_plugins(cluster) == ([], set())
+    report = scan(dataclasses.replace(dask_config(root, inventory, key_file, cluster),
+                                      resume=True))  # fmt: skip
+    assert (report.scan_id, report.resumed) == (info.scan_id, True)
+    assert inventory_rows(inventory) == reference
