@@ -12,8 +12,6 @@ and later scans leave the folder alone, so the record survives rescans.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +19,8 @@ from pathlib import Path
 from typing import Final
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from piiscan.errors import InventoryError
+from piiscan.inventory.record_folder import append_row, new_row_id, read_rows
 
 __all__ = ["LOOKUPS_SCHEMA", "LookupRecord", "append_lookup", "read_lookups"]
 
@@ -78,36 +75,21 @@ def append_lookup(inventory: Path, record: LookupRecord) -> str:
         be given: an unrecorded lookup is what the table exists to prevent).
     """
     at = (record.at or datetime.now(UTC)).astimezone(UTC)
-    lookup_id = f"{at:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
+    lookup_id = new_row_id(at)
     folder = Path(inventory) / LOOKUPS_DIRECTORY
     row = {
-        "lookup_id": [lookup_id],
-        "at": [at],
-        "operator": [record.operator],
-        "case": [record.case],
-        "purpose": [record.purpose],
-        "value_keys": [sorted(record.value_keys)],
-        "key_fingerprint": [record.key_fingerprint],
-        "scans": [list(record.scans)],
-        "confirmed": [record.confirmed],
-        "possible": [record.possible],
+        "lookup_id": lookup_id,
+        "at": at,
+        "operator": record.operator,
+        "case": record.case,
+        "purpose": record.purpose,
+        "value_keys": sorted(record.value_keys),
+        "key_fingerprint": record.key_fingerprint,
+        "scans": list(record.scans),
+        "confirmed": record.confirmed,
+        "possible": record.possible,
     }
-    temporary = folder / f".{lookup_id}.parquet.tmp"
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            pq.write_table(pa.table(row, schema=LOOKUPS_SCHEMA), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, folder / f"{lookup_id}.parquet")
-    except (OSError, pa.ArrowException) as error:
-        reason = (
-            error.strerror
-            if isinstance(error, OSError) and error.strerror
-            else type(error).__name__
-        )
-        raise InventoryError(f"cannot record the lookup in {folder}: {reason}") from None
+    append_row(folder, lookup_id, row, LOOKUPS_SCHEMA, what="lookup")
     return lookup_id
 
 
@@ -116,14 +98,4 @@ def read_lookups(inventory: Path) -> pa.Table:
 
     :raises InventoryError: when a file of the table cannot be read.
     """
-    folder = Path(inventory) / LOOKUPS_DIRECTORY
-    paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    tables = []
-    for path in paths:
-        try:
-            tables.append(pq.read_table(path, schema=LOOKUPS_SCHEMA))
-        except (OSError, pa.ArrowException) as error:
-            raise InventoryError(f"cannot read {path}: {type(error).__name__}") from None
-    if not tables:
-        return LOOKUPS_SCHEMA.empty_table()
-    return pa.concat_tables(tables).sort_by([("at", "ascending"), ("lookup_id", "ascending")])
+    return read_rows(Path(inventory) / LOOKUPS_DIRECTORY, LOOKUPS_SCHEMA, "lookup_id")

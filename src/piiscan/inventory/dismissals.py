@@ -14,8 +14,6 @@ leave the folder alone.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +22,9 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from piiscan.errors import ConfigError, InventoryError
+from piiscan.errors import ConfigError
+from piiscan.inventory.record_folder import append_row, new_row_id, read_rows
 
 __all__ = [
     "DISMISSALS_SCHEMA",
@@ -125,35 +123,20 @@ def append_dismissal(inventory: Path, dismissal: Dismissal) -> str:
     :raises InventoryError: when the row cannot be written.
     """
     at = (dismissal.at or datetime.now(UTC)).astimezone(UTC)
-    dismissal_id = f"{at:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
+    dismissal_id = new_row_id(at)
     folder = Path(inventory) / DISMISSALS_DIRECTORY
     row = {
-        "dismissal_id": [dismissal_id],
-        "at": [at],
-        "by": [dismissal.by],
-        "reason": [dismissal.reason.strip()],
-        "root": [dismissal.root],
-        "path": [dismissal.path],
-        "locator": [dismissal.locator],
-        "entity_type": [dismissal.entity_type],
-        "value_key": [dismissal.value_key],
+        "dismissal_id": dismissal_id,
+        "at": at,
+        "by": dismissal.by,
+        "reason": dismissal.reason.strip(),
+        "root": dismissal.root,
+        "path": dismissal.path,
+        "locator": dismissal.locator,
+        "entity_type": dismissal.entity_type,
+        "value_key": dismissal.value_key,
     }
-    temporary = folder / f".{dismissal_id}.parquet.tmp"
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            pq.write_table(pa.table(row, schema=DISMISSALS_SCHEMA), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, folder / f"{dismissal_id}.parquet")
-    except (OSError, pa.ArrowException) as error:
-        reason = (
-            error.strerror
-            if isinstance(error, OSError) and error.strerror
-            else type(error).__name__
-        )
-        raise InventoryError(f"cannot record the dismissal in {folder}: {reason}") from None
+    append_row(folder, dismissal_id, row, DISMISSALS_SCHEMA, what="dismissal")
     return dismissal_id
 
 
@@ -162,18 +145,7 @@ def read_dismissals(inventory: Path) -> pa.Table:
 
     :raises InventoryError: when a file of the table cannot be read.
     """
-    folder = Path(inventory) / DISMISSALS_DIRECTORY
-    paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    tables = []
-    for path in paths:
-        try:
-            tables.append(pq.read_table(path, schema=DISMISSALS_SCHEMA))
-        except (OSError, pa.ArrowException) as error:
-            raise InventoryError(f"cannot read {path}: {type(error).__name__}") from None
-    if not tables:
-        return DISMISSALS_SCHEMA.empty_table()
-    table = pa.concat_tables(tables)
-    return table.sort_by([("at", "ascending"), ("dismissal_id", "ascending")])
+    return read_rows(Path(inventory) / DISMISSALS_DIRECTORY, DISMISSALS_SCHEMA, "dismissal_id")
 
 
 def dismissed_flags(findings: pa.Table, dismissals: Dismissals) -> list[bool]:
