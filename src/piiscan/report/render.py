@@ -8,14 +8,13 @@ nothing outside itself, so it opens from a mail attachment or a file share, and 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Literal
 
 import jinja2
 from markupsafe import Markup
 
+from piiscan.rendering import document_environment
 from piiscan.report.charts import bar_chart
 from piiscan.report.data import InventoryReport
 from piiscan.report.labels import LABELS, Language
@@ -25,50 +24,16 @@ __all__ = ["LANGUAGES", "render_report"]
 #: The languages a report is written in.
 LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
-
-
-def _clean(value: object) -> str:
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", "" if value is None else str(value))
-
-
-def _markdown(value: object) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _clean(value)).replace("\n", " ")
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _day(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d")
-
 
 def _number(value: int) -> str:
     return f"{value:,}".replace(",", "\N{NARROW NO-BREAK SPACE}")
 
 
 def _environment(markdown: bool) -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(
-            [
-                jinja2.PackageLoader("piiscan.report", "templates"),
-                # The register extract's page style, shared (``_style.css``).
-                jinja2.PackageLoader("piiscan.subject", "templates"),
-            ]
-        ),
-        autoescape=not markdown,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    # The register extract's page style is shared (``_style.css`` in piiscan.subject).
+    return document_environment(
+        ("piiscan.report", "piiscan.subject"), markdown=markdown, filters={"number": _number}
     )
-    environment.filters["text"] = _markdown if markdown else _clean
-    environment.filters["when"] = _when
-    environment.filters["day"] = _day
-    environment.filters["number"] = _number
-    return environment
 
 
 def _charts(report: InventoryReport, t: Mapping[str, str]) -> dict[str, Markup]:

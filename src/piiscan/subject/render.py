@@ -7,13 +7,12 @@ file with inline CSS and no external reference, laid out to print on A4.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any, Final, Literal
 
 import jinja2
 
+from piiscan.rendering import document_environment
 from piiscan.subject.lookup import GAP_STATUSES
 from piiscan.subject.report import SubjectReport
 from piiscan.subject.worklist import Worklist
@@ -218,44 +217,9 @@ _LABELS: Final[Mapping[Language, Mapping[str, str]]] = {
     },
 }
 
-# Control characters (a terminal escape in a file name) never reach a document.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
-
-
-def _clean(value: object) -> str:
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", "" if value is None else str(value))
-
-
-def _markdown(value: object) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _clean(value)).replace("\n", " ")
-
-
-def _when(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return value.isoformat()
-
-
-def _day(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d")
-
 
 def _environment(markdown: bool) -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("piiscan.subject", "templates"),
-        autoescape=not markdown,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    environment.filters["text"] = _markdown if markdown else _clean
-    environment.filters["when"] = _when
-    environment.filters["day"] = _day
-    return environment
+    return document_environment(("piiscan.subject",), markdown=markdown)
 
 
 def _context(report: SubjectReport, lang: Language) -> dict[str, Any]:
