@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime
+import functools
 import gc
 import itertools
 import logging
@@ -28,6 +29,7 @@ from piiscan.engine.candidates import CandidateIndex
 from piiscan.engine.chunking import WINDOW_CHARS, WINDOW_OVERLAP, chunks
 from piiscan.engine.compiled import adjacency, core_engine, relaxed_matcher
 from piiscan.engine.context import ContextMatcher
+from piiscan.engine.person import PersonRecognizer
 from piiscan.engine.recognizers import (
     LANGUAGE,
     META_CONTEXT,
@@ -495,6 +497,9 @@ class Engine:
                     recognizer, chunk, index, offset, owned, context, locator, out
                 )
                 continue
+            if isinstance(recognizer, PersonRecognizer):
+                self._person_findings(recognizer, chunk, offset, owned, context, locator, out)
+                continue
             # presidio's artifacts cost ~30 us a text; a recognizer may say it never reads them.
             if artifacts is None and getattr(recognizer, "reads_nlp_artifacts", True):
                 artifacts = self._artifacts(chunk, index)
@@ -562,6 +567,36 @@ class Engine:
                 )
             )
 
+    @staticmethod
+    def _person_findings(
+        recognizer: PersonRecognizer,
+        chunk: str,
+        offset: int,
+        owned: int,
+        context: tuple[str, ...],
+        locator: str,
+        out: list[Finding],
+    ) -> None:
+        """The name recognizer's findings: what its presidio hooks and
+        :meth:`_presidio_findings` make of them, without the presidio results."""
+        entity = recognizer.spec.entity
+        key = recognizer.spec.key
+        for start, end, score, normalized, flags, word in recognizer.hits(chunk, owned, context):
+            out.append(
+                Finding(
+                    entity_type=entity,
+                    start=offset + start,
+                    end=offset + end,
+                    score=score,
+                    masked=_mask_name(chunk[start:end]),
+                    recognizer=key,
+                    flags=flags,
+                    locator=locator,
+                    context=_context_label(word, context),
+                    normalized=normalized,
+                )
+            )
+
     def _presidio_findings(
         self,
         results: list[RecognizerResult],
@@ -599,6 +634,12 @@ class Engine:
             context=_context_label(meta.get(META_CONTEXT, ""), context),
             normalized=meta.get(META_NORMALIZED) or " ".join(raw.split()).casefold(),
         )
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _mask_name(raw: str) -> str:
+    """The mask of a PERSON finding: a document names the same people again and again."""
+    return mask("PERSON", raw)
 
 
 def _context_label(word: str, context: Sequence[str]) -> str:

@@ -37,8 +37,9 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -88,10 +89,18 @@ class SpacyModel:
     #: deterministic, so a window it has read need not be read again.
     CACHE_WINDOWS = 16_384
 
+    #: Strings the pipeline may learn (its vocabulary and string store grow by about two
+    #: strings, 0.7 KB, for each new word it reads, measured) before what it reads next is
+    #: forgotten after each call (spaCy's memory zone): a scan meets new words without end
+    #: (names, codes, misspellings), and its memory must stay bounded. The words met first
+    #: (a share's common words) stay known, so later calls do not make them again.
+    LEARNED_STRINGS = 200_000
+
     def __init__(self, source: str | Path) -> None:
         self.source = source
         self._nlp: Any = None
         self._seen: dict[str, tuple[tuple[int, int, str], ...]] = {}
+        self._strings_cap = 0
 
     def _load(self) -> Any:
         import spacy
@@ -123,13 +132,17 @@ class SpacyModel:
             return [[] for _ in items]
         if self._nlp is None:
             self._nlp = self._load()
+            self._strings_cap = len(self._nlp.vocab.strings) + self.LEARNED_STRINGS
         seen = self._seen
         unread = [p for p in dict.fromkeys(p for ps in pieces for p in ps) if p not in seen]
         if len(seen) + len(unread) > self.CACHE_WINDOWS:
             seen.clear()
             unread = list(dict.fromkeys(p for ps in pieces for p in ps))
-        for piece, doc in zip(unread, self._nlp.pipe(unread), strict=True):
-            seen[piece] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
+        nlp = self._nlp
+        full = len(nlp.vocab.strings) >= self._strings_cap
+        with nlp.memory_zone() if full else contextlib.nullcontext():
+            for piece, doc in zip(unread, nlp.pipe(unread), strict=True):
+                seen[piece] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
         out: list[list[ModelSpan]] = []
         for (_, windows), texts in zip(items, pieces, strict=True):
             spans: list[ModelSpan] = []
@@ -149,6 +162,7 @@ class SpacyModel:
         self.source = state["source"]
         self._nlp = None
         self._seen = {}
+        self._strings_cap = 0
 
 
 def resolve_model(setting: str) -> SpacyModel | None:
@@ -243,10 +257,9 @@ class PersonRecognizer(SpecRecognizer):
             return candidates, []
         return candidates, model_windows(text, candidates, self.gazetteer, scan=scan)
 
-    def analyze(
-        self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """PERSON spans of ``text``, with strength tiers as scores."""
+    def spans(self, text: str) -> list[PersonSpan]:
+        """The combined PERSON spans of ``text``: what :meth:`prepare` decided, else decided
+        now."""
         spans = self._planned.get(text)
         if spans is None:
             candidates, windows = self._rules(text)
@@ -255,7 +268,57 @@ class PersonRecognizer(SpecRecognizer):
             else:
                 found = self.model.entities(text, windows)
                 spans = combine(text, candidates, found, self.gazetteer)
-        return [self._result(text, span) for span in spans]
+        return spans
+
+    def analyze(
+        self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """PERSON spans of ``text``, with strength tiers as scores."""
+        return [self._result(text, span) for span in self.spans(text)]
+
+    def hits(
+        self, text: str, owned: int, context: Sequence[str]
+    ) -> Iterator[tuple[int, int, float, str, tuple[str, ...], str]]:
+        """What :meth:`analyze` and then :meth:`enhance_using_context` give for ``text``
+        (with ``context`` as the outside words), for piiscan's engine: ``(start, end, score,
+        normalised value, flags, context word or "")`` of each span starting before
+        ``owned``, its score rounded as a finding's.
+
+        The same decisions without a presidio result per span (a dict of metadata, then
+        read back): on dense text the names' results cost about a fifth of the Python path.
+        """
+        spans = self.spans(text)
+        if not spans:
+            return
+        column = next((c for c in context if is_name_column(c)), None)
+        label = column.casefold() if column is not None else ""
+        scores = self._scores
+        near = self._context.near
+        window = self.spec.context_window
+        for span in spans:
+            start, end = span.start, span.end
+            if start >= owned:
+                continue
+            strength = span.strength
+            score = scores[strength]
+            word = ""
+            raw = text[start:end]
+            if column is not None:
+                hit = span.gazetteer_hit
+                if hit is None:
+                    hit = self._has_gazetteer_word(raw)
+                wanted = Strength.HIGH if hit else Strength.MEDIUM
+                score = max(score, scores[max(strength, wanted)])
+                word = label
+            else:
+                found = near(text, start, end, window)
+                if found is not None:
+                    score = max(score, scores[Strength(min(strength + 1, Strength.HIGH))])
+                    word = found
+            if score <= 0:
+                continue
+            normalized = name_value_form(raw) or " ".join(raw.split()).casefold()
+            yield start, end, round(float(score), 4), normalized, span.evidence, word
 
     def _result(self, text: str, span: PersonSpan) -> RecognizerResult:
         raw = text[span.start : span.end]
