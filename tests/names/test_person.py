@@ -264,3 +264,34 @@ def test_the_core_finds_gazetteer_words_as_python_does(
     for span in spans:
         raw = text[span.start : span.end]
         assert span.gazetteer_hit == rec._has_gazetteer_word(raw), raw
+
+
+# (text, outside words): spans raised by a context word, by a name column, and neither.
+PRESIDIO_PATH = [
+    ("Kontaktperson Anna Andersson ringde; Zorbo Quapp svarade.", ()),
+    ("Vi träffade Zorbo Quapp och Anna Andersson i går.", ()),
+    ("Hej Per,\nkan du ringa Åsa Öberg eller ÅSA ÖBERG?", ()),
+    ("Siv Lund", ("Förnamn",)),
+    ("Zorbo Quapp", ("kontaktperson_namn",)),
+    ("Anna", ("kommentar",)),
+    ("Mvh\nSiv Lund\nDr. Nguyen och tf. Xu träffade Karl-Erik Quapp.", ("Namn",)),
+]
+
+
+@pytest.mark.parametrize("model", ["bundled", "none"])
+@pytest.mark.parametrize(("text", "context"), PRESIDIO_PATH)
+def test_the_engine_makes_what_the_presidio_hooks_give(
+    registry: Registry, model: str, text: str, context: tuple[str, ...]
+) -> None:
+    """The engine's own path for names (:meth:`PersonRecognizer.hits`) gives the findings
+    that ``analyze``, ``enhance_using_context`` and the engine's presidio conversion give."""
+    engine = Engine(registry, EngineConfig(person_model=model))
+    rec = next(r for _, r in engine._plan if isinstance(r, PersonRecognizer))
+    results = rec.analyze(text)
+    results = rec.enhance_using_context(text, results, [], None, list(context) or None)
+    via_presidio: list[Finding] = []
+    engine._presidio_findings(results, text, 7, len(text), "loc", context, via_presidio)
+    direct: list[Finding] = []
+    engine._person_findings(rec, text, 7, len(text), context, "loc", direct)
+    assert direct == via_presidio
+    assert direct

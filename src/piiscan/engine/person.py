@@ -55,11 +55,12 @@ from piiscan.engine.recognizers import (
 )
 from piiscan.errors import ConfigError
 from piiscan.names.combine import (
+    FoundSpan,
     ModelSpan,
     PersonSpan,
-    candidates_only,
-    combine,
+    combine_found,
     model_windows,
+    person_spans,
 )
 from piiscan.names.gazetteer import Gazetteer, bundled_gazetteer
 from piiscan.names.normalize import name_value_form
@@ -127,6 +128,16 @@ class SpacyModel:
         few hundred (its fixed cost per call), so the windows of a whole batch of segments,
         or of every chunk of a long text, go in together.
         """
+        return [
+            [ModelSpan(start=start, end=end, label=label) for start, end, label in spans]
+            for spans in self.found_of(items)
+        ]
+
+    def found_of(
+        self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]
+    ) -> list[list[tuple[int, int, str]]]:
+        """:meth:`entities_of` as ``(start, end, label)`` tuples, what the core's
+        :func:`~piiscan.names.combine.combine_found` reads (no object per entity)."""
         pieces = [[text[start:end] for start, end in windows] for text, windows in items]
         if not any(pieces):
             return [[] for _ in items]
@@ -143,12 +154,12 @@ class SpacyModel:
         with nlp.memory_zone() if full else contextlib.nullcontext():
             for piece, doc in zip(unread, nlp.pipe(unread), strict=True):
                 seen[piece] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
-        out: list[list[ModelSpan]] = []
+        out: list[list[tuple[int, int, str]]] = []
         for (_, windows), texts in zip(items, pieces, strict=True):
-            spans: list[ModelSpan] = []
+            spans: list[tuple[int, int, str]] = []
             for (start, _), piece in zip(windows, texts, strict=True):
                 spans.extend(
-                    ModelSpan(start=start + ent_start, end=start + ent_end, label=label)
+                    (start + ent_start, start + ent_end, label)
                     for ent_start, ent_end, label in seen[piece]
                 )
             out.append(spans)
@@ -204,7 +215,7 @@ class PersonRecognizer(SpecRecognizer):
     ) -> None:
         self.gazetteer = gazetteer
         self.model = model
-        self._planned: dict[str, list[PersonSpan]] = {}
+        self._planned: dict[str, list[FoundSpan]] = {}
         super().__init__(spec)
 
     def load(self) -> None:
@@ -234,20 +245,21 @@ class PersonRecognizer(SpecRecognizer):
             return
         planned = self._planned
         planned.clear()  # what the last batch decided
-        work: dict[str, tuple[list[NameCandidate], list[tuple[int, int]]]] = {}
+        gaz = self.gazetteer
+        work: dict[str, tuple[list[tuple[int, int, int, str, bool]], list[tuple[int, int]]]] = {}
         for text in texts:
             if not text or text in planned or text in work or _UPPER.search(text) is None:
                 continue
-            candidates, windows = self._rules(text)
-            if windows:
-                work[text] = (candidates, windows)
+            scan = CoreScan(text, gaz)  # one pass in the core, for rules and windows
+            if scan.windows:
+                work[text] = (scan.found, scan.windows)
             else:
-                planned[text] = combine(text, candidates, (), self.gazetteer) if candidates else []
+                planned[text] = combine_found(text, scan.found, (), gaz) if scan.found else []
             if len(planned) + len(work) >= self.PREPARED_TEXTS:
                 break  # the rest are decided when asked for
-        found = self.model.entities_of([(text, windows) for text, (_, windows) in work.items()])
+        found = self.model.found_of([(text, windows) for text, (_, windows) in work.items()])
         for (text, (candidates, _)), spans in zip(work.items(), found, strict=True):
-            planned[text] = combine(text, candidates, spans, self.gazetteer)
+            planned[text] = combine_found(text, candidates, spans, gaz)
 
     def _rules(self, text: str) -> tuple[list[NameCandidate], list[tuple[int, int]]]:
         """The candidates of ``text`` and the windows the model must read."""
@@ -257,18 +269,24 @@ class PersonRecognizer(SpecRecognizer):
             return candidates, []
         return candidates, model_windows(text, candidates, self.gazetteer, scan=scan)
 
-    def spans(self, text: str) -> list[PersonSpan]:
-        """The combined PERSON spans of ``text``: what :meth:`prepare` decided, else decided
-        now."""
+    def _decided(self, text: str) -> list[FoundSpan]:
+        """The combined spans of ``text`` as the core gives them: what :meth:`prepare`
+        decided, else decided now."""
         spans = self._planned.get(text)
         if spans is None:
-            candidates, windows = self._rules(text)
-            if self.model is None:
-                spans = candidates_only(candidates)
-            else:
-                found = self.model.entities(text, windows)
-                spans = combine(text, candidates, found, self.gazetteer)
+            scan = CoreScan(text, self.gazetteer)
+            if self.model is None:  # the candidates as they are (candidates_only)
+                return [
+                    (start, end, strength, (evidence,), None)
+                    for start, end, strength, evidence, _ in scan.found
+                ]
+            found = self.model.found_of([(text, scan.windows)])[0]
+            spans = combine_found(text, scan.found, found, self.gazetteer)
         return spans
+
+    def spans(self, text: str) -> list[PersonSpan]:
+        """The combined PERSON spans of ``text``."""
+        return person_spans(self._decided(text))
 
     def analyze(
         self, text: str, entities: Sequence[str] | None = None, nlp_artifacts: Any = None
@@ -287,7 +305,7 @@ class PersonRecognizer(SpecRecognizer):
         The same decisions without a presidio result per span (a dict of metadata, then
         read back): on dense text the names' results cost about a fifth of the Python path.
         """
-        spans = self.spans(text)
+        spans = self._decided(text)
         if not spans:
             return
         column = next((c for c in context if is_name_column(c)), None)
@@ -295,16 +313,13 @@ class PersonRecognizer(SpecRecognizer):
         scores = self._scores
         near = self._context.near
         window = self.spec.context_window
-        for span in spans:
-            start, end = span.start, span.end
+        for start, end, strength, flags, hit in spans:
             if start >= owned:
                 continue
-            strength = span.strength
             score = scores[strength]
             word = ""
             raw = text[start:end]
             if column is not None:
-                hit = span.gazetteer_hit
                 if hit is None:
                     hit = self._has_gazetteer_word(raw)
                 wanted = Strength.HIGH if hit else Strength.MEDIUM
@@ -313,12 +328,12 @@ class PersonRecognizer(SpecRecognizer):
             else:
                 found = near(text, start, end, window)
                 if found is not None:
-                    score = max(score, scores[Strength(min(strength + 1, Strength.HIGH))])
+                    score = max(score, scores[min(strength + 1, Strength.HIGH)])
                     word = found
             if score <= 0:
                 continue
             normalized = name_value_form(raw) or " ".join(raw.split()).casefold()
-            yield start, end, round(float(score), 4), normalized, span.evidence, word
+            yield start, end, round(float(score), 4), normalized, tuple(flags), word
 
     def _result(self, text: str, span: PersonSpan) -> RecognizerResult:
         raw = text[span.start : span.end]

@@ -84,11 +84,39 @@ def combine(
 
     :param model_spans: entities of every label the model found in the windows it read.
     """
-    found = core_rules(gaz).combine(
-        _for_core(text),
-        [(c.start, c.end, int(c.strength), c.evidence.value, c.gazetteer_hit) for c in candidates],
-        [(s.start, s.end, s.label) for s in model_spans],
+    return person_spans(
+        combine_found(
+            text,
+            [
+                (c.start, c.end, int(c.strength), c.evidence.value, c.gazetteer_hit)
+                for c in candidates
+            ],
+            [(s.start, s.end, s.label) for s in model_spans],
+            gaz,
+        )
     )
+
+
+#: A combined span as the core gives it: ``(start, end, strength, evidence flags,
+#: gazetteer_hit)``.
+FoundSpan = tuple[int, int, int, tuple[str, ...], bool | None]
+
+
+def combine_found(
+    text: str,
+    found: Sequence[tuple[int, int, int, str, bool]],
+    model_spans: Sequence[tuple[int, int, str]],
+    gaz: Gazetteer,
+) -> list[FoundSpan]:
+    """:func:`combine` on the core's own tuples (:attr:`CoreScan.found
+    <piiscan.names.rules.CoreScan.found>`, ``(start, end, label)`` of the model's entities),
+    giving its tuples: the engine's path, which makes no object per candidate or span."""
+    spans: list[FoundSpan] = core_rules(gaz).combine(_for_core(text), found, model_spans)
+    return spans
+
+
+def person_spans(found: Iterable[FoundSpan]) -> list[PersonSpan]:
+    """The core's combined tuples (:func:`combine_found`) as :class:`PersonSpan` values."""
     return [
         PersonSpan(
             start=start,

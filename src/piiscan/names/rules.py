@@ -832,18 +832,27 @@ class CoreScan:
     :param gaz: the gazetteer the rules use.
     """
 
-    __slots__ = ("_gaz", "_groups", "_triggers", "candidates", "text", "windows")
+    __slots__ = ("_candidates", "_gaz", "_groups", "_triggers", "found", "text", "windows")
 
     def __init__(self, text: str, gaz: Gazetteer) -> None:
         self.text = text
         self._gaz = gaz
         self._groups: list[list[Token]] | None = None
+        self._candidates: list[NameCandidate] | None = None
         found, self._triggers, windows = core_rules(gaz).scan_weigh(_for_core(text))
-        self.candidates: list[NameCandidate] = _candidates(found)
-        """The name candidates, in text order (:func:`find_candidates`)."""
+        self.found: list[tuple[int, int, int, str, bool]] = found
+        """The candidates as the core gives them: ``(start, end, strength, evidence,
+        gazetteer_hit)``, what :func:`piiscan.names.combine.combine_found` takes."""
         self.windows: list[tuple[int, int]] = windows
         """Where the model must read, for these candidates
         (:func:`~piiscan.names.combine.model_windows`)."""
+
+    @property
+    def candidates(self) -> list[NameCandidate]:
+        """The name candidates, in text order (:func:`find_candidates`), made on first use."""
+        if self._candidates is None:
+            self._candidates = _candidates(self.found)
+        return self._candidates
 
     @property
     def triggers(self) -> list[Token]:
