@@ -113,6 +113,7 @@ class SpacyModel:
             nlp = spacy.load(self.source)
         keep = [name for name in nlp.pipe_names if name in ("tok2vec", "ner")]
         nlp.select_pipes(enable=keep)
+        _read_features_only(nlp)
         return nlp
 
     def entities(self, text: str, windows: Sequence[tuple[int, int]]) -> list[ModelSpan]:
@@ -174,6 +175,36 @@ class SpacyModel:
         self._nlp = None
         self._seen = {}
         self._strings_cap = 0
+
+
+def _read_features_only(nlp: Any) -> None:
+    """Let the vocabulary compute, for each new word, only the lexical attributes the
+    pipeline reads, when its config says which (the bundled model's does).
+
+    Every word the model has not met gets a lexeme, and spaCy computes all of its language's
+    attribute getters for it (``like_url``, ``like_num``, ``is_stop`` and a dozen more), a
+    sixth of the model's cost on text full of new words (measured). The token vectors read
+    the attributes named in ``tok2vec``'s ``embed.attrs`` and the entity recognizer reads the
+    ``IS_SPACE`` flag; those are kept, with ``LOWER`` and ``LANG``, so what the model decides
+    is the same. A pipeline with other components, or a config that does not say, keeps
+    every getter.
+    """
+    from spacy import attrs
+
+    try:
+        if set(nlp.pipe_names) != {"tok2vec", "ner"}:
+            return
+        listener = nlp.config["components"]["ner"]["model"]["tok2vec"]["@architectures"]
+        if not str(listener).startswith("spacy.Tok2VecListener"):
+            return  # the recognizer embeds words itself, maybe with other attributes
+        named = nlp.config["components"]["tok2vec"]["model"]["embed"]["attrs"]
+        wanted = {attrs.IDS[str(name).upper()] for name in named}
+    except (KeyError, TypeError, AttributeError):
+        return
+    wanted |= {attrs.IS_SPACE, attrs.LOWER, attrs.LANG}
+    getters = nlp.vocab.lex_attr_getters
+    for attr in [a for a in getters if a not in wanted]:
+        del getters[attr]
 
 
 def resolve_model(setting: str) -> SpacyModel | None:
