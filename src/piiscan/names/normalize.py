@@ -23,6 +23,9 @@ import regex
 _SPACE = regex.compile(r"\s+")
 _DASH = regex.compile(r"\s*[-‐‑‒–—]\s*")
 _EDGE = regex.compile(r"^[^\p{L}]+|[^\p{L}.]+$")
+# Words of ASCII and Swedish letters (precomposed, their own NFC form; none casefolds into
+# more than one letter), one space or hyphen between them: nothing to do but case.
+_PLAIN = regex.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+(?:[ -][A-Za-zÅÄÖåäöÉéÜü]+)*")
 # Letters that do not decompose into a base letter and a combining mark.
 _FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "đ": "d", "ł": "l", "ð": "d", "þ": "th"})
 
@@ -56,7 +59,12 @@ def normalize_name(text: str, *, fold_diacritics: bool = False) -> str:
     >>> normalize_name("Anna-Karin Åberg", fold_diacritics=True)
     'anna-karin aberg'
     """
-    form: str = unicodedata.normalize("NFC", text).casefold()
+    if _PLAIN.fullmatch(text) is not None:
+        # Most names: letters that are their own NFC form, one space or hyphen between
+        # words; the steps below would change only their case.
+        form: str = text.casefold()
+        return form.translate(_FOLDED) if fold_diacritics and not form.isascii() else form
+    form = unicodedata.normalize("NFC", text).casefold()
     form = _DASH.sub("-", _SPACE.sub(" ", form))
     form = _EDGE.sub("", form.strip())
     if fold_diacritics and not form.isascii():
