@@ -37,9 +37,10 @@ batches of 1,000, cold, and prints µs per cell, names off and on.
 ``--repeat``, caches cleared before each run, the name model's remembered windows too): the
 compiled core (matching, validation, context, scoring, overlaps, masks in one call), the
 recognizers still on the Python path (the names; every built-in pattern recognizer runs in
-the core; timed inside the total's runs), building ``Finding`` objects and the rest; then the names path in stages (the
-core's name scan, the model on its windows, combining the two, the rest of the Python path:
-results, context, ``Finding`` objects), and the core matcher's bare matching as a floor.
+the core; timed inside the total's runs), building ``Finding`` objects and the rest; then
+the names path in stages (the core's name scan, the model on its windows, combining the
+two, the rest of the Python path: results, context, ``Finding`` objects), and the core
+matcher's bare matching as a floor.
 Nothing is asserted.
 """
 

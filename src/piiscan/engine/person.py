@@ -72,6 +72,7 @@ BUNDLED = "bundled"
 NONE = "none"
 META_GAZETTEER = "piiscan.person.gazetteer_hit"
 _UPPER = regex.compile(r"\p{Lu}")  # recognizers/person.yaml's prefilter
+_STRENGTHS = {int(s): s for s in Strength}
 
 
 def bundled_model_path() -> Path:
@@ -285,7 +286,7 @@ class PersonRecognizer(SpecRecognizer):
             if scan.windows:
                 work[text] = (scan.found, scan.windows)
             else:
-                planned[text] = combine_found(text, scan.found, (), gaz) if scan.found else []
+                planned[text] = combine_found(text, scan.found, [], gaz) if scan.found else []
             if len(planned) + len(work) >= self.PREPARED_TEXTS:
                 break  # the rest are decided when asked for
         found = self.model.found_of([(text, windows) for text, (_, windows) in work.items()])
@@ -344,9 +345,10 @@ class PersonRecognizer(SpecRecognizer):
         scores = self._scores
         near = self._context.near
         window = self.spec.context_window
-        for start, end, strength, flags, hit in spans:
+        for start, end, level, flags, hit in spans:
             if start >= owned:
                 continue
+            strength = _STRENGTHS[level]
             score = scores[strength]
             word = ""
             raw = text[start:end]
@@ -359,7 +361,7 @@ class PersonRecognizer(SpecRecognizer):
             else:
                 found = near(text, start, end, window)
                 if found is not None:
-                    score = max(score, scores[min(strength + 1, Strength.HIGH)])
+                    score = max(score, scores[Strength(min(strength + 1, Strength.HIGH))])
                     word = found
             if score <= 0:
                 continue

@@ -99,20 +99,19 @@ def combine(
 
 #: A combined span as the core gives it: ``(start, end, strength, evidence flags,
 #: gazetteer_hit)``.
-FoundSpan = tuple[int, int, int, tuple[str, ...], bool | None]
+FoundSpan = tuple[int, int, int, Sequence[str], bool | None]
 
 
 def combine_found(
     text: str,
-    found: Sequence[tuple[int, int, int, str, bool]],
-    model_spans: Sequence[tuple[int, int, str]],
+    found: list[tuple[int, int, int, str, bool]],
+    model_spans: list[tuple[int, int, str]],
     gaz: Gazetteer,
 ) -> list[FoundSpan]:
     """:func:`combine` on the core's own tuples (:attr:`CoreScan.found
     <piiscan.names.rules.CoreScan.found>`, ``(start, end, label)`` of the model's entities),
     giving its tuples: the engine's path, which makes no object per candidate or span."""
-    spans: list[FoundSpan] = core_rules(gaz).combine(_for_core(text), found, model_spans)
-    return spans
+    return list(core_rules(gaz).combine(_for_core(text), found, model_spans))
 
 
 def person_spans(found: Iterable[FoundSpan]) -> list[PersonSpan]:
