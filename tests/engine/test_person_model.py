@@ -46,3 +46,48 @@ def test_a_pickled_model_carries_no_text() -> None:
     copy = pickle.loads(pickle.dumps(model))
     assert b"Tolvansson" not in pickle.dumps(model)
     assert copy.entities(TEXT, [FIRST]) == model.entities(TEXT, [FIRST])
+
+
+NEW_WORDS = (
+    "Mötet med Zorbo Quapplund och Xyla Brantqvist hölls i Vrekkeby.\n"
+    "Kvittot från Ormbergs Trävaror skickades till Yngvild Aspgren.\n"
+)
+LINES = [(0, 63), (64, 126)]
+
+
+def test_a_model_that_has_learned_enough_reads_new_words_without_keeping_them() -> None:
+    """Past :attr:`SpacyModel.LEARNED_STRINGS` new strings the pipeline forgets what it
+    reads after each call (memory stays bounded), and decides the same."""
+    model = SpacyModel(bundled_model_path())
+    model.LEARNED_STRINGS = 0
+    forgetting = model.entities(NEW_WORDS, LINES)
+    strings = model._nlp.vocab.strings
+    known = len(strings)
+    model._seen.clear()
+    assert model.entities(NEW_WORDS, LINES) == forgetting
+    assert len(strings) == known
+    assert "Quapplund" not in strings
+    learning = SpacyModel(bundled_model_path())
+    assert learning.entities(NEW_WORDS, LINES) == forgetting
+    assert "Quapplund" in learning._nlp.vocab.strings
+    assert forgetting
+
+
+def test_the_vocabulary_computes_only_the_attributes_the_model_reads() -> None:
+    import spacy
+    from spacy import attrs
+
+    model = SpacyModel(bundled_model_path())
+    found = model.entities(NEW_WORDS, LINES) + model.entities(TEXT, [FIRST, THIRD])
+    getters = model._nlp.vocab.lex_attr_getters
+    read = {attrs.NORM, attrs.PREFIX, attrs.SUFFIX, attrs.SHAPE, attrs.IS_SPACE}
+    assert read <= set(getters) <= read | {attrs.LOWER, attrs.LANG}
+    # The pipeline as spaCy loads it, every getter kept, finds the same entities.
+    full = spacy.load(bundled_model_path(), exclude=["parser", "tagger", "lemmatizer"])
+    assert attrs.LIKE_URL in full.vocab.lex_attr_getters
+    assert [
+        (start + e.start_char, start + e.end_char, e.label_)
+        for text, windows in ((NEW_WORDS, LINES), (TEXT, [FIRST, THIRD]))
+        for start, end in windows
+        for e in full(text[start:end]).ents
+    ] == [(s.start, s.end, s.label) for s in found]
