@@ -14,7 +14,7 @@
 use crate::context::{chars_back, chars_forward, lower_in_place, ContextMatcher};
 use crate::masking::Mask;
 use crate::matcher::{CharOffsets, CompiledPatterns, PatternMatch};
-use crate::one_pass::OnePass;
+use crate::one_pass::{OnePass, PassCaches, Start};
 use crate::validators::personnummer::Date;
 use crate::validators::{address, birth_date, email, iban, identity_document, ip, phone, vehicle};
 use crate::validators::{bank, card, organisationsnummer, personnummer, postnummer};
@@ -362,6 +362,48 @@ pub struct Engine {
     /// run over its windows only (an e-mail address's local part may begin at any word, so
     /// its starts are looked for only around `@` signs).
     own_pass: Vec<Option<OnePass>>,
+    /// Which places (digit runs, `@` signs) a text's rules outside the one pass need, when
+    /// the pass ran and when it gave up: the same for every text, so worked out once.
+    places_with_pass: (bool, bool),
+    places_without_pass: (bool, bool),
+}
+
+/// What [`Engine::analyze`] reuses from one text to the next: the lazy DFA caches of the
+/// passes (taken out of their pools once, not once per text) and the buffers a text's
+/// analysis fills. The cells of a batch share one ([`Engine::batch`]): a short cell then
+/// allocates little and locks no pool.
+pub struct Batch<'e> {
+    engine: &'e Engine,
+    /// The caches of the patterns' one pass, and of each rule's own pass once used.
+    pass: Option<PassCaches>,
+    own: Vec<Option<PassCaches>>,
+    starts: Vec<Start>,
+    /// Per recognizer: the one pass's `(offset, pattern)` starts, then its confirmed matches.
+    by_recognizer: Vec<Vec<(usize, usize)>>,
+    found: Vec<Vec<PatternMatch>>,
+    /// The matches of a rule outside the one pass, and its starts.
+    own_matches: Vec<PatternMatch>,
+    own_starts: Vec<(usize, usize)>,
+    by_span: std::collections::HashMap<(usize, usize), usize>,
+    scratch: String,
+    lowered: LoweredBuffers,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        // A panic may have stopped a pass half-way: its caches are not given back.
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(caches) = self.pass.take() {
+            self.engine.patterns.one_pass().give_back(caches);
+        }
+        for (own, pass) in self.own.iter_mut().zip(&self.engine.own_pass) {
+            if let (Some(caches), Some(pass)) = (own.take(), pass) {
+                pass.give_back(caches);
+            }
+        }
+    }
 }
 
 /// Digit runs `(start, end, digits, spaced)` and `@` positions of one text, in bytes.
@@ -484,6 +526,21 @@ impl Engine {
         let any_whole = (0..rules.len()).any(|index| {
             rules[index].candidates == Candidates::Whole && !patterns.in_one_pass(index)
         });
+        // Rules that search their own windows: outside the pass, or every rule when the pass
+        // gave up.
+        let places = |pass_ran: bool| {
+            let needs = |kind: fn(&Candidates) -> bool| {
+                (0..rules.len()).any(|index| {
+                    (!pass_ran || !patterns.in_one_pass(index)) && kind(&rules[index].candidates)
+                })
+            };
+            (
+                needs(|candidates| matches!(candidates, Candidates::Digits { .. })),
+                needs(|candidates| matches!(candidates, Candidates::At { .. })),
+            )
+        };
+        let places_with_pass = places(true);
+        let places_without_pass = places(false);
         let today = Date {
             year: 2000,
             month: 1,
@@ -502,6 +559,8 @@ impl Engine {
             digit_run,
             any_whole,
             own_pass,
+            places_with_pass,
+            places_without_pass,
         };
         engine.warm_up(crate::one_pass::SHAPES);
         engine
@@ -542,58 +601,39 @@ impl Engine {
         outside: &[Outside],
         validate: &mut Validate<'_, E>,
     ) -> Result<Vec<Found>, E> {
-        let mut items = Vec::new();
-        let mut entities: Vec<&str> = Vec::new();
-        let mut scratch = String::new();
-        // The text lower-cased where context words are looked for.
-        let mut lowered = Lowered::new(text);
-        if !text.is_empty() && !self.patterns.is_empty() {
-            let mut in_pass = self.patterns.one_pass_matches(text);
-            // Rules that search their own windows: outside the pass, or the pass gave up.
-            let outside_pass =
-                |index: usize| in_pass.is_none() || !self.patterns.in_one_pass(index);
-            let needs = |kind: fn(&Candidates) -> bool| {
-                (0..self.rules.len())
-                    .any(|index| outside_pass(index) && kind(&self.rules[index].candidates))
-            };
-            let places = Places::of(
-                text,
-                &self.digit_run,
-                needs(|candidates| matches!(candidates, Candidates::Digits { .. })),
-                needs(|candidates| matches!(candidates, Candidates::At { .. })),
-            );
-            let whole = if self.any_whole {
-                self.patterns.can_match(text)
-            } else {
-                Vec::new()
-            };
-            let wanted = (0..self.rules.len()).filter(|&index| {
-                self.rules[index].candidates != Candidates::Whole
-                    || self.patterns.in_one_pass(index)
-                    || whole.contains(&index)
-            });
-            for rule_index in wanted {
-                let member_matches = match &mut in_pass {
-                    Some(matches) if self.patterns.in_one_pass(rule_index) => {
-                        Some(std::mem::take(&mut matches[rule_index]))
-                    }
-                    _ => None,
-                };
-                self.recognize(
-                    text,
-                    &places,
-                    member_matches,
-                    rule_index,
-                    context,
-                    today,
-                    validate,
-                    &mut entities,
-                    &mut items,
-                    &mut scratch,
-                    &mut lowered,
-                )?;
-            }
+        self.batch()
+            .analyze(text, context, today, outside, validate)
+    }
+
+    /// Caches and buffers for analysing many texts one after the other
+    /// ([`Batch::analyze`]), each as [`Self::analyze`] would.
+    pub fn batch(&self) -> Batch<'_> {
+        let pass = self.patterns.one_pass();
+        Batch {
+            engine: self,
+            pass: (!pass.is_empty()).then(|| pass.take_caches()),
+            own: self.own_pass.iter().map(|_| None).collect(),
+            starts: Vec::new(),
+            by_recognizer: vec![Vec::new(); self.rules.len()],
+            found: vec![Vec::new(); self.rules.len()],
+            own_matches: Vec::new(),
+            own_starts: Vec::new(),
+            by_span: std::collections::HashMap::new(),
+            scratch: String::new(),
+            lowered: LoweredBuffers::default(),
         }
+    }
+
+    /// The final findings from the items of the core's rules and the findings made outside:
+    /// character offsets, corroboration, overlaps, the minimum score, masks and labels.
+    fn resolve<'a>(
+        &'a self,
+        text: &str,
+        context: &[String],
+        outside: &'a [Outside],
+        mut entities: Vec<&'a str>,
+        mut items: Vec<Item>,
+    ) -> Vec<Found> {
         let ascii = text.is_ascii();
         if !ascii {
             items.sort_by_key(|item| item.start);
@@ -641,15 +681,14 @@ impl Engine {
             }
         }
         if items.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
         self.corroborate(text, outside, &entities, &mut items);
         let kept = resolve_overlaps(items, &entities);
-        Ok(kept
-            .into_iter()
+        kept.into_iter()
             .filter(|item| item.score >= self.min_score)
             .map(|item| self.finish(text, context, &entities, item))
-            .collect())
+            .collect()
     }
 
     /// One recognizer's accepted matches (`CatalogueRecognizer.find` and the engine's
@@ -658,50 +697,18 @@ impl Engine {
     fn recognize<'e, E>(
         &'e self,
         text: &str,
-        places: &Places,
-        member_matches: Option<Vec<PatternMatch>>,
+        matches: &[PatternMatch],
         rule_index: usize,
         context: &[String],
         today: Date,
         validate: &mut Validate<'_, E>,
         entities: &mut Vec<&'e str>,
         items: &mut Vec<Item>,
+        by_span: &mut std::collections::HashMap<(usize, usize), usize>,
         scratch: &mut String,
         lowered: &mut Lowered<'_>,
     ) -> Result<(), E> {
         let rule = &self.rules[rule_index];
-        let matcher = self.patterns.recognizer(rule_index);
-        let mut matches = Vec::new();
-        match (member_matches, &self.own_pass[rule_index]) {
-            // Found over the whole text: a recognizer's candidate windows only ever narrowed
-            // where its patterns were searched, never what a pattern matches (each match holds
-            // the digits, anchor or street word its windows are built around).
-            (Some(found), _) => matches = found,
-            (None, own_pass) => {
-                let (windows, may_start) = places.windows(text, rule);
-                if windows.is_empty() {
-                    // No candidate here (most short cells): no pass of its own to start.
-                    return Ok(());
-                }
-                let own_starts = own_pass
-                    .as_ref()
-                    .and_then(|pass| pass.starts_within(text, &may_start));
-                match own_starts {
-                    Some(starts) => {
-                        let starts: Vec<(usize, usize)> = starts
-                            .iter()
-                            .map(|start| (start.at, start.pattern))
-                            .collect();
-                        matcher.confirm(text, &starts, Some(&windows), &mut matches);
-                    }
-                    None => {
-                        for (low, high) in windows {
-                            matcher.find_from(&text[..high], low, &mut matches);
-                        }
-                    }
-                }
-            }
-        }
         if matches.is_empty() {
             return Ok(());
         }
@@ -714,9 +721,8 @@ impl Engine {
         };
         let entity = entity_index(entities, &rule.entity);
         let first_item = items.len();
-        let mut by_span: std::collections::HashMap<(usize, usize), usize> =
-            std::collections::HashMap::new();
-        for (sequence, found) in matches.into_iter().enumerate() {
+        by_span.clear();
+        for (sequence, &found) in matches.iter().enumerate() {
             let Some((start, end, strength, normalized, flags)) =
                 self.validated(text, rule_index, found, today, validate)?
             else {
@@ -790,8 +796,14 @@ impl Engine {
         }
         // A finding under the floor is never reported, and can only beat findings scored
         // lower still; unless a neighbour may raise it (adjacent_to), it is dropped here.
-        let found = items.split_off(first_item);
-        items.extend(found.into_iter().filter(|item| item.score >= floor));
+        let mut kept = first_item;
+        for index in first_item..items.len() {
+            if items[index].score >= floor {
+                items.swap(kept, index);
+                kept += 1;
+            }
+        }
+        items.truncate(kept);
         Ok(())
     }
 
@@ -970,6 +982,134 @@ impl Engine {
     }
 }
 
+impl Batch<'_> {
+    /// [`Engine::analyze`] of one text, with the caches and buffers of this batch.
+    pub fn analyze<E>(
+        &mut self,
+        text: &str,
+        context: &[String],
+        today: Date,
+        outside: &[Outside],
+        validate: &mut Validate<'_, E>,
+    ) -> Result<Vec<Found>, E> {
+        let engine = self.engine;
+        let mut items = Vec::new();
+        let mut entities: Vec<&str> = Vec::new();
+        // The text lower-cased where context words are looked for.
+        let mut lowered = Lowered::new(text, std::mem::take(&mut self.lowered));
+        if !text.is_empty() && !engine.patterns.is_empty() {
+            let pass_ran = self.one_pass_matches(text);
+            let (runs, ats) = if pass_ran {
+                engine.places_with_pass
+            } else {
+                engine.places_without_pass
+            };
+            let places = Places::of(text, &engine.digit_run, runs, ats);
+            let whole = if engine.any_whole {
+                engine.patterns.can_match(text)
+            } else {
+                Vec::new()
+            };
+            let wanted = (0..engine.rules.len()).filter(|&index| {
+                engine.rules[index].candidates != Candidates::Whole
+                    || engine.patterns.in_one_pass(index)
+                    || whole.contains(&index)
+            });
+            for rule_index in wanted {
+                // Found over the whole text: a recognizer's candidate windows only ever
+                // narrowed where its patterns were searched, never what a pattern matches
+                // (each match holds the digits, anchor or street word its windows are built
+                // around).
+                let matches = if pass_ran && engine.patterns.in_one_pass(rule_index) {
+                    &self.found[rule_index]
+                } else {
+                    self.own_matches(text, &places, rule_index);
+                    &self.own_matches
+                };
+                engine.recognize(
+                    text,
+                    matches,
+                    rule_index,
+                    context,
+                    today,
+                    validate,
+                    &mut entities,
+                    &mut items,
+                    &mut self.by_span,
+                    &mut self.scratch,
+                    &mut lowered,
+                )?;
+            }
+        }
+        self.lowered = lowered.into_buffers();
+        Ok(engine.resolve(text, context, outside, entities, items))
+    }
+
+    /// `CompiledPatterns::one_pass_matches` into this batch's buffers: each member
+    /// recognizer's matches in `found`, as Python's `finditer` over the whole text finds
+    /// them. False when the pass gave up: the caller searches another way.
+    fn one_pass_matches(&mut self, text: &str) -> bool {
+        let patterns = &self.engine.patterns;
+        for (starts, found) in self.by_recognizer.iter_mut().zip(&mut self.found) {
+            starts.clear();
+            found.clear();
+        }
+        if let Some(caches) = &mut self.pass {
+            let pass = patterns.one_pass();
+            if !pass.starts_using(text, &[(0, text.len())], caches, &mut self.starts) {
+                return false;
+            }
+            for start in &self.starts {
+                self.by_recognizer[patterns.member_owner(start.recognizer)]
+                    .push((start.at, start.pattern));
+            }
+        }
+        for (index, (starts, found)) in self.by_recognizer.iter().zip(&mut self.found).enumerate()
+        {
+            if !starts.is_empty() {
+                patterns.recognizer(index).confirm(text, starts, None, found);
+            }
+        }
+        true
+    }
+
+    /// The matches of the rule at `rule_index` outside the one pass, into `own_matches`:
+    /// searched only within its candidate windows.
+    fn own_matches(&mut self, text: &str, places: &Places, rule_index: usize) {
+        let engine = self.engine;
+        self.own_matches.clear();
+        let rule = &engine.rules[rule_index];
+        let matcher = engine.patterns.recognizer(rule_index);
+        let (windows, may_start) = places.windows(text, rule);
+        if windows.is_empty() {
+            // No candidate here (most short cells): no pass of its own to start.
+            return;
+        }
+        let scanned = match &engine.own_pass[rule_index] {
+            Some(pass) => {
+                let caches = self.own[rule_index].get_or_insert_with(|| pass.take_caches());
+                pass.starts_using(text, &may_start, caches, &mut self.starts)
+            }
+            None => false,
+        };
+        if scanned {
+            self.own_starts.clear();
+            self.own_starts
+                .extend(self.starts.iter().map(|start| (start.at, start.pattern)));
+            matcher.confirm(
+                text,
+                &self.own_starts,
+                Some(&windows),
+                &mut self.own_matches,
+            );
+        } else {
+            for (low, high) in windows {
+                matcher.find_from(&text[..high], low, &mut self.own_matches);
+            }
+        }
+    }
+}
+
 fn raise(strength: Strength) -> Strength {
     match strength {
         Strength::Low => Strength::Medium,
@@ -992,6 +1132,8 @@ fn entity_index<'e>(entities: &mut Vec<&'e str>, entity: &'e str) -> usize {
 /// is never lowered.
 struct Lowered<'t> {
     text: &'t str,
+    /// `lowered` and `done` are sized for this text.
+    ready: bool,
     /// The bytes of the text, lower-cased in the pieces marked in `done`.
     lowered: Vec<u8>,
     done: Vec<bool>,
@@ -1002,21 +1144,41 @@ struct Lowered<'t> {
 /// multiple of this).
 const LOWERED_PIECE: usize = 2048;
 
+/// The allocations of a [`Lowered`], kept for the next text.
+#[derive(Default)]
+struct LoweredBuffers {
+    lowered: Vec<u8>,
+    done: Vec<bool>,
+    scratch: String,
+}
+
 impl<'t> Lowered<'t> {
-    fn new(text: &'t str) -> Self {
+    fn new(text: &'t str, buffers: LoweredBuffers) -> Self {
         Lowered {
             text,
-            lowered: Vec::new(),
-            done: Vec::new(),
-            scratch: String::new(),
+            ready: false,
+            lowered: buffers.lowered,
+            done: buffers.done,
+            scratch: buffers.scratch,
+        }
+    }
+
+    fn into_buffers(self) -> LoweredBuffers {
+        LoweredBuffers {
+            lowered: self.lowered,
+            done: self.done,
+            scratch: self.scratch,
         }
     }
 
     /// The lowered bytes, lowered at least over `start..end` (byte offsets of `text`).
     fn covering(&mut self, start: usize, end: usize) -> &[u8] {
-        if self.done.is_empty() {
-            self.lowered = vec![0; self.text.len()];
-            self.done = vec![false; self.text.len() / LOWERED_PIECE + 1];
+        if !self.ready {
+            self.ready = true;
+            self.lowered.clear();
+            self.lowered.resize(self.text.len(), 0);
+            self.done.clear();
+            self.done.resize(self.text.len() / LOWERED_PIECE + 1, false);
         }
         let last = end.min(self.text.len()).saturating_sub(1) / LOWERED_PIECE;
         for piece in start / LOWERED_PIECE..=last {

@@ -634,6 +634,18 @@ impl CompiledPatterns {
         self.member.get(index).is_some_and(Option::is_some)
     }
 
+    /// The one pass of the member recognizers (see [`Self::one_pass_matches`]); a
+    /// [`crate::one_pass::Start`]'s recognizer is a member, [`Self::member_owner`] its index
+    /// here.
+    pub fn one_pass(&self) -> &OnePass {
+        &self.one_pass
+    }
+
+    /// The index among all recognizers of the one pass's member `member`.
+    pub fn member_owner(&self, member: usize) -> usize {
+        self.owner[member]
+    }
+
     /// The matches of every recognizer in the one pass over `text`, indexed like the
     /// recognizers (empty for the others), each as Python's `finditer` over the whole text
     /// finds them. `None` when the pass gave up: the caller searches another way.

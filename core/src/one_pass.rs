@@ -71,12 +71,22 @@ const STEPS_PER_BYTE_BUDGET: usize = 32;
 #[derive(Debug, Default)]
 struct CachePool(Mutex<Vec<Caches>>);
 
-/// The caches of one pass's lazy DFAs.
+/// The caches of one pass's lazy DFAs, and the buffers a pass fills (kept with them, so a
+/// pass over a short text allocates nothing).
 #[derive(Debug)]
 struct Caches {
     forward: Cache,
     heads: Option<HeadCaches>,
+    matched: Vec<usize>,
+    cut_starts: Vec<(usize, usize)>,
+    walked: Vec<Start>,
 }
+
+/// A pass's caches taken out of its pool for many texts ([`OnePass::take_caches`]): the
+/// cells of a batch take them once, not once per cell. Give them back with
+/// [`OnePass::give_back`].
+#[derive(Debug)]
+pub struct PassCaches(Caches);
 
 impl Clone for CachePool {
     fn clone(&self) -> Self {
@@ -280,12 +290,17 @@ impl OnePass {
         let mut caches = Caches {
             forward: cache,
             heads: pass.heads.as_ref().map(DigitHeads::create_caches),
+            matched: Vec::new(),
+            cut_starts: Vec::new(),
+            walked: Vec::new(),
         };
         // The lazy DFAs build their states as texts need them; the states of ordinary prose
         // and of the usual shapes of numbers are built here, once per engine, instead of on
         // the first texts it reads.
+        let mut found = Vec::new();
         for sample in [PROSE, SHAPES] {
-            pass.scan(sample, &[(0, sample.len())], &mut caches, &mut 0);
+            found.clear();
+            pass.scan(sample, &[(0, sample.len())], &mut caches, &mut 0, &mut found);
         }
 
         if let Ok(mut pool) = pass.caches.0.lock() {
@@ -307,7 +322,13 @@ impl OnePass {
     pub fn steps_per_byte(&self, text: &str) -> f64 {
         let mut caches = self.create_caches();
         let mut steps = 0;
-        match self.scan(text, &[(0, text.len())], &mut caches, &mut steps) {
+        match self.scan(
+            text,
+            &[(0, text.len())],
+            &mut caches,
+            &mut steps,
+            &mut Vec::new(),
+        ) {
             Some(_) => steps as f64 / text.len().max(1) as f64,
             None => f64::INFINITY,
         }
@@ -336,34 +357,69 @@ impl OnePass {
         if self.is_empty() {
             return Some(Vec::new());
         }
-        let mut caches = self
-            .caches
-            .0
-            .lock()
-            .ok()
-            .and_then(|mut pool| pool.pop())
-            .unwrap_or_else(|| self.create_caches());
-        let found = self.scan(text, ranges, &mut caches, &mut 0);
+        let mut caches = self.take_caches();
+        let mut found = Vec::new();
+        let scanned = self.starts_using(text, ranges, &mut caches, &mut found);
+        self.give_back(caches);
+        scanned.then_some(found)
+    }
+
+    /// This pass's caches, out of its pool (new ones when the pool is empty), for
+    /// [`Self::starts_using`] over many texts.
+    pub fn take_caches(&self) -> PassCaches {
+        PassCaches(
+            self.caches
+                .0
+                .lock()
+                .ok()
+                .and_then(|mut pool| pool.pop())
+                .unwrap_or_else(|| self.create_caches()),
+        )
+    }
+
+    /// Puts caches taken with [`Self::take_caches`] back into the pool.
+    pub fn give_back(&self, caches: PassCaches) {
         if let Ok(mut pool) = self.caches.0.lock() {
-            pool.push(caches);
+            pool.push(caches.0);
         }
-        found
+    }
+
+    /// [`Self::starts_within`] with caches the caller holds, into `found` (cleared first).
+    /// False when the lazy DFA gave up.
+    pub fn starts_using(
+        &self,
+        text: &str,
+        ranges: &[(usize, usize)],
+        caches: &mut PassCaches,
+        found: &mut Vec<Start>,
+    ) -> bool {
+        found.clear();
+        if self.is_empty() {
+            return true;
+        }
+        self.scan(text, ranges, &mut caches.0, &mut 0, found)
+            .is_some()
     }
 
     fn create_caches(&self) -> Caches {
         Caches {
             forward: self.dfa.create_cache(),
             heads: self.heads.as_ref().map(DigitHeads::create_caches),
+            matched: Vec::new(),
+            cut_starts: Vec::new(),
+            walked: Vec::new(),
         }
     }
 
+    /// The starts in `text` within `ranges`, into `starts` (empty when called).
     fn scan(
         &self,
         text: &str,
         ranges: &[(usize, usize)],
         caches: &mut Caches,
         steps: &mut usize,
-    ) -> Option<Vec<Start>> {
+        starts: &mut Vec<Start>,
+    ) -> Option<()> {
         let cache = &mut caches.forward;
         let begin = begin(&self.dfa, cache).ok()?;
         let bytes = text.as_bytes();
@@ -372,11 +428,12 @@ impl OnePass {
         // this many steps it gives up, and the caller searches each recognizer on its own
         // (linear): the pass stays linear in the text whatever the patterns.
         let budget = STEPS_PER_BYTE_BUDGET * bytes.len() + 4096;
-        let mut starts = Vec::new();
-        let mut matched: Vec<usize> = Vec::new();
+        let matched = &mut caches.matched;
+        matched.clear();
         // The starts of cut patterns, found from their digits (ordered by offset, then
         // pattern: a start found from a digit lies after every digit before it).
-        let mut cut_starts: Vec<(usize, usize)> = Vec::new();
+        let cut_starts = &mut caches.cut_starts;
+        cut_starts.clear();
         let mut cut_walks = CutWalks { done: 0 };
         for &(low, high) in ranges {
             let high = high.min(bytes.len());
@@ -410,7 +467,7 @@ impl OnePass {
                             head_caches,
                             &mut cut_steps,
                             |start, cut| self.cut_start_allowed(text, ranges, start, cut),
-                            &mut cut_starts,
+                            cut_starts,
                         )?;
                     }
                 }
@@ -420,14 +477,14 @@ impl OnePass {
                     // The byte can begin a pattern, so `at` is where a character begins (a
                     // UTF-8 continuation byte begins none).
                     matched.clear();
-                    self.walk(bytes, at, begin, cache, &mut matched, steps, budget)?;
+                    self.walk(bytes, at, begin, cache, matched, steps, budget)?;
                     if matched.is_empty() {
                         continue;
                     }
                     matched.sort_unstable();
                     matched.dedup();
                     let before = text[..at].chars().next_back();
-                    for &pattern in &matched {
+                    for &pattern in matched.iter() {
                         let allowed = match (&self.not_after[self.forward[pattern]], before) {
                             (Some(not_after), Some(before)) => !not_after.contains(before),
                             _ => true,
@@ -447,7 +504,7 @@ impl OnePass {
             cut_walks.done = cut_walks.done.max(digits_to);
         }
         if cut_starts.is_empty() {
-            return Some(starts);
+            return Some(());
         }
         // Starts found from a later place lie after those found from an earlier one, unless a
         // head runs over the place where another pattern's rest begins.
@@ -455,7 +512,7 @@ impl OnePass {
         cut_starts.dedup();
         // Both lists are ordered by offset, then recognizer and pattern: merged, so is the
         // whole.
-        let cut_starts = cut_starts.into_iter().map(|(at, cut)| {
+        let cut_starts = cut_starts.iter().map(|&(at, cut)| {
             let (recognizer, pattern) = self.owners[self.cut[cut]];
             Start {
                 at,
@@ -464,16 +521,18 @@ impl OnePass {
             }
         });
         let key = |start: &Start| (start.at, start.recognizer, start.pattern);
-        let mut merged = Vec::with_capacity(starts.len() + cut_starts.len());
-        let mut walked = starts.into_iter().peekable();
+        let walked_starts = &mut caches.walked;
+        walked_starts.clear();
+        walked_starts.append(starts);
+        let mut walked = walked_starts.iter().copied().peekable();
         for start in cut_starts {
             while let Some(earlier) = walked.next_if(|walked| key(walked) < key(&start)) {
-                merged.push(earlier);
+                starts.push(earlier);
             }
-            merged.push(start);
+            starts.push(start);
         }
-        merged.extend(walked);
-        Some(merged)
+        starts.extend(walked);
+        Some(())
     }
 
     /// True when the cut pattern `cut` may start at `start`: within a range, and its boundary

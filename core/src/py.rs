@@ -17,7 +17,7 @@ use pyo3::types::{PyDict, PyFrozenSet, PyString};
 use crate::checksums;
 use crate::context::{ContextMatcher, StemRule};
 use crate::engine::{
-    Adjacency, Builtin, Candidates, Check, Checked, Engine as CoreEngine, Found, Narrowing,
+    Adjacency, Batch, Builtin, Candidates, Check, Checked, Engine as CoreEngine, Found, Narrowing,
     Outside, Rule, Source,
 };
 use crate::masking::Mask;
@@ -881,7 +881,7 @@ impl PyCoreEngine {
         outside: &[Outside],
     ) -> PyResult<Vec<Found>> {
         if self.external || text.len() < 4096 {
-            return self.run(py, text, context, today, outside);
+            return self.run(py, &mut self.inner.batch(), text, context, today, outside);
         }
         // Nothing calls back into Python: long texts run without the GIL.
         Ok(py
@@ -897,6 +897,7 @@ impl PyCoreEngine {
     fn run(
         &self,
         py: Python<'_>,
+        batch: &mut Batch<'_>,
         text: &str,
         context: &[String],
         today: Date,
@@ -909,8 +910,7 @@ impl PyCoreEngine {
                 None => Ok(None),
             }
         };
-        self.inner
-            .analyze(text, context, today, outside, &mut validate)
+        batch.analyze(text, context, today, outside, &mut validate)
     }
 }
 
@@ -1204,10 +1204,13 @@ impl PyCoreEngine {
             });
         }
         guarded(|| {
+            // One set of caches and buffers for every segment.
+            let mut batch = self.inner.batch();
             for (segment, text) in texts.iter().enumerate() {
                 let text = text.to_str()?;
                 let outside = by_segment.get(segment).map_or(&[][..], Vec::as_slice);
-                let found = self.run(py, text, &contexts[context_of[segment]], today, outside)?;
+                let context = &contexts[context_of[segment]];
+                let found = self.run(py, &mut batch, text, context, today, outside)?;
                 take(segment, found)?;
             }
             Ok(())
