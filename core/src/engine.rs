@@ -421,7 +421,9 @@ impl Places {
         if ats {
             places.ats = text.match_indices('@').map(|(at, _)| at).collect();
         }
-        if !runs {
+        // Most short cells hold no digit: no search for runs then (`has_digit` reads every
+        // character `\d` matches, and a few more).
+        if !runs || !has_digit(text) {
             return places;
         }
         for run in digit_run.find_iter(text) {

@@ -847,6 +847,9 @@ fn checked(verdict: &Bound<'_, PyAny>) -> PyResult<Option<Checked>> {
     }))
 }
 
+/// How many context objects of a batch are remembered by identity (a table's columns).
+const MET_CONTEXTS: usize = 32;
+
 /// Runs `work`, turning a panic into a Python exception that carries no text: the core never
 /// unwinds into Python, and what it was reading never reaches a message.
 fn guarded<T>(work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
@@ -1114,7 +1117,9 @@ impl PyCoreEngine {
         // the Python dict of `_analyze_batch` kept them; the previous segment's context object
         // is usually the same object.
         let seen = PyDict::new(py);
-        let mut last: Option<(Bound<'_, PyAny>, usize)> = None;
+        // The context objects met so far, looked for by identity before the dict is asked
+        // (which hashes the tuple): the columns of a sheet take turns.
+        let mut met: Vec<(Bound<'_, PyAny>, usize)> = Vec::new();
         for segment in &segments {
             texts.push(
                 segment
@@ -1127,20 +1132,25 @@ impl PyCoreEngine {
                     .cast_into::<PyString>()?,
             );
             let context = segment.getattr(intern!(py, "context"))?;
-            let index = match &last {
-                Some((previous, index)) if previous.is(&context) => *index,
-                _ => match seen.get_item(&context)? {
-                    Some(index) => index.extract::<usize>()?,
-                    None => {
-                        let index = contexts.len();
-                        contexts.push(context.extract()?);
-                        seen.set_item(&context, index)?;
-                        index
+            let index = match met.iter().find(|(object, _)| object.is(&context)) {
+                Some((_, index)) => *index,
+                None => {
+                    let index = match seen.get_item(&context)? {
+                        Some(index) => index.extract::<usize>()?,
+                        None => {
+                            let index = contexts.len();
+                            contexts.push(context.extract()?);
+                            seen.set_item(&context, index)?;
+                            index
+                        }
+                    };
+                    if met.len() < MET_CONTEXTS {
+                        met.push((context, index));
                     }
-                },
+                    index
+                }
             };
             context_of.push(index);
-            last = Some((context, index));
         }
         let maker = maker.get();
         let mut results: Vec<Vec<Py<PyAny>>> = Vec::with_capacity(texts.len());
