@@ -1066,10 +1066,11 @@ impl Batch<'_> {
                     .push((start.at, start.pattern));
             }
         }
-        for (index, (starts, found)) in self.by_recognizer.iter().zip(&mut self.found).enumerate()
-        {
+        for (index, (starts, found)) in self.by_recognizer.iter().zip(&mut self.found).enumerate() {
             if !starts.is_empty() {
-                patterns.recognizer(index).confirm(text, starts, None, found);
+                patterns
+                    .recognizer(index)
+                    .confirm(text, starts, None, found);
             }
         }
         true

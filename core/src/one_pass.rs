@@ -300,7 +300,13 @@ impl OnePass {
         let mut found = Vec::new();
         for sample in [PROSE, SHAPES] {
             found.clear();
-            pass.scan(sample, &[(0, sample.len())], &mut caches, &mut 0, &mut found);
+            pass.scan(
+                sample,
+                &[(0, sample.len())],
+                &mut caches,
+                &mut 0,
+                &mut found,
+            );
         }
 
         if let Ok(mut pool) = pass.caches.0.lock() {
