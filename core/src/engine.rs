@@ -1459,4 +1459,49 @@ mod tests {
             [(Source::Core(0), 8, 18, 0.75)]
         );
     }
+
+    #[test]
+    fn one_batch_over_many_texts_finds_what_each_call_finds() {
+        let engine = engine();
+        let today = Date {
+            year: 2026,
+            month: 1,
+            day: 1,
+        };
+        let texts = [
+            "Åsa, personnummer 850601-2387",
+            "",
+            "no digits here",
+            "OCR 850601-2387",
+            "tel pnr 0406280404",
+            "8506012387",
+            "pnr 850601-2387 och 850601-2387, tel 0406280404",
+            "Åsa Öberg, 8506012387",
+        ];
+        let context = ["personnummer".to_owned()];
+        let person = Outside {
+            entity: "PERSON".to_owned(),
+            start: 0,
+            end: 9,
+            score: 0.9,
+            priority: 0,
+            order: 5,
+            adjacency: None,
+        };
+        let mut batch = engine.batch();
+        // Twice through: what one text leaves in the buffers never reaches the next.
+        for text in texts.iter().chain(&texts) {
+            for (context, outside) in [(&[][..], &[][..]), (&context[..], &[person.clone()][..])] {
+                let outside = if text.starts_with("Åsa Öberg") {
+                    outside
+                } else {
+                    &[]
+                };
+                let mut never = |_: usize, _: &str| Ok::<_, std::convert::Infallible>(None);
+                let alone = engine.analyze(text, context, today, outside, &mut never);
+                let batched = batch.analyze(text, context, today, outside, &mut never);
+                assert_eq!(alone, batched, "in {text:?}");
+            }
+        }
+    }
 }
