@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
+import random
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -163,6 +164,44 @@ def test_bombs_stop_at_the_expansion_ratio(
     assert members == []
     assert isinstance(error, TooLargeError)
     assert "expansion ratio 200" in str(error)
+
+
+_NOISE = random.Random(11).randbytes(1024 * 1024)  # 1 MiB deflate cannot shrink: a big archive
+
+
+@pytest.mark.parametrize(
+    ("files", "limits"),
+    [
+        # The archive-wide ratio stops the archive; the member before it stays yielded.
+        ({"a.txt": NOTE, "zeros.bin": b"\0" * (25 * 1024 * 1024), "z.txt": NOTE}, Limits()),
+        # A big archive: the member's own ratio skips it; the archive goes on.
+        ({"noise.bin": _NOISE * 4, "zeros.bin": b"\0" * (8 * 1024 * 1024), "z.txt": NOTE},
+         Limits(max_expansion_ratio=20.0)),
+        # The total expanded size is reached first.
+        ({"zeros.bin": b"\0" * (6 * 1024 * 1024)},
+         Limits(max_total_expanded_bytes=3 * 1024 * 1024 // 2, max_expansion_ratio=500.0)),
+        # Two bombs in a row: the accounting of the first counts for the second.
+        ({"noise.bin": _NOISE * 6, "z1.bin": b"\0" * (4 * 1024 * 1024 + 7),
+          "z2.bin": b"\0" * (5 * 1024 * 1024), "z.txt": NOTE},
+         Limits(max_expansion_ratio=30.0)),
+    ],
+    ids=["archive-ratio", "member-ratio", "total", "two-bombs"],
+)  # fmt: skip
+def test_zip_bomb_refused_on_its_header_as_reading_it_would(
+    files: dict[str, bytes], limits: Limits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member whose header declares a ratio past the limit is not inflated, and gets the
+    verdict (members, error and its reason) that inflating it gives."""
+    import piiscan.extractors.archives as archives
+
+    data = _zip(files)
+    declared = _collect(extract_zip(Blob.from_bytes("a.zip", data), limits))
+    monkeypatch.setattr(archives, "_declares_bomb", lambda info, limits: False)
+    read = _collect(extract_zip(Blob.from_bytes("a.zip", data), limits))
+    assert [m.name for m in declared[0]] == [m.name for m in read[0]]
+    assert type(declared[1]) is type(read[1])
+    assert str(declared[1]) == str(read[1])
+    assert declared[1] is not None
 
 
 def test_zip_member_over_the_size_limit_is_skipped_and_reported() -> None:
