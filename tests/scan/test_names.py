@@ -76,6 +76,26 @@ def test_name_masks_analyse_each_name_once() -> None:
     assert calls == [IN_SHEET_NAME, "Kunder"]
 
 
+def test_name_masks_of_one_process_share_what_they_analysed() -> None:
+    """The objects a process reads share the masks of their names: a column name met in
+    the next file costs no engine call, and the masks are the same."""
+    calls: list[str] = []
+
+    def analyze(text: str) -> list[Finding]:
+        calls.append(text)
+        return [_finding(0, 13, "19121212-****")] if text.startswith(IN_SHEET_NAME) else []
+
+    known: dict[str, str | None] = {}
+    segments = [
+        Segment(text="x", locator=f"sheet={name}/cell=A1", names=(name,))
+        for name in (IN_SHEET_NAME, "Kunder")
+    ]
+    first = [NameMasks(analyze, known).locator(segment) for segment in segments]
+    second = [NameMasks(analyze, known).locator(segment) for segment in segments]
+    assert first == second == ["sheet=19121212-****/cell=A1", "sheet=Kunder/cell=A1"]
+    assert calls == [IN_SHEET_NAME, "Kunder"]
+
+
 def _zip(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

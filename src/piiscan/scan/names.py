@@ -224,14 +224,22 @@ class NameMasks:
     """Masks the content names of one object's locators (see the module).
 
     :param analyze: the engine's ``analyze`` (text in, findings out).
+    :param known: masks of names already analysed with the same ``analyze``, shared by the
+        objects of one process (a :class:`~piiscan.scan.task.TaskContext` keeps it): the same
+        column, key, element and header names recur from file to file, and each costs an
+        engine call. Bounded: cleared past :data:`_NAMES_CACHE_SIZE` names.
     """
 
     __slots__ = ("_analyze", "_by_names", "_contexts", "_masks")
 
-    def __init__(self, analyze: Callable[[str], list[Finding]]) -> None:
+    def __init__(
+        self,
+        analyze: Callable[[str], list[Finding]],
+        known: dict[str, str | None] | None = None,
+    ) -> None:
         self._analyze = analyze
         # name -> its masked form, or None when it holds no finding.
-        self._masks: dict[str, str | None] = {}
+        self._masks: dict[str, str | None] = {} if known is None else known
         # a segment's names -> the masks among them.
         self._by_names: dict[tuple[str, ...], _Masks] = {}
         # a segment's context words -> the same, each that holds a finding masked.
@@ -239,8 +247,10 @@ class NameMasks:
 
     def mask(self, name: str) -> str | None:
         """The masked form of ``name``, or ``None`` when it holds no finding."""
-        if name in self._masks:
+        try:  # one look-up: Dask's threads share the known masks, and one may clear them
             return self._masks[name]
+        except KeyError:
+            pass
         masked = None
         if name.strip():
             text, origin = readable_name(name[:_MAX_NAME_CHARS])
@@ -249,6 +259,8 @@ class NameMasks:
                 masked = _mask_origin(name, findings, origin)
         if masked is not None and masked == name:
             masked = None
+        if len(self._masks) >= _NAMES_CACHE_SIZE:
+            self._masks.clear()
         self._masks[name] = masked
         return masked
 

@@ -125,6 +125,9 @@ class TaskContext:
     credentials: Credentials = field(repr=False)
     chunk_records: int = CHUNK_RECORDS
     _sources: list[Source] | None = field(default=None, repr=False)
+    # Content names (columns, keys, elements, header labels) with their masks, for every
+    # object this process reads with this engine (piiscan.scan.names.NameMasks).
+    _name_masks: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -522,7 +525,7 @@ def _scan_blob(
     # Names are data: the object's own names are scanned first, even when its content
     # cannot be read (piiscan.scan.names). The member chain is the ``member`` column, not
     # part of the locator.
-    names = NameMasks(context.engine.analyze)
+    names = NameMasks(context.engine.analyze, context._name_masks)
     columns = ColumnCounter()
     batch: list[Segment] = []
     batch_chars = 0
