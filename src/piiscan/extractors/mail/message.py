@@ -55,6 +55,7 @@ import email.errors
 import email.header
 import email.policy
 import email.utils
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
@@ -154,7 +155,10 @@ def _raw_values(msg: Message, name: str) -> list[str]:
     return values
 
 
+@functools.lru_cache(maxsize=4096)
 def _header_value(name: str, raw: str) -> str:
+    # Remembered per process: parsing one address header costs about 0.1 ms, and a mailbox
+    # repeats its addresses (its own, its regular correspondents') from message to message.
     try:
         header = email.policy.default.header_factory(name, raw)
         addresses = getattr(header, "addresses", None)
