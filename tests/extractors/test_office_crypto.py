@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 import xlwt
@@ -81,3 +85,31 @@ def test_non_ole_and_damaged(data: bytes, kind: str | None) -> None:
 )
 def test_kind_from_names(names: set[str], kind: str | None) -> None:
     assert kind_from_names(names) == kind
+
+
+def test_answers_are_remembered_per_blob_not_per_name() -> None:
+    """The sniffer, the dispatcher and the extractor ask about one blob: it is opened for the
+    first answer only. A blob with the same name over other bytes is asked about anew."""
+    data = (THIRDPARTY / "tika_testEXCEL_protected_passtika.xlsx").read_bytes()
+    opened: list[str] = []
+
+    def opener(payload: bytes) -> Callable[[], BinaryIO]:
+        def open_payload() -> BinaryIO:
+            opened.append("x")
+            return io.BytesIO(payload)
+
+        return open_payload
+
+    blob = Blob(name="a.xlsx", size=len(data), opener=opener(data))
+    assert [is_encrypted_office(blob) for _ in range(3)] == [True, True, True]
+    assert ole_kind(dataclasses.replace(blob, media_type="application/x-ole-storage")) == (
+        "encrypted_ooxml"
+    )
+    first = len(opened)
+    assert first > 0
+    assert is_encrypted_office(blob) is True
+    assert len(opened) == first
+    other = Blob(name="a.xlsx", size=10, opener=opener(b"plain text"))
+    assert is_encrypted_office(other) is False
+    assert ole_kind(other) is None
+    assert len(opened) > first

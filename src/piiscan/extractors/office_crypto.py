@@ -20,7 +20,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import msoffcrypto
 import olefile
@@ -39,6 +41,32 @@ _KIND_BY_STREAM: tuple[tuple[str, str], ...] = (
     ("Book", "xls"),
     ("PowerPoint Document", "ppt"),
 )
+
+
+_T = TypeVar("_T")
+
+# Answers already given about a blob, by its opener (the same bytes: a blob the dispatcher
+# re-types with ``dataclasses.replace`` keeps it). The sniffer, the dispatcher and the extractor
+# each ask about the same .doc or .xls, and each answer parses its OLE directory (and
+# msoffcrypto its streams) again. A weak reference checks the opener is still the one asked
+# about and keeps nothing alive; an opener that cannot be weakly referenced is not remembered.
+_ANSWERS: dict[tuple[int, str], tuple[weakref.ref[Any], object]] = {}
+_ANSWERS_KEPT = 64
+
+
+def _remembered(blob: Blob, question: str, answer: Callable[[], _T]) -> _T:
+    key = (id(blob.opener), question)
+    known = _ANSWERS.get(key)
+    if known is not None and known[0]() is blob.opener:
+        return known[1]  # type: ignore[return-value]
+    value = answer()
+    if len(_ANSWERS) >= _ANSWERS_KEPT:
+        _ANSWERS.clear()
+    try:
+        _ANSWERS[key] = (weakref.ref(blob.opener), value)
+    except TypeError:
+        pass
+    return value
 
 
 def is_ole(blob: Blob) -> bool:
@@ -84,6 +112,10 @@ def ole_kind(blob: Blob) -> str | None:
     :returns: ``"doc"``, ``"xls"``, ``"ppt"``, ``"msg"``, ``"encrypted_ooxml"``, or None when the
         blob is not an OLE file or is one of another kind.
     """
+    return _remembered(blob, "kind", lambda: _ole_kind(blob))
+
+
+def _ole_kind(blob: Blob) -> str | None:
     names = _top_level_names(blob)
     return None if names is None else kind_from_names(names)
 
@@ -97,6 +129,10 @@ def is_encrypted_office(blob: Blob) -> bool:
 
     :param blob: the object to check.
     """
+    return _remembered(blob, "encrypted", lambda: _is_encrypted_office(blob))
+
+
+def _is_encrypted_office(blob: Blob) -> bool:
     kind = ole_kind(blob)
     if kind == "encrypted_ooxml":
         return True
