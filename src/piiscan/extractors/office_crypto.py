@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -62,10 +63,8 @@ def _remembered(blob: Blob, question: str, answer: Callable[[], _T]) -> _T:
     value = answer()
     if len(_ANSWERS) >= _ANSWERS_KEPT:
         _ANSWERS.clear()
-    try:
+    with contextlib.suppress(TypeError):  # an opener without weak references: not kept
         _ANSWERS[key] = (weakref.ref(blob.opener), value)
-    except TypeError:
-        pass
     return value
 
 
