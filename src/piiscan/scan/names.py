@@ -77,10 +77,14 @@ def readable_name(name: str) -> tuple[str, list[int]]:
     :returns: the text, and for each of its characters the index in ``name`` it stands for
         (an added space stands for the character after it), plus ``len(name)`` at the end.
     """
+    # Where letters and digits meet (a zero-width match at every such index but the first).
+    glued = {match.start() for match in _GLUED.finditer(name)}
+    if not glued and "_" not in name:  # most names: read as they are
+        return name, list(range(len(name) + 1))
     text: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(name):
-        if index and _GLUED.match(name, index):
+        if index and index in glued:
             text.append(" ")
             origin.append(index)
         if char == "_":

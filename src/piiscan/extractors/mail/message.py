@@ -56,6 +56,7 @@ import email.header
 import email.policy
 import email.utils
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
@@ -131,9 +132,13 @@ def parse_message(data: bytes) -> Message:
         raise ExtractionError("unreadable message") from error
 
 
+# A raw byte 0x80-0xff as the parser's surrogateescape leaves it.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _undo_surrogates(text: str) -> str:
     """Raw 8-bit header bytes arrive as surrogate escapes; decode them by the text policy."""
-    if not any("\udc80" <= char <= "\udcff" for char in text):
+    if _ESCAPED_BYTE.search(text) is None:
         return text
     return decode_text(text.encode("utf-8", "surrogateescape"))[0]
 
