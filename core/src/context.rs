@@ -229,22 +229,43 @@ fn lower_char(character: char) -> char {
     }
 }
 
+/// True when `byte` begins a character of UTF-8 text (it is no continuation byte).
+fn begins_character(byte: u8) -> bool {
+    byte & 0xC0 != 0x80
+}
+
 /// The byte offset `count` characters before `position` (or 0).
+///
+/// Read a byte at a time (a character begins at each byte that is no continuation byte):
+/// every context window of every match starts here, and decoding each character cost more.
 pub fn chars_back(text: &str, position: usize, count: usize) -> usize {
-    text[..position]
-        .char_indices()
-        .rev()
-        .take(count)
-        .last()
-        .map_or(position, |(index, _)| index)
+    if count == 0 {
+        return position;
+    }
+    let mut seen = 0;
+    for (index, &byte) in text.as_bytes()[..position].iter().enumerate().rev() {
+        if begins_character(byte) {
+            seen += 1;
+            if seen == count {
+                return index;
+            }
+        }
+    }
+    0
 }
 
 /// The byte offset `count` characters after `position` (or the end).
 pub fn chars_forward(text: &str, position: usize, count: usize) -> usize {
-    text[position..]
-        .char_indices()
-        .nth(count)
-        .map_or(text.len(), |(index, _)| position + index)
+    let mut seen = 0;
+    for (index, &byte) in text.as_bytes().iter().enumerate().skip(position) {
+        if begins_character(byte) {
+            if seen == count {
+                return index;
+            }
+            seen += 1;
+        }
+    }
+    text.len()
 }
 
 #[cfg(test)]
@@ -314,5 +335,43 @@ mod tests {
         assert_eq!(chars_back(text, 4, 64), 0);
         assert_eq!(chars_forward(text, 0, 2), 4);
         assert_eq!(chars_forward(text, 0, 64), text.len());
+    }
+
+    #[test]
+    fn chars_back_and_forward_count_characters() {
+        // The byte loops against counting decoded characters, at every boundary and count.
+        for text in [
+            "",
+            "a",
+            "åäö",
+            "tel 070-123 45 67",
+            "€ 12 ö𝔘x",
+            "x\u{10FFFF}y",
+        ] {
+            for position in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+                for count in 0..8 {
+                    let back = text[..position]
+                        .char_indices()
+                        .rev()
+                        .take(count)
+                        .last()
+                        .map_or(position, |(index, _)| index);
+                    let forward = text[position..]
+                        .char_indices()
+                        .nth(count)
+                        .map_or(text.len(), |(index, _)| position + index);
+                    assert_eq!(
+                        chars_back(text, position, count),
+                        back,
+                        "{text:?} {position} {count}"
+                    );
+                    assert_eq!(
+                        chars_forward(text, position, count),
+                        forward,
+                        "{text:?} {position} {count}"
+                    );
+                }
+            }
+        }
     }
 }
