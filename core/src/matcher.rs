@@ -168,6 +168,9 @@ struct WithoutCaptures {
     exact: Regex,
     /// The classes the tail refuses: one after the match, or a first and a second.
     refused: Option<(CharClass, Option<CharClass>)>,
+    /// The tail's classes read as `refused` reads them (no case folding): where the tail can
+    /// have ended at one place only, the pattern proper ends there without asking `exact`.
+    tail_exact: bool,
 }
 
 impl WithoutCaptures {
@@ -202,6 +205,7 @@ impl WithoutCaptures {
             )?,
             exact: compile(&format!(r"\A{core}\z"), ignore_case)?,
             refused,
+            tail_exact: !ignore_case,
         }))
     }
 
@@ -235,23 +239,33 @@ impl WithoutCaptures {
             return Some(None);
         };
         let end = start + found.end();
-        let mut candidates = Vec::with_capacity(3);
+        // Where the tail may have begun: it takes at most two characters.
+        let mut tails = [0; 3];
+        let mut count = 0;
         let mut at = end;
         for _ in 0..3 {
             if at < start {
                 break;
             }
-            if self.tail_length(text, at) == Some(end - at) && self.exact.is_match(&text[start..at])
-            {
-                candidates.push(at);
+            if self.tail_length(text, at) == Some(end - at) {
+                tails[count] = at;
+                count += 1;
             }
             match text[..at].chars().next_back() {
                 Some(character) => at -= character.len_utf8(),
                 None => break,
             }
         }
-        match candidates.as_slice() {
-            [only] => Some(Some(*only)),
+        // The place where the pattern proper really ended is among these (the tail took
+        // there what `tail_length` says), so when it is the only one, no search is needed.
+        if count == 1 && self.tail_exact {
+            return Some(Some(tails[0]));
+        }
+        let mut candidates = tails[..count]
+            .iter()
+            .filter(|&&at| self.exact.is_match(&text[start..at]));
+        match (candidates.next(), candidates.next()) {
+            (Some(&only), None) => Some(Some(only)),
             _ => None,
         }
     }
