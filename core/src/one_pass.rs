@@ -52,6 +52,11 @@ use crate::matcher::{tail, CharClass, CompileError, PatternSpec};
 /// catalogue's patterns need on a megabyte of dense text fit in a fraction of it.
 const CACHE_CAPACITY: usize = 16 << 20;
 
+/// How many bytes into a number, and how many states, a new pass builds ahead (a few
+/// megabytes of cache, tens of milliseconds once per engine).
+const STATES_DEPTH: usize = 20;
+const STATES_LIMIT: usize = 4096;
+
 /// Where a pattern of a member recognizer can match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Start {
@@ -307,6 +312,19 @@ impl OnePass {
                 &mut 0,
                 &mut found,
             );
+        }
+        // And the states numbers of any digits lead to (crate::digit_heads::build_states).
+        if cut && !pass.forward.is_empty() {
+            if let Ok(start) = begin(&pass.dfa, &mut caches.forward) {
+                crate::digit_heads::build_states(
+                    &pass.dfa,
+                    &mut caches.forward,
+                    start,
+                    crate::digit_heads::NUMBER_BYTES,
+                    STATES_DEPTH,
+                    STATES_LIMIT,
+                );
+            }
         }
 
         if let Ok(mut pool) = pass.caches.0.lock() {
