@@ -10,7 +10,7 @@
 //! as Python's alternation of the stems ordered longest first finds them; a hit whose
 //! boundaries fail is skipped but still consumes its characters, as `finditer` does.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// Where a stem may stand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,10 +100,6 @@ impl ContextMatcher {
         } else {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
-                // The windows searched are a few dozen bytes around a match: a DFA reads
-                // them faster than the prefilter's vector search can start up.
-                .kind(Some(AhoCorasickKind::DFA))
-                .prefilter(false)
                 .build(&stems)
                 .ok()
         };
