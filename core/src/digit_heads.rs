@@ -210,13 +210,11 @@ pub(crate) fn build_states(
                 if cache.clear_count() != clears {
                     return seen.len();
                 }
-                if !to.is_tagged() || to.is_match() {
-                    if seen.insert(to) {
-                        if seen.len() >= limit {
-                            return seen.len();
-                        }
-                        next.push(to);
+                if (!to.is_tagged() || to.is_match()) && seen.insert(to) {
+                    if seen.len() >= limit {
+                        return seen.len();
                     }
+                    next.push(to);
                 }
             }
         }
