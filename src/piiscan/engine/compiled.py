@@ -196,30 +196,49 @@ def _core_form(
     return patterns, spec.ignore_case
 
 
+_Form = tuple[list[tuple[str, str | None, list[list[str]]]], bool]
+
+
+def _compiles(form: _Form) -> bool:
+    """Whether the core compiles ``form`` (a recognizer's patterns) alone."""
+    try:
+        _core.CompiledPatterns([form])
+    except ValueError:
+        return False
+    return True
+
+
+def _fitting(
+    forms: list[_Form | None],
+) -> tuple[_core.CompiledPatterns | None, list[_Form | None]]:
+    """One matcher over ``forms`` (``None`` when none compiles), and ``forms`` with those the
+    core cannot compile replaced by ``None``.
+
+    All are compiled at once first: compiling a pattern costs up to a quarter of a second
+    (the e-mail address's), so trying each alone as well would double an engine's build.
+    Only when the whole set fails is each tried alone, to tell which.
+    """
+    present = [form for form in forms if form is not None]
+    try:
+        return (_core.CompiledPatterns(present) if present else None), forms
+    except ValueError:
+        pass
+    fitting = [form if form is not None and _compiles(form) else None for form in forms]
+    kept = [form for form in fitting if form is not None]
+    return (_core.CompiledPatterns(kept) if kept else None), fitting
+
+
 def compile_catalogue(specs: Iterable[RecognizerSpec]) -> CompiledCatalogue:
     """Compile every pattern recognizer of ``specs`` that fits the core's subset.
 
     :param specs: the catalogue, e.g. ``load_registry().specs``.
     """
-    compiled: list[RecognizerSpec] = []
-    forms: list[tuple[list[tuple[str, str | None, list[list[str]]]], bool]] = []
-    python_only: list[str] = []
-    for spec in specs:
-        if not spec.patterns:
-            continue
-        form = _core_form(spec)
-        if form is not None:
-            try:
-                _core.CompiledPatterns([form])
-            except ValueError:
-                form = None
-        if form is None:
-            python_only.append(spec.id)
-            continue
-        compiled.append(spec)
-        forms.append(form)
+    with_patterns = [spec for spec in specs if spec.patterns]
+    matcher, forms = _fitting([_core_form(spec) for spec in with_patterns])
+    compiled = [spec for spec, form in zip(with_patterns, forms, strict=True) if form]
+    python_only = [spec.id for spec, form in zip(with_patterns, forms, strict=True) if not form]
     return CompiledCatalogue(
-        matcher=_core.CompiledPatterns(forms),
+        matcher=matcher if matcher is not None else _core.CompiledPatterns([]),
         compiled=tuple(compiled),
         python_only=tuple(python_only),
     )
@@ -293,17 +312,26 @@ def core_engine(
         calls when that validator is not its own (the same, with remembered verdicts).
     :param min_score: findings below this are not returned.
     """
+    entries = list(recognizers)
+    forms = [_core_form(spec) if spec.patterns else None for spec, *_ in entries]
+    try:
+        return _core_build(entries, forms, min_score)
+    except ValueError:
+        # A pattern outside the core's subset after all (what splitting the boundaries
+        # cannot see): built again without those the core cannot compile alone.
+        return _core_build(entries, _fitting(forms)[1], min_score)
+
+
+def _core_build(
+    entries: list[tuple[RecognizerSpec, int, Validator | None, Validator | None]],
+    forms: list[_Form | None],
+    min_score: float,
+) -> CoreBuild:
     rules: list[tuple[object, ...]] = []
     validators: list[Validator | None] = []
     compiled: list[RecognizerSpec] = []
     python_only: list[RecognizerSpec] = []
-    for spec, order, validator, callback in recognizers:
-        form = _core_form(spec) if spec.patterns else None
-        if form is not None:
-            try:
-                _core.CompiledPatterns([form])
-            except ValueError:
-                form = None
+    for (spec, order, validator, callback), form in zip(entries, forms, strict=True):
         if form is None:
             python_only.append(spec)
             continue
@@ -379,7 +407,7 @@ def relaxed_matcher(
 ) -> tuple[_core.CompiledPatterns, tuple[str, ...]] | None:
     """The core's matcher over the relaxed patterns of ``specs`` (those that relax into its
     subset) and the ids of the specs it holds, in its order; ``None`` when none does."""
-    forms: list[tuple[list[tuple[str, str | None, list[list[str]]]], bool]] = []
+    forms: list[_Form | None] = []
     ids: list[str] = []
     for spec in specs:
         relaxed = [relax(regex) for regex in strongest_first(spec)]
@@ -389,12 +417,9 @@ def relaxed_matcher(
             [(p.regex, p.not_after, [list(q) for q in p.not_before]) for p in relaxed if p],
             spec.ignore_case,
         )
-        try:
-            _core.CompiledPatterns([form])
-        except ValueError:
-            continue
         forms.append(form)
         ids.append(spec.id)
-    if not forms:
+    matcher, fitting = _fitting(forms)
+    if matcher is None:
         return None
-    return _core.CompiledPatterns(forms), tuple(ids)
+    return matcher, tuple(id_ for id_, form in zip(ids, fitting, strict=True) if form)
