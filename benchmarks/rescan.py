@@ -92,6 +92,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="worker processes [all cores]")
     parser.add_argument("--tmp", type=Path, help="where the temporary tree goes")
     args = parser.parse_args()
+    if args.tmp is not None and not args.tmp.is_dir():
+        parser.error(f"--tmp {args.tmp}: no such directory")
     workers = args.workers or os.cpu_count() or 1
     print(f"piiscan rescans — {os.cpu_count()} cores, {workers} workers, Python "
           f"{sys.version.split()[0]}, names off")  # fmt: skip

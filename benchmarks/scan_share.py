@@ -255,6 +255,8 @@ def main() -> None:
     parser.add_argument("--no-share", action="store_true", help="skip the scaled share")
     parser.add_argument("--tmp", type=Path, help="where the temporary trees go")
     args = parser.parse_args()
+    if args.tmp is not None and not args.tmp.is_dir():
+        parser.error(f"--tmp {args.tmp}: no such directory")
     cores = os.cpu_count() or 1
     worker_counts = args.workers or sorted({1, cores})
     print(f"piiscan scan throughput — {cores} cores, Python {sys.version.split()[0]}")
