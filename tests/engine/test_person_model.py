@@ -91,3 +91,24 @@ def test_the_vocabulary_computes_only_the_attributes_the_model_reads() -> None:
         for start, end in windows
         for e in full(text[start:end]).ents
     ] == [(s.start, s.end, s.label) for s in found]
+
+
+def test_the_model_multiplies_with_numpy_in_one_blas_thread() -> None:
+    from threadpoolctl import threadpool_info
+
+    model = SpacyModel(bundled_model_path())
+    model.entities(TEXT, [FIRST])
+    nlp = model._nlp
+    assert all(not pipe.model.ops.use_blis for _, pipe in nlp.pipeline)
+    threads: list[set[int]] = []
+    pipe = nlp.pipe
+
+    def watched(texts: list[str]) -> object:
+        threads.append(
+            {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+        )
+        return pipe(texts)
+
+    nlp.pipe = watched
+    model.entities(TEXT, [(42, 80)])
+    assert threads == [{1}]

@@ -101,17 +101,27 @@ class SpacyModel:
     def __init__(self, source: str | Path) -> None:
         self.source = source
         self._nlp: Any = None
+        self._blas: Any = None
         self._seen: dict[str, tuple[tuple[int, int, str], ...]] = {}
         self._strings_cap = 0
 
     def _load(self) -> Any:
         import spacy
+        from thinc.api import use_ops
+        from threadpoolctl import ThreadpoolController
 
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), use_ops("numpy", use_blis=False):
             # A pipeline trained with another spaCy patch version warns (W095) on load; it
             # still works, and a warning must not turn a scan into an error.
             warnings.filterwarnings("ignore", message=r".*\[W09[45]\]")
+            # Its layers multiply matrices with numpy's BLAS instead of thinc's bundled BLIS:
+            # on the model's small products that is 1.35-1.4x less CPU for the whole pipeline
+            # (same entities, benchmarks/README.md), provided the BLAS runs in one thread
+            # (see `found_of`).
             nlp = spacy.load(self.source)
+        # Held to one thread while the model reads: a BLAS thread pool per worker process
+        # would fight the other workers for the cores (and spins while it waits).
+        self._blas = ThreadpoolController()
         keep = [name for name in nlp.pipe_names if name in ("tok2vec", "ner")]
         nlp.select_pipes(enable=keep)
         _read_features_only(nlp)
@@ -153,7 +163,10 @@ class SpacyModel:
             unread = list(dict.fromkeys(p for ps in pieces for p in ps))
         nlp = self._nlp
         full = len(nlp.vocab.strings) >= self._strings_cap
-        with nlp.memory_zone() if full else contextlib.nullcontext():
+        with (
+            nlp.memory_zone() if full else contextlib.nullcontext(),
+            self._blas.limit(limits=1, user_api="blas"),
+        ):
             for piece, doc in zip(unread, nlp.pipe(unread), strict=True):
                 seen[piece] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
         out: list[list[tuple[int, int, str]]] = []
@@ -174,6 +187,7 @@ class SpacyModel:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.source = state["source"]
         self._nlp = None
+        self._blas = None
         self._seen = {}
         self._strings_cap = 0
 
