@@ -11,8 +11,13 @@ fn digit_value(byte: u8) -> Option<u32> {
 /// The Luhn sum of `digits`, doubling every second digit counted from the right starting at
 /// `first_doubled` (0: the last digit is doubled, 1: the one before it).
 fn luhn_sum(digits: &str, first_doubled: usize) -> Option<u32> {
+    luhn_sum_from_right(digits.bytes().rev(), first_doubled)
+}
+
+/// [`luhn_sum`] of the bytes `from_right` yields, the last written byte first.
+fn luhn_sum_from_right(from_right: impl Iterator<Item = u8>, first_doubled: usize) -> Option<u32> {
     let mut total = 0;
-    for (position, byte) in digits.bytes().rev().enumerate() {
+    for (position, byte) in from_right.enumerate() {
         let mut value = digit_value(byte)?;
         if position % 2 == first_doubled {
             value *= 2;
@@ -32,6 +37,13 @@ pub fn luhn(digits: &str) -> bool {
     luhn_sum(digits, 1).is_some_and(|total| total % 10 == 0)
 }
 
+/// [`luhn`] of `parts` written one after the other, checked without joining them (a
+/// validator calls this for every candidate).
+pub fn luhn_joined(parts: &[&str]) -> bool {
+    luhn_sum_from_right(parts.iter().rev().flat_map(|part| part.bytes().rev()), 1)
+        .is_some_and(|total| total % 10 == 0)
+}
+
 /// The digit that, appended to `payload` (only 0-9), makes it pass [`luhn`].
 pub fn luhn_check_digit(payload: &str) -> Option<char> {
     // The appended digit takes position 0, so the payload's last digit is doubled.
@@ -42,8 +54,16 @@ pub fn luhn_check_digit(payload: &str) -> Option<char> {
 /// The mod 11 weighted sum with weights 1, 2, ... 10 from the right (repeating), the first
 /// character taking weight `first_weight_index % 10 + 1`.
 fn mod11_sum(digits: &str, first_weight_index: usize) -> Option<u32> {
+    mod11_sum_from_right(digits.bytes().rev(), first_weight_index)
+}
+
+/// [`mod11_sum`] of the bytes `from_right` yields, the last written byte first.
+fn mod11_sum_from_right(
+    from_right: impl Iterator<Item = u8>,
+    first_weight_index: usize,
+) -> Option<u32> {
     let mut total = 0;
-    for (index, byte) in digits.bytes().rev().enumerate() {
+    for (index, byte) in from_right.enumerate() {
         let weight = ((index + first_weight_index) % 10 + 1) as u32;
         total += weight * digit_value(byte)?;
     }
@@ -53,6 +73,12 @@ fn mod11_sum(digits: &str, first_weight_index: usize) -> Option<u32> {
 /// True when the weighted sum is 0 mod 11 (weights 1, 2, ... 10 from the right, repeating).
 pub fn mod11(digits: &str) -> bool {
     mod11_sum(digits, 0).is_some_and(|total| total % 11 == 0)
+}
+
+/// [`mod11`] of `parts` written one after the other, checked without joining them.
+pub fn mod11_joined(parts: &[&str]) -> bool {
+    mod11_sum_from_right(parts.iter().rev().flat_map(|part| part.bytes().rev()), 0)
+        .is_some_and(|total| total % 11 == 0)
 }
 
 /// The digit that, appended to `payload` (only 0-9), makes it pass [`mod11`]; `None` when the
@@ -131,6 +157,29 @@ mod tests {
                 Some(digit) => assert!(mod11(&format!("{payload}{digit}"))),
                 None => assert!((0..10).all(|d| !mod11(&format!("{payload}{d}")))),
             }
+        }
+    }
+
+    #[test]
+    fn joined_checks_read_the_parts_as_one_number() {
+        // As the joined string reads, for every cut of every case (the empty parts included).
+        for digits in [
+            "8506012387",
+            "8506012388",
+            "",
+            "85O6012387",
+            "517182351",
+            "517182352",
+            "2740235305",
+            "99999999999999999999",
+        ] {
+            for cut in 0..=digits.len() {
+                let parts = [&digits[..cut], &digits[cut..]];
+                assert_eq!(luhn_joined(&parts), luhn(digits), "{digits} {cut}");
+                assert_eq!(mod11_joined(&parts), mod11(digits), "{digits} {cut}");
+            }
+            assert_eq!(luhn_joined(&[digits, "", ""]), luhn(digits));
+            assert_eq!(mod11_joined(&[]), mod11(""));
         }
     }
 

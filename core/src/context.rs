@@ -139,12 +139,50 @@ impl ContextMatcher {
     /// [`Self::hits`] with `lowered`, the bytes of `text` lower-cased by [`lower_in_place`] at
     /// least over `start..end` (once per text, or per piece, instead of once per window).
     pub fn hits_in(&self, text: &str, lowered: &[u8], start: usize, end: usize) -> Vec<StemHit> {
+        let mut found = Vec::new();
+        self.each_in(text, lowered, start, end, |hit| {
+            found.push(hit);
+            true
+        });
+        found
+    }
+
+    /// The first of [`Self::hits_in`], found without collecting the rest.
+    pub fn first_in(&self, text: &str, lowered: &[u8], start: usize, end: usize) -> Option<StemHit> {
+        let mut first = None;
+        self.each_in(text, lowered, start, end, |hit| {
+            first = Some(hit);
+            false
+        });
+        first
+    }
+
+    /// The last of [`Self::hits_in`], found without collecting them.
+    pub fn last_in(&self, text: &str, lowered: &[u8], start: usize, end: usize) -> Option<StemHit> {
+        let mut last = None;
+        self.each_in(text, lowered, start, end, |hit| {
+            last = Some(hit);
+            true
+        });
+        last
+    }
+
+    /// Calls `each` with the hits of [`Self::hits_in`] in order while it returns true.
+    fn each_in(
+        &self,
+        text: &str,
+        lowered: &[u8],
+        start: usize,
+        end: usize,
+        each: impl FnMut(StemHit) -> bool,
+    ) {
         let Some(automaton) = &self.automaton else {
-            return Vec::new();
+            return;
         };
-        match lowered.get(start..end) {
-            Some(window) if start < end => self.hits_of(automaton, text, window, start),
-            _ => Vec::new(),
+        if let Some(window) = lowered.get(start..end) {
+            if start < end {
+                self.each_hit(automaton, text, window, start, each);
+            }
         }
     }
 
@@ -157,6 +195,22 @@ impl ContextMatcher {
         start: usize,
     ) -> Vec<StemHit> {
         let mut found = Vec::new();
+        self.each_hit(automaton, text, lower, start, |hit| {
+            found.push(hit);
+            true
+        });
+        found
+    }
+
+    /// [`Self::hits_of`], each hit handed to `each` while it returns true.
+    fn each_hit(
+        &self,
+        automaton: &AhoCorasick,
+        text: &str,
+        lower: &[u8],
+        start: usize,
+        mut each: impl FnMut(StemHit) -> bool,
+    ) {
         for hit in automaton.find_iter(lower) {
             let stem = hit.pattern().as_usize();
             let (hit_start, hit_end) = (start + hit.start(), start + hit.end());
@@ -172,13 +226,15 @@ impl ContextMatcher {
                     continue;
                 }
             }
-            found.push(StemHit {
+            let going_on = each(StemHit {
                 stem,
                 start: hit_start,
                 end: hit_end,
             });
+            if !going_on {
+                return;
+            }
         }
-        found
     }
 
     /// The first stem in `text[start..end]`, if any.

@@ -226,12 +226,25 @@ impl Narrowing {
         }
         if !self.word_before.is_empty() {
             let word = &text[chars_back(text, start, 16)..start];
-            let word = crate::text::casefold(word.trim_end_matches(crate::text::is_python_space));
-            if self
-                .word_before
-                .iter()
-                .any(|ending| word.ends_with(ending.as_str()))
-            {
+            let word = word.trim_end_matches(crate::text::is_python_space);
+            let found = if word.is_ascii() {
+                // ASCII folds to its lower case: compared in place, nothing allocated.
+                let word = word.as_bytes();
+                self.word_before.iter().any(|ending| {
+                    let ending = ending.as_bytes();
+                    ending.len() <= word.len()
+                        && word[word.len() - ending.len()..]
+                            .iter()
+                            .zip(ending)
+                            .all(|(&written, &wanted)| written.to_ascii_lowercase() == wanted)
+                })
+            } else {
+                let word = crate::text::casefold(word);
+                self.word_before
+                    .iter()
+                    .any(|ending| word.ends_with(ending.as_str()))
+            };
+            if found {
                 return true;
             }
         }
@@ -384,10 +397,20 @@ pub struct Batch<'e> {
     /// The matches of a rule outside the one pass, and its starts.
     own_matches: Vec<PatternMatch>,
     own_starts: Vec<(usize, usize)>,
-    by_span: std::collections::HashMap<(usize, usize), usize>,
+    by_span: SpanMap,
     scratch: String,
     lowered: LoweredBuffers,
+    /// Per outside context met lately (a batch's cells take turns between a few column
+    /// names), the stem each rule finds in it, once looked up ([`OutsideWords`]).
+    outside_words: Vec<(Vec<String>, OutsideWords)>,
 }
+
+/// Per rule, the first context stem in a segment's outside words: `None` until looked up.
+type OutsideWords = Vec<Option<Option<usize>>>;
+
+/// How many distinct outside contexts a batch remembers the stems of (a sheet's or a
+/// table's columns); when more come, it starts over.
+const OUTSIDE_CONTEXTS: usize = 64;
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
@@ -449,39 +472,10 @@ impl Places {
     fn windows(&self, text: &str, rule: &Rule) -> (Ranges, Ranges) {
         let narrowing = &rule.narrowing;
         let whole = || (vec![(0, text.len())], vec![(0, text.len())]);
-        let spans: Vec<(usize, usize, usize, usize)> = match rule.candidates {
-            Candidates::Whole => return whole(),
-            Candidates::Digits {
-                min,
-                max,
-                before,
-                after,
-            } => self
-                .runs
-                .iter()
-                .filter(|&&(start, end, digits, spaced)| {
-                    digits >= min
-                        && (digits <= max || spaced)
-                        && narrowing.accepts(text, start, end, spaced)
-                })
-                .map(|&(start, end, _, _)| (start, end, before, after))
-                .collect(),
-            Candidates::Anchor { before, after } => match &narrowing.anchor {
-                Some(anchor) => anchor
-                    .find_iter(text)
-                    .map(|found| (found.start(), found.end(), before, after))
-                    .collect(),
-                None => return whole(),
-            },
-            Candidates::At { before, after } => self
-                .ats
-                .iter()
-                .map(|&at| (at, at + 1, before, after))
-                .collect(),
-        };
         let mut merged: Vec<(usize, usize)> = Vec::new();
         let mut starts: Vec<(usize, usize)> = Vec::new();
-        for (start, end, before, after) in spans {
+        // Each span widened to its window, merged into the windows before it as it comes.
+        let mut add = |start: usize, end: usize, before: usize, after: usize| {
             let low = chars_back(text, start, before);
             let high = chars_forward(text, end, after);
             for (ranges, high) in [(&mut merged, high), (&mut starts, end)] {
@@ -490,8 +484,70 @@ impl Places {
                     _ => ranges.push((low, high)),
                 }
             }
+        };
+        match rule.candidates {
+            Candidates::Whole => return whole(),
+            Candidates::Digits {
+                min,
+                max,
+                before,
+                after,
+            } => {
+                for &(start, end, digits, spaced) in &self.runs {
+                    if digits >= min
+                        && (digits <= max || spaced)
+                        && narrowing.accepts(text, start, end, spaced)
+                    {
+                        add(start, end, before, after);
+                    }
+                }
+            }
+            Candidates::Anchor { before, after } => match &narrowing.anchor {
+                Some(anchor) => {
+                    for found in anchor.find_iter(text) {
+                        add(found.start(), found.end(), before, after);
+                    }
+                }
+                None => return whole(),
+            },
+            Candidates::At { before, after } => {
+                for &at in &self.ats {
+                    add(at, at + 1, before, after);
+                }
+            }
         }
         (merged, starts)
+    }
+}
+
+/// Per recognizer, the item of each span found so far. Spans are offsets the engine made,
+/// never chosen by a text's author in a way that matters here, so a multiply per offset
+/// hashes them well enough; std's SipHash cost more than the rest of a short cell's lookup.
+type SpanMap = std::collections::HashMap<(usize, usize), usize, BuildSpanHasher>;
+
+type BuildSpanHasher = std::hash::BuildHasherDefault<SpanHasher>;
+
+/// See [`SpanMap`].
+#[derive(Default)]
+struct SpanHasher(u64);
+
+impl std::hash::Hasher for SpanHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(26) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -620,9 +676,10 @@ impl Engine {
             found: vec![Vec::new(); self.rules.len()],
             own_matches: Vec::new(),
             own_starts: Vec::new(),
-            by_span: std::collections::HashMap::new(),
+            by_span: SpanMap::default(),
             scratch: String::new(),
             lowered: LoweredBuffers::default(),
+            outside_words: Vec::new(),
         }
     }
 
@@ -706,16 +763,17 @@ impl Engine {
         validate: &mut Validate<'_, E>,
         entities: &mut Vec<&'e str>,
         items: &mut Vec<Item>,
-        by_span: &mut std::collections::HashMap<(usize, usize), usize>,
+        by_span: &mut SpanMap,
         scratch: &mut String,
         lowered: &mut Lowered<'_>,
+        outside_words: &mut OutsideWords,
     ) -> Result<(), E> {
         let rule = &self.rules[rule_index];
         if matches.is_empty() {
             return Ok(());
         }
         // Outside words are the same for every match: look them up once.
-        let mut outside_word: Option<Option<usize>> = None;
+        let outside_word = &mut outside_words[rule_index];
         let floor = if rule.adjacency.is_some() {
             0.0
         } else {
@@ -736,8 +794,7 @@ impl Engine {
                 let low = chars_back(text, start, NEGATIVE_WINDOW);
                 let last = rule
                     .negative
-                    .hits_in(text, lowered.covering(low, start), low, start)
-                    .last()
+                    .last_in(text, lowered.covering(low, start), low, start)
                     .map(|hit| hit.end);
                 if let Some(label_end) = last {
                     if !has_digit(&text[label_end..start]) {
@@ -751,8 +808,7 @@ impl Engine {
                 let (before, after) = rule.window;
                 let mut first = |low: usize, high: usize| {
                     rule.context
-                        .hits_in(text, lowered.covering(low, high), low, high)
-                        .first()
+                        .first_in(text, lowered.covering(low, high), low, high)
                         .map(|hit| hit.stem)
                 };
                 let mut stem = first(chars_back(text, start, before), start);
@@ -1012,6 +1068,7 @@ impl Batch<'_> {
             } else {
                 Vec::new()
             };
+            let words = self.outside_words_of(context);
             let wanted = (0..engine.rules.len()).filter(|&index| {
                 engine.rules[index].candidates != Candidates::Whole
                     || engine.patterns.in_one_pass(index)
@@ -1040,11 +1097,29 @@ impl Batch<'_> {
                     &mut self.by_span,
                     &mut self.scratch,
                     &mut lowered,
+                    &mut self.outside_words[words].1,
                 )?;
             }
         }
         self.lowered = lowered.into_buffers();
         Ok(engine.resolve(text, context, outside, entities, items))
+    }
+
+    /// The index in `outside_words` of the stems of `context`, added when new.
+    fn outside_words_of(&mut self, context: &[String]) -> usize {
+        if let Some(index) = self
+            .outside_words
+            .iter()
+            .position(|(known, _)| known.as_slice() == context)
+        {
+            return index;
+        }
+        if self.outside_words.len() >= OUTSIDE_CONTEXTS {
+            self.outside_words.clear();
+        }
+        self.outside_words
+            .push((context.to_vec(), vec![None; self.engine.rules.len()]));
+        self.outside_words.len() - 1
     }
 
     /// `CompiledPatterns::one_pass_matches` into this batch's buffers: each member
@@ -1267,7 +1342,8 @@ fn resolve_overlaps(mut items: Vec<Item>, entities: &[&str]) -> Vec<Item> {
     let mut reach = 0usize;
     for item in items {
         if !group.is_empty() && item.char_start >= reach {
-            settle(std::mem::take(&mut group), entities, &mut kept);
+            // The group's buffer is kept for the next group.
+            settle(&mut group, entities, &mut kept);
         }
         reach = if group.is_empty() {
             item.char_end
@@ -1277,14 +1353,15 @@ fn resolve_overlaps(mut items: Vec<Item>, entities: &[&str]) -> Vec<Item> {
         group.push(item);
     }
     if !group.is_empty() {
-        settle(group, entities, &mut kept);
+        settle(&mut group, entities, &mut kept);
     }
     kept
 }
 
-fn settle(mut group: Vec<Item>, entities: &[&str], kept_out: &mut Vec<Item>) {
+/// The findings of `group` (emptied) that no other entity's outranks, into `kept_out`.
+fn settle(group: &mut Vec<Item>, entities: &[&str], kept_out: &mut Vec<Item>) {
     if group.len() == 1 {
-        kept_out.append(&mut group);
+        kept_out.append(group);
         return;
     }
     let rank = |item: &Item| (item.score, item.priority, item.char_end - item.char_start);
@@ -1302,7 +1379,7 @@ fn settle(mut group: Vec<Item>, entities: &[&str], kept_out: &mut Vec<Item>) {
     // Kept findings ordered by start; only those starting within `longest` before a
     // candidate can overlap it, which keeps long chains from going quadratic.
     let mut kept: Vec<Item> = Vec::new();
-    for candidate in group {
+    for candidate in group.drain(..) {
         let low = kept
             .partition_point(|item| item.char_start < candidate.char_start.saturating_sub(longest));
         let high = kept.partition_point(|item| item.char_start < candidate.char_end);

@@ -18,6 +18,14 @@ pub enum Mask {
     Iban,
     /// The first character of every word; other word characters become `*`.
     Words,
+    /// [`Mask::Words`] for an ASCII value; any other is masked in Python (`apply` gives an
+    /// empty string). Python's default mask, for the entities that have no mask of their
+    /// own: ASCII is where `\w` and [`char::is_alphanumeric`] surely agree.
+    AsciiWords,
+    /// The first group of an IP address, the rest's hex digits `*` (ASCII values only).
+    IpAddress,
+    /// Every digit and every word character after a word's first `*` (ASCII values only).
+    Date,
 }
 
 impl Mask {
@@ -49,13 +57,37 @@ impl Mask {
                 keep_prefix: 4,
             },
             "SE_ADDRESS" | "PERSON" => Mask::Words,
+            "SE_VEHICLE_REGISTRATION" | "SE_PASSPORT_NUMBER" | "SE_ID_CARD_NUMBER" => {
+                Mask::AsciiWords
+            }
+            "IP_ADDRESS" => Mask::IpAddress,
+            "DATE_OF_BIRTH" => Mask::Date,
             _ => return None,
         })
     }
 
-    /// The masked preview of `text`.
+    /// The masked preview of `text`; empty when Python masks it (see the variants).
     pub fn apply(self, text: &str) -> String {
         match self {
+            Mask::AsciiWords | Mask::IpAddress | Mask::Date if !text.is_ascii() => String::new(),
+            Mask::AsciiWords => Mask::Words.apply(text),
+            Mask::IpAddress => {
+                // `piiscan.masking._mask_ip`: the separator is written even when absent.
+                let separator = if text.contains(':') { ':' } else { '.' };
+                let (head, rest) = text.split_once(separator).unwrap_or((text, ""));
+                let mut out = String::with_capacity(text.len() + 1);
+                out.push_str(head);
+                out.push(separator);
+                out.extend(rest.chars().map(|character| {
+                    if character.is_ascii_hexdigit() {
+                        '*'
+                    } else {
+                        character
+                    }
+                }));
+                out
+            }
+            Mask::Date => Mask::Words.apply(&star_digits(text)),
             Mask::IdentityNumber => {
                 let cut = start_of_last_digits(text, 4);
                 format!("{}{}", &text[..cut], star_digits(&text[cut..]))
@@ -131,12 +163,17 @@ fn keep_last_digits(text: &str, count: usize, keep_prefix: usize) -> String {
         text.len()
     }
     .max(prefix);
-    format!(
-        "{}{}{}",
-        &text[..prefix],
-        star_digits(&text[prefix..cut]),
-        &text[cut..]
-    )
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..prefix]);
+    out.extend(text[prefix..cut].chars().map(|character| {
+        if is_digit(character) {
+            '*'
+        } else {
+            character
+        }
+    }));
+    out.push_str(&text[cut..]);
+    out
 }
 
 #[cfg(test)]
@@ -163,6 +200,16 @@ mod tests {
         assert_eq!(mask("SE_ORGANISATIONSNUMMER", "556016-0680"), "556016-****");
         assert_eq!(mask("SE_BANK_ACCOUNT", "5839-8257466"), "5839-*****66");
         assert_eq!(mask("PERSON", "Anna Ödman"), "A*** Ö****");
-        assert_eq!(mask("IP_ADDRESS", "81.2.69.160"), "");
+        assert_eq!(mask("IP_ADDRESS", "81.2.69.160"), "81.*.**.***");
+        assert_eq!(mask("IP_ADDRESS", "2001:db8::ff00:42"), "2001:***::****:**");
+        assert_eq!(mask("IP_ADDRESS", "81"), "81.");
+        assert_eq!(mask("DATE_OF_BIRTH", "1985-06-01"), "****-**-**");
+        assert_eq!(mask("DATE_OF_BIRTH", "1 juni 1985"), "* j*** ****");
+        assert_eq!(mask("SE_VEHICLE_REGISTRATION", "ABC 12D"), "A** 1**");
+        assert_eq!(mask("SE_PASSPORT_NUMBER", "12345678"), "1*******");
+        // Not ASCII: masked in Python.
+        assert_eq!(mask("DATE_OF_BIRTH", "1 maj 1985 ö"), "");
+        assert_eq!(mask("SE_ID_CARD_NUMBER", "١٢٣٤٥٦٧٨"), "");
+        assert_eq!(mask("UNKNOWN", "x"), "");
     }
 }

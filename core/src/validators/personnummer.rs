@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use crate::checksums::luhn;
+use crate::checksums::luhn_joined;
 use crate::verdict::{Flag, Strength, Verdict};
 
 /// Samordningsnummer: day of birth + 60.
@@ -153,7 +153,7 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
 pub fn parse_identity_number(candidate: &str, today: Date) -> Option<IdentityNumber> {
     let shape = shape(candidate)?;
     let serial = &shape.serial_and_check[..3];
-    if serial == "000" || !luhn(&format!("{}{}", shape.date, shape.serial_and_check)) {
+    if serial == "000" || !luhn_joined(&[shape.date, shape.serial_and_check]) {
         return None;
     }
     let yy = two_digits(shape.date, 0) as i32;
