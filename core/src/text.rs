@@ -9,10 +9,20 @@ pub fn is_python_space(character: char) -> bool {
 
 /// `" ".join(text.split())`: words separated by single spaces, no space at either end.
 pub fn collapse_spaces(text: &str) -> String {
-    text.split(is_python_space)
-        .filter(|word| !word.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    collapse_split(text, is_python_space)
+}
+
+/// The non-empty pieces of `text` between the characters `cut` accepts, joined by single
+/// spaces (one string built, no list of the pieces).
+pub fn collapse_split(text: &str, cut: impl Fn(char) -> bool) -> String {
+    let mut collapsed = String::with_capacity(text.len());
+    for word in text.split(cut).filter(|word| !word.is_empty()) {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 /// Caseless form close to Python's `str.casefold()`: full lower-casing plus the foldings
@@ -39,6 +49,11 @@ mod tests {
     fn collapses_like_python_split() {
         assert_eq!(collapse_spaces("  a\u{a0}\u{1f}b\n c "), "a b c");
         assert_eq!(collapse_spaces(""), "");
+        assert_eq!(collapse_spaces(" \u{2003} "), "");
+        assert_eq!(
+            collapse_split("Storgatan 12,, 114 55 ,Stockholm", |c| c == ',' || is_python_space(c)),
+            "Storgatan 12 114 55 Stockholm"
+        );
     }
 
     #[test]

@@ -74,15 +74,19 @@ fn month_number(name: &str) -> Option<u32> {
 
 /// `(year, month, day)` as written; `year` negative for a two-digit year (`-(YY) - 1`).
 fn fields(candidate: &str) -> Option<(i32, u32, u32)> {
-    let words: Vec<&str> = candidate.split_whitespace().collect();
-    if words.len() == 3 {
+    // The first words, and whether there are more (nothing collected: every candidate of
+    // the recognizer comes here, most of them no date).
+    let mut split = candidate.split_whitespace();
+    let first_words = [split.next(), split.next(), split.next(), split.next()];
+    if let [Some(day), Some(month), Some(year), None] = first_words {
+        let words = [day, month, year];
         // D månad YYYY
         let day = number(words[0]).filter(|_| words[0].len() <= 2)?;
         let month = month_number(words[1])?;
         let year = number(words[2]).filter(|_| words[2].len() == 4)?;
         return Some((year as i32, month, day));
     }
-    if words.len() != 1 {
+    if !matches!(first_words, [Some(_), None, None, None]) {
         return None;
     }
     let separator = candidate.chars().find(|c| matches!(c, '-' | '/' | '.'));
@@ -103,13 +107,16 @@ fn fields(candidate: &str) -> Option<(i32, u32, u32)> {
             _ => None,
         };
     };
-    let parts: Vec<&str> = candidate.split(separator).collect();
-    if parts.len() != 3 {
+    let mut split = candidate.split(separator);
+    let [Some(one), Some(two), Some(three), None] =
+        [split.next(), split.next(), split.next(), split.next()]
+    else {
         return None;
-    }
-    let lengths: Vec<usize> = parts.iter().map(|part| part.len()).collect();
+    };
+    let parts = [one, two, three];
+    let lengths = parts.map(str::len);
     let [first, second, third] = [number(parts[0])?, number(parts[1])?, number(parts[2])?];
-    match lengths.as_slice() {
+    match lengths {
         [4, 2, 2] => Some((first as i32, second, third)),
         [2, 2, 2] if separator == '-' => Some((-(first as i32) - 1, second, third)),
         [1 | 2, 1 | 2, 4] => Some((third as i32, second, first)),
