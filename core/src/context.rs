@@ -148,7 +148,13 @@ impl ContextMatcher {
     }
 
     /// The first of [`Self::hits_in`], found without collecting the rest.
-    pub fn first_in(&self, text: &str, lowered: &[u8], start: usize, end: usize) -> Option<StemHit> {
+    pub fn first_in(
+        &self,
+        text: &str,
+        lowered: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<StemHit> {
         let mut first = None;
         self.each_in(text, lowered, start, end, |hit| {
             first = Some(hit);

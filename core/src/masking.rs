@@ -165,13 +165,15 @@ fn keep_last_digits(text: &str, count: usize, keep_prefix: usize) -> String {
     .max(prefix);
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..prefix]);
-    out.extend(text[prefix..cut].chars().map(|character| {
-        if is_digit(character) {
-            '*'
-        } else {
-            character
-        }
-    }));
+    out.extend(text[prefix..cut].chars().map(
+        |character| {
+            if is_digit(character) {
+                '*'
+            } else {
+                character
+            }
+        },
+    ));
     out.push_str(&text[cut..]);
     out
 }

@@ -54,6 +54,18 @@ fn not_digits() -> PyErr {
     PyValueError::new_err("expected only the digits 0-9")
 }
 
+/// The core's masked preview of `text` found as `entity`: `None` when Python masks it (no
+/// copy in the core, or a value the core's copy leaves to Python). For the tests that hold
+/// the core's masks to `piiscan.masking`.
+#[pyfunction]
+fn core_mask(entity: &str, text: &str) -> PyResult<Option<String>> {
+    guarded(|| {
+        Ok(Mask::for_entity(entity)
+            .map(|mask| mask.apply(text))
+            .filter(|masked| !masked.is_empty()))
+    })
+}
+
 /// True when `digits` (only 0-9) passes the Luhn check, the check digit last.
 #[pyfunction]
 fn luhn(digits: &str) -> PyResult<bool> {
@@ -1287,6 +1299,7 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<FindingMaker>()?;
     module.add_function(wrap_pyfunction!(_panic_for_test, module)?)?;
     module.add_function(wrap_pyfunction!(validate_address, module)?)?;
+    module.add_function(wrap_pyfunction!(core_mask, module)?)?;
     // A panic message may quote what the core was reading: print none (the guard turns the
     // panic into an exception that says it was a bug).
     std::panic::set_hook(Box::new(|_| {}));

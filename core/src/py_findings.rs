@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySlice, PyString, PyTuple};
 
 use crate::engine::{Found, Source};
+use crate::verdict::Flag;
 
 /// The fields of `piiscan.model.Finding`, in declaration order.
 const FIELDS: [&str; 10] = [
@@ -47,6 +48,8 @@ pub struct FindingMaker {
     rules: Vec<(Py<PyString>, Py<PyString>, Py<PyAny>)>,
     empty: Py<PyString>,
     no_flags: Py<PyTuple>,
+    /// The core's flag names, made once (test data carries `test_identity` on most findings).
+    flag_names: Vec<(&'static str, Py<PyString>)>,
 }
 
 #[pymethods]
@@ -100,6 +103,15 @@ impl FindingMaker {
                 .collect(),
             empty: PyString::intern(py, "").unbind(),
             no_flags: PyTuple::empty(py).unbind(),
+            flag_names: [
+                Flag::TestIdentity,
+                Flag::ImpossibleDate,
+                Flag::PersonnummerAccount,
+                Flag::ReservedDomain,
+            ]
+            .iter()
+            .map(|flag| (flag.name(), PyString::intern(py, flag.name()).unbind()))
+            .collect(),
         })
     }
 }
@@ -160,7 +172,13 @@ impl FindingMaker {
         let flags = if found.flags.is_empty() {
             self.no_flags.bind(py).clone().into_any()
         } else {
-            PyTuple::new(py, found.flags)?.into_any()
+            let names = found.flags.iter().map(|flag| {
+                match self.flag_names.iter().find(|(name, _)| name == flag) {
+                    Some((_, made)) => made.bind(py).clone(),
+                    None => PyString::new(py, flag),
+                }
+            });
+            PyTuple::new(py, names)?.into_any()
         };
         let values: [Bound<'_, PyAny>; 10] = [
             entity.bind(py).clone().into_any(),

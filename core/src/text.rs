@@ -29,6 +29,10 @@ pub fn collapse_split(text: &str, cut: impl Fn(char) -> bool) -> String {
 /// where casefold and lower differ for Latin and Greek script (`ß`/`ẞ` to `ss`, long `ſ` to
 /// `s`, final sigma to `σ`). Enough for place names; not a complete Unicode case fold.
 pub fn casefold(text: &str) -> String {
+    if text.is_ascii() {
+        // ASCII folds to its lower case (most place names and streets).
+        return text.to_ascii_lowercase();
+    }
     let mut folded = String::with_capacity(text.len());
     for character in text.chars() {
         match character {
@@ -51,7 +55,8 @@ mod tests {
         assert_eq!(collapse_spaces(""), "");
         assert_eq!(collapse_spaces(" \u{2003} "), "");
         assert_eq!(
-            collapse_split("Storgatan 12,, 114 55 ,Stockholm", |c| c == ',' || is_python_space(c)),
+            collapse_split("Storgatan 12,, 114 55 ,Stockholm", |c| c == ','
+                || is_python_space(c)),
             "Storgatan 12 114 55 Stockholm"
         );
     }
@@ -61,5 +66,7 @@ mod tests {
         assert_eq!(casefold("GÖTEBORG"), "göteborg");
         assert_eq!(casefold("Straße"), "strasse");
         assert_eq!(casefold("ΟΔΟΣ"), "οδοσ");
+        assert_eq!(casefold("Storgatan 12 A"), "storgatan 12 a");
+        assert_eq!(casefold("K\u{212a}"), "kk");
     }
 }

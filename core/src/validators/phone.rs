@@ -262,15 +262,34 @@ fn area_code_in_parentheses(candidate: &str) -> bool {
 /// True when the candidate's first group (up to the first space, `.`, `/` or `-`, with
 /// parentheses read as a space) is the trunk `0` and the area code.
 fn grouped_after_area_code(candidate: &str, national: &str) -> bool {
-    let cleaned = candidate.replace('(', "").replace(')', " ");
-    // The candidate is ASCII with no white space but spaces, so `trim` is Python's `strip`.
-    let cleaned = cleaned.trim();
-    let Some(end) = cleaned.find([' ', '.', '/', '-']) else {
+    // `candidate.replace("(", "").replace(")", " ").strip()` up to its first separator, read
+    // without building that string. The candidate is ASCII with no white space but spaces and
+    // ends with a digit (`has_phone_shape`), so only leading spaces are stripped.
+    let mut cleaned = candidate
+        .bytes()
+        .filter(|&byte| byte != b'(')
+        .map(|byte| if byte == b')' { b' ' } else { byte })
+        .skip_while(|&byte| byte == b' ');
+    let ndc = swedish_ndc_length(national);
+    let Some(expected) = national.as_bytes().get(..ndc) else {
         return false;
     };
-    let ndc = swedish_ndc_length(national);
-    let first = &cleaned[..end];
-    first.len() == ndc + 1 && first.starts_with('0') && first[1..] == national[..ndc]
+    let mut length = 0;
+    for byte in cleaned.by_ref() {
+        if matches!(byte, b' ' | b'.' | b'/' | b'-') {
+            // The first group: the trunk `0` and then the area code.
+            return length == ndc + 1;
+        }
+        let matches = match length {
+            0 => byte == b'0',
+            at => expected.get(at - 1) == Some(&byte),
+        };
+        if !matches {
+            return false;
+        }
+        length += 1;
+    }
+    false
 }
 
 /// Validate a telephone number: a Swedish one here, anything else with a number's shape is
