@@ -265,7 +265,7 @@ fn grouped_after_area_code(candidate: &str, national: &str) -> bool {
     // `candidate.replace("(", "").replace(")", " ").strip()` up to its first separator, read
     // without building that string. The candidate is ASCII with no white space but spaces and
     // ends with a digit (`has_phone_shape`), so only leading spaces are stripped.
-    let mut cleaned = candidate
+    let cleaned = candidate
         .bytes()
         .filter(|&byte| byte != b'(')
         .map(|byte| if byte == b')' { b' ' } else { byte })
@@ -274,8 +274,7 @@ fn grouped_after_area_code(candidate: &str, national: &str) -> bool {
     let Some(expected) = national.as_bytes().get(..ndc) else {
         return false;
     };
-    let mut length = 0;
-    for byte in cleaned.by_ref() {
+    for (length, byte) in cleaned.enumerate() {
         if matches!(byte, b' ' | b'.' | b'/' | b'-') {
             // The first group: the trunk `0` and then the area code.
             return length == ndc + 1;
@@ -287,7 +286,6 @@ fn grouped_after_area_code(candidate: &str, national: &str) -> bool {
         if !matches {
             return false;
         }
-        length += 1;
     }
     false
 }
