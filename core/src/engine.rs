@@ -520,9 +520,10 @@ impl Places {
     }
 }
 
-/// Per recognizer, the item of each span found so far. Spans are offsets the engine made,
-/// never chosen by a text's author in a way that matters here, so a multiply per offset
-/// hashes them well enough; std's SipHash cost more than the rest of a short cell's lookup.
+/// Per recognizer, the item of each span found so far, looked up once per validated match.
+/// Spans are offsets within one text, a recognizer's matches of it (a text can hold no more
+/// of them than it has characters), so a multiply per offset hashes them well enough;
+/// std's SipHash, made for keys an adversary picks, cost more per lookup.
 type SpanMap = std::collections::HashMap<(usize, usize), usize, BuildSpanHasher>;
 
 type BuildSpanHasher = std::hash::BuildHasherDefault<SpanHasher>;
