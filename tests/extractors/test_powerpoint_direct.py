@@ -42,7 +42,11 @@ Outcome = tuple[str, object]
 
 def _direct(data: bytes) -> list[Segment] | None:
     try:
-        return powerpoint._read_direct(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return None  # the extractor refuses it before either reading
+    try:
+        return powerpoint._read_direct(archive)
     except powerpoint._Unsure:
         return None
 
@@ -76,8 +80,9 @@ def _check(data: bytes, *, direct_expected: bool) -> None:
 
 def _properties(data: bytes) -> list[Segment] | None:
     try:
-        return powerpoint._check_package(_blob(data), Limits())
-    except ExtractionError:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return powerpoint._check_package(archive, Limits())
+    except (zipfile.BadZipFile, ExtractionError):
         return None
 
 

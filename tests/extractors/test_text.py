@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import random
 
 import pytest
 
 from piiscan.errors import TooLargeError, UnsupportedError
+from piiscan.extractors import text as text_module
 from piiscan.extractors.base import Blob, Limits
 from piiscan.extractors.text import decode_text, detect_encoding, extract_text, looks_binary
 from tests.extractors.conftest import dispatched
@@ -201,3 +204,57 @@ def test_text_limit() -> None:
 def test_bom_is_not_part_of_the_text() -> None:
     blob = Blob.from_bytes("a.txt", codecs.BOM_UTF8 + b"hej")
     assert [s.text for s in extract_text(blob, Limits())] == ["hej"]
+
+
+def _legacy_encoding_asking_chardet_first(sample: bytes) -> str:
+    """The legacy choice as it was made before chardet was asked only on ties: chardet's
+    nominee scored first, then the other candidates, the first best score winning."""
+    import chardet
+
+    nominated = chardet.detect(
+        sample, include_encodings=text_module._CHARDET_CANDIDATES, prefer_superset=True
+    ).get("encoding")
+    first = text_module._CHARDET_TO_CODEC.get(str(nominated).lower(), "cp1252")
+    best, best_score = "latin-1", None
+    for candidate in (first, *(c for c in text_module._LEGACY_CANDIDATES if c != first)):
+        try:
+            decoded = sample.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        score = text_module._plausibility(decoded)
+        if best_score is None or score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _legacy_samples() -> list[bytes]:
+    rng = random.Random(11)
+    texts = [SWEDISH, SHORT, "Hedvig Ståhl", "Kundtjänst", "Ärende", "ÅÄÖ åäö é ü æ ø", "€ “x” – …"]
+    samples = [
+        t.encode(codec, "replace") for t in texts for codec in ("cp1252", "cp850", "mac-roman")
+    ]
+    alphabet = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+    for _ in range(3000):
+        size = rng.choice([1, 2, 3, 5, 8, 20, 80, 400])
+        samples.append(bytes(rng.choice(alphabet) for _ in range(size)))
+    for _ in range(500):  # one or two high bytes in ASCII: the ties live here
+        chars = list(b"Hej hopp " * rng.randint(1, 3))
+        for _ in range(rng.randint(1, 2)):
+            chars.insert(rng.randrange(len(chars) + 1), rng.randrange(0x80, 0x100))
+        samples.append(bytes(chars))
+    return samples
+
+
+def test_legacy_choice_is_the_same_when_chardet_only_breaks_ties() -> None:
+    samples = _legacy_samples()
+    ties = 0
+    for sample in samples:
+        assert text_module._legacy_encoding(sample) == _legacy_encoding_asking_chardet_first(
+            sample
+        ), sample
+        scores = set()
+        for codec in text_module._LEGACY_CANDIDATES:
+            with contextlib.suppress(UnicodeDecodeError):
+                scores.add(text_module._plausibility(sample.decode(codec)))
+        ties += len(scores) < 2
+    assert ties > 50  # the tie-breaking path is exercised too

@@ -471,17 +471,13 @@ def _notes(package: _Package, slide: str) -> str:
     return ""
 
 
-def _read_direct(stream: BinaryIO) -> list[Segment]:
+def _read_direct(archive: zipfile.ZipFile) -> list[Segment]:
     """Every slide's segments, as :func:`_slide` gives them through python-pptx.
 
+    :param archive: the package, open (python-pptx opens the same bytes again the same way).
     :raises _Unsure: wherever python-pptx would raise or this reading does not model it.
     """
-    try:
-        archive = zipfile.ZipFile(stream)
-    except Exception as exc:
-        raise _Unsure from exc
-    with archive:
-        package = _Package(archive)
+    package = _Package(archive)
     main = package.related("/", _RT_OFFICE_DOCUMENT)
     if main is None or package.types[main] not in _CT_MAIN:
         raise _Unsure
@@ -575,17 +571,16 @@ def _slide(slide: Any, number: int) -> list[Segment]:
     return segments
 
 
-def _check_package(blob: Blob, limits: Limits) -> list[Segment]:
-    """Refuse oversized packages before python-pptx loads them; return the core properties."""
-    with blob.opener() as stream, open_zip(stream) as archive:
-        total = 0
-        for info in archive.infolist():
-            if info.file_size > limits.max_member_bytes:
-                raise TooLargeError("presentation part exceeds the member size limit")
-            total += info.file_size
-        if total > limits.max_total_expanded_bytes:
-            raise TooLargeError("presentation exceeds the expanded size limit")
-        return list(core_properties(archive, limits))
+def _check_package(archive: zipfile.ZipFile, limits: Limits) -> list[Segment]:
+    """Refuse oversized packages before they are loaded; return the core properties."""
+    total = 0
+    for info in archive.infolist():
+        if info.file_size > limits.max_member_bytes:
+            raise TooLargeError("presentation part exceeds the member size limit")
+        total += info.file_size
+    if total > limits.max_total_expanded_bytes:
+        raise TooLargeError("presentation exceeds the expanded size limit")
+    return list(core_properties(archive, limits))
 
 
 def _read_with_python_pptx(stream: BinaryIO) -> Iterator[Segment]:
@@ -618,13 +613,15 @@ def extract_pptx(blob: Blob, limits: Limits) -> Iterator[Item]:
     """
     if is_encrypted_office(blob):
         raise EncryptedError("password-protected document")
-    properties = _check_package(blob, limits)
-    with blob.opener() as stream:
+    with blob.opener() as stream, open_zip(stream) as archive:
+        properties = _check_package(archive, limits)
         try:
-            segments = _read_direct(stream)
+            segments: list[Segment] | None = _read_direct(archive)
         except Exception:  # _Unsure, or anything else the direct reading did not expect
-            stream.seek(0)
+            segments = None
+    if segments is None:
+        with blob.opener() as stream:
             yield from _read_with_python_pptx(stream)
-        else:
-            yield from segments
+    else:
+        yield from segments
     yield from properties

@@ -203,20 +203,30 @@ def _plausibility(text: str) -> int:
 
 
 def _legacy_encoding(sample: bytes) -> str:
-    nominated = chardet.detect(
-        sample, include_encodings=_CHARDET_CANDIDATES, prefer_superset=True
-    ).get("encoding")
-    first = _CHARDET_TO_CODEC.get(str(nominated).lower(), "cp1252")
-    best, best_score = "latin-1", None
-    for candidate in (first, *(c for c in _LEGACY_CANDIDATES if c != first)):
+    """The legacy code page that reads ``sample`` most plausibly; chardet's nominee wins a tie.
+
+    chardet only orders the candidates (every codec it can name maps to one of them), so it
+    is asked only when the best score is shared: it costs more than the scoring (0.25 ms for
+    a mail header) and most samples have one clear best.
+    """
+    scores: dict[str, int] = {}
+    for candidate in _LEGACY_CANDIDATES:
         try:
             text = sample.decode(candidate)
         except UnicodeDecodeError:
             continue
-        score = _plausibility(text)
-        if best_score is None or score > best_score:
-            best, best_score = candidate, score
-    return best
+        scores[candidate] = _plausibility(text)
+    if not scores:
+        return "latin-1"
+    best_score = max(scores.values())
+    best = [candidate for candidate, score in scores.items() if score == best_score]
+    if len(best) == 1:
+        return best[0]
+    nominated = chardet.detect(
+        sample, include_encodings=_CHARDET_CANDIDATES, prefer_superset=True
+    ).get("encoding")
+    first = _CHARDET_TO_CODEC.get(str(nominated).lower(), "cp1252")
+    return first if first in best else best[0]
 
 
 def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
