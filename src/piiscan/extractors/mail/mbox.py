@@ -68,7 +68,7 @@ def split_mbox(lines: Iterable[bytes], max_bytes: int) -> Iterator[bytes | None]
         if size > max_bytes:
             kept = []
             continue
-        if _ESCAPED_FROM.match(line):
+        if line.startswith(b">") and _ESCAPED_FROM.match(line):  # the regex on few lines
             line = line[1:]
         kept.append(line)
     if started or any(part.strip() for part in kept):
