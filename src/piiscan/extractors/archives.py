@@ -55,6 +55,7 @@ import py7zr.io
 
 from piiscan.errors import EncryptedError, ExtractionError, TooLargeError, UnsupportedError
 from piiscan.extractors.base import Blob, Limits, Member
+from piiscan.extractors.zips import open_zip_of
 
 __all__ = [
     "extract_7z",
@@ -231,7 +232,7 @@ def extract_zip(blob: Blob, limits: Limits) -> Iterator[Member]:
     with blob.opener() as stream:
         budget = _Budget(limits=limits, kind="zip", archive_bytes=_archive_size(blob, stream))
         try:
-            archive = zipfile.ZipFile(stream)
+            archive = open_zip_of(blob, stream)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
             raise ExtractionError("corrupt zip") from error
         with archive:

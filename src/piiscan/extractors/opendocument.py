@@ -233,7 +233,7 @@ def extract_odt(blob: Blob, limits: Limits) -> Iterator[Item]:
     :raises TooLargeError: when a part exceeds a limit.
     :raises ExtractionError: when the package or its XML is damaged.
     """
-    with blob.opener() as stream, open_zip(stream) as archive:
+    with blob.opener() as stream, open_zip(stream, blob) as archive:
         if _is_encrypted(archive, limits):
             raise EncryptedError("password-protected document")
         if "content.xml" not in archive.NameToInfo:

@@ -613,7 +613,7 @@ def extract_pptx(blob: Blob, limits: Limits) -> Iterator[Item]:
     """
     if is_encrypted_office(blob):
         raise EncryptedError("password-protected document")
-    with blob.opener() as stream, open_zip(stream) as archive:
+    with blob.opener() as stream, open_zip(stream, blob) as archive:
         properties = _check_package(archive, limits)
         try:
             segments: list[Segment] | None = _read_direct(archive)

@@ -36,6 +36,7 @@ from pathlib import PurePosixPath
 
 from piiscan.extractors.base import Blob
 from piiscan.extractors.text import decode_text, looks_binary
+from piiscan.extractors.zips import open_zip_of
 
 __all__ = [
     "DOCX",
@@ -199,7 +200,7 @@ def looks_like_message(head: bytes) -> bool:
 
 def _zip_type(blob: Blob, ext: str) -> str:
     try:
-        with blob.opener() as stream, zipfile.ZipFile(stream) as archive:
+        with blob.opener() as stream, open_zip_of(blob, stream) as archive:
             names = set(archive.namelist())
             if "[Content_Types].xml" in names:
                 for part, media, by_extension in _OOXML_MAIN_PARTS:

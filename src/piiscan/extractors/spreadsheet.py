@@ -46,6 +46,7 @@ import python_calamine
 from piiscan.errors import EncryptedError, ExtractionError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office
+from piiscan.extractors.zips import open_zip_of
 from piiscan.locator import Locator
 from piiscan.model import Segment
 
@@ -178,7 +179,7 @@ def _calamine_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> Ite
 def _largest_sheet_part(blob: Blob) -> int:
     """The uncompressed size of the largest sheet part of an OOXML workbook (0 if none)."""
     try:
-        with blob.opener() as stream, zipfile.ZipFile(stream) as archive:
+        with blob.opener() as stream, open_zip_of(blob, stream) as archive:
             return max(
                 (i.file_size for i in archive.infolist() if _SHEET_PART.fullmatch(i.filename)),
                 default=0,

@@ -43,6 +43,7 @@ from lxml import etree
 from piiscan.errors import EncryptedError, ExtractionError, TooLargeError
 from piiscan.extractors.base import Blob, Item, Limits
 from piiscan.extractors.office_crypto import is_encrypted_office
+from piiscan.extractors.zips import open_zip_of
 from piiscan.locator import Locator, join
 from piiscan.model import Segment
 
@@ -127,13 +128,15 @@ def parse_zip_xml(archive: zipfile.ZipFile, name: str, limits: Limits) -> etree.
         ) from exc
 
 
-def open_zip(stream: BinaryIO) -> zipfile.ZipFile:
+def open_zip(stream: BinaryIO, blob: Blob | None = None) -> zipfile.ZipFile:
     """Open an office package, turning a non-zip into :class:`ExtractionError`.
 
     :param stream: a seekable binary stream.
+    :param blob: the object ``stream`` was opened from: its central directory is then read
+        once for all who open it (:mod:`piiscan.extractors.zips`).
     """
     try:
-        return zipfile.ZipFile(stream)
+        return zipfile.ZipFile(stream) if blob is None else open_zip_of(blob, stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ExtractionError("damaged document: not a readable zip package") from exc
 
@@ -304,7 +307,7 @@ def extract_docx(blob: Blob, limits: Limits) -> Iterator[Item]:
     """
     if is_encrypted_office(blob):
         raise EncryptedError("password-protected document")
-    with blob.opener() as stream, open_zip(stream) as archive:
+    with blob.opener() as stream, open_zip(stream, blob) as archive:
         parts = sorted((n for n in archive.namelist() if _PART.fullmatch(n)), key=_part_sort_key)
         if not any(n.startswith("word/document") for n in parts):
             raise ExtractionError("damaged document: no main document part (word/document.xml)")
