@@ -12,6 +12,7 @@ then damaged on purpose, member by member.
 from __future__ import annotations
 
 import io
+import itertools
 import random
 import re
 import struct
@@ -444,3 +445,23 @@ def test_damaged_decks(damage: str) -> None:
 
 def test_damaged_base_deck_is_read_directly() -> None:
     _check(_damageable(1), direct_expected=True)
+
+
+def _chained(slides: int) -> bytes:
+    """A deck whose every slide links to the next: a relationship chain ``slides`` deep."""
+    presentation = Presentation()
+    made = [presentation.slides.add_slide(presentation.slide_layouts[6]) for _ in range(slides)]
+    for slide, following in itertools.pairwise(made):
+        box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(1), Inches(1))
+        box.text_frame.text = "Nästa"
+        box.click_action.target_slide = following
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("slides", "direct"), [(150, True), (260, False)])
+def test_deep_relationship_chains(slides: int, direct: bool) -> None:
+    # python-pptx walks relationships recursively; chains near its recursion limit are its own.
+    _check(_chained(slides), direct_expected=direct)
+    assert (_direct(_chained(slides)) is not None) is direct

@@ -97,6 +97,10 @@ _CT_PARSED = _CT_MAIN | {
     "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
 }  # fmt: skip
 
+# Relationship chains deeper than this (slides linking to slides) are left to python-pptx, far
+# below the recursion limit that makes it fail.
+_MAX_CHAIN = 200
+
 _URI_TABLE = "http://schemas.openxmlformats.org/drawingml/2006/table"
 _URI_OLE = "http://schemas.openxmlformats.org/presentationml/2006/ole"
 
@@ -200,26 +204,21 @@ class _Package:
                           for o in types.iterchildren(f"{_CT}Override")}  # fmt: skip
         self.defaults = {_required(d, "Extension").lower(): _required(d, "ContentType")
                          for d in types.iterchildren(f"{_CT}Default")}  # fmt: skip
-        # Relationships of every part reachable from the package, depth first as python-pptx.
-        self.xml_rels: dict[str, list[etree._Element]] = {}
-        pending = ["/"]
-        while pending:
-            source = pending.pop()
-            if source in self.xml_rels:
-                continue
-            if len(self.xml_rels) > 2000:  # python-pptx recurses; leave deep chains to it
-                raise _Unsure
-            elements = self._rel_elements(source)
-            self.xml_rels[source] = elements
-            base = posixpath.split(source)[0]
-            targets = []
-            for rel in elements:
-                mode = rel.get("TargetMode")
-                if mode not in (None, "Internal", "External"):
-                    raise _Unsure
-                if mode != "External":
-                    targets.append(_partname(base, _required(rel, "Target")))
-            pending.extend(reversed(targets))
+        # Relationships of every part reachable from the package, in python-pptx's order: it
+        # recurses, one call a part deeper, so a chain of parts deeper than its recursion limit
+        # fails there; such packages are left to it.
+        self.xml_rels: dict[str, list[etree._Element]] = {"/": self._rel_elements("/")}
+        walks = [self._targets("/")]
+        while walks:
+            for target in walks[-1]:
+                if target not in self.xml_rels:
+                    self.xml_rels[target] = self._rel_elements(target)
+                    walks.append(self._targets(target))
+                    if len(walks) > _MAX_CHAIN:
+                        raise _Unsure
+                    break
+            else:
+                walks.pop()
         # The parts: reachable partnames present in the zip, each with a content type.
         self.types: dict[str, str] = {}
         self.roots: dict[str, etree._Element] = {}
@@ -233,6 +232,16 @@ class _Package:
             elif content_type in _CT_PARSED:
                 _check_well_formed(self.blobs[partname])
         self.rels = {source: self._valid_rels(source) for source in self.xml_rels}
+
+    def _targets(self, source: str) -> Iterator[str]:
+        """The internal targets of ``source``'s relationships, read as python-pptx reads them."""
+        base = posixpath.split(source)[0]
+        for rel in self.xml_rels[source]:
+            mode = rel.get("TargetMode")
+            if mode not in (None, "Internal", "External"):
+                raise _Unsure  # python-pptx would treat it as internal, and might fail
+            if mode != "External":
+                yield _partname(base, _required(rel, "Target"))
 
     def _blob(self, partname: str) -> bytes:
         try:
