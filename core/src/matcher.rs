@@ -30,7 +30,13 @@
 //! runs in time linear in the text, whatever it is (an organisation's `(\d|\d\d)+$`
 //! included).
 
+use std::sync::Mutex;
+
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::util::start;
+use regex_automata::{Anchored, MatchKind};
 
 use crate::one_pass::OnePass;
 
@@ -156,21 +162,87 @@ impl CharClass {
 }
 
 /// A match found without the capturing engine: the pattern and its tail are searched as one
-/// regex without groups (the lazy DFA alone finds where the match ends), then the end of the
-/// pattern proper is found among the one or two characters the tail may have taken. Only for
-/// patterns with no `value` group and no assertion inside (a `$` would read differently on a
-/// text cut where the pattern ends).
+/// lazy DFA without groups (it alone finds where the match ends), then the end of the pattern
+/// proper is found among the one or two characters the tail may have taken. Only for patterns
+/// with no `value` group and no assertion inside (a `$` would read differently on a text cut
+/// where the pattern ends).
+///
+/// The DFAs are driven here, byte by byte from an anchored start, not through `regex`: a
+/// confirmation reads a few bytes, and the general search's set-up (its cache pool, prefilter
+/// and input checks) cost more than the reading; and whether the pattern proper ends at each
+/// place the tail may have begun is read in one walk, not one search per place.
 #[derive(Clone, Debug)]
 struct WithoutCaptures {
-    /// `\A(?:pattern)tail`, no groups.
-    whole: Regex,
-    /// `\A(?:pattern)\z`: does the pattern match exactly this?
-    exact: Regex,
+    /// `(?:pattern)tail`, leftmost-first as Python chooses: where the match ends.
+    whole: DFA,
+    /// `(?:pattern)`, every match reported: the places where the pattern proper can end.
+    ends: DFA,
     /// The classes the tail refuses: one after the match, or a first and a second.
     refused: Option<(CharClass, Option<CharClass>)>,
     /// The tail's classes read as `refused` reads them (no case folding): where the tail can
-    /// have ended at one place only, the pattern proper ends there without asking `exact`.
+    /// have ended at one place only, the pattern proper ends there without asking `ends`.
     tail_exact: bool,
+}
+
+/// The lazy DFAs' caches of one [`WithoutCaptures`].
+#[derive(Clone, Debug)]
+struct ConfirmCache {
+    whole: Cache,
+    ends: Cache,
+}
+
+/// A lazy DFA of `pattern` (`kind`: leftmost-first or every match), without groups, for
+/// anchored walks.
+fn confirming_dfa(pattern: &str, ignore_case: bool, kind: MatchKind) -> Result<DFA, CompileError> {
+    DFA::builder()
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(ignore_case))
+        .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .configure(
+            DFA::config()
+                .match_kind(kind)
+                .cache_capacity(CONFIRM_CACHE_CAPACITY),
+        )
+        .build(pattern)
+        .map_err(|error| CompileError::Regex(error.to_string()))
+}
+
+/// The lazy DFA caches of a confirming pattern may grow this large before they start over (a
+/// pattern's states on the densest text take a small part of it).
+const CONFIRM_CACHE_CAPACITY: usize = 2 << 20;
+
+/// Walks the anchored `dfa` over `haystack` until it dies: with `each` given, every place a
+/// match ends is passed to it; the last such place is returned (for a leftmost-first DFA, where
+/// its match ends). `Err` when the DFA gave up.
+fn walk_anchored(
+    dfa: &DFA,
+    cache: &mut Cache,
+    haystack: &[u8],
+    mut each: impl FnMut(usize),
+) -> Result<Option<usize>, ()> {
+    let mut state = dfa
+        .start_state(cache, &start::Config::new().anchored(Anchored::Yes))
+        .map_err(|_| ())?;
+    let mut last = None;
+    for (at, &byte) in haystack.iter().enumerate() {
+        state = dfa.next_state(cache, state, byte).map_err(|_| ())?;
+        if state.is_tagged() {
+            if state.is_match() {
+                // Match states come one byte late: the match ended before this byte.
+                last = Some(at);
+                each(at);
+            } else if state.is_dead() {
+                return Ok(last);
+            } else if state.is_quit() {
+                return Err(());
+            }
+        }
+    }
+    state = dfa.next_eoi_state(cache, state).map_err(|_| ())?;
+    if state.is_match() {
+        last = Some(haystack.len());
+        each(haystack.len());
+    }
+    Ok(last)
 }
 
 impl WithoutCaptures {
@@ -199,14 +271,22 @@ impl WithoutCaptures {
         };
         let core = format!("(?:{})", pattern.regex);
         Ok(Some(WithoutCaptures {
-            whole: compile(
-                &format!(r"\A{core}{}", tail(&pattern.not_before)?),
+            whole: confirming_dfa(
+                &format!("{core}{}", tail(&pattern.not_before)?),
                 ignore_case,
+                MatchKind::LeftmostFirst,
             )?,
-            exact: compile(&format!(r"\A{core}\z"), ignore_case)?,
+            ends: confirming_dfa(&core, ignore_case, MatchKind::All)?,
             refused,
             tail_exact: !ignore_case,
         }))
+    }
+
+    fn create_cache(&self) -> ConfirmCache {
+        ConfirmCache {
+            whole: self.whole.create_cache(),
+            ends: self.ends.create_cache(),
+        }
     }
 
     /// How many bytes the tail takes after a match that ends at `at` in `text` (the tail's
@@ -234,11 +314,18 @@ impl WithoutCaptures {
     /// The end of the pattern proper in the match starting at `start` within `text`, or
     /// `Some(None)` when there is no match; `None` when this way cannot tell (the caller then
     /// captures).
-    fn pattern_end(&self, text: &str, start: usize) -> Option<Option<usize>> {
-        let Some(found) = self.whole.find(&text[start..]) else {
+    fn pattern_end(
+        &self,
+        text: &str,
+        start: usize,
+        cache: &mut ConfirmCache,
+    ) -> Option<Option<usize>> {
+        let haystack = text.as_bytes().get(start..)?;
+        let Some(found) = walk_anchored(&self.whole, &mut cache.whole, haystack, |_| ()).ok()?
+        else {
             return Some(None);
         };
-        let end = start + found.end();
+        let end = start + found;
         // Where the tail may have begun: it takes at most two characters.
         let mut tails = [0; 3];
         let mut count = 0;
@@ -261,11 +348,18 @@ impl WithoutCaptures {
         if count == 1 && self.tail_exact {
             return Some(Some(tails[0]));
         }
-        let mut candidates = tails[..count]
-            .iter()
-            .filter(|&&at| self.exact.is_match(&text[start..at]));
+        // Otherwise, the one where the pattern proper can end, read in one walk.
+        let tails = &tails[..count];
+        let mut ends = [false; 3];
+        walk_anchored(&self.ends, &mut cache.ends, &haystack[..found], |at| {
+            if let Some(index) = tails.iter().position(|&tail| tail == start + at) {
+                ends[index] = true;
+            }
+        })
+        .ok()?;
+        let mut candidates = tails.iter().zip(ends).filter(|(_, end)| *end);
         match (candidates.next(), candidates.next()) {
-            (Some(&only), None) => Some(Some(only)),
+            (Some((&only, _)), None) => Some(Some(only)),
             _ => None,
         }
     }
@@ -369,6 +463,24 @@ pub struct RecognizerMatcher {
     /// The alternation with tails but no boundary before: it matches wherever a real match
     /// can start, so it tells cheaply whether the recognizer can match at all.
     unbounded: String,
+    caches: ConfirmPool,
+}
+
+/// The confirming DFAs' caches of a recognizer's patterns (`None` for a pattern confirmed by
+/// capturing).
+type ConfirmCaches = Vec<Option<ConfirmCache>>;
+
+/// Caches for concurrent callers: one set is taken for a call and given back after, with the
+/// states it built (those of the engine's warm-up among them).
+#[derive(Debug, Default)]
+struct ConfirmPool(Mutex<Vec<ConfirmCaches>>);
+
+impl Clone for ConfirmPool {
+    fn clone(&self) -> Self {
+        ConfirmPool(Mutex::new(
+            self.0.lock().map(|pool| pool.clone()).unwrap_or_default(),
+        ))
+    }
 }
 
 impl RecognizerMatcher {
@@ -392,7 +504,33 @@ impl RecognizerMatcher {
         Ok(RecognizerMatcher {
             patterns: compiled,
             unbounded,
+            caches: ConfirmPool::default(),
         })
+    }
+
+    fn take_caches(&self) -> ConfirmCaches {
+        self.caches
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_else(|| {
+                self.patterns
+                    .iter()
+                    .map(|pattern| {
+                        pattern
+                            .without_captures
+                            .as_ref()
+                            .map(WithoutCaptures::create_cache)
+                    })
+                    .collect()
+            })
+    }
+
+    fn give_back(&self, caches: ConfirmCaches) {
+        if let Ok(mut pool) = self.caches.0.lock() {
+            pool.push(caches);
+        }
     }
 
     /// Every match in `text`, left to right, without overlaps, as Python's `finditer` finds
@@ -467,6 +605,7 @@ impl RecognizerMatcher {
     ) {
         let whole = [(0, text.len())];
         let windows = windows.unwrap_or(&whole);
+        let mut caches = self.take_caches();
         let mut window = 0;
         let mut position = 0;
         let mut index = 0;
@@ -492,7 +631,7 @@ impl RecognizerMatcher {
             }
             let Some((matched, matched_end)) = here
                 .iter()
-                .find_map(|&(_, pattern)| self.pattern_at(text, pattern, at, high))
+                .find_map(|&(_, pattern)| self.pattern_at(text, pattern, at, high, &mut caches))
             else {
                 continue;
             };
@@ -505,6 +644,7 @@ impl RecognizerMatcher {
                 at + text[at..].chars().next().map_or(1, char::len_utf8)
             };
         }
+        self.give_back(caches);
     }
 
     /// The match Python's `pattern.match(text, start, end)` finds for the alternation: the
@@ -512,25 +652,30 @@ impl RecognizerMatcher {
     /// `end` is not seen, as with Python's `endpos`). `start` must be where an earlier match
     /// started, so the boundary before it already holds.
     pub fn match_at(&self, text: &str, start: usize, end: usize) -> Option<PatternMatch> {
-        (0..self.patterns.len())
-            .find_map(|index| self.pattern_at(text, index, start, end))
-            .map(|(found, _)| found)
+        let mut caches = self.take_caches();
+        let found = (0..self.patterns.len())
+            .find_map(|index| self.pattern_at(text, index, start, end, &mut caches))
+            .map(|(found, _)| found);
+        self.give_back(caches);
+        found
     }
 
     /// The match of the pattern at `index` alone that starts at `start` within
     /// `text[..end]` (its boundary before `start` is the caller's to check), and where the
     /// pattern proper ends (the next search starts there).
-    pub fn pattern_at(
+    fn pattern_at(
         &self,
         text: &str,
         index: usize,
         start: usize,
         end: usize,
+        caches: &mut ConfirmCaches,
     ) -> Option<(PatternMatch, usize)> {
         let haystack = text.get(start..end)?;
         let pattern = self.patterns.get(index)?;
-        if let Some(fast) = &pattern.without_captures {
-            if let Some(found) = fast.pattern_end(haystack, 0) {
+        if let (Some(fast), Some(Some(cache))) = (&pattern.without_captures, caches.get_mut(index))
+        {
+            if let Some(found) = fast.pattern_end(haystack, 0, cache) {
                 let found = found?;
                 return Some((
                     PatternMatch {
@@ -914,6 +1059,7 @@ mod tests {
         for pattern in &patterns {
             let bounded = BoundedPattern::new(pattern, false).expect("compiles");
             let fast = bounded.without_captures.as_ref().expect("no value group");
+            let mut cache = fast.create_cache();
             for _ in 0..3000 {
                 let length = 4 + (seed % 20) as usize;
                 let text: String = (0..length)
@@ -925,7 +1071,7 @@ mod tests {
                     })
                     .collect();
                 for (start, _) in text.char_indices() {
-                    let Some(found) = fast.pattern_end(&text, start) else {
+                    let Some(found) = fast.pattern_end(&text, start, &mut cache) else {
                         continue;
                     };
                     let captured = bounded
