@@ -30,11 +30,13 @@
 //! runs in time linear in the text, whatever it is (an organisation's `(\d|\d\d)+$`
 //! included).
 
-use std::sync::Mutex;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
 
@@ -282,6 +284,7 @@ impl WithoutCaptures {
         }))
     }
 
+    #[cfg(test)]
     fn create_cache(&self) -> ConfirmCache {
         ConfirmCache {
             whole: self.whole.create_cache(),
@@ -470,16 +473,48 @@ pub struct RecognizerMatcher {
 /// capturing).
 type ConfirmCaches = Vec<Option<ConfirmCache>>;
 
-/// Caches for concurrent callers: one set is taken for a call and given back after, with the
-/// states it built (those of the engine's warm-up among them).
-#[derive(Debug, Default)]
-struct ConfirmPool(Mutex<Vec<ConfirmCaches>>);
+/// Makes a new set of [`ConfirmCaches`].
+type CreateCaches = Box<dyn Fn() -> ConfirmCaches + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// Caches for concurrent callers, as `regex` keeps its own: the thread that first takes a set
+/// (the one that builds the engine, and warms it up) owns one without a lock; others take
+/// theirs from a stack. A set keeps the states it built.
+struct ConfirmPool {
+    /// Each pattern's two confirming DFAs (`None` where it is confirmed by capturing).
+    dfas: Arc<Vec<Option<(DFA, DFA)>>>,
+    pool: Pool<ConfirmCaches, CreateCaches>,
+}
+
+impl ConfirmPool {
+    fn new(dfas: Arc<Vec<Option<(DFA, DFA)>>>) -> Self {
+        let made = Arc::clone(&dfas);
+        let create: CreateCaches = Box::new(move || {
+            made.iter()
+                .map(|dfas| {
+                    dfas.as_ref().map(|(whole, ends)| ConfirmCache {
+                        whole: whole.create_cache(),
+                        ends: ends.create_cache(),
+                    })
+                })
+                .collect()
+        });
+        ConfirmPool {
+            dfas,
+            pool: Pool::new(create),
+        }
+    }
+}
 
 impl Clone for ConfirmPool {
+    /// A new pool: its caches start empty.
     fn clone(&self) -> Self {
-        ConfirmPool(Mutex::new(
-            self.0.lock().map(|pool| pool.clone()).unwrap_or_default(),
-        ))
+        ConfirmPool::new(Arc::clone(&self.dfas))
+    }
+}
+
+impl std::fmt::Debug for ConfirmPool {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("ConfirmPool")
     }
 }
 
@@ -501,36 +536,21 @@ impl RecognizerMatcher {
             })
             .collect::<Result<Vec<_>, CompileError>>()?
             .join("|");
-        Ok(RecognizerMatcher {
+        let dfas = compiled
+            .iter()
+            .map(|pattern| {
+                pattern
+                    .without_captures
+                    .as_ref()
+                    .map(|fast| (fast.whole.clone(), fast.ends.clone()))
+            })
+            .collect();
+        let matcher = RecognizerMatcher {
             patterns: compiled,
             unbounded,
-            caches: ConfirmPool::default(),
-        })
-    }
-
-    fn take_caches(&self) -> ConfirmCaches {
-        self.caches
-            .0
-            .lock()
-            .ok()
-            .and_then(|mut pool| pool.pop())
-            .unwrap_or_else(|| {
-                self.patterns
-                    .iter()
-                    .map(|pattern| {
-                        pattern
-                            .without_captures
-                            .as_ref()
-                            .map(WithoutCaptures::create_cache)
-                    })
-                    .collect()
-            })
-    }
-
-    fn give_back(&self, caches: ConfirmCaches) {
-        if let Ok(mut pool) = self.caches.0.lock() {
-            pool.push(caches);
-        }
+            caches: ConfirmPool::new(Arc::new(dfas)),
+        };
+        Ok(matcher)
     }
 
     /// Every match in `text`, left to right, without overlaps, as Python's `finditer` finds
@@ -605,7 +625,7 @@ impl RecognizerMatcher {
     ) {
         let whole = [(0, text.len())];
         let windows = windows.unwrap_or(&whole);
-        let mut caches = self.take_caches();
+        let mut caches = self.caches.pool.get();
         let mut window = 0;
         let mut position = 0;
         let mut index = 0;
@@ -644,7 +664,6 @@ impl RecognizerMatcher {
                 at + text[at..].chars().next().map_or(1, char::len_utf8)
             };
         }
-        self.give_back(caches);
     }
 
     /// The match Python's `pattern.match(text, start, end)` finds for the alternation: the
@@ -652,12 +671,10 @@ impl RecognizerMatcher {
     /// `end` is not seen, as with Python's `endpos`). `start` must be where an earlier match
     /// started, so the boundary before it already holds.
     pub fn match_at(&self, text: &str, start: usize, end: usize) -> Option<PatternMatch> {
-        let mut caches = self.take_caches();
-        let found = (0..self.patterns.len())
+        let mut caches = self.caches.pool.get();
+        (0..self.patterns.len())
             .find_map(|index| self.pattern_at(text, index, start, end, &mut caches))
-            .map(|(found, _)| found);
-        self.give_back(caches);
-        found
+            .map(|(found, _)| found)
     }
 
     /// The match of the pattern at `index` alone that starts at `start` within
@@ -1085,6 +1102,80 @@ mod tests {
             }
         }
         assert!(compared > 10_000, "{compared}");
+    }
+
+    #[test]
+    fn the_pattern_proper_ends_where_the_tail_lets_it() {
+        // (pattern, ignore case, text, where the pattern proper ends): a two-character tail
+        // that leaves two places it may have begun, a case-insensitive tail (the end is read
+        // from the pattern's own walk), and no match.
+        let phone = spec(
+            r"0\d{1,3}-\d{2,8}(?:[ -]\d{2,3}){0,3}",
+            Some(r"\d\p{L}+.-"),
+            &[&[r"\d.,:", r"\d"], &["-", r"\d"]],
+        );
+        let label = spec(r"(?:nr|no)\.? ?\d{4}", None, &[&[r"\dA-Z"]]);
+        let cases: &[(&PatternSpec, bool, &str, Option<usize>)] = &[
+            (&phone, false, "08-123 45 67. Sedan", Some(12)),
+            (&phone, false, "08-123 45 67.5", Some(9)),
+            (&phone, false, "08-123 45 67-8", Some(9)),
+            (&phone, false, "08-123 45 67", Some(12)),
+            (&phone, false, "08-123 45 67 ", Some(12)),
+            (&phone, false, "08-1", None),
+            (&label, true, "NR. 1234 x", Some(8)),
+            (&label, true, "no 1234", Some(7)),
+            (&label, true, "No 12345", None),
+            (&label, true, "no 1234a", None),
+        ];
+        for &(pattern, ignore_case, text, expected) in cases {
+            let bounded = BoundedPattern::new(pattern, ignore_case).expect("compiles");
+            let fast = bounded.without_captures.as_ref().expect("no value group");
+            let mut cache = fast.create_cache();
+            assert_eq!(
+                fast.pattern_end(text, 0, &mut cache),
+                Some(expected),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn threads_confirm_alike_with_their_own_caches() {
+        let matcher = RecognizerMatcher::new(
+            &[spec(
+                r"\d{2}(?:0[1-9]|1[0-2])\d{2}-\d{4}",
+                Some(r"\d\p{L}-"),
+                &[&[r"\d"]],
+            )],
+            false,
+        )
+        .expect("compiles");
+        let text = "pnr 850601-2387, 850601-23870 och å850601-2387 samt 850601-2387.";
+        // Every character a start: the boundary before is the one pass's to check, so the
+        // one after `å` is confirmed too.
+        let starts: Vec<(usize, usize)> = text.char_indices().map(|(at, _)| (at, 0)).collect();
+        let mut alone = Vec::new();
+        matcher.confirm(text, &starts, None, &mut alone);
+        let expected: Vec<(usize, &str)> = alone
+            .iter()
+            .map(|found| (found.pattern, &text[found.start..found.end]))
+            .collect();
+        assert_eq!(expected.len(), 3);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..50 {
+                        let mut found = Vec::new();
+                        matcher.confirm(text, &starts, None, &mut found);
+                        let spans: Vec<(usize, &str)> = found
+                            .iter()
+                            .map(|found| (found.pattern, &text[found.start..found.end]))
+                            .collect();
+                        assert_eq!(spans, expected);
+                    }
+                });
+            }
+        });
     }
 
     #[test]
