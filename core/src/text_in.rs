@@ -9,9 +9,9 @@
 //! `ö`, `é` and no character above U+00FF), which CPython stores one byte a character: encoding
 //! it to Latin-1 is a copy, and Latin-1 turns into UTF-8 here a word of ASCII at a time.
 //!
-//! Short texts (cells), pure ASCII ones (whose UTF-8 form CPython already holds), texts whose
-//! UTF-8 copy was already made and texts with a character beyond Latin-1 keep the plain way;
-//! which a text is, is read in constant time from its size in memory.
+//! Short texts (cells) and pure ASCII ones (whose UTF-8 form CPython already holds) keep the
+//! plain way, as does any text with a character beyond Latin-1 (the attempt fails at its first
+//! such character and costs at most a copy).
 
 /// A text this long or longer (in characters) is worth the Latin-1 attempt: two method calls
 /// cost less than encoding it character by character.
@@ -32,15 +32,15 @@ mod python {
 
     use pyo3::intern;
     use pyo3::prelude::*;
-    use pyo3::sync::PyOnceLock;
     use pyo3::types::{PyBytes, PyString};
 
     /// `text` as UTF-8 (see the module documentation); an error only where `to_str` gives
     /// one (a lone surrogate).
     pub fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
         let py = text.py();
-        let length = text.len()?;
-        if length < super::LONG_TEXT || !one_byte_without_utf8(text, length)? {
+        if text.len()? < super::LONG_TEXT
+            || text.call_method0(intern!(py, "isascii"))?.is_truthy()?
+        {
             return text.to_str().map(Cow::Borrowed);
         }
         match text.call_method1(intern!(py, "encode"), (intern!(py, "latin-1"),)) {
@@ -50,32 +50,6 @@ mod python {
             },
             Err(_) => text.to_str().map(Cow::Borrowed),
         }
-    }
-
-    /// True when CPython keeps `text` (of `length` characters) one byte a character, not pure
-    /// ASCII, and without a UTF-8 copy: a Latin-1 text whose UTF-8 form is still to be made.
-    /// Read in constant time from its size in memory (`str.__sizeof__`: a header, then
-    /// `length + 1` units of one, two or four bytes, then the UTF-8 copy if one was made),
-    /// so a text with a character beyond Latin-1 is not copied only to fail, and one whose
-    /// UTF-8 copy exists is read from it. Any other size (another layout) reads as false:
-    /// the plain way.
-    fn one_byte_without_utf8(text: &Bound<'_, PyString>, length: usize) -> PyResult<bool> {
-        static HEADER: PyOnceLock<Option<usize>> = PyOnceLock::new();
-        let py = text.py();
-        let sizeof = intern!(py, "__sizeof__");
-        let header = HEADER.get_or_try_init(py, || -> PyResult<Option<usize>> {
-            // `é` alone: the header and two one-byte units (it and the terminating zero).
-            let probe = PyString::new(py, "é")
-                .call_method0(sizeof)?
-                .extract::<usize>()?;
-            Ok(probe.checked_sub(2))
-        })?;
-        let Some(header) = *header else {
-            return Ok(false);
-        };
-        let size: usize = text.call_method0(sizeof)?.extract()?;
-        Ok(size == header + length + 1
-            && !text.call_method0(intern!(py, "isascii"))?.is_truthy()?)
     }
 }
 
