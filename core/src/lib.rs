@@ -23,7 +23,6 @@ pub mod names_weigh;
 pub mod names_windows;
 pub mod one_pass;
 pub mod text;
-pub mod text_in;
 pub mod validators;
 pub mod verdict;
 

@@ -1072,8 +1072,7 @@ impl PyCoreEngine {
         let outside = outside_findings(outside);
         let maker = maker.get();
         guarded(|| {
-            // A long text without CPython's UTF-8 encoder where it can (crate::text_in).
-            self.found(py, &crate::text_in::utf8(&text)?, &context, today, &outside)?
+            self.found(py, text.to_str()?, &context, today, &outside)?
                 .into_iter()
                 .map(|found| maker.make(py, found, &text, &locator, &made_outside))
                 .collect()
