@@ -599,3 +599,23 @@ def test_an_inventory_open_to_others_is_warned_about_on_stderr(
         f"(mode 0755); it holds paths and value keys: run chmod 700 {inventory} unless "
         "sharing it is intended\n"
     )
+
+
+def test_an_exception_python_cannot_raise_is_logged_by_type_not_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import contextlib
+    import types
+
+    from piiscan import cli as cli_module
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)
+    with contextlib.suppress(SystemExit):
+        cli_module.main(["--version"])
+    hook = sys.unraisablehook
+    assert hook is cli_module._unraisable_to_debug_log
+    capsys.readouterr()
+    error = OSError(9, "Bad file descriptor")
+    hook(types.SimpleNamespace(exc_type=OSError, exc_value=error, exc_traceback=None,
+                               err_msg=None, object=None))  # fmt: skip
+    assert capsys.readouterr().err == ""

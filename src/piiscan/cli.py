@@ -1254,6 +1254,8 @@ def _csv_cell(value: Any) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``piiscan`` command: one-line errors, documented exit statuses."""
+    if sys.unraisablehook is sys.__unraisablehook__:  # not when a host (a test runner) set one
+        sys.unraisablehook = _unraisable_to_debug_log
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort as exc:
@@ -1279,6 +1281,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         _interrupted(exc)
     except BrokenPipeError:
         sys.exit(0)
+
+
+def _unraisable_to_debug_log(args: Any) -> None:
+    """Log an exception Python cannot raise (in a ``__del__``, or at exit) by its type only.
+
+    Python prints these with a traceback and nothing can act on them. One case is a race in
+    the standard library: after a signal stopped a scan, the process pool's exit hook can
+    write to a pipe the pool's own thread is closing at that moment (``OSError: [Errno 9]``),
+    after the scan was closed and its one-line message printed.
+    """
+    logging.getLogger("piiscan").debug(
+        "ignored an exception Python could not raise (%s)", args.exc_type.__name__
+    )
 
 
 def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
