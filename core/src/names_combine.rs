@@ -6,6 +6,8 @@
 //!
 //! Offsets are in characters (code points), as Python counts them.
 
+use crate::context::{ContextMatcher, StemRule};
+use crate::masking::Mask;
 use crate::names::{is_letter, is_letter_or_digit, is_sentence_initial, token_at, Kind, NameRules};
 use crate::names_weigh::{Candidate, Evidence, HIGH, LOW, MEDIUM};
 use crate::names_windows::org_after;
@@ -374,6 +376,169 @@ impl NameRules {
     }
 }
 
+/// What the engine makes of the combined spans of a text (`PersonRecognizer.hits`): each
+/// span's score after context (a name column, else a context stem within the window before
+/// or after it), its value form and its mask. Built once per recognizer from its catalogue
+/// entry.
+#[derive(Clone, Debug)]
+pub struct NameContext {
+    stems: ContextMatcher,
+    before: usize,
+    after: usize,
+    /// The score of each strength (`LOW..=HIGH`; index 0 unused).
+    scores: [f64; 4],
+}
+
+/// One span as [`NameContext::hits`] finishes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameHit {
+    /// Index of the span in the spans given.
+    pub span: usize,
+    /// The strength whose score the span takes (its own, or the one context raised it to).
+    pub scored: u8,
+    /// The context stem found near it (an index for [`NameContext::stem`]).
+    pub stem: Option<usize>,
+    /// `normalize.name_value_form` of the span, when it is made of plain Swedish letters
+    /// (else `None`: Python's Unicode normalisation is needed).
+    pub normalized: Option<String>,
+    /// The span's mask, when every character is one Python's `\w` and the core read alike
+    /// (ASCII and Latin-1 to Latin Extended-B); else `None`.
+    pub masked: Option<String>,
+}
+
+/// A span as [`NameContext::hits`] reads it: `(start, end, strength, gazetteer_hit)`, offsets
+/// in characters; `gazetteer_hit` `None` when not worked out.
+pub type SpanIn = (usize, usize, u8, Option<bool>);
+
+impl NameContext {
+    /// :param stems: lower-case context stems with their rules.
+    /// :param window: characters before and after a span where a stem counts.
+    /// :param scores: the score of `LOW`, `MEDIUM` and `HIGH`.
+    pub fn new(stems: Vec<(String, StemRule)>, window: (usize, usize), scores: [f64; 3]) -> Self {
+        NameContext {
+            stems: ContextMatcher::new(stems),
+            before: window.0,
+            after: window.1,
+            scores: [0.0, scores[0], scores[1], scores[2]],
+        }
+    }
+
+    /// The stem at `index`.
+    pub fn stem(&self, index: usize) -> &str {
+        self.stems.stem(index)
+    }
+
+    /// The spans of `text` starting before `owned` that score above zero, finished as
+    /// `PersonRecognizer.hits` finishes them. `column`: the text is a cell of a column that
+    /// names a person (a candidate with a gazetteer word is then `HIGH`, any other at least
+    /// `MEDIUM`). A span outside the text, or with a strength outside `LOW..=HIGH`, is an
+    /// error (`None`).
+    pub fn hits(
+        &self,
+        rules: &NameRules,
+        text: &str,
+        spans: &[SpanIn],
+        owned: usize,
+        column: bool,
+    ) -> Option<Vec<NameHit>> {
+        // Byte offset of each character (and of the end), for the stems and the slices.
+        let offsets: Vec<usize> = text
+            .char_indices()
+            .map(|(at, _)| at)
+            .chain(std::iter::once(text.len()))
+            .collect();
+        let n = offsets.len() - 1;
+        let mut lower = String::new();
+        let mut out = Vec::new();
+        for (index, &(start, end, strength, hit)) in spans.iter().enumerate() {
+            if start > end || end > n || !(LOW..=HIGH).contains(&strength) {
+                return None;
+            }
+            if start >= owned {
+                continue;
+            }
+            let raw = &text[offsets[start]..offsets[end]];
+            let mut scored = strength;
+            let mut stem = None;
+            if column {
+                let hit = hit.unwrap_or_else(|| {
+                    let chars: Vec<char> = raw.chars().collect();
+                    rules.has_gazetteer_word(&chars, 0, chars.len())
+                });
+                let wanted = strength.max(if hit { HIGH } else { MEDIUM });
+                scored = self.higher(scored, wanted);
+            } else if !self.stems.is_empty() {
+                let from = offsets[start.saturating_sub(self.before)];
+                stem = self.stems.search(text, from, offsets[start], &mut lower);
+                if stem.is_none() && self.after > 0 {
+                    let to = offsets[(end + self.after).min(n)];
+                    stem = self.stems.search(text, offsets[end], to, &mut lower);
+                }
+                if stem.is_some() {
+                    scored = self.higher(scored, (strength + 1).min(HIGH));
+                }
+            }
+            if self.scores[usize::from(scored)] <= 0.0 {
+                continue;
+            }
+            out.push(NameHit {
+                span: index,
+                scored,
+                stem,
+                normalized: plain_value_form(raw),
+                masked: latin_mask(raw),
+            });
+        }
+        Some(out)
+    }
+
+    /// Of the strengths `own` and `other`, the one with the higher score (`own` on a tie):
+    /// Python's `max(scores[own], scores[other])`.
+    fn higher(&self, own: u8, other: u8) -> u8 {
+        if self.scores[usize::from(other)] > self.scores[usize::from(own)] {
+            other
+        } else {
+            own
+        }
+    }
+}
+
+/// `normalize.name_value_form(raw)` for the names its fast path takes (words of ASCII and
+/// Swedish letters, one space or hyphen between them): lower case, `å ä ö é ü` without
+/// their diacritics. `None` for any other text.
+pub fn plain_value_form(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut after_letter = false;
+    for character in raw.chars() {
+        let folded = match character {
+            'a'..='z' => character,
+            'A'..='Z' => character.to_ascii_lowercase(),
+            'Å' | 'å' | 'Ä' | 'ä' => 'a',
+            'Ö' | 'ö' => 'o',
+            'É' | 'é' => 'e',
+            'Ü' | 'ü' => 'u',
+            ' ' | '-' if after_letter => {
+                after_letter = false;
+                out.push(character);
+                continue;
+            }
+            _ => return None,
+        };
+        after_letter = true;
+        out.push(folded);
+    }
+    after_letter.then_some(out)
+}
+
+/// The PERSON mask of `raw` (`masking._mask_words`) when every character is ASCII or in
+/// Latin-1 to Latin Extended-B (`U+00C0..=U+024F`), where Python's `\w` and
+/// [`char::is_alphanumeric`] agree; `None` otherwise.
+pub fn latin_mask(raw: &str) -> Option<String> {
+    raw.chars()
+        .all(|c| c.is_ascii() || ('\u{c0}'..='\u{24f}').contains(&c))
+        .then(|| Mask::Words.apply(raw))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,5 +580,78 @@ mod tests {
         };
         let kept = dedupe(vec![span(0, 4, LOW), span(2, 9, HIGH), span(10, 12, LOW)]);
         assert_eq!(kept, vec![span(2, 9, HIGH), span(10, 12, LOW)]);
+    }
+
+    #[test]
+    fn folds_plain_names_and_leaves_the_rest_to_python() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("Åsa Öberg", Some("asa oberg")),
+            ("ANNA-KARIN Ekström", Some("anna-karin ekstrom")),
+            ("José Müller", Some("jose muller")),
+            ("Anna  Berg", None),
+            ("Anna ", None),
+            ("-Anna", None),
+            ("", None),
+            ("Zoë Brant", None),
+            ("Anna\nBerg", None),
+        ];
+        for (raw, expected) in table {
+            assert_eq!(plain_value_form(raw).as_deref(), *expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn masks_latin_names_and_leaves_the_rest_to_python() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("Åsa Öberg", Some("Å** Ö****")),
+            ("Anna-Karin af Klint", Some("A***-K**** a* K****")),
+            ("Łukasz Ñúñez", Some("Ł***** Ñ****")),
+            ("Zoë Brant", Some("Z** B****")),
+            ("Ἀλέξανδρος", None),
+        ];
+        for (raw, expected) in table {
+            assert_eq!(latin_mask(raw).as_deref(), *expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn scores_spans_by_column_and_context() {
+        let rules = crate::names::tests::rules();
+        let context = NameContext::new(
+            vec![
+                ("namn".to_string(), StemRule::Word),
+                ("kontaktperson".to_string(), StemRule::Inside),
+            ],
+            (40, 0),
+            [0.4, 0.7, 0.9],
+        );
+        let text = "Kontaktperson Zorbo Quapp; Åsa Öberg och Xyla.";
+        let spans: [SpanIn; 3] = [
+            (14, 25, LOW, Some(false)),
+            (27, 36, HIGH, None),
+            (41, 45, LOW, Some(false)),
+        ];
+        let hits = context
+            .hits(&rules, text, &spans, 41, false)
+            .expect("valid");
+        let got: Vec<(usize, u8, Option<&str>)> = hits
+            .iter()
+            .map(|hit| (hit.span, hit.scored, hit.stem.map(|s| context.stem(s))))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, MEDIUM, Some("kontaktperson")),
+                (1, HIGH, Some("kontaktperson"))
+            ]
+        );
+        assert_eq!(hits[1].normalized.as_deref(), Some("asa oberg"));
+        assert_eq!(hits[1].masked.as_deref(), Some("Å** Ö****"));
+        let in_column = context.hits(&rules, text, &spans, 99, true).expect("valid");
+        let scored: Vec<u8> = in_column.iter().map(|hit| hit.scored).collect();
+        assert_eq!(scored, vec![MEDIUM, HIGH, MEDIUM]);
+        assert!(context
+            .hits(&rules, text, &[(41, 99, LOW, None)], 99, false)
+            .is_none());
     }
 }

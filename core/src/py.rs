@@ -12,7 +12,7 @@
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFrozenSet, PyString};
+use pyo3::types::{PyDict, PyFrozenSet, PySlice, PyString, PyTuple};
 
 use crate::checksums;
 use crate::context::{ContextMatcher, StemRule};
@@ -602,6 +602,131 @@ impl PyNameRules {
                     .collect())
             })
         })
+    }
+}
+
+/// How the engine finishes PERSON spans (`PersonRecognizer.hits`): scores after context,
+/// value forms and masks, built once per recognizer from its catalogue entry.
+#[pyclass(name = "NameContext", module = "piiscan._core", frozen)]
+struct PyNameContext {
+    inner: crate::names_combine::NameContext,
+    /// The stems as Python strings, by index.
+    stems: Vec<Py<PyString>>,
+    /// The score of each strength rounded as a finding's (index 0 unused).
+    rounded: [f64; 4],
+}
+
+/// A combined PERSON span as Python hands it back: `(start, end, strength, flags,
+/// gazetteer_hit)`.
+type PySpanIn<'py> = (usize, usize, u8, Bound<'py, PyAny>, Option<bool>);
+/// A finished PERSON span: `(start, end, score, value form, flags, context word, mask)`.
+type PyNameHit<'py> = (
+    usize,
+    usize,
+    f64,
+    Bound<'py, PyAny>,
+    Bound<'py, PyTuple>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+);
+
+#[pymethods]
+impl PyNameContext {
+    /// :param stems: `(stem, rule)` pairs (`ContextMatcher.rules`).
+    /// :param window: characters before and after a span where a stem counts.
+    /// :param scores: the scores of `LOW`, `MEDIUM` and `HIGH`.
+    /// :param rounded: the same, rounded as a finding's score is.
+    #[new]
+    fn new(
+        py: Python<'_>,
+        stems: Vec<(String, String)>,
+        window: (usize, usize),
+        scores: [f64; 3],
+        rounded: [f64; 3],
+    ) -> PyResult<Self> {
+        let stems = stems
+            .into_iter()
+            .map(|(stem, rule)| {
+                StemRule::from_name(&rule)
+                    .map(|rule| (stem, rule))
+                    .ok_or_else(|| PyValueError::new_err("unknown stem rule"))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let names = stems
+            .iter()
+            .map(|(stem, _)| PyString::new(py, stem).unbind())
+            .collect();
+        Ok(PyNameContext {
+            inner: crate::names_combine::NameContext::new(stems, window, scores),
+            stems: names,
+            rounded: [0.0, rounded[0], rounded[1], rounded[2]],
+        })
+    }
+
+    /// The spans (`(start, end, strength, flags, gazetteer_hit)`, from `combine`) of `text`
+    /// that start before `owned` and score above zero, each as `(start, end, score, value
+    /// form, flags, context word, mask)`. `core_text` is `text` as the core takes it (a lone
+    /// surrogate read as U+FFFD); `column`, the case-folded name of a column that names a
+    /// person, else `None`. What the core has no copy of (a value form needing Unicode
+    /// normalisation, a mask outside Latin) comes from `value_form` and `mask`, called with
+    /// the span's text.
+    #[allow(clippy::too_many_arguments)]
+    fn hits<'py>(
+        &self,
+        py: Python<'py>,
+        rules: Bound<'py, PyNameRules>,
+        text: Bound<'py, PyString>,
+        core_text: &str,
+        spans: Vec<PySpanIn<'py>>,
+        owned: usize,
+        column: Option<Bound<'py, PyString>>,
+        value_form: Bound<'py, PyAny>,
+        mask: Bound<'py, PyAny>,
+    ) -> PyResult<Vec<PyNameHit<'py>>> {
+        let plain: Vec<crate::names_combine::SpanIn> = spans
+            .iter()
+            .map(|(start, end, strength, _, hit)| (*start, *end, *strength, *hit))
+            .collect();
+        let in_column = column.is_some();
+        let name_rules = &rules.get().inner;
+        let hits = py
+            .detach(|| {
+                guarded(|| {
+                    Ok(self
+                        .inner
+                        .hits(name_rules, core_text, &plain, owned, in_column))
+                })
+            })?
+            .ok_or_else(|| PyValueError::new_err("a span outside the text"))?;
+        let empty = PyString::new(py, "").into_any();
+        hits.into_iter()
+            .map(|hit| {
+                let (start, end, _, flags, _) = &spans[hit.span];
+                let raw = || {
+                    let bound = |at: usize| isize::try_from(at).unwrap_or(isize::MAX);
+                    text.get_item(PySlice::new(py, bound(*start), bound(*end), 1))
+                };
+                let normalized = match hit.normalized {
+                    Some(form) => PyString::new(py, &form).into_any(),
+                    None => value_form.call1((raw()?,))?,
+                };
+                let masked = match hit.masked {
+                    Some(form) => PyString::new(py, &form).into_any(),
+                    None => mask.call1((raw()?,))?,
+                };
+                let flags = match flags.cast::<PyTuple>() {
+                    Ok(tuple) => tuple.clone(),
+                    Err(_) => PyTuple::new(py, flags.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
+                };
+                let word = match (&column, hit.stem) {
+                    (Some(label), _) => label.clone().into_any(),
+                    (None, Some(stem)) => self.stems[stem].bind(py).clone().into_any(),
+                    (None, None) => empty.clone(),
+                };
+                let score = self.rounded[usize::from(hit.scored)];
+                Ok((*start, *end, score, normalized, flags, word, masked))
+            })
+            .collect()
     }
 }
 
@@ -1289,6 +1414,7 @@ fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_top_level_domain, module)?)?;
     module.add_function(wrap_pyfunction!(top_level_domains, module)?)?;
     module.add_class::<PyNameRules>()?;
+    module.add_class::<PyNameContext>()?;
     module.add_class::<PyCompiledPatterns>()?;
     // Issue 16: IP addresses, dates of birth, vehicle and identity document numbers.
     module.add_function(wrap_pyfunction!(validate_ip_address, module)?)?;

@@ -109,6 +109,32 @@ class NameRules:
         model: list[tuple[int, int, str]],
     ) -> list[tuple[int, int, int, list[str], bool]]: ...
 
+#: A finished PERSON span: ``(start, end, score, value form, flags, context word, mask)``.
+NameHit = tuple[int, int, float, str, tuple[str, ...], str, str]
+
+class NameContext:
+    """How the engine finishes PERSON spans (``PersonRecognizer.hits``): scores after a name
+    column or a context stem, value forms and masks."""
+
+    def __init__(
+        self,
+        stems: list[tuple[str, str]],
+        window: tuple[int, int],
+        scores: list[float],
+        rounded: list[float],
+    ) -> None: ...
+    def hits(
+        self,
+        rules: NameRules,
+        text: str,
+        core_text: str,
+        spans: Sequence[tuple[int, int, int, Sequence[str], bool | None]],
+        owned: int,
+        column: str | None,
+        value_form: Callable[[str], str],
+        mask: Callable[[str], str],
+    ) -> list[NameHit]: ...
+
 # --- The engine (core/src/engine.rs) ------------------------------------------------------
 
 #: ``adjacent_to``: entities, the low score, the medium score.

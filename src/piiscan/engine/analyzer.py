@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime
-import functools
 import gc
 import itertools
 import logging
@@ -581,18 +580,20 @@ class Engine:
         :meth:`_presidio_findings` make of them, without the presidio results."""
         entity = recognizer.spec.entity
         key = recognizer.spec.key
-        for start, end, score, normalized, flags, word in recognizer.hits(chunk, owned, context):
+        for start, end, score, normalized, flags, word, masked in recognizer.hits(
+            chunk, owned, context
+        ):
             out.append(
                 Finding(
                     entity_type=entity,
                     start=offset + start,
                     end=offset + end,
                     score=score,
-                    masked=_mask_name(chunk[start:end]),
+                    masked=masked,
                     recognizer=key,
                     flags=flags,
                     locator=locator,
-                    context=_context_label(word, context),
+                    context=_context_label(word, context) if word else "",
                     normalized=normalized,
                 )
             )
@@ -634,12 +635,6 @@ class Engine:
             context=_context_label(meta.get(META_CONTEXT, ""), context),
             normalized=meta.get(META_NORMALIZED) or " ".join(raw.split()).casefold(),
         )
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _mask_name(raw: str) -> str:
-    """The mask of a PERSON finding: a document names the same people again and again."""
-    return mask("PERSON", raw)
 
 
 def _context_label(word: str, context: Sequence[str]) -> str:
