@@ -150,7 +150,10 @@ def model_windows(
     :attr:`~Strength.HIGH` (a lone homograph or an unknown word aside), or a capitalised
     word that is not sentence-initial, not inside a strong candidate, not a homograph or a
     place, not a street name, not part of a company name and not glued to a ``/``
-    (``Mozilla/5.0``, ``[13/May/2026``: the model's person span there is dropped anyway).
+    (``Mozilla/5.0``, ``[13/May/2026``: the model's person span there is dropped anyway),
+    and no label of a value (a colon or a number right after it: ``Fakturadatum:``,
+    ``Box 4563``, ``Mobil 070-...``), no cell of a delimited line (``,Telefon,``) and not the
+    first word of its line after numbers only (``2019-11-26 10:00 Samtal med ...``).
     The model reads the sentence from eight words before each such word, and each name
     the rules settled in that sentence (the model confirms or grows it), to four words
     after it (pieces that overlap are read as one): its token vectors see four tokens
