@@ -78,7 +78,7 @@ pub struct WordLists {
 pub struct NameRules {
     pub(crate) lists: WordLists,
     surname_shape: Regex,
-    street: Regex,
+    pub(crate) street: Regex,
 }
 
 /// Name particles in the order the Python `_PARTICLE` alternation tries them.

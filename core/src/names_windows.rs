@@ -1,15 +1,18 @@
 //! Where the name model can matter (`piiscan/names/combine.py`, `model_windows`): around a
 //! candidate the rules left undecided, or a capitalised word inside a sentence that is no
 //! homograph, place, street or company name, has no `/` glued to it, labels no value (a
-//! colon or a number after it), is no cell of a delimited line and is not its line's first
-//! word after numbers only, the sentence (or line) from [`MARGIN_BEFORE`] words before it to [`MARGIN_AFTER`] words after. Everything
+//! colon or a number after it), is no cell of a delimited line, is not its line's first
+//! word after numbers only, does not begin a street name and stands in no technical line
+//! (`Mozilla/5.0`), the sentence (or line) from [`MARGIN_BEFORE`] words before it to [`MARGIN_AFTER`] words after. Everything
 //! else (prose in lower case, numbers and identifiers, lines whose names the rules settled,
 //! the far ends of a long line) is never shown to the model. This is the one copy of these
 //! rules; Python wraps it.
 //!
 //! Offsets are in characters (code points), as Python counts them.
 
-use crate::names::{is_letter, is_lower, is_sentence_initial, Kind, NameRules, Token};
+use crate::names::{
+    is_letter, is_letter_or_digit, is_lower, is_sentence_initial, Kind, NameRules, Token,
+};
 use crate::names_weigh::{Candidate, Evidence, HIGH};
 use crate::text::{casefold, is_python_space};
 
@@ -158,6 +161,24 @@ impl NameRules {
             || (word.ends_with('s') && homographs.contains(&casefold(&word[..word.len() - 1])))
     }
 
+    /// A street name follows `end` after blanks (`Södra Långgatan`, `Västra Ringvägen`,
+    /// `Lilla Nygatan`, `Norra Allén`; any case): the word before it is the street's first word.
+    fn street_follows(&self, chars: &[char], end: usize) -> bool {
+        let mut p = end;
+        while p < chars.len() && matches!(chars[p], ' ' | '\u{a0}') {
+            p += 1;
+        }
+        if p == end || !chars.get(p).is_some_and(|c| c.is_uppercase()) {
+            return false;
+        }
+        let mut q = p;
+        while q < chars.len() && (is_letter_or_digit(chars[q]) || chars[q] == '_') {
+            q += 1;
+        }
+        let word: String = chars[p..q].iter().collect();
+        self.street.is_match(&casefold(&word))
+    }
+
     /// The windows the model must read (`combine.model_windows`), from the candidates and
     /// the capitalised words of the text (any tokens; those that cannot send their sentence
     /// to the model are left out here).
@@ -215,6 +236,8 @@ impl NameRules {
             if labels_a_value(chars, token.end)
                 || in_delimited_line(chars, token.start, token.end)
                 || first_word_of_line(chars, token.start)
+                || self.street_follows(chars, token.end)
+                || technical(chars, sentence_around(chars, token.start))
             {
                 continue;
             }
@@ -294,14 +317,43 @@ fn in_delimited_line(chars: &[char], start: usize, end: usize) -> bool {
     }
 }
 
-/// A word with no letter before it on its line (`2024-05-17 08:08:00 Samtal med ...`,
-/// `12. Sammanfattning`): capitalised as the line's first word, as at a sentence start.
+/// A word with only numbers before it on its line (`2024-05-17T08:08:00.518Z Samtal med`,
+/// `12. Sammanfattning`: every word before it holds a digit or no letter): capitalised as
+/// the line's first word, as at a sentence start. Looks back [`MAX_WINDOW`] / 2 characters
+/// at most (a word further into its line is not its first).
 fn first_word_of_line(chars: &[char], start: usize) -> bool {
-    chars[..start]
-        .iter()
-        .rev()
-        .take_while(|&&c| c != '\n')
-        .all(|&c| !is_letter(c))
+    let floor = start.saturating_sub(MAX_WINDOW / 2);
+    let mut p = start;
+    let (mut digit, mut letter) = (false, false);
+    while p > floor && chars[p - 1] != '\n' {
+        p -= 1;
+        let c = chars[p];
+        if is_python_space(c) {
+            if !word_of_numbers(digit, letter) {
+                return false;
+            }
+            (digit, letter) = (false, false);
+        } else if is_letter(c) {
+            letter = true;
+        } else if is_letter_or_digit(c) {
+            digit = true;
+        }
+    }
+    (p == 0 || chars[p - 1] == '\n') && word_of_numbers(digit, letter)
+}
+
+/// A word (a run of non-blanks) that holds a digit, or no letter.
+fn word_of_numbers(digit: bool, letter: bool) -> bool {
+    digit || !letter
+}
+
+/// A technical line rather than prose: the sentence `(start, end)` holds a letter, a `/` and
+/// a digit in a row (`Mozilla/5.0`, `HTTP/1.1`, `AppleWebKit/537.36`): a user agent, a
+/// request, a version string, whose capitalised words (`Gecko`, `Linux`) name products.
+fn technical(chars: &[char], (start, end): (usize, usize)) -> bool {
+    chars[start..end]
+        .windows(3)
+        .any(|w| w[0].is_ascii_alphabetic() && w[1] == '/' && w[2].is_ascii_digit())
 }
 
 /// A `/` right after a word (`Mozilla/5.0`, `Dec/2026`, `Safari/537.36`): the model's person
@@ -485,6 +537,17 @@ mod tests {
             ("Namn,Födelsedatum,Telefon,Regnr", &[]),
             ("2023;Kajsa;Xyla;Quapp", &[]),
             ("2024-05-17 08:08:00 Samtal med kunden", &[]),
+            ("2024-05-17T08:08:00.518Z Samtal med kunden", &[]),
+            ("Brevet gick till Södra Långgatan i går.", &[]),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) (KHTML, like Gecko) Chrome",
+                &[],
+            ),
+            (
+                "Vi ringde Zorbo och Södra i går.",
+                &["Vi ringde Zorbo och Södra i går."],
+            ),
+            ("Kl 12 ringde Zorbo i går.", &["Kl 12 ringde Zorbo i går."]),
             ("Vi ringde Zorbo i går.", &["Vi ringde Zorbo i går."]),
             (
                 "Vi ringde Zorbo, sedan åt vi.",

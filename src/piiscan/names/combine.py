@@ -152,8 +152,10 @@ def model_windows(
     place, not a street name, not part of a company name and not glued to a ``/``
     (``Mozilla/5.0``, ``[13/May/2026``: the model's person span there is dropped anyway),
     and no label of a value (a colon or a number right after it: ``Fakturadatum:``,
-    ``Box 4563``, ``Mobil 070-...``), no cell of a delimited line (``,Telefon,``) and not the
-    first word of its line after numbers only (``2019-11-26 10:00 Samtal med ...``).
+    ``Box 4563``, ``Mobil 070-...``), no cell of a delimited line (``,Telefon,``), not the
+    first word of its line after numbers only (``2019-11-26T10:00Z Samtal med ...``), not
+    the first word of a street (``Södra Långgatan``) and not in a technical line (a user
+    agent or request: ``Mozilla/5.0 (... like Gecko)``).
     The model reads the sentence from eight words before each such word, and each name
     the rules settled in that sentence (the model confirms or grows it), to four words
     after it (pieces that overlap are read as one): its token vectors see four tokens
