@@ -166,6 +166,14 @@ WINDOWS = [
     ("Kontakta Anna Andersson.", 0),  # the rules settled it
     ("Mötet hölls med Zorbo Quapp.", 1),
     ("första raden.\nandra raden med Quapp.\ntredje.", 1),
+    # Capitalised words that label a value, sit in a delimited line, open a line after a
+    # timestamp, begin a street or stand in a technical line send nothing to the model.
+    ("Vi har Fakturadatum: 17/10 2023 och Konsulttimmar   42 292 kr", 0),
+    ("Namn,Födelsedatum,Telefon,Regnr", 0),
+    ("2024-05-17T08:08:00.518Z Samtal med kunden", 0),
+    ("Brevet gick till Södra Långgatan i går.", 0),
+    ('"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"', 0),
+    ("Vi ringde Quapp, sedan Samtal med Xyla.", 1),
 ]
 
 
