@@ -583,9 +583,8 @@ fn surname_first_gap(chars: &[char], end: usize, start: usize) -> bool {
 mod tests {
     use super::*;
     use crate::names::{token_runs, WordLists};
-    use std::collections::HashSet;
 
-    fn words(list: &[&str]) -> HashSet<String> {
+    fn words(list: &[&str]) -> crate::names::WordSet {
         list.iter().map(|word| word.to_string()).collect()
     }
 

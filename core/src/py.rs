@@ -438,7 +438,7 @@ impl PyNameRules {
     ) -> PyResult<Self> {
         let set = |words: Vec<String>| words.into_iter().collect();
         let lists = crate::names::WordLists {
-            first_names,
+            first_names: first_names.into_iter().collect(),
             surnames: set(surnames),
             homographs: set(homographs),
             places: set(places),

@@ -5,7 +5,6 @@
 //! default); `benchmarks/fuzz_core.py` runs the same properties with a large budget. A case
 //! that ever fails is added to `REGRESSIONS` below.
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -80,7 +79,7 @@ fn config() -> ProptestConfig {
     }
 }
 
-fn words(list: &[&str]) -> HashSet<String> {
+fn words(list: &[&str]) -> piiscan_core::names::WordSet {
     list.iter().map(|word| word.to_string()).collect()
 }
 
