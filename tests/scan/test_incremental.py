@@ -51,9 +51,9 @@ class Counted:
             self.extracted.append(blob.name)
             return extract(blob, limits)
 
-        def counting_build(config: ScanConfig) -> Any:
+        def counting_build(config: ScanConfig, registry: Any = None) -> Any:
             self.engines += 1
-            return build(config)
+            return build(config, registry)
 
         monkeypatch.setattr(dispatch, "extract", counting_extract)
         monkeypatch.setattr(session, "build_engine", counting_build)

@@ -171,7 +171,7 @@ def run_scan(
     # Without a baseline every object is read: build an engine here first, so that a bad
     # setting (a missing spaCy pipeline, a broken recognizer file) is one clear error before
     # anything is written. With one, the engine starts when the first object must be read.
-    engine: Engine | None = build_engine(config) if baseline is None else None
+    engine: Engine | None = build_engine(config, registry) if baseline is None else None
     keyer = save_new_key(key)
     known = KnownValueFilter(known_keys)  # counted, not kept
     setup = WorkerSetup(config=config, keyer=keyer, credentials=credentials)
@@ -294,7 +294,9 @@ def run_scan(
         if workers > 1:
             return LocalPool(setup, workers)
         # In-process tasks open objects through the walk's own sources (one SMB connection).
-        context = TaskContext.build(setup, engine=engine or build_engine(config), sources=sources)
+        context = TaskContext.build(
+            setup, engine=engine or build_engine(config, registry), sources=sources
+        )
         contexts.append(context)
         return InlineRunner(context)
 

@@ -49,7 +49,7 @@ from piiscan.model import (
     Segment,
     Status,
 )
-from piiscan.plugins import load_registry
+from piiscan.plugins import Registry, load_registry
 from piiscan.scan.columns import ColumnCounter
 from piiscan.scan.names import NameMasks, as_read, scan_names
 from piiscan.scan.plan import Credentials, ObjectHandle, open_roots
@@ -173,14 +173,16 @@ class TaskContext:
             source.close()
 
 
-def build_engine(config: ScanConfig) -> Engine:
+def build_engine(config: ScanConfig, registry: Registry | None = None) -> Engine:
     """The engine of a scan's configuration (its recognizer directories and engine settings).
 
+    :param registry: the registry of ``config.recognizer_dirs`` when the caller loaded it
+        already (the scanner does, before the engine); loaded here otherwise.
     :raises PiiscanError: for a configuration the engine cannot be built from.
     """
     from piiscan.engine import build_engine as build
 
-    return build(load_registry(config.recognizer_dirs), config.engine)
+    return build(registry or load_registry(config.recognizer_dirs), config.engine)
 
 
 class ObjectTimeout(BaseException):
