@@ -39,6 +39,7 @@ does not hide an identifier. A folder's findings are remembered per process
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
@@ -62,6 +63,9 @@ __all__ = [
 
 # A name is short; longer "names" (a member path gone wrong) are cut before analysis.
 _MAX_NAME_CHARS = 1024
+# Every file in a folder scans the folder's name again; its findings (and its segments) are
+# kept per process (for the one engine the process uses), up to this many folder names.
+_FOLDER_CACHE_SIZE = 4096
 
 # Names glue words together where text would not: ``p19121212_1212``, ``kund19121212-1212``.
 _GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
@@ -121,19 +125,45 @@ def name_segments(ref: ObjectRef) -> list[Segment]:
         the container around it.
     """
     if not ref.members:
-        segments = _path_segments(ref.path)
-    elif ref.members[-1].startswith(RECORD_STEPS):
-        segments = _attachment_segments(ref.members[-1])
-    else:
-        segments = _path_segments(ref.members[-1])
-    return [
-        dataclasses.replace(segment, text=readable_name(segment.text)[0]) for segment in segments
-    ]
+        return _readable_path_segments(ref.path)
+    if ref.members[-1].startswith(RECORD_STEPS):
+        return [_readable(segment) for segment in _attachment_segments(ref.members[-1])]
+    return _readable_path_segments(ref.members[-1])
 
 
-# Every file in a folder scans the folder's name again; its findings are kept per process
-# (for the one engine the process uses), up to this many folder names.
-_FOLDER_CACHE_SIZE = 4096
+def _readable(segment: Segment) -> Segment:
+    return dataclasses.replace(segment, text=readable_name(segment.text)[0])
+
+
+def _readable_path_segments(path: str) -> list[Segment]:
+    """:func:`_path_segments` made readable, the folders' segments remembered per folder
+    path: every file of a folder has the same ones, and building them again was about 23 of
+    the 30 µs a file three folders deep spent here."""
+    folder, _, last = path.rpartition("/")
+    # The folders of ``path`` are those of ``folder`` unless the last part is dropped or
+    # not a name (``a/``, ``a/.``, ``a/..``) or ``folder`` is only a root (``/``, ``//``).
+    if last in ("", ".", "..") or not folder.strip("/"):
+        return [_readable(segment) for segment in _path_segments(path)]
+    segments = list(_folder_segments(folder))
+    if last.strip():
+        segments.append(_readable(Segment(text=last[:_MAX_NAME_CHARS], locator="name")))
+    return segments
+
+
+@functools.lru_cache(maxsize=_FOLDER_CACHE_SIZE)
+def _folder_segments(folder: str) -> tuple[Segment, ...]:
+    parts = [part for part in PurePosixPath(folder).parts if part not in ("/", ".", "..")]
+    return tuple(
+        _readable(Segment(text=part[:_MAX_NAME_CHARS], locator=_folder_locator(depth)))
+        for depth, part in enumerate(parts, start=1)
+        if part.strip()
+    )
+
+
+def _folder_locator(depth: int) -> str:
+    return Locator.of(("folder", str(depth))).render()
+
+
 _NAMES_CACHE_SIZE = 4096
 _folder_cache: dict[str, list[Finding]] = {}
 _folder_cache_engine: list[Engine] = []
