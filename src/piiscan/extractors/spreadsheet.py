@@ -40,7 +40,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import PurePath
 from typing import Any, TypeVar
 
-import openpyxl
 import python_calamine
 
 from piiscan.errors import EncryptedError, ExtractionError
@@ -190,6 +189,10 @@ def _largest_sheet_part(blob: Blob) -> int:
 
 def _openpyxl_sheets(blob: Blob, skip: set[str]) -> Iterator[tuple[str, Iterator[Row]]]:
     """Sheets that calamine did not read, streamed by openpyxl in read-only mode."""
+    # Imported here: only a workbook calamine cannot read, or one with a sheet too large to
+    # read whole, needs it, and its import (with Pillow's) costs about 0.1 s a process.
+    import openpyxl
+
     with blob.opener() as stream:
         try:
             with warnings.catch_warnings():
