@@ -96,16 +96,25 @@ def extract_parquet(blob: Blob, limits: Limits) -> Iterator[Segment]:
 def _batches(
     parquet: pq.ParquetFile, columns: list[str], sample: int
 ) -> Iterator[tuple[int, pa.RecordBatch, range | list[int]]]:
-    """``(first row of the batch, batch, offsets to read in it)``: every row, or a sample."""
+    """``(first row of the batch, batch, offsets to read in it)``: every row, or a sample.
+
+    Batches are decoded in this thread (``use_threads=False``): a scan already runs a worker
+    per core, and pyarrow's own pool only adds hand-offs (a small file: 1.0 against 0.65 ms of
+    CPU, up to 4 against 0.7 ms of wall).
+    """
     if not sample:
         row = 0
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        for batch in parquet.iter_batches(
+            batch_size=BATCH_ROWS, columns=columns, use_threads=False
+        ):
             yield row, batch, range(batch.num_rows)
             row += batch.num_rows
         return
     head = sample - sample // 2
     row = 0
-    for batch in parquet.iter_batches(batch_size=min(BATCH_ROWS, head), columns=columns):
+    for batch in parquet.iter_batches(
+        batch_size=min(BATCH_ROWS, head), columns=columns, use_threads=False
+    ):
         take = min(batch.num_rows, head - row)
         yield row, batch, range(take)
         row += take
@@ -121,7 +130,7 @@ def _batches(
         if picks:
             row = start
             for batch in parquet.iter_batches(
-                batch_size=BATCH_ROWS, row_groups=[group], columns=columns
+                batch_size=BATCH_ROWS, row_groups=[group], columns=columns, use_threads=False
             ):
                 inside = [
                     p - (row - start) for p in picks if 0 <= p - (row - start) < batch.num_rows
