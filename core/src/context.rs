@@ -300,6 +300,12 @@ pub fn chars_back(text: &str, position: usize, count: usize) -> usize {
     if count == 0 {
         return position;
     }
+    // Most windows are ASCII: a byte per character, checked a word at a time.
+    if let Some(from) = position.checked_sub(count) {
+        if text.as_bytes()[from..position].is_ascii() {
+            return from;
+        }
+    }
     let mut seen = 0;
     for (index, &byte) in text.as_bytes()[..position].iter().enumerate().rev() {
         if begins_character(byte) {
@@ -314,6 +320,15 @@ pub fn chars_back(text: &str, position: usize, count: usize) -> usize {
 
 /// The byte offset `count` characters after `position` (or the end).
 pub fn chars_forward(text: &str, position: usize, count: usize) -> usize {
+    // ASCII from `position` to the byte after the window: each byte begins a character.
+    if let Some(window) = text
+        .as_bytes()
+        .get(position..=position.saturating_add(count))
+    {
+        if window.is_ascii() {
+            return position + count;
+        }
+    }
     let mut seen = 0;
     for (index, &byte) in text.as_bytes().iter().enumerate().skip(position) {
         if begins_character(byte) {
@@ -405,6 +420,8 @@ mod tests {
             "tel 070-123 45 67",
             "€ 12 ö𝔘x",
             "x\u{10FFFF}y",
+            // ASCII windows (a byte per character) beside and across non-ASCII ones.
+            "Org.nr 556016-0680, Åsa på Storgatan 12 ö",
         ] {
             for position in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
                 for count in 0..8 {

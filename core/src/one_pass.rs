@@ -687,14 +687,17 @@ impl OnePass {
         budget: usize,
     ) -> Option<()> {
         let mut state = begin;
-        for &byte in &bytes[at..] {
+        // Steps left before the budget runs out, counted down here and added up once.
+        let left = budget.saturating_sub(*steps);
+        for (taken, &byte) in bytes[at..].iter().enumerate() {
             state = self.dfa.next_state(cache, state, byte).ok()?;
-            *steps += 1;
-            if *steps > budget {
+            if taken >= left {
+                *steps = budget + 1;
                 return None;
             }
             if state.is_tagged() {
                 if state.is_dead() || state.is_quit() {
+                    *steps += taken + 1;
                     return Some(());
                 }
                 if state.is_match() {
@@ -702,6 +705,7 @@ impl OnePass {
                 }
             }
         }
+        *steps += bytes.len() - at;
         state = self.dfa.next_eoi_state(cache, state).ok()?;
         if state.is_match() {
             self.collect(cache, state, matched);
