@@ -95,6 +95,19 @@ impl Builtin {
         }
     }
 
+    /// True when the validator's verdict never holds a strength above its pattern's: it
+    /// leaves the strength to the pattern (`None`) or sets [`Strength::Low`]
+    /// ([`Engine::recognize`] drops a match these cannot lift above the floor unvalidated).
+    fn never_stronger(self) -> bool {
+        matches!(
+            self,
+            Builtin::BirthDate
+                | Builtin::IdentityDocument
+                | Builtin::VehicleRegistration
+                | Builtin::IpAddress
+        )
+    }
+
     /// `Err(())`: not decided here, the caller's callback decides.
     fn validate(self, candidate: &str, today: Date) -> Result<Option<Verdict>, ()> {
         Ok(match self {
@@ -286,6 +299,14 @@ pub struct Rule {
 impl Rule {
     fn score(&self, strength: Strength) -> f64 {
         self.scores[strength as usize - 1]
+    }
+
+    /// The highest score of `strength` and the tiers below it.
+    fn best_score_up_to(&self, strength: Strength) -> f64 {
+        self.scores[..strength as usize]
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 }
 
@@ -783,7 +804,40 @@ impl Engine {
         let entity = entity_index(entities, &rule.entity);
         let first_item = items.len();
         by_span.clear();
+        // A match whose validator can only keep or lower its pattern's strength, and that
+        // cannot be cut and tried again (no space), scores below the floor unless a context
+        // word raises it: its context is judged first, and without a word it is dropped
+        // unvalidated (most bare dates, document numbers and plates of a dense text).
+        let never_stronger = match rule.check {
+            Check::Nothing => true,
+            Check::Builtin(builtin) => builtin.never_stronger(),
+            Check::External => false,
+        };
         for (sequence, &found) in matches.iter().enumerate() {
+            let early = never_stronger
+                && found.start < found.end
+                && rule.best_score_up_to(rule.strengths[found.pattern]) < floor
+                && !text[found.start..found.end].contains(' ');
+            let judged_early = if early {
+                let Some(stem) = judge(
+                    rule,
+                    text,
+                    found.start,
+                    found.end,
+                    context,
+                    lowered,
+                    outside_word,
+                    scratch,
+                ) else {
+                    continue;
+                };
+                if stem.is_none() {
+                    continue;
+                }
+                Some(stem)
+            } else {
+                None
+            };
             let Some((start, end, strength, normalized, flags)) =
                 self.validated(text, rule_index, found, today, validate)?
             else {
@@ -791,39 +845,27 @@ impl Engine {
             };
             // judge_context: a negative label within 24 characters before, with no number
             // between, silences the match; a context word raises it one tier.
-            if !rule.negative.is_empty() {
-                let low = chars_back(text, start, NEGATIVE_WINDOW);
-                let last = rule
-                    .negative
-                    .last_in(text, lowered.covering(low, start), low, start)
-                    .map(|hit| hit.end);
-                if let Some(label_end) = last {
-                    if !has_digit(&text[label_end..start]) {
-                        continue;
-                    }
-                }
-            }
+            let stem = match judged_early {
+                Some(stem) => stem,
+                None => match judge(
+                    rule,
+                    text,
+                    start,
+                    end,
+                    context,
+                    lowered,
+                    outside_word,
+                    scratch,
+                ) {
+                    Some(stem) => stem,
+                    None => continue,
+                },
+            };
             let mut word = String::new();
             let mut strength = strength;
-            if !rule.context.is_empty() {
-                let (before, after) = rule.window;
-                let mut first = |low: usize, high: usize| {
-                    rule.context
-                        .first_in(text, lowered.covering(low, high), low, high)
-                        .map(|hit| hit.stem)
-                };
-                let mut stem = first(chars_back(text, start, before), start);
-                if stem.is_none() && after > 0 {
-                    stem = first(end, chars_forward(text, end, after));
-                }
-                if stem.is_none() && !context.is_empty() {
-                    stem = *outside_word
-                        .get_or_insert_with(|| rule.context.search_any(context, scratch));
-                }
-                if let Some(stem) = stem {
-                    strength = raise(strength);
-                    word = rule.context.stem(stem).to_owned();
-                }
+            if let Some(stem) = stem {
+                strength = raise(strength);
+                word = rule.context.stem(stem).to_owned();
             }
             // Per recognizer, one finding per span: the stronger reading, else the first.
             if let Some(&previous) = by_span.get(&(start, end)) {
@@ -1189,6 +1231,51 @@ impl Batch<'_> {
     }
 }
 
+/// `judge_context` for a match at `start..end`: `None` when a negative label within 24
+/// characters before, with no number between, silences it; else the context stem that
+/// raises it one tier, if any (within its window, or among the outside words).
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    rule: &Rule,
+    text: &str,
+    start: usize,
+    end: usize,
+    context: &[String],
+    lowered: &mut Lowered<'_>,
+    outside_word: &mut Option<Option<usize>>,
+    scratch: &mut String,
+) -> Option<Option<usize>> {
+    if !rule.negative.is_empty() {
+        let low = chars_back(text, start, NEGATIVE_WINDOW);
+        let last = rule
+            .negative
+            .last_in(text, lowered.covering(low, start), low, start)
+            .map(|hit| hit.end);
+        if let Some(label_end) = last {
+            if !has_digit(&text[label_end..start]) {
+                return None;
+            }
+        }
+    }
+    if rule.context.is_empty() {
+        return Some(None);
+    }
+    let (before, after) = rule.window;
+    let mut first = |low: usize, high: usize| {
+        rule.context
+            .first_in(text, lowered.covering(low, high), low, high)
+            .map(|hit| hit.stem)
+    };
+    let mut stem = first(chars_back(text, start, before), start);
+    if stem.is_none() && after > 0 {
+        stem = first(end, chars_forward(text, end, after));
+    }
+    if stem.is_none() && !context.is_empty() {
+        stem = *outside_word.get_or_insert_with(|| rule.context.search_any(context, scratch));
+    }
+    Some(stem)
+}
+
 fn raise(strength: Strength) -> Strength {
     match strength {
         Strength::Low => Strength::Medium,
@@ -1408,6 +1495,50 @@ mod tests {
     use super::*;
     use crate::context::StemRule;
     use crate::matcher::PatternSpec;
+
+    #[test]
+    fn validators_that_never_strengthen_say_so() {
+        // What `Engine::recognize` relies on to drop a weak match unvalidated: these verdicts
+        // carry no strength, or the lowest.
+        let today = Date {
+            year: 2024,
+            month: 6,
+            day: 1,
+        };
+        for (builtin, candidate) in [
+            (Builtin::BirthDate, "1985-06-01"),
+            (Builtin::BirthDate, "850601"),
+            (Builtin::BirthDate, "1 juni 1985"),
+            (Builtin::BirthDate, "01/06/1985"),
+            (Builtin::IdentityDocument, "12345678"),
+            (Builtin::IdentityDocument, "AA1234567"),
+            (Builtin::VehicleRegistration, "ABC 123"),
+            (Builtin::VehicleRegistration, "ABC12D"),
+            (Builtin::IpAddress, "192.0.2.1"),
+            (Builtin::IpAddress, "8.8.8.8"),
+            (Builtin::IpAddress, "2001:db8::1"),
+            (Builtin::IpAddress, "10.0.0.1"),
+        ] {
+            assert!(builtin.never_stronger());
+            let verdict = builtin
+                .validate(candidate, today)
+                .expect("decided in the core")
+                .expect("valid");
+            assert!(
+                matches!(verdict.strength, None | Some(Strength::Low)),
+                "{builtin:?} {candidate}"
+            );
+        }
+        for builtin in [
+            Builtin::Card,
+            Builtin::BankAccount,
+            Builtin::Organisationsnummer,
+            Builtin::Address,
+            Builtin::Phone,
+        ] {
+            assert!(!builtin.never_stronger());
+        }
+    }
 
     fn engine() -> Engine {
         let pattern = |regex: &str, not_after: &str| PatternSpec {
