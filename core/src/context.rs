@@ -292,53 +292,72 @@ fn begins_character(byte: u8) -> bool {
     byte & 0xC0 != 0x80
 }
 
+/// How many characters begin in `bytes` (its bytes that are no continuation bytes), counted
+/// without a branch per byte.
+fn characters_beginning(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| begins_character(byte)).count()
+}
+
 /// The byte offset `count` characters before `position` (or 0).
 ///
-/// Read a byte at a time (a character begins at each byte that is no continuation byte):
-/// every context window of every match starts here, and decoding each character cost more.
+/// A window of `n` characters spans at least `n` bytes: the bytes before `position` are taken
+/// `n` at a time, as many as characters are still wanted, and the characters beginning in
+/// them counted at once (every context window of every match starts here; a byte loop, and
+/// decoding each character before it, cost more).
 pub fn chars_back(text: &str, position: usize, count: usize) -> usize {
-    if count == 0 {
-        return position;
-    }
+    let bytes = text.as_bytes();
     // Most windows are ASCII: a byte per character, checked a word at a time.
     if let Some(from) = position.checked_sub(count) {
-        if text.as_bytes()[from..position].is_ascii() {
+        if bytes[from..position].is_ascii() {
             return from;
         }
     }
-    let mut seen = 0;
-    for (index, &byte) in text.as_bytes()[..position].iter().enumerate().rev() {
-        if begins_character(byte) {
-            seen += 1;
-            if seen == count {
-                return index;
-            }
+    let mut at = position;
+    let mut wanted = count;
+    while wanted > 0 && at > 0 {
+        let from = at.saturating_sub(wanted);
+        let begun = characters_beginning(&bytes[from..at]);
+        if begun == wanted {
+            // The earliest character beginning in `from..at` is the one wanted.
+            return (from..at)
+                .find(|&index| begins_character(bytes[index]))
+                .unwrap_or(from);
         }
+        wanted -= begun;
+        at = from;
     }
-    0
+    if wanted == 0 {
+        position
+    } else {
+        0
+    }
 }
 
-/// The byte offset `count` characters after `position` (or the end).
+/// The byte offset `count` characters after `position` (or the end): where the character
+/// after the first `count` characters from `position` begins, read as [`chars_back`] reads.
 pub fn chars_forward(text: &str, position: usize, count: usize) -> usize {
+    let bytes = text.as_bytes();
     // ASCII from `position` to the byte after the window: each byte begins a character.
-    if let Some(window) = text
-        .as_bytes()
-        .get(position..=position.saturating_add(count))
-    {
+    if let Some(window) = bytes.get(position..=position.saturating_add(count)) {
         if window.is_ascii() {
             return position + count;
         }
     }
-    let mut seen = 0;
-    for (index, &byte) in text.as_bytes().iter().enumerate().skip(position) {
-        if begins_character(byte) {
-            if seen == count {
-                return index;
-            }
-            seen += 1;
-        }
+    let mut at = position.min(bytes.len());
+    let mut wanted = count;
+    while wanted > 0 && at < bytes.len() {
+        let to = at.saturating_add(wanted).min(bytes.len());
+        wanted -= characters_beginning(&bytes[at..to]);
+        at = to;
     }
-    text.len()
+    if wanted > 0 {
+        return bytes.len();
+    }
+    // The next character begins at the first byte that is no continuation byte.
+    while at < bytes.len() && !begins_character(bytes[at]) {
+        at += 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -408,6 +427,60 @@ mod tests {
         assert_eq!(chars_back(text, 4, 64), 0);
         assert_eq!(chars_forward(text, 0, 2), 4);
         assert_eq!(chars_forward(text, 0, 64), text.len());
+    }
+
+    #[test]
+    fn chars_back_and_forward_read_as_a_byte_loop_does() {
+        // At every byte offset (inside characters too), against reading a byte at a time.
+        let back_by_bytes = |text: &str, position: usize, count: usize| {
+            if count == 0 {
+                return position;
+            }
+            let mut seen = 0;
+            for (index, &byte) in text.as_bytes()[..position].iter().enumerate().rev() {
+                if begins_character(byte) {
+                    seen += 1;
+                    if seen == count {
+                        return index;
+                    }
+                }
+            }
+            0
+        };
+        let forward_by_bytes = |text: &str, position: usize, count: usize| {
+            let mut seen = 0;
+            for (index, &byte) in text.as_bytes().iter().enumerate().skip(position) {
+                if begins_character(byte) {
+                    if seen == count {
+                        return index;
+                    }
+                    seen += 1;
+                }
+            }
+            text.len()
+        };
+        for text in [
+            "",
+            "åäö",
+            "€ 12 ö𝔘x",
+            "Org.nr 556016-0680, Åsa på Storgatan 12 ö",
+            "ÅÄÖ åäö 𝔘𝔘 abc",
+        ] {
+            for position in 0..=text.len() {
+                for count in 0..12 {
+                    assert_eq!(
+                        chars_back(text, position, count),
+                        back_by_bytes(text, position, count),
+                        "{text:?} {position} {count}"
+                    );
+                    assert_eq!(
+                        chars_forward(text, position, count),
+                        forward_by_bytes(text, position, count),
+                        "{text:?} {position} {count}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
