@@ -819,7 +819,8 @@ impl Engine {
                 && rule.best_score_up_to(rule.strengths[found.pattern]) < floor
                 && !text[found.start..found.end].contains(' ');
             let judged_early = if early {
-                let Some(stem) = judge(
+                // Without a context word it stays under the floor, silenced or not.
+                let stem = stem_of(
                     rule,
                     text,
                     found.start,
@@ -828,10 +829,8 @@ impl Engine {
                     lowered,
                     outside_word,
                     scratch,
-                ) else {
-                    continue;
-                };
-                if stem.is_none() {
+                );
+                if stem.is_none() || silenced(rule, text, found.start, lowered) {
                     continue;
                 }
                 Some(stem)
@@ -1231,9 +1230,8 @@ impl Batch<'_> {
     }
 }
 
-/// `judge_context` for a match at `start..end`: `None` when a negative label within 24
-/// characters before, with no number between, silences it; else the context stem that
-/// raises it one tier, if any (within its window, or among the outside words).
+/// `judge_context` for a match at `start..end`: `None` when a negative label silences it
+/// ([`silenced`]); else the context stem that raises it one tier, if any ([`stem_of`]).
 #[allow(clippy::too_many_arguments)]
 fn judge(
     rule: &Rule,
@@ -1245,20 +1243,47 @@ fn judge(
     outside_word: &mut Option<Option<usize>>,
     scratch: &mut String,
 ) -> Option<Option<usize>> {
-    if !rule.negative.is_empty() {
-        let low = chars_back(text, start, NEGATIVE_WINDOW);
-        let last = rule
-            .negative
-            .last_in(text, lowered.covering(low, start), low, start)
-            .map(|hit| hit.end);
-        if let Some(label_end) = last {
-            if !has_digit(&text[label_end..start]) {
-                return None;
-            }
-        }
+    if silenced(rule, text, start, lowered) {
+        return None;
     }
+    Some(stem_of(
+        rule,
+        text,
+        start,
+        end,
+        context,
+        lowered,
+        outside_word,
+        scratch,
+    ))
+}
+
+/// A negative label within 24 characters before `start`, with no number between.
+fn silenced(rule: &Rule, text: &str, start: usize, lowered: &mut Lowered<'_>) -> bool {
+    if rule.negative.is_empty() {
+        return false;
+    }
+    let low = chars_back(text, start, NEGATIVE_WINDOW);
+    rule.negative
+        .last_in(text, lowered.covering(low, start), low, start)
+        .is_some_and(|hit| !has_digit(&text[hit.end..start]))
+}
+
+/// The context stem that raises a match at `start..end` one tier: within its window, or
+/// among the outside words.
+#[allow(clippy::too_many_arguments)]
+fn stem_of(
+    rule: &Rule,
+    text: &str,
+    start: usize,
+    end: usize,
+    context: &[String],
+    lowered: &mut Lowered<'_>,
+    outside_word: &mut Option<Option<usize>>,
+    scratch: &mut String,
+) -> Option<usize> {
     if rule.context.is_empty() {
-        return Some(None);
+        return None;
     }
     let (before, after) = rule.window;
     let mut first = |low: usize, high: usize| {
@@ -1273,7 +1298,7 @@ fn judge(
     if stem.is_none() && !context.is_empty() {
         stem = *outside_word.get_or_insert_with(|| rule.context.search_any(context, scratch));
     }
-    Some(stem)
+    stem
 }
 
 fn raise(strength: Strength) -> Strength {
