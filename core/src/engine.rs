@@ -463,7 +463,7 @@ impl Places {
     fn of(text: &str, digit_run: &regex::Regex, runs: bool, ats: bool) -> Self {
         let mut places = Places::default();
         if ats {
-            places.ats = text.match_indices('@').map(|(at, _)| at).collect();
+            places.ats = memchr::memchr_iter(b'@', text.as_bytes()).collect();
         }
         // Most short cells hold no digit: no search for runs then (`has_digit` reads every
         // character `\d` matches, and a few more).
@@ -1325,15 +1325,18 @@ struct Lowered<'t> {
     text: &'t str,
     /// `lowered` and `done` are sized for this text.
     ready: bool,
-    /// The bytes of the text, lower-cased in the pieces marked in `done`.
+    /// The bytes of the text, lower-cased in the pieces marked in `done`; elsewhere zeros or
+    /// what an earlier text left there (never read: [`Self::covering`] lowers a range first).
     lowered: Vec<u8>,
     done: Vec<bool>,
     scratch: String,
 }
 
 /// The bytes lowered at a time (a piece ends at the character boundary at or before a
-/// multiple of this).
-const LOWERED_PIECE: usize = 2048;
+/// multiple of this). Small, so that a match lowers little more than its windows (24
+/// characters before it for negative words, by default 64 before and 32 after for context
+/// words); pieces next to each other that are both wanted are lowered in one call.
+const LOWERED_PIECE: usize = 64;
 
 /// The allocations of a [`Lowered`], kept for the next text.
 #[derive(Default)]
@@ -1364,26 +1367,38 @@ impl<'t> Lowered<'t> {
 
     /// The lowered bytes, lowered at least over `start..end` (byte offsets of `text`).
     fn covering(&mut self, start: usize, end: usize) -> &[u8] {
+        let length = self.text.len();
         if !self.ready {
             self.ready = true;
-            self.lowered.clear();
-            self.lowered.resize(self.text.len(), 0);
+            if self.lowered.len() < length {
+                // A new buffer rather than a grown one (nothing to copy), and an old one
+                // long enough is not cleared: what it holds outside the lowered pieces is
+                // never read.
+                self.lowered = vec![0; length];
+            }
             self.done.clear();
-            self.done.resize(self.text.len() / LOWERED_PIECE + 1, false);
+            self.done.resize(length / LOWERED_PIECE + 1, false);
         }
-        let last = end.min(self.text.len()).saturating_sub(1) / LOWERED_PIECE;
-        for piece in start / LOWERED_PIECE..=last {
+        let last = end.min(length).saturating_sub(1) / LOWERED_PIECE;
+        let mut piece = start / LOWERED_PIECE;
+        while piece <= last {
             if self.done[piece] {
+                piece += 1;
                 continue;
             }
-            self.done[piece] = true;
-            let from = char_floor(self.text, piece * LOWERED_PIECE);
-            let to = char_floor(self.text, (piece + 1) * LOWERED_PIECE);
+            // The run of pieces not yet lowered from here, lowered at once.
+            let first = piece;
+            while piece <= last && !self.done[piece] {
+                self.done[piece] = true;
+                piece += 1;
+            }
+            let from = char_floor(self.text, first * LOWERED_PIECE);
+            let to = char_floor(self.text, piece * LOWERED_PIECE);
             lower_in_place(&self.text[from..to], &mut self.scratch);
             // Same length in bytes, so the offsets of the rest stay.
             self.lowered[from..to].copy_from_slice(self.scratch.as_bytes());
         }
-        &self.lowered
+        &self.lowered[..length]
     }
 }
 
@@ -1692,6 +1707,57 @@ mod tests {
             run(&engine, "tel pnr 0406280404", &[]),
             [(Source::Core(0), 8, 18, 0.75)]
         );
+    }
+
+    #[test]
+    fn lowered_windows_read_as_the_whole_text_lowered() {
+        // Two- and three-byte characters across piece boundaries, characters whose lower
+        // case is longer (kept as they are), a long text first whose buffers the next texts
+        // reuse (its bytes left beyond what they lower), and windows in any order.
+        let long = "ÅSA ÖBERG, Storgatan 12 — K\u{212a}İ ẞ x; OCR 850601-2387. ".repeat(12);
+        let texts = [
+            long.as_str(),
+            "ÄÄ ÖÖ",
+            "",
+            "Ab\u{212a}",
+            &long[..300],
+            &long,
+        ];
+        let mut buffers = LoweredBuffers::default();
+        let mut whole = String::new();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % (bound as u64 + 1)) as usize
+        };
+        for text in texts {
+            lower_in_place(text, &mut whole);
+            let mut lowered = Lowered::new(text, buffers);
+            let fixed = [(0, 1), (300, 420), (100, 300), (0, 10_000), (5, 3), (0, 0)];
+            let random: Vec<(usize, usize)> = (0..300)
+                .map(|_| {
+                    let start = next(text.len());
+                    (start, start + next(150))
+                })
+                .collect();
+            for &(start, end) in fixed.iter().chain(&random) {
+                let start = char_floor(text, start);
+                let end = if end > text.len() {
+                    end
+                } else {
+                    char_floor(text, end)
+                };
+                let expected = whole.as_bytes().get(start..end);
+                assert_eq!(
+                    lowered.covering(start, end).get(start..end),
+                    expected,
+                    "{start}..{end}"
+                );
+            }
+            buffers = lowered.into_buffers();
+        }
     }
 
     #[test]
