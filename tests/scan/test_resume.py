@@ -123,6 +123,9 @@ def _orphans(inventory: Path) -> set[str]:
 def _kill(scanner: subprocess.Popen[bytes], until: Any) -> None:
     try:
         assert wait_for(until, seconds=240, step=0.02), "the scan never got there"
+        # Frozen at once: listing its processes takes a while on a loaded machine, and a
+        # scanner left running meanwhile could finish the scan before the kill (seen once).
+        os.kill(scanner.pid, signal.SIGSTOP)
         family = descendants(scanner.pid)
     finally:
         os.kill(scanner.pid, signal.SIGKILL)
