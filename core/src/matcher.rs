@@ -31,7 +31,7 @@
 //! included).
 
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -196,15 +196,27 @@ struct ConfirmCache {
 /// A lazy DFA of `pattern` (`kind`: leftmost-first or every match), without groups, for
 /// anchored walks.
 fn confirming_dfa(pattern: &str, ignore_case: bool, kind: MatchKind) -> Result<DFA, CompileError> {
-    DFA::builder()
+    lazy_dfa(confirming_nfa(pattern, ignore_case)?, kind)
+}
+
+/// The NFA of `pattern` without groups, as [`confirming_dfa`] compiles it.
+fn confirming_nfa(pattern: &str, ignore_case: bool) -> Result<thompson::NFA, CompileError> {
+    thompson::Compiler::new()
         .syntax(regex_automata::util::syntax::Config::new().case_insensitive(ignore_case))
-        .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .build(pattern)
+        .map_err(|error| CompileError::Regex(error.to_string()))
+}
+
+/// The lazy DFA of a [`confirming_nfa`] (`kind`: leftmost-first or every match).
+fn lazy_dfa(nfa: thompson::NFA, kind: MatchKind) -> Result<DFA, CompileError> {
+    DFA::builder()
         .configure(
             DFA::config()
                 .match_kind(kind)
                 .cache_capacity(CONFIRM_CACHE_CAPACITY),
         )
-        .build(pattern)
+        .build_from_nfa(nfa)
         .map_err(|error| CompileError::Regex(error.to_string()))
 }
 
@@ -249,13 +261,15 @@ fn walk_anchored(
 
 impl WithoutCaptures {
     fn new(pattern: &PatternSpec, ignore_case: bool) -> Result<Option<Self>, CompileError> {
-        let plain = regex_automata::nfa::thompson::NFA::compiler()
-            .syntax(regex_automata::util::syntax::Config::new().case_insensitive(ignore_case))
-            .build(&pattern.regex)
-            .map_err(|error| CompileError::Regex(error.to_string()))?;
+        let core = format!("(?:{})", pattern.regex);
+        // The DFA of the pattern proper is needed anyway; its NFA tells whether the pattern
+        // asserts anything (what an anchored walk cannot check), so the pattern is compiled
+        // once for both.
+        let plain = confirming_nfa(&core, ignore_case)?;
         if !plain.look_set_any().is_empty() {
             return Ok(None);
         }
+        let ends = lazy_dfa(plain, MatchKind::All)?;
         let refused = match pattern.not_before.first() {
             None => None,
             Some(first) => {
@@ -271,14 +285,13 @@ impl WithoutCaptures {
                 Some((CharClass::new(&class_union(&firsts))?, second))
             }
         };
-        let core = format!("(?:{})", pattern.regex);
         Ok(Some(WithoutCaptures {
             whole: confirming_dfa(
                 &format!("{core}{}", tail(&pattern.not_before)?),
                 ignore_case,
                 MatchKind::LeftmostFirst,
             )?,
-            ends: confirming_dfa(&core, ignore_case, MatchKind::All)?,
+            ends,
             refused,
             tail_exact: !ignore_case,
         }))
@@ -371,8 +384,13 @@ impl WithoutCaptures {
 /// One pattern with its boundaries, compiled twice (see the module documentation).
 #[derive(Clone, Debug)]
 struct BoundedPattern {
-    /// The pattern where no character precedes it: a retry cut short ([`RecognizerMatcher::match_at`]).
-    at_text_start: Regex,
+    /// The pattern where no character precedes it: a retry cut short, or a match the
+    /// [`WithoutCaptures`] walk cannot take ([`RecognizerMatcher::match_at`]). Compiled on
+    /// first use from `at_text_start_source`: most patterns never need it, and compiling a
+    /// pattern is most of what building an engine costs.
+    at_text_start: OnceLock<Option<Regex>>,
+    at_text_start_source: String,
+    ignore_case: bool,
     /// The pattern at the start of the text or consuming the one character before its real
     /// start.
     after_a_character: Regex,
@@ -386,6 +404,15 @@ struct BoundedPattern {
 const FOUND: usize = 1;
 
 impl BoundedPattern {
+    /// The pattern anchored at the start of the haystack, compiled on first use; `None` only
+    /// if it does not compile (it cannot fail where the pattern after a character compiled:
+    /// it is that pattern with its first alternative only).
+    fn at_text_start(&self) -> Option<&Regex> {
+        self.at_text_start
+            .get_or_init(|| compile(&self.at_text_start_source, self.ignore_case).ok())
+            .as_ref()
+    }
+
     fn new(pattern: &PatternSpec, ignore_case: bool) -> Result<Self, CompileError> {
         let core = format!("({})", pattern.regex);
         let tail = tail(&pattern.not_before)?;
@@ -393,7 +420,7 @@ impl BoundedPattern {
             Some(class) => format!("[^{class}]"),
             None => "(?s:.)".to_owned(),
         };
-        let at_text_start = compile(&format!(r"\A{core}{tail}"), ignore_case)?;
+        let at_text_start_source = format!(r"\A{core}{tail}");
         // `\A` matches only where the haystack begins, whatever offset a search starts
         // from: one regex serves the start of the text and every later position.
         let after_a_character = compile(&format!(r"(?:\A|{before}){core}{tail}"), ignore_case)?;
@@ -406,7 +433,9 @@ impl BoundedPattern {
             None
         };
         Ok(BoundedPattern {
-            at_text_start,
+            at_text_start: OnceLock::new(),
+            at_text_start_source,
+            ignore_case,
             after_a_character,
             value_group,
             without_captures,
@@ -705,7 +734,7 @@ impl RecognizerMatcher {
                 ));
             }
         }
-        let captures = pattern.at_text_start.captures(haystack)?;
+        let captures = pattern.at_text_start()?.captures(haystack)?;
         let found = captures.get(FOUND)?;
         let reported = pattern
             .value_group
@@ -1092,7 +1121,8 @@ mod tests {
                         continue;
                     };
                     let captured = bounded
-                        .at_text_start
+                        .at_text_start()
+                        .expect("compiles")
                         .captures(&text[start..])
                         .and_then(|captures| captures.get(FOUND))
                         .map(|group| start + group.end());
