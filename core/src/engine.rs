@@ -587,7 +587,7 @@ type Accepted = (usize, usize, Strength, String, Vec<String>);
 
 impl Engine {
     /// An engine over `patterns` with one [`Rule`] per compiled recognizer.
-    pub fn new(patterns: CompiledPatterns, rules: Vec<Rule>, min_score: f64) -> Self {
+    pub fn new(mut patterns: CompiledPatterns, rules: Vec<Rule>, min_score: f64) -> Self {
         assert_eq!(patterns.len(), rules.len(), "one rule per recognizer");
         let digit_run =
             regex::Regex::new(r"\d+(?:(?:[ \-+/.–]|\s?\(|\)\s?)\d+)*").expect("a valid pattern");
@@ -595,11 +595,17 @@ impl Engine {
         // candidate windows get a pass of their own, run over their windows only.
         let own_pass = (0..rules.len())
             .map(|index| {
+                if patterns.in_one_pass(index) || rules[index].candidates == Candidates::Whole {
+                    return None;
+                }
+                // Compiled already when the patterns decided the pass's members (the same
+                // `accepts` and `walked_forwards`); compiled here only if that gave none.
+                if let Some(walk) = patterns.take_walked_alone(index) {
+                    return Some(walk);
+                }
                 let (specs, ignore_case) = patterns.spec(index);
-                let own = !patterns.in_one_pass(index)
-                    && rules[index].candidates != Candidates::Whole
-                    && OnePass::accepts(specs, ignore_case);
-                own.then(|| OnePass::walked_forwards(&[(specs, ignore_case)]).ok())
+                OnePass::accepts(specs, ignore_case)
+                    .then(|| OnePass::walked_forwards(&[(specs, ignore_case)]).ok())
                     .flatten()
             })
             .collect();

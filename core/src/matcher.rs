@@ -768,6 +768,10 @@ pub struct CompiledPatterns {
     member: Vec<Option<usize>>,
     /// For each member of the one pass: its recognizer.
     owner: Vec<usize>,
+    /// For each recognizer outside the one pass that can be walked forwards on its own: that
+    /// walk, compiled while deciding membership (the engine runs it over the recognizer's
+    /// own windows; compiling it again doubled the e-mail address's share of a build).
+    walked_alone: Vec<Option<OnePass>>,
 }
 
 /// A recognizer joins the one pass when the pass, run with its patterns alone, takes at most
@@ -805,16 +809,19 @@ impl CompiledPatterns {
             .map_err(|error| CompileError::Regex(error.to_string()))?;
         let mut member = vec![None; recognizers.len()];
         let mut members: Vec<(&[PatternSpec], bool)> = Vec::new();
+        let mut walked_alone: Vec<Option<OnePass>> = vec![None; recognizers.len()];
         for (index, (patterns, ignore_case)) in recognizers.iter().enumerate() {
             // Measured walked forwards: the e-mail address stays in its own pass over its `@`
             // windows even though the pass could find it from its `@` signs.
-            let cheap = OnePass::accepts(patterns, *ignore_case)
-                && OnePass::walked_forwards(&[(patterns, *ignore_case)]).is_ok_and(|alone| {
-                    alone.steps_per_byte_of_prose() <= MAX_STEPS_PER_BYTE_OF_PROSE
-                });
-            if cheap {
-                member[index] = Some(members.len());
-                members.push((patterns, *ignore_case));
+            let alone = OnePass::accepts(patterns, *ignore_case)
+                .then(|| OnePass::walked_forwards(&[(patterns, *ignore_case)]).ok())
+                .flatten();
+            match alone {
+                Some(alone) if alone.steps_per_byte_of_prose() <= MAX_STEPS_PER_BYTE_OF_PROSE => {
+                    member[index] = Some(members.len());
+                    members.push((patterns, *ignore_case));
+                }
+                alone => walked_alone[index] = alone,
             }
         }
         let one_pass = OnePass::new(&members).unwrap_or_else(|_| {
@@ -831,7 +838,14 @@ impl CompiledPatterns {
             one_pass,
             member,
             owner,
+            walked_alone,
         })
+    }
+
+    /// The forward walk of recognizer `index` alone, when it is outside the one pass, can be
+    /// walked forwards and was compiled while [`Self::new`] decided that (handed over once).
+    pub fn take_walked_alone(&mut self, index: usize) -> Option<OnePass> {
+        self.walked_alone.get_mut(index).and_then(Option::take)
     }
 
     /// True when the recognizer at `index` is found in the one pass.
