@@ -198,13 +198,57 @@ pub(crate) fn is_letter_or_digit(character: char) -> bool {
     is_letter(character) || (!character.is_ascii() && in_class(character, &DIGIT, r"^\d$"))
 }
 
+#[cfg(test)]
 pub(crate) fn collect(chars: &[char]) -> String {
     chars.iter().collect()
 }
 
-/// Python's `str.strip()`.
-pub(crate) fn strip(text: &str) -> &str {
-    text.trim_matches(is_python_space)
+/// Python's `str.strip()` of a slice of characters.
+fn strip_chars(chars: &[char]) -> &[char] {
+    let start = chars
+        .iter()
+        .position(|&c| !is_python_space(c))
+        .unwrap_or(chars.len());
+    let end = chars
+        .iter()
+        .rposition(|&c| !is_python_space(c))
+        .map_or(start, |at| at + 1);
+    &chars[start..end]
+}
+
+/// [`casefold`] of `chars`, handed to `f` from a buffer kept per thread (the scan folds
+/// the word before nearly every capitalised word; a `String` each time was most of
+/// `context_strength`'s cost, callgrind).
+pub(crate) fn folded<R>(chars: &[char], f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            fold_into(chars, &mut buffer);
+            f(&buffer)
+        }
+        Err(_) => {
+            let mut buffer = String::new();
+            fold_into(chars, &mut buffer);
+            f(&buffer)
+        }
+    })
+}
+
+/// Append [`casefold`] of `chars` to `out` (the same fold, one character at a time).
+pub(crate) fn fold_into(chars: &[char], out: &mut String) {
+    for &character in chars {
+        match character {
+            'A'..='Z' => out.push(character.to_ascii_lowercase()),
+            '\0'..='\u{7f}' => out.push(character),
+            'ß' | 'ẞ' => out.push_str("ss"),
+            'ſ' => out.push('s'),
+            'ς' | 'Σ' => out.push('σ'),
+            _ => out.extend(character.to_lowercase()),
+        }
+    }
 }
 
 impl NameRules {
@@ -340,12 +384,16 @@ impl NameRules {
         }
         let c = chars[j - 1];
         if c == ':' || c == '=' {
-            let before = collect(&chars[j.saturating_sub(48)..j - 1]);
-            let last_line = before.rsplit('\n').next().unwrap_or("");
-            let line = casefold(strip(last_line));
-            let last_word = line.split(is_python_space).rfind(|word| !word.is_empty());
-            let labelled = lists.field_labels.contains(&line)
-                || last_word.is_some_and(|word| lists.field_labels.contains(word));
+            let before = &chars[j.saturating_sub(48)..j - 1];
+            let line_start = before
+                .iter()
+                .rposition(|&ch| ch == '\n')
+                .map_or(0, |at| at + 1);
+            let labelled = folded(strip_chars(&before[line_start..]), |line| {
+                let last_word = line.split(is_python_space).rfind(|word| !word.is_empty());
+                lists.field_labels.contains(line)
+                    || last_word.is_some_and(|word| lists.field_labels.contains(word))
+            });
             return labelled.then_some(Position::Field);
         }
         if c == '\n' {
@@ -358,14 +406,16 @@ impl NameRules {
                     return None; // a line longer than any closing formula
                 }
                 let line_start = found.map_or(low, |at| low + at + 1);
-                let line = collect(&chars[line_start..k]);
-                let line = strip(&line);
+                let line = strip_chars(&chars[line_start..k]);
                 if !line.is_empty() {
-                    let closing = casefold(strip(line.trim_end_matches([',', '.', '!'])));
-                    return lists
-                        .closings
-                        .contains(&closing)
-                        .then_some(Position::Signature);
+                    let mut end = line.len();
+                    while end > 0 && matches!(line[end - 1], ',' | '.' | '!') {
+                        end -= 1;
+                    }
+                    let closing = folded(strip_chars(&line[..end]), |closing| {
+                        lists.closings.contains(closing)
+                    });
+                    return closing.then_some(Position::Signature);
                 }
                 if line_start == 0 {
                     return None;
@@ -378,31 +428,31 @@ impl NameRules {
         while k > 0 && (is_letter(chars[k - 1]) || chars[k - 1] == '/') && j - k < 24 {
             k -= 1;
         }
-        let word = casefold(&collect(&chars[k..j]));
-        if word.is_empty() {
+        if k == j {
             if c == '.' && j >= 2 {
                 // "Dr. Anna", "tf. chef"; not "kunden. Bolaget"
                 let mut k = j - 1;
                 while k > 0 && is_letter(chars[k - 1]) && j - k < 12 {
                     k -= 1;
                 }
-                let abbreviation = casefold(&collect(&chars[k..j - 1]));
-                return lists
-                    .abbreviated_titles
-                    .contains(&abbreviation)
-                    .then_some(Position::Title);
+                return folded(&chars[k..j - 1], |abbreviation| {
+                    lists.abbreviated_titles.contains(abbreviation)
+                })
+                .then_some(Position::Title);
             }
             return None;
         }
-        if lists.closing_words.contains(&word) {
-            Some(Position::Signature)
-        } else if lists.greetings.contains(&word) {
-            Some(Position::Greeting)
-        } else if lists.titles.contains(&word) {
-            Some(Position::Title)
-        } else {
-            None
-        }
+        folded(&chars[k..j], |word| {
+            if lists.closing_words.contains(word) {
+                Some(Position::Signature)
+            } else if lists.greetings.contains(word) {
+                Some(Position::Greeting)
+            } else if lists.titles.contains(word) {
+                Some(Position::Title)
+            } else {
+                None
+            }
+        })
     }
 
     /// The runs that may hold a name candidate (the first run always: the whole text may be
@@ -421,9 +471,10 @@ impl NameRules {
         let mut seen: HashMap<String, WordFacts, BuildHasherDefault<WordHasher>> =
             HashMap::default();
         let mut word = String::new();
-        for (index, run) in token_runs(chars).into_iter().enumerate() {
+        let mut index = 0;
+        for_each_run(chars, |run| {
             let mut keep = index == 0;
-            for token in &run {
+            for token in run {
                 if token.kind == Kind::Particle {
                     continue;
                 }
@@ -449,9 +500,10 @@ impl NameRules {
                 }
             }
             if keep {
-                groups.push(run);
+                groups.push(run.to_vec());
             }
-        }
+            index += 1;
+        });
         (groups, triggers)
     }
 }
@@ -573,6 +625,14 @@ fn next_in_run(chars: &[char], end: usize) -> Option<(Option<Token>, Token)> {
 /// Every run of tokens in the text (`rules.token_runs`), particles included.
 pub fn token_runs(chars: &[char]) -> Vec<Vec<Token>> {
     let mut runs = Vec::new();
+    for_each_run(chars, |run| runs.push(run.to_vec()));
+    runs
+}
+
+/// [`token_runs`] one run at a time, each lent to `f` from one buffer (most runs are
+/// dropped by the scan: a `Vec` each was a sixth of its allocations, callgrind).
+fn for_each_run(chars: &[char], mut f: impl FnMut(&[Token])) {
+    let mut run = Vec::new();
     let mut at = 0;
     while at < chars.len() {
         // Most characters are no ASCII capital and cannot begin a token.
@@ -584,21 +644,21 @@ pub fn token_runs(chars: &[char]) -> Vec<Vec<Token>> {
             at += 1;
             continue;
         };
-        let mut run = vec![Token {
+        run.clear();
+        run.push(Token {
             start: at,
             end,
             kind,
-        }];
+        });
         let mut last = end;
         while let Some((particle, token)) = next_in_run(chars, last) {
             run.extend(particle);
             run.push(token);
             last = token.end;
         }
-        runs.push(run);
+        f(&run);
         at = last;
     }
-    runs
 }
 
 #[cfg(test)]
@@ -677,6 +737,27 @@ pub(crate) mod tests {
                 .map(|run| run.iter().map(|word| word.to_string()).collect())
                 .collect();
             assert_eq!(got, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn folds_characters_as_casefold_does() {
+        for text in [
+            "",
+            "Anna",
+            "MED VÄNLIGA HÄLSNINGAR",
+            "Straße",
+            "ẞ ſ ς Σ İ Ǆ",
+            "Åsa-Märta",
+            "Dr",
+            "kontakt/namn",
+            "ﬁ Ω µ",
+        ] {
+            let chars: Vec<char> = text.chars().collect();
+            let mut out = String::from("x");
+            fold_into(&chars, &mut out);
+            assert_eq!(out, format!("x{}", casefold(text)), "{text}");
+            assert_eq!(folded(&chars, str::to_string), casefold(text), "{text}");
         }
     }
 

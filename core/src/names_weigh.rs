@@ -9,6 +9,7 @@
 
 use crate::names::{
     is_letter, is_letter_or_digit, is_sentence_initial, is_upper, Kind, NameRules, Position, Token,
+    WordHasher,
 };
 use crate::text::{casefold, is_python_space};
 
@@ -115,6 +116,21 @@ struct Word {
     place: bool,
 }
 
+/// A [`Word`] less its token: what the gazetteer says of a word's text.
+#[derive(Clone, Copy)]
+struct Facts {
+    first: u64,
+    surname: bool,
+    shaped: bool,
+    homograph: bool,
+    hyphen: bool,
+    genitive: bool,
+    place: bool,
+}
+
+/// The facts of the words met so far in one text, by the word's text.
+type Seen = std::collections::HashMap<String, Facts, std::hash::BuildHasherDefault<WordHasher>>;
+
 /// Words after a name that make it a place: `Anna Lindhs gata`, `Viktor Rydbergs skola`.
 const PLACE_WORDS: [&str; 20] = [
     "gata",
@@ -178,14 +194,38 @@ impl NameRules {
             || (key.contains('-') && key.split('-').all(|part| surnames.contains(part)))
     }
 
-    /// `rules._classify`.
-    fn classify(&self, chars: &[char], token: Token) -> Word {
-        let word: String = chars[token.start..token.end].iter().collect();
-        let key = casefold(&word);
+    /// `rules._classify`: what the gazetteer says of `token`, asked once per distinct word
+    /// of a text (`seen`; `word` is a buffer for the token's text).
+    fn classify(&self, chars: &[char], token: Token, seen: &mut Seen, word: &mut String) -> Word {
+        word.clear();
+        word.extend(&chars[token.start..token.end]);
+        let facts = match seen.get(word.as_str()) {
+            Some(facts) => *facts,
+            None => {
+                let facts = self.word_facts_of(word);
+                seen.insert(word.clone(), facts);
+                facts
+            }
+        };
+        Word {
+            token,
+            first: facts.first,
+            surname: facts.surname,
+            shaped: facts.shaped,
+            homograph: facts.homograph,
+            hyphen: facts.hyphen,
+            genitive: facts.genitive,
+            place: facts.place,
+        }
+    }
+
+    /// What the gazetteer says of the text `word` (all of a [`Word`] but its token).
+    fn word_facts_of(&self, word: &str) -> Facts {
+        let key = casefold(word);
         let mut first = self.bearers_of_key(&key);
         let mut surname = self.surname_key(&key);
         let mut genitive = false;
-        if first == 0 && !surname && word.ends_with('s') && token.end - token.start > 3 {
+        if first == 0 && !surname && word.ends_with('s') && word.chars().count() > 3 {
             // The case fold of "s" is "s": the stem's key is the key less its last letter.
             let stem = &key[..key.len() - 1];
             first = self.bearers_of_key(stem);
@@ -198,11 +238,10 @@ impl NameRules {
                 .split('-')
                 .next()
                 .is_some_and(|part| homographs.contains(part));
-        Word {
-            token,
+        Facts {
             first,
             surname,
-            shaped: self.is_surname_shaped(&word),
+            shaped: self.is_surname_shaped(word),
             homograph,
             hyphen: word.contains('-'),
             genitive,
@@ -221,6 +260,8 @@ impl NameRules {
     pub fn weigh_chars(&self, chars: &[char], groups: &[Vec<Token>]) -> Vec<Candidate> {
         let whole = stripped(chars);
         let mut out = Vec::new();
+        let mut seen = Seen::default();
+        let mut word = String::new();
         for group in groups {
             if group
                 .iter()
@@ -228,7 +269,7 @@ impl NameRules {
             {
                 continue; // not a run of this text (handed in from outside)
             }
-            self.run_candidates(chars, group, whole, &mut out);
+            self.run_candidates(chars, group, whole, &mut out, (&mut seen, &mut word));
         }
         self.merge_surname_first(chars, out)
     }
@@ -240,13 +281,14 @@ impl NameRules {
         group: &[Token],
         whole: (usize, usize),
         out: &mut Vec<Candidate>,
+        (seen, word): (&mut Seen, &mut String),
     ) {
         let Some((first, last)) = group.first().zip(group.last()) else {
             return;
         };
         let words: Vec<Word> = group
             .iter()
-            .map(|&token| self.classify(chars, token))
+            .map(|&token| self.classify(chars, token, seen, word))
             .collect();
         let known = words.iter().any(|word| {
             word.token.kind == Kind::Initial || word.first > 0 || word.surname || word.shaped
