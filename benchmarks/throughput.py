@@ -455,7 +455,7 @@ def names_stages(
     (cold: the windows it remembers forgotten first), the combination of the two, and the
     rest of the Python path (``python``: results, context words, ``Finding`` objects) by
     difference. All zero without names; the model's row zero without a model."""
-    from piiscan.names.combine import combine
+    from piiscan.names.combine import combine_found
     from piiscan.names.rules import CoreScan
 
     # The PERSON recognizer, when the engine runs it.
@@ -472,14 +472,15 @@ def names_stages(
     scan = CoreScan(text, gaz)
     scanned = best(lambda: CoreScan(text, gaz))
     spans: list[Any] = []
-    read = 0.0
+    read = combined = 0.0
     if model is not None:
 
         def read_cold() -> None:  # best() has made the model forget what it read
-            spans[:] = model.entities(text, scan.windows)
+            spans[:] = model.found_of([(text, scan.windows)])[0]
 
         read = best(read_cold)
-    combined = best(lambda: combine(text, scan.candidates, spans, gaz))
+        # What the engine calls (its tuples, no objects); without a model it combines nothing.
+        combined = best(lambda: combine_found(text, scan.found, spans, gaz))
     costs = (scanned, read, combined, python - scanned - read - combined)
     return list(zip(labels, costs, strict=True))
 
