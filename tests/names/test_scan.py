@@ -135,6 +135,20 @@ def test_core_scan_reads_a_lone_surrogate_as_a_replacement_character(text: str) 
     assert CoreScan(text, gaz).candidates == CoreScan(replaced, gaz).candidates
 
 
+def test_for_core_replaces_lone_surrogates_each_time() -> None:
+    clean, dirty = "Anna Andersson", "Anna \ud800 Andersson"
+    calls = [  # in this order: what is remembered as clean must not leak to the next text
+        (clean, clean),
+        (dirty, "Anna \ufffd Andersson"),
+        (clean, clean),
+        ("\udc80Mvh", "\ufffdMvh"),
+        ("\udc80Mvh", "\ufffdMvh"),
+        (dirty, "Anna \ufffd Andersson"),
+    ]
+    for text, expected in calls:
+        assert rules._for_core(text) == expected
+
+
 def test_quiet_words_are_never_names_nor_triggers() -> None:
     gaz = bundled_gazetteer()
     quiet = rules.quiet_words(gaz)

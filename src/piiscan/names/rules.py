@@ -938,14 +938,22 @@ _EVIDENCE = {e.value: e for e in Evidence}
 _SURROGATE = regex.compile("[\ud800-\udfff]")
 
 
+#: The last text :func:`_for_core` found free of lone surrogates: the engine hands the same
+#: text to the scan, the combination and the context words, and the check encodes it whole.
+_CLEAN: list[str] = [""]
+
+
 def _for_core(text: str) -> str:
     """``text`` as the core can take it: a lone surrogate (a JSON ``"\\ud800"`` escape)
     becomes U+FFFD, which the rules read alike (neither a letter, a digit nor a space), at
     the same offset."""
+    if text is _CLEAN[0]:
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return str(_SURROGATE.sub("\ufffd", text))
+    _CLEAN[0] = text
     return text
 
 
